@@ -1,0 +1,133 @@
+/**
+ * `npm run dev`: the service with embedded defaults on a fresh machine. It fills in what a
+ * developer has not configured, keeping every generated secret in files under DATA_DIR (0600):
+ *  - Redis: REDIS_URL if set, else a Redis answering on 127.0.0.1:6379, else a private
+ *    redis-server (from PATH) on a free port with a generated password;
+ *  - JWT_SECRET: generated once into DATA_DIR/jwt-secret;
+ *  - HTTPS: a self-signed localhost certificate in DATA_DIR/tls/;
+ *  - a first user `admin` with every scope, its generated password in DATA_DIR/admin-password.
+ * No secret is printed: the log names the files.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { generate } from 'selfsigned';
+import { ConfigError, loadConfig, type Config } from '../src/core/config';
+import { createLogger, type Logger } from '../src/core/logger';
+import { start, stopOnSignals } from '../src/main';
+import { PasswordHasher } from '../src/auth/passwords';
+import { UsersRepository } from '../src/store/users.repository';
+
+const ALL_SCOPES = ['items:read', 'items:write', 'users:admin', 'tokens:introspect'];
+
+function secretFile(file: string, make: () => string): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const value = make();
+  fs.writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+async function answersPing(port: number, password?: string): Promise<boolean> {
+  const client = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function devRedis(config: Config, logger: Logger): Promise<Config['redis']> {
+  if (config.redis.url) return config.redis;
+  if (await answersPing(6379)) {
+    logger.info('using the Redis on 127.0.0.1:6379');
+    return { ...config.redis, url: 'redis://127.0.0.1:6379' };
+  }
+  if (spawnSync('redis-server', ['--version']).error) {
+    process.stderr.write(
+      'No Redis found: REDIS_URL is unset, nothing answers on 127.0.0.1:6379 and redis-server is not on PATH.\n' +
+        'Start one with `docker compose up -d redis` (set REDIS_URL and REDIS_PASSWORD), or install your\n' +
+        "distribution's package (Debian/Ubuntu: `sudo apt-get install redis-server`).\n",
+    );
+    process.exit(1);
+  }
+  const dir = path.join(config.dataDir, 'redis');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const password = secretFile(path.join(config.dataDir, 'redis-password'), () => randomBytes(24).toString('base64url'));
+  const port = await freePort();
+  // The password goes in through stdin (a config file read from "-"), never on the command line.
+  const child = spawn('redis-server', ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  child.stdin.end(`requirepass "${password}"\n`);
+  process.on('exit', () => child.kill());
+  for (let i = 0; i < 50 && !(await answersPing(port, password)); i++) await new Promise((r) => setTimeout(r, 100));
+  logger.info({ port, passwordFile: path.join(config.dataDir, 'redis-password') }, 'started a private redis-server');
+  return { ...config.redis, url: `redis://127.0.0.1:${port}`, password };
+}
+
+async function devTls(config: Config): Promise<Config['tls']> {
+  if (config.tls || config.plainHttp) return config.tls;
+  const dir = path.join(config.dataDir, 'tls');
+  const certFile = path.join(dir, 'localhost-cert.pem');
+  const keyFile = path.join(dir, 'localhost-key.pem');
+  if (!fs.existsSync(certFile) || !fs.existsSync(keyFile)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      notAfterDate: new Date(Date.now() + 365 * 86400_000),
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] }],
+    });
+    fs.writeFileSync(keyFile, pems.private, { mode: 0o600 });
+    fs.writeFileSync(certFile, pems.cert);
+  }
+  return { certFile, keyFile };
+}
+
+async function ensureAdmin(running: Awaited<ReturnType<typeof start>>, config: Config, logger: Logger): Promise<void> {
+  const users = new UsersRepository(running.db);
+  if ((await users.count()) > 0) return;
+  const file = path.join(config.dataDir, 'admin-password');
+  const password = secretFile(file, () => randomBytes(18).toString('base64url'));
+  await users.create({ username: 'admin', passwordHash: await new PasswordHasher().hash(password), scopes: ALL_SCOPES });
+  logger.info({ username: 'admin', passwordFile: file }, 'created the first user; its password is in the file');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config.logLevel);
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const secret = config.jwt.secret ?? new TextEncoder().encode(secretFile(path.join(config.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64url')));
+  const devConfig: Config = { ...config, redis: await devRedis(config, logger), tls: await devTls(config), jwt: { ...config.jwt, secret } };
+  const running = await start(devConfig, logger);
+  stopOnSignals(running, logger);
+  await ensureAdmin(running, config, logger);
+}
+
+void main().catch((err) => {
+  process.stderr.write(`specgate dev failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+/**
+ * What handlers may use. Built by createApp from its arguments; handlers never reach for globals.
+ */
+import type { Redis } from 'ioredis';
+import type { PasswordHasher } from '../auth/passwords';
+import type { SessionStore } from '../auth/sessions';
+import type { TokenService } from '../auth/tokens';
+import type { Logger } from '../core/logger';
+import type { OpenApiDocument } from '../pipeline/document';
+import type { Database } from '../store/database';
+import type { UsersRepository } from '../store/users.repository';
+
+export interface HandlerDeps {
+  db: Database;
+  redis: Redis;
+  users: UsersRepository;
+  passwords: PasswordHasher;
+  tokens: TokenService;
+  sessions: SessionStore;
+  document: OpenApiDocument;
+  logger: Logger;
+  /** The client_id recorded when a token request names none. */
+  defaultClientId: string;
+}

@@ -1,0 +1,17 @@
+/**
+ * The handler map, one module per tag. Typed as {@link Handlers}: a missing operationId, an extra
+ * one, or a handler returning an undocumented shape does not compile.
+ */
+import type { HandlerDeps } from '../deps';
+import type { Handlers } from '../types';
+import { authHandlers } from './auth.handlers';
+import { systemHandlers } from './system.handlers';
+import { usersHandlers } from './users.handlers';
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  return {
+    ...authHandlers(deps),
+    ...usersHandlers(deps),
+    ...systemHandlers(deps),
+  } satisfies Handlers;
+}

@@ -1,0 +1,56 @@
+/**
+ * The `system` tag: liveness, readiness, the document itself and its Redoc page.
+ */
+import type { HandlerDeps } from '../deps';
+import type { Handler } from '../types';
+
+/** How long a readiness probe waits for each dependency. */
+const PROBE_TIMEOUT_MS = 1000;
+
+/** The Redoc page: the bundle is served by this service (no CDN) and reads /openapi.json. */
+export const DOCS_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>specgate API reference</title>
+</head>
+<body>
+<redoc spec-url="/openapi.json"></redoc>
+<script src="/docs/redoc.standalone.js"></script>
+</body>
+</html>
+`;
+
+async function probe(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS)))]);
+    return 'up';
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function systemHandlers(deps: HandlerDeps) {
+  const getHealth: Handler<'getHealth'> = async () => ({ status: 200, body: { status: 'ok' } });
+
+  const getReadiness: Handler<'getReadiness'> = async () => {
+    const [redis, database] = await Promise.all([probe(() => deps.redis.ping()), probe(() => deps.db.ping())]);
+    const checks = { redis, database };
+    if (redis === 'up' && database === 'up') return { status: 200, body: { status: 'ready', checks } };
+    return { status: 503, headers: { 'retry-after': '5' }, body: { status: 'unavailable', checks } };
+  };
+
+  const getOpenApiDocument: Handler<'getOpenApiDocument'> = async () => ({
+    status: 200,
+    body: deps.document as { openapi: string; info: Record<string, never>; paths: Record<string, never> },
+    headers: { 'cache-control': 'public, max-age=300' },
+  });
+
+  const getApiDocs: Handler<'getApiDocs'> = async () => ({ status: 200, body: DOCS_HTML, headers: { 'cache-control': 'public, max-age=300' } });
+
+  return { getHealth, getReadiness, getOpenApiDocument, getApiDocs };
+}

@@ -1,0 +1,121 @@
+/**
+ * createApp(deps): wires the pipeline from its dependencies. It never listens and never reads
+ * process.env: main.ts and the tests hand it a config, Redis, a database and a logger.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import path from 'node:path';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import { createHandlers } from './api/handlers';
+import { PasswordHasher } from './auth/passwords';
+import { bearerScheme } from './auth/security';
+import { SessionStore } from './auth/sessions';
+import { TokenService, systemClock, type Clock } from './auth/tokens';
+import type { Config } from './core/config';
+import { ApiError, renderError } from './core/errors';
+import type { Logger } from './core/logger';
+import { loadDocument, type OpenApiDocument } from './pipeline/document';
+import { createPipeline, type Pipeline, type RawMiddleware, type RawHandler } from './pipeline/pipeline';
+import type { Database } from './store/database';
+import { UsersRepository } from './store/users.repository';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  db: Database;
+  /** Defaults to openapi/openapi.yaml. */
+  document?: OpenApiDocument;
+  clock?: Clock;
+  /** Check every handler result against the document; defaults to on outside production. */
+  validateResponses?: boolean;
+  /** Argon2 parameters (tests may lower the cost; production uses the OWASP minimum). */
+  passwords?: PasswordHasher;
+}
+
+export interface App {
+  /** express, with the pipeline as its first middleware: mount point for extra express routes. */
+  express: Express;
+  /** The pipeline alone. */
+  pipeline: Pipeline;
+  /** node:http listener: the spec's operations skip express entirely; anything else goes to express. */
+  listener: RequestListener;
+  passwords: PasswordHasher;
+  tokens: TokenService;
+}
+
+/** The Redoc bundle shipped in the redoc package, served locally (no CDN). */
+const REDOC_BUNDLE = path.join(path.dirname(require.resolve('redoc/package.json')), 'bundles', 'redoc.standalone.js');
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, logger, redis, db } = deps;
+  if (!config.jwt.secret) throw new Error('JWT secret missing: set JWT_SECRET');
+  const document = deps.document ?? loadDocument();
+  const passwords = deps.passwords ?? new PasswordHasher();
+  const tokens = new TokenService(
+    { secret: config.jwt.secret, issuer: config.jwt.issuer, audience: config.jwt.audience, lifetimeSeconds: config.jwt.accessTokenSeconds },
+    deps.clock ?? systemClock,
+  );
+  const sessions = new SessionStore(redis);
+  const handlers = createHandlers({ db, redis, users: new UsersRepository(db), passwords, tokens, sessions, document, logger, defaultClientId: 'specgate' });
+
+  const middlewares: RawMiddleware[] = [
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Redoc renders with inline styles and runs its search index in a blob: worker.
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'worker-src': ["'self'", 'blob:'],
+          'img-src': ["'self'", 'data:'],
+        },
+      },
+      strictTransportSecurity: config.plainHttp && !config.tls ? false : { maxAge: 31536000, includeSubDomains: true },
+    }) as unknown as RawMiddleware,
+  ];
+  if (config.corsOrigins.length > 0) {
+    middlewares.push(
+      cors({
+        origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+        exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'Location', 'ETag'],
+        maxAge: 600,
+      }) as unknown as RawMiddleware,
+    );
+  }
+
+  const pipeline = await createPipeline({
+    document,
+    handlers: handlers as unknown as Record<string, RawHandler>,
+    securitySchemes: { oauth2: bearerScheme(tokens, sessions) },
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    validateResponses: deps.validateResponses ?? config.nodeEnv !== 'production',
+    trustProxy: config.trustProxy,
+    middlewares,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(pipeline.middleware);
+  app.get('/docs/redoc.standalone.js', (_req, res) => {
+    res.sendFile(REDOC_BUNDLE, { maxAge: '1d', headers: { 'content-type': 'text/javascript; charset=utf-8' } });
+  });
+  app.use((req, _res, next) => next(new ApiError('not_found', { detail: `No operation at ${req.path}.` })));
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const requestId = String(res.getHeader('x-request-id') ?? req.headers['x-request-id'] ?? '');
+    if (!(err instanceof ApiError)) logger.error({ err, requestId }, 'express route failed');
+    const rendered = renderError(err, { format: 'problem', instance: req.path, requestId });
+    if (res.headersSent) return void res.destroy();
+    res.status(rendered.status).set(rendered.headers).send(rendered.body);
+  });
+
+  const listener: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    void pipeline.handle(req, res, () => app(req as express.Request, res as express.Response));
+  };
+
+  await passwords.warmUp();
+  return { express: app, pipeline, listener, passwords, tokens };
+}

@@ -1,0 +1,52 @@
+/**
+ * argon2id password hashing at OWASP's minimum (m=19 MiB, t=2, p=1), with a dummy hash made at
+ * start-up so that an unknown username costs one verification too and timing reveals nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
+
+/** OWASP Password Storage Cheat Sheet: argon2id, m=19456 KiB, t=2, p=1. */
+export const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/** Longest password accepted, in characters: bounds the hashing cost of a request. */
+export const MAX_PASSWORD_LENGTH = 128;
+
+export class PasswordHasher {
+  private dummy: Promise<string> | undefined;
+
+  constructor(private readonly params: typeof ARGON2_PARAMS = ARGON2_PARAMS) {}
+
+  hash(password: string): Promise<string> {
+    return argon2.hash(password, this.params);
+  }
+
+  /** Verifies `password` against `hash`; a malformed hash counts as a mismatch. */
+  async verify(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Spends the same work as {@link verify} against a hash nobody can match: call it when the
+   * username is unknown so both paths take alike time (OWASP Authentication CS).
+   */
+  async verifyDummy(password: string): Promise<false> {
+    this.dummy ??= this.hash(randomBytes(32).toString('base64url'));
+    await this.verify(await this.dummy, password);
+    return false;
+  }
+
+  /** Makes the dummy hash now, so the first unknown-user login is not slower than the rest. */
+  async warmUp(): Promise<void> {
+    this.dummy ??= this.hash(randomBytes(32).toString('base64url'));
+    await this.dummy;
+  }
+
+  /** Whether a stored hash was made with other parameters and should be re-hashed at login. */
+  needsRehash(hash: string): boolean {
+    return argon2.needsRehash(hash, { memoryCost: this.params.memoryCost, timeCost: this.params.timeCost, parallelism: this.params.parallelism });
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The only reader of `process.env`. Every variable is parsed and checked at once; all problems are
+ * reported together so a broken deployment is fixed in one round, not one variable at a time.
+ */
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The validated, frozen configuration of one service instance. */
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly host: string;
+  readonly port: number;
+  readonly redis: {
+    /** Explicit REDIS_URL, or undefined (the dev runner then finds or starts a Redis). */
+    readonly url: string | undefined;
+    readonly password: string | undefined;
+    readonly useTls: boolean;
+    readonly tlsCaFile: string | undefined;
+  };
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly jwt: {
+    /** The HS256 key; undefined only outside production (the dev runner then generates one). */
+    readonly secret: Uint8Array | undefined;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTokenSeconds: number;
+  };
+  readonly corsOrigins: readonly string[];
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Plain HTTP was asked for explicitly (TLS terminated by a proxy in front). */
+  readonly plainHttp: boolean;
+  /** express `trust proxy` hop count; never `true` (RFC 7239 spoofing: the client controls the leftmost hop). */
+  readonly trustProxy: number;
+  readonly logLevel: LogLevel;
+  readonly bodyLimitBytes: number;
+}
+
+/** Thrown when the environment is invalid; lists every problem found. */
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** RFC 7518 §3.2: an HS256 key must be at least 256 bits. */
+export const MIN_SECRET_BYTES = 32;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses and validates `env` (defaults to `process.env`). Throws {@link ConfigError} naming every
+ * invalid variable. Secret values never appear in the messages.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string): boolean => {
+    const raw = str(name)?.toLowerCase();
+    if (raw === undefined) return false;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return false;
+  };
+
+  const nodeEnvRaw = str('NODE_ENV') ?? 'development';
+  let nodeEnv: NodeEnv = 'development';
+  if (nodeEnvRaw === 'development' || nodeEnvRaw === 'production' || nodeEnvRaw === 'test') nodeEnv = nodeEnvRaw;
+  else problems.push(`NODE_ENV must be development, production or test (got "${nodeEnvRaw}")`);
+  const production = nodeEnv === 'production';
+
+  const redisUrl = str('REDIS_URL');
+  if (redisUrl !== undefined) {
+    try {
+      const u = new URL(redisUrl);
+      if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') problems.push('REDIS_URL must start with redis:// or rediss://');
+      if (u.password) problems.push('REDIS_URL must not carry a password: set REDIS_PASSWORD');
+    } catch {
+      problems.push('REDIS_URL is not a valid URL');
+    }
+  }
+  const tlsCaFile = str('REDIS_TLS_CA_FILE');
+
+  const databaseUrl = str('DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    try {
+      const u = new URL(databaseUrl);
+      if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+    } catch {
+      problems.push('DATABASE_URL is not a valid URL');
+    }
+  }
+
+  const secretRaw = env.JWT_SECRET;
+  let secret: Uint8Array | undefined;
+  if (secretRaw !== undefined && secretRaw !== '') {
+    secret = new TextEncoder().encode(secretRaw);
+    if (secret.byteLength < MIN_SECRET_BYTES) {
+      problems.push(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes of random data (RFC 7518 §3.2)`);
+    } else if (new Set(secretRaw).size < 8) {
+      problems.push('JWT_SECRET looks like a placeholder, not random data');
+    }
+  } else if (production) {
+    problems.push(`JWT_SECRET is required in production (at least ${MIN_SECRET_BYTES} random bytes)`);
+  }
+
+  const certFile = str('TLS_CERT_FILE');
+  const keyFile = str('TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  const plainHttp = bool('PLAIN_HTTP');
+  if (plainHttp && certFile !== undefined) problems.push('PLAIN_HTTP=true and TLS_CERT_FILE are mutually exclusive');
+  if (production && !plainHttp && certFile === undefined) {
+    problems.push('production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or PLAIN_HTTP=true behind a TLS-terminating proxy');
+  }
+
+  const logLevelRaw = (str('LOG_LEVEL') ?? 'info').toLowerCase();
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as LogLevel) : 'info';
+  if (logLevel !== logLevelRaw) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const corsOrigins = (str('CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin === '*') continue;
+    try {
+      const u = new URL(origin);
+      if (u.origin !== origin) problems.push(`CORS_ORIGINS entry "${origin}" must be a bare origin like https://app.example.com`);
+    } catch {
+      problems.push(`CORS_ORIGINS entry "${origin}" is not an origin`);
+    }
+  }
+
+  const config: Config = {
+    nodeEnv,
+    host: str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    port: int('PORT', 8443, 0, 65535),
+    redis: { url: redisUrl, password: env.REDIS_PASSWORD || undefined, useTls: bool('REDIS_USE_TLS'), tlsCaFile },
+    databaseUrl,
+    dataDir: path.resolve(str('DATA_DIR') ?? '.data'),
+    jwt: {
+      secret,
+      issuer: str('JWT_ISSUER') ?? 'specgate',
+      audience: str('JWT_AUDIENCE') ?? 'specgate-api',
+      accessTokenSeconds: int('TOKEN_EXPIRE_MINUTES', 15, 1, 24 * 60) * 60,
+    },
+    corsOrigins,
+    tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    plainHttp,
+    trustProxy: int('TRUST_PROXY', 0, 0, 32),
+    logLevel,
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

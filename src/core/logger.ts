@@ -1,0 +1,45 @@
+/**
+ * pino JSON logger with redaction: credentials never reach a log line, whatever path they take
+ * (headers, form bodies, error objects). ASVS 5.0 16.2.5 / 16.3.1.
+ */
+import pino, { type Logger, type DestinationStream } from 'pino';
+import type { LogLevel } from './config';
+
+export type { Logger };
+
+/** Paths pino censors; wildcards cover nested request/response objects. */
+export const REDACT_PATHS = [
+  'password',
+  'new_password',
+  'current_password',
+  'access_token',
+  'refresh_token',
+  'token',
+  'secret',
+  'authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.token',
+  '*.secret',
+  '*.authorization',
+  'res.headers["set-cookie"]',
+];
+
+/** Builds the process logger. `destination` is a seam for tests that capture log lines. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'specgate' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,367 @@
+/**
+ * The request pipeline, as a function over Node's own request and response objects so it can be
+ * mounted inside express or straight on `node:http`:
+ *
+ *   route (table built once) → 404 / 405 + Allow
+ *   → Accept negotiation (406) → body read with limit (413)
+ *   → openapi-backend: security handlers per scheme → unauthorizedHandler (401 / 503)
+ *     → postSecurityHandler: scopes from the operation's requirement (403)
+ *     → preOperationHandler: media type (415), JSON (400), Ajv 2020-12 validation (400)
+ *     → handlers[operationId]
+ *   → response validation (dev/test) → one writeHead + end.
+ *
+ * openapi-backend binds handlers by operationId and evaluates the OR-of-AND security requirements;
+ * its per-request router and draft-07 validator are replaced by the precompiled table and the
+ * 2020-12 validators (see route-table.ts and schema-compiler.ts for why).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { OpenAPIBackend, OpenAPIRouter, type Context, type Document, type Operation, type Request as BackendRequest } from 'openapi-backend';
+import proxyaddr from 'proxy-addr';
+import { ApiError, isUnavailable, renderError, type Violation } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { accepts, mediaTypeOf, parseBody, readBody } from './body';
+import type { OpenApiDocument } from './document';
+import { compileOperations, validateParameters, type CompiledOperation } from './operations';
+import { ResponseValidator } from './response-validator';
+import { RouteTable } from './route-table';
+import { SchemaCompiler, toViolations } from './schema-compiler';
+
+/** Who a request is authenticated as, produced by a security scheme. */
+export interface Principal {
+  userId: string;
+  scopes: string[];
+  clientId: string;
+  /** The access token's jti: its session id. */
+  sessionId: string;
+  /** Token expiry, seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** What a handler receives. Typed per operation by src/api/types.ts. */
+export interface PipelineRequest {
+  operationId: string;
+  method: string;
+  path: string;
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  principal: Principal | undefined;
+  requestId: string;
+  ip: string;
+  raw: IncomingMessage;
+}
+
+/** What a handler returns; the pipeline writes it. Handlers never touch the response object. */
+export interface HandlerResult {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Defaults to the first media type the document lists for the status. */
+  contentType?: string;
+}
+
+export type RawHandler = (req: PipelineRequest) => Promise<HandlerResult> | HandlerResult;
+
+/**
+ * Authenticates a request for one security scheme. Throws an {@link ApiError}: `unauthorized`
+ * when no credentials were sent, `invalid_token`, or `unavailable` when its store is down.
+ */
+export type SecuritySchemeHandler = (req: PipelineRequest) => Promise<Principal>;
+
+/** Optional connect-style middlewares run first on every request (helmet, cors). */
+export type RawMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+export interface PipelineOptions {
+  document: OpenApiDocument;
+  handlers: Record<string, RawHandler>;
+  securitySchemes: Record<string, SecuritySchemeHandler>;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Validate every handler result against the document (dev and test); a mismatch is a 500. */
+  validateResponses: boolean;
+  /** express-style `trust proxy` hop count for the client IP. */
+  trustProxy: number;
+  middlewares?: RawMiddleware[];
+}
+
+/** The mounted pipeline. */
+export interface Pipeline {
+  /** Handles a request; calls `fallback` when no path of the document matches (docs assets, etc.). */
+  handle(req: IncomingMessage, res: ServerResponse, fallback?: () => void): Promise<void>;
+  /** express middleware form of {@link handle}. */
+  middleware(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
+  operations: readonly CompiledOperation[];
+  backend: OpenAPIBackend;
+}
+
+interface RequestState {
+  op: CompiledOperation;
+  backendOp: Operation;
+  request: PipelineRequest;
+  rawBody: Buffer | undefined;
+}
+
+/** The router openapi-backend calls: the match was made before, from the precompiled table. */
+class PrecomputedRouter extends OpenAPIRouter {
+  override matchOperation(req: BackendRequest): Operation;
+  override matchOperation(req: BackendRequest, strict: true): Operation;
+  override matchOperation(req: BackendRequest): Operation | undefined {
+    return stateOf(req).backendOp;
+  }
+  override parseRequest(req: BackendRequest): ReturnType<OpenAPIRouter['parseRequest']> {
+    const state = stateOf(req);
+    const { request } = state;
+    // The parsed request becomes context.request: it carries the state on to the hooks.
+    return { method: request.method.toLowerCase(), path: request.path, params: request.params, query: request.query, headers: request.headers, cookies: {}, requestBody: request.body, [STATE]: state } as unknown as ReturnType<OpenAPIRouter['parseRequest']>;
+  }
+}
+
+const STATE = Symbol('specgate.state');
+function stateOf(req: BackendRequest): RequestState {
+  return (req as unknown as { [STATE]: RequestState })[STATE];
+}
+
+/** Builds the pipeline: compiles the document, binds handlers, checks every operation has one. */
+export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
+  const { document, logger } = opts;
+  const compiler = new SchemaCompiler(document);
+  const operations = compileOperations(document, compiler);
+  const responseValidator = new ResponseValidator(compiler);
+
+  const missing = operations.filter((o) => !opts.handlers[o.operationId]).map((o) => o.operationId);
+  if (missing.length) throw new Error(`no handler for operation(s): ${missing.join(', ')}`);
+  const unknown = Object.keys(opts.handlers).filter((id) => !operations.some((o) => o.operationId === id));
+  if (unknown.length) throw new Error(`handlers for operations not in the document: ${unknown.join(', ')}`);
+
+  const backend = new OpenAPIBackend({ definition: document as unknown as Document, quick: true, validate: false, strict: true });
+  await backend.init();
+  backend.router = new PrecomputedRouter({ definition: backend.definition });
+  const backendOps = new Map(backend.getOperations().map((o) => [o.operationId!, o]));
+
+  const table = new RouteTable<{ op: CompiledOperation; backendOp: Operation }>();
+  for (const op of operations) table.add(op.method, op.path, { op, backendOp: backendOps.get(op.operationId)! });
+
+  for (const [name, scheme] of Object.entries(opts.securitySchemes)) {
+    backend.registerSecurityHandler(name, (c: Context) => scheme(stateOf(c.request as never).request));
+  }
+  backend.register({
+    unauthorizedHandler: (c: Context) => {
+      // Fail closed: rethrow the most telling failure; 503 (store down) outranks a bad token.
+      const failures = Object.values(c.security ?? {})
+        .map((r) => (r && typeof r === 'object' && 'error' in r ? (r as { error: unknown }).error : undefined))
+        .filter((e) => e !== undefined);
+      const rank = (e: unknown) => (e instanceof ApiError ? { unavailable: 3, invalid_token: 2 }[e.code as string] ?? 1 : 4);
+      failures.sort((a, b) => rank(b) - rank(a));
+      throw failures[0] ?? new ApiError('unauthorized');
+    },
+    postSecurityHandler: (c: Context) => authorizeScopes(c, stateOf(c.request as never)),
+    preOperationHandler: (c: Context) => validateRequest(stateOf(c.request as never)),
+  });
+  for (const op of operations) {
+    const handler = opts.handlers[op.operationId]!;
+    backend.register(op.operationId, (c: Context) => handler(stateOf(c.request as never).request));
+  }
+
+  const trust = (_addr: string, i: number) => i < opts.trustProxy;
+  const middlewares = opts.middlewares ?? [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse, fallback?: () => void): Promise<void> {
+    const started = process.hrtime.bigint();
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : randomUUID();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    let op: CompiledOperation | undefined;
+    let status = 500;
+    try {
+      if (middlewares.length && (await runMiddlewares(middlewares, req, res))) return;
+      const method = req.method ?? 'GET';
+      const found = table.lookup(method, path);
+      if (!found) {
+        if (fallback) {
+          res.setHeader('x-request-id', requestId);
+          status = 0; // express answers and logs nothing of ours
+          return fallback();
+        }
+        throw new ApiError('not_found', { detail: `No operation at ${path}.` });
+      }
+      if (found.kind === 'method') {
+        throw new ApiError('method_not_allowed', { detail: `${method} is not allowed on ${path}.`, allow: found.allow });
+      }
+      op = found.value.op;
+      if (!accepts(req.headers.accept, op.produces)) {
+        throw new ApiError('not_acceptable', { detail: `This operation produces: ${op.produces.join(', ')}.` });
+      }
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(found.params)) {
+        try {
+          params[k] = decodeURIComponent(v);
+        } catch {
+          throw new ApiError('validation_failed', { detail: 'The request has 1 violation.', errors: [{ in: 'path', pointer: `/${k}`, message: 'is not valid percent-encoding' }] });
+        }
+      }
+      let rawBody: Buffer | undefined;
+      if (op.body) rawBody = await readBody(req, opts.bodyLimitBytes);
+      else if (!req.readableEnded) req.resume();
+      const request: PipelineRequest = {
+        operationId: op.operationId,
+        method,
+        path,
+        params,
+        query: q === -1 ? {} : parseQuery(url.slice(q + 1)),
+        headers: req.headers,
+        body: undefined,
+        principal: undefined,
+        requestId,
+        ip: proxyaddr(req, trust),
+        raw: req,
+      };
+      const backendReq = { method, path, headers: req.headers as Record<string, string>, [STATE]: { op, backendOp: found.value.backendOp, request, rawBody } };
+      const result = (await backend.handleRequest(backendReq as unknown as BackendRequest)) as HandlerResult;
+      if (opts.validateResponses) {
+        const problems = responseValidator.check(op, result);
+        if (problems.length) {
+          logger.error({ requestId, operationId: op.operationId, status: result.status, problems }, 'handler response does not match the document');
+          throw new ApiError('internal');
+        }
+      }
+      status = result.status;
+      writeResult(res, op, result, requestId, method === 'HEAD', request.principal !== undefined);
+    } catch (err) {
+      const rendered = renderError(err, { format: op?.errorFormat ?? 'problem', instance: path, requestId });
+      status = rendered.status;
+      if (rendered.status >= 500) {
+        if (isUnavailable(err)) logger.warn({ requestId, operationId: op?.operationId, err: String((err as Error).cause ?? err) }, 'dependency unavailable');
+        else logger.error({ err, requestId, operationId: op?.operationId }, 'request failed');
+      }
+      if (!res.headersSent) {
+        res.writeHead(rendered.status, { ...rendered.headers, 'x-request-id': requestId, 'content-length': Buffer.byteLength(rendered.body) });
+        res.end(req.method === 'HEAD' ? undefined : rendered.body);
+      } else {
+        res.destroy();
+      }
+    } finally {
+      if (status !== 0) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.info({ requestId, method: req.method, path, operationId: op?.operationId, status, ms: Math.round(ms * 100) / 100 }, 'request');
+      }
+    }
+  }
+
+  return {
+    handle,
+    middleware: (req, res, next) => void handle(req, res, () => next()).catch(next),
+    operations,
+    backend,
+  };
+}
+
+/** Runs connect-style middlewares; resolves true when one of them ended the response (CORS preflight). */
+function runMiddlewares(list: RawMiddleware[], req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let i = 0;
+    const next = (err?: unknown) => {
+      if (err) return reject(err);
+      if (res.writableEnded) return resolve(true);
+      const mw = list[i++];
+      if (!mw) return resolve(false);
+      mw(req, res, next);
+    };
+    res.once('finish', () => resolve(true));
+    next();
+  });
+}
+
+function parseQuery(qs: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(qs)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+/** 403 unless one requirement is met by its schemes AND its scopes (RFC 6750 §3.1). */
+function authorizeScopes(c: Context, state: RequestState): void {
+  const { op, request } = state;
+  if (!c.security?.authorized || op.security.length === 0) return;
+  let firstShortfall: string[] | undefined;
+  for (const requirement of op.security) {
+    const schemes = Object.keys(requirement);
+    const principals = schemes.map((s) => c.security?.[s] as Principal | undefined);
+    if (!principals.every((p) => p && typeof p === 'object' && !('error' in p))) continue;
+    const granted = new Set(principals.flatMap((p) => p!.scopes));
+    const needed = schemes.flatMap((s) => requirement[s] ?? []);
+    if (needed.every((s) => granted.has(s))) {
+      request.principal = principals[0];
+      return;
+    }
+    firstShortfall ??= needed;
+  }
+  if (firstShortfall) {
+    throw new ApiError('insufficient_scope', { detail: `This operation needs the scope(s): ${firstShortfall.join(' ')}.`, scope: firstShortfall.join(' ') });
+  }
+}
+
+/** Media type, parsing and schema validation, after authentication so 401 comes before 400/415. */
+function validateRequest(state: RequestState): void {
+  const { op, request, rawBody } = state;
+  const violations: Violation[] = [];
+  const path = validateParameters(op.parameters.path, 'path', request.params as Record<string, string>);
+  const query = validateParameters(op.parameters.query, 'query', request.query as Record<string, string | string[]>);
+  const header = validateParameters(op.parameters.header, 'header', request.headers as Record<string, string>);
+  violations.push(...path.violations, ...query.violations, ...header.violations);
+  request.params = path.values;
+  request.query = query.values;
+
+  if (op.body) {
+    const contentType = request.headers['content-type'];
+    const empty = !rawBody || rawBody.length === 0;
+    if (empty && !contentType) {
+      if (op.body.required) violations.push({ in: 'body', pointer: '', message: 'a request body is required' });
+    } else {
+      const type = mediaTypeOf(contentType);
+      const validate = type ? op.body.media.get(type) : undefined;
+      if (!type || !validate) {
+        throw new ApiError('unsupported_media_type', { detail: `Send the body as ${[...op.body.media.keys()].join(' or ')}.` });
+      }
+      if (empty && op.body.required) {
+        violations.push({ in: 'body', pointer: '', message: 'a request body is required' });
+      } else if (!empty) {
+        const body = parseBody(rawBody!, type, contentType!);
+        if (!validate(body)) violations.push(...toViolations(validate.errors, 'body'));
+        request.body = body;
+      }
+    }
+  }
+  if (violations.length) {
+    throw new ApiError('validation_failed', {
+      detail: `The request has ${violations.length} violation${violations.length === 1 ? '' : 's'}.`,
+      errors: violations,
+    });
+  }
+}
+
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
+
+function writeResult(res: ServerResponse, op: CompiledOperation, result: HandlerResult, requestId: string, head: boolean, authenticated: boolean): void {
+  const headers: Record<string, string | number> = { 'x-request-id': requestId };
+  if (authenticated) {
+    // Responses to authenticated requests are the caller's own data (RFC 9111 §3.5).
+    headers['cache-control'] = 'no-store';
+    headers.vary = 'Authorization';
+  }
+  if (result.headers) for (const [k, v] of Object.entries(result.headers)) headers[k.toLowerCase()] = v;
+  let payload: string | Buffer | undefined;
+  if (result.body !== undefined && result.status !== 204 && result.status !== 304) {
+    const type = result.contentType ?? op.responses.get(String(result.status))?.mediaTypes[0] ?? 'application/json';
+    payload = Buffer.isBuffer(result.body) ? result.body : typeof result.body === 'string' && !JSON_TYPE.test(type) ? result.body : JSON.stringify(result.body);
+    headers['content-type'] = JSON_TYPE.test(type) || type.startsWith('text/') ? `${type}; charset=utf-8` : type;
+    headers['content-length'] = Buffer.byteLength(payload);
+  }
+  res.writeHead(result.status, headers);
+  res.end(head ? undefined : payload);
+}

@@ -1,0 +1,70 @@
+/**
+ * ioredis connections built from {@link Config}. Every key specgate writes is namespaced here, so a
+ * shared Redis can be read at a glance (`auth:` sessions, `cache:` responses, `rl:` rate limits).
+ */
+import fs from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Config } from './core/config';
+import type { Logger } from './core/logger';
+
+/** Key builders: the only place key shapes are defined. */
+export const keys = {
+  session: (jti: string) => `auth:session:${jti}`,
+  userSessions: (userId: string) => `auth:user:${userId}:sessions`,
+} as const;
+
+export interface RedisConnectOptions {
+  /** Fail a command after this many ms so a hung Redis becomes a 503, not a hung request. */
+  commandTimeoutMs?: number;
+  /** Name shown by CLIENT LIST. */
+  connectionName?: string;
+}
+
+/**
+ * Opens a connection and resolves once it answers. Commands issued while disconnected fail at once
+ * (no offline queue): auth must fail closed quickly rather than queue behind an outage.
+ */
+export async function connectRedis(config: Config['redis'], logger: Logger, opts: RedisConnectOptions = {}): Promise<Redis> {
+  if (!config.url) throw new Error('REDIS_URL is not set');
+  const url = new URL(config.url);
+  const useTls = config.useTls || url.protocol === 'rediss:';
+  const options: RedisOptions = {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : 6379,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: config.password,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    tls: useTls ? { ca: config.tlsCaFile ? fs.readFileSync(config.tlsCaFile) : undefined, servername: url.hostname } : undefined,
+    connectionName: opts.connectionName ?? 'specgate',
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: opts.commandTimeoutMs ?? 1000,
+    connectTimeout: 3000,
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  };
+  const client = new Redis(options);
+  let lastLogged = '';
+  client.on('error', (err: Error & { code?: string }) => {
+    // ioredis repeats the same error on every reconnect attempt; log each distinct one once.
+    const summary = `${err.code ?? err.name}: ${redactMessage(err.message, config.password)}`;
+    if (summary !== lastLogged) logger.warn({ redis: `${url.hostname}:${options.port}`, err: summary }, 'redis connection error');
+    lastLogged = summary;
+  });
+  client.on('ready', () => {
+    if (lastLogged) logger.info({ redis: `${url.hostname}:${options.port}` }, 'redis connection restored');
+    lastLogged = '';
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw new Error(`cannot connect to Redis at ${url.hostname}:${options.port}: ${redactMessage((err as Error).message, config.password)}`);
+  }
+  return client;
+}
+
+function redactMessage(message: string, password: string | undefined): string {
+  return password ? message.split(password).join('[redacted]') : message;
+}

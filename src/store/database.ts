@@ -1,0 +1,245 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { Client, Pool, type PoolClient } from 'pg';
+
+/**
+ * A minimal PostgreSQL-dialect database handle, backed either by a `pg` pool
+ * (a real server) or by an embedded PGlite instance. Both speak the same SQL;
+ * use `$1, $2, …` placeholders only.
+ *
+ * A query without parameters may contain several statements (used by
+ * migrations); the rows of the last statement are returned.
+ */
+export interface Database {
+  /** Which driver backs this handle. */
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs one parameterised statement and returns its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `fn` inside BEGIN/COMMIT on a single connection; rolls back if it throws. */
+  transaction<R>(fn: (tx: Pick<Database, 'query'>) => Promise<R>): Promise<R>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Releases every connection. Idempotent; later calls fail with {@link DatabaseUnavailableError}. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  /** PostgreSQL connection string. When absent, an embedded PGlite database is used. */
+  url?: string;
+  /** PGlite data directory (created if missing). In-memory when undefined. Ignored with `url`. */
+  dataDir?: string;
+  /** Schema to create (if missing) and use as the only search_path entry on every connection. */
+  schema?: string;
+}
+
+/**
+ * The database cannot be reached (refused, timed out, shutting down, closed,
+ * rejected our credentials…). The HTTP layer maps it to 503. The message never
+ * contains the connection string; the driver error is kept as `cause` for logs.
+ */
+export class DatabaseUnavailableError extends Error {
+  /** Stable machine-readable code. */
+  readonly code = 'database_unavailable';
+
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`Database unavailable: ${reason}`, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+const POOL_SIZE = 5;
+const CONNECT_TIMEOUT_MS = 3_000;
+const STATEMENT_TIMEOUT_MS = 30_000;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT',
+  'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOENT' /* unix socket path */,
+]);
+const NETWORK_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'timeout expired',
+  'Client has encountered a connection error',
+  'Cannot use a pool after calling end',
+  'PGlite is closed',
+];
+
+/** Returns a short reason when `err` means "cannot reach the database", else undefined. */
+function unavailableReason(err: unknown): string | undefined {
+  // Duck-typed: socket errors come from Node's own realm, so `instanceof Error`
+  // is false for them under jest's VM sandbox.
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, message, errors } = err as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code)) return code;
+    // SQLSTATE 08 connection exception, 28 invalid authorization, 3D000 unknown
+    // database, 53300 too many connections, 57P01-03 shutting down / starting up.
+    if (/^(08|28)/.test(code) || ['3D000', '53300', '57P01', '57P02', '57P03'].includes(code)) {
+      return `SQLSTATE ${code}`;
+    }
+  }
+  const known = typeof message === 'string' ? NETWORK_MESSAGES.find((m) => message.includes(m)) : undefined;
+  if (known) return known.toLowerCase();
+  // Node's happy-eyeballs connect throws an AggregateError of per-address errors.
+  if (Array.isArray(errors)) return errors.map(unavailableReason).find(Boolean);
+  return undefined;
+}
+
+function translate(err: unknown): unknown {
+  if (err instanceof DatabaseUnavailableError) return err;
+  const reason = unavailableReason(err);
+  return reason ? new DatabaseUnavailableError(reason, { cause: err }) : err;
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+/**
+ * Opens a database and checks it answers: a small `pg` pool when `url` is
+ * given, an embedded PGlite otherwise. Rejects with
+ * {@link DatabaseUnavailableError} if the server cannot be reached.
+ */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
+    throw new TypeError(`Invalid schema name ${JSON.stringify(opts.schema)}: use [a-z_][a-z0-9_]*`);
+  }
+  const db = opts.url !== undefined ? createPostgres(opts.url, opts.schema) : await createPglite(opts);
+  try {
+    await db.ping();
+    if (opts.schema !== undefined) await ensureSchema(db, opts.schema);
+    return db;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function ensureSchema(db: Database, schema: string): Promise<void> {
+  try {
+    await db.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (err) {
+    // Two processes creating the same schema at once can still collide in the catalog.
+    const code = (err as { code?: unknown }).code;
+    if (code !== '23505' && code !== '42P06') throw err;
+  }
+}
+
+function createPostgres(url: string, schema: string | undefined): Database {
+  const settings = [`-c statement_timeout=${STATEMENT_TIMEOUT_MS}`];
+  if (schema !== undefined) settings.push(`-c search_path=${schema}`);
+  try {
+    // The pool parses the URL lazily, on first connect; a Client parses it now
+    // without connecting. Parse errors carry the raw input (password included): drop them.
+    new Client({ connectionString: url });
+  } catch {
+    throw new TypeError('Invalid database URL (value not shown)');
+  }
+  const pool = new Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 10_000,
+    options: settings.join(' '),
+  });
+  // An idle client whose server goes away emits 'error' on the pool; without a
+  // listener that would crash the process. The next query reports it instead.
+  pool.on('error', () => undefined);
+  let closed = false;
+  const ensureOpen = () => {
+    if (closed) throw new DatabaseUnavailableError('database handle is closed');
+  };
+  const run = async <T>(client: Pool | PoolClient, sql: string, params?: unknown[]): Promise<T[]> => {
+    const result = await client.query(sql, params);
+    // Several statements without parameters yield one result per statement.
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    return (last?.rows ?? []) as T[];
+  };
+
+  return {
+    kind: 'postgres',
+    query: (sql, params) => guarded(async () => {
+      ensureOpen();
+      return run(pool, sql, params);
+    }),
+    transaction: async (fn) => {
+      ensureOpen();
+      const client = await guarded(() => pool.connect());
+      let broken: Error | undefined;
+      try {
+        await guarded(() => client.query('BEGIN'));
+        const result = await fn({ query: (sql, params) => guarded(() => run(client, sql, params)) });
+        await guarded(() => client.query('COMMIT'));
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          broken = rollbackErr;
+        });
+        throw err;
+      } finally {
+        // Passing an error destroys the connection instead of reusing it.
+        client.release(broken);
+      }
+    },
+    ping: () => guarded(async () => {
+      ensureOpen();
+      await pool.query('SELECT 1');
+    }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+async function createPglite(opts: OpenDatabaseOptions): Promise<Database> {
+  if (opts.dataDir !== undefined) await mkdir(opts.dataDir, { recursive: true });
+  const pg = await PGlite.create(opts.dataDir);
+  // PGlite is one session, so a session-level SET applies to everything after it.
+  if (opts.schema !== undefined) {
+    await pg.exec(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"; SET search_path TO "${opts.schema}"`);
+  }
+  type Queryable = Pick<Transaction, 'query' | 'exec'>;
+  const run = async <T>(target: Queryable, sql: string, params?: unknown[]): Promise<T[]> => {
+    // Mirror pg: without parameters use the simple protocol, which allows several statements.
+    if (params === undefined || params.length === 0) {
+      const results = await target.exec(sql);
+      return (results[results.length - 1]?.rows ?? []) as T[];
+    }
+    return (await target.query<T>(sql, params)).rows;
+  };
+
+  return {
+    kind: 'pglite',
+    query: (sql, params) => guarded(() => run(pg, sql, params)),
+    transaction: async (fn) => {
+      let fnError: { err: unknown } | undefined;
+      try {
+        return await pg.transaction(async (tx) => {
+          try {
+            return await fn({ query: (sql, params) => guarded(() => run(tx, sql, params)) });
+          } catch (err) {
+            fnError = { err };
+            throw err;
+          }
+        });
+      } catch (err) {
+        // Only BEGIN/COMMIT failures are translated; the callback's own errors pass through.
+        throw fnError?.err === err ? err : translate(err);
+      }
+    },
+    ping: () => guarded(async () => {
+      await pg.query('SELECT 1');
+    }),
+    close: async () => {
+      if (!pg.closed) await pg.close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Starts the real app for integration tests: a private redis-server, a migrated PGlite database
+ * (shared per test file), and the app listening on a free port over plain HTTP, mounted either
+ * straight on node:http (as main.ts does) or inside express.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { createApp, type App } from '../../src/app';
+import { PasswordHasher } from '../../src/auth/passwords';
+import { loadConfig, type Config } from '../../src/core/config';
+import { createLogger } from '../../src/core/logger';
+import type { OpenApiDocument } from '../../src/pipeline/document';
+import { openDatabase, type Database } from '../../src/store/database';
+import { migrate } from '../../src/store/migrate';
+import { UsersRepository } from '../../src/store/users.repository';
+import { startRedis, type RedisServer } from './redis-server';
+
+/** Cheaper argon2id for tests that create many users; the production cost is tested separately. */
+export const fastPasswords = () => new PasswordHasher({ type: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 } as never);
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG';
+
+export interface TestAppOptions {
+  mount?: 'node' | 'express';
+  env?: Record<string, string>;
+  document?: OpenApiDocument;
+  /** Reuse a database (e.g. one opened per file) instead of opening a new in-memory PGlite. */
+  db?: Database;
+  redisServer?: RedisServer;
+}
+
+export interface TestApp {
+  url: string;
+  app: App;
+  config: Config;
+  db: Database;
+  redis: Redis;
+  redisServer: RedisServer;
+  /** Every log line written while the app ran. */
+  logs: string[];
+  createUser(username: string, password: string, scopes: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const redisServer = opts.redisServer ?? (await startRedis({ password: 'redis-test-password' }));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL: redisServer.url,
+    REDIS_PASSWORD: redisServer.password,
+    JWT_SECRET: TEST_SECRET,
+    PLAIN_HTTP: 'true',
+    LOG_LEVEL: 'debug',
+    ...opts.env,
+  });
+  const logs: string[] = [];
+  const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }) as never);
+  const db = opts.db ?? (await openDatabase({}));
+  if (!opts.db) await migrate(db);
+  const { connectRedis } = await import('../../src/redis-client');
+  const redis = await connectRedis(config.redis, logger);
+  const passwords = fastPasswords();
+  const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true });
+  const server = http.createServer(opts.mount === 'express' ? app.express : app.listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const users = new UsersRepository(db);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    config,
+    db,
+    redis,
+    redisServer,
+    logs,
+    async createUser(username, password, scopes) {
+      const user = await users.create({ username, passwordHash: await passwords.hash(password), scopes });
+      return user.id;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      redis.disconnect();
+      if (!opts.db) await db.close();
+      if (!opts.redisServer) await redisServer.stop();
+    },
+  };
+}
