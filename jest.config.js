@@ -3,8 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': '@swc/jest' },
-  // jose ships ESM only; let swc turn it into CommonJS for jest's module system.
-  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  // jose and openapi-backend's ref parser (and its js-yaml) ship ESM only: swc turns them into
+  // CommonJS for jest's module system (node 20 itself loads them through require(esm)).
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@apidevtools/json-schema-ref-parser|js-yaml)/)'],
   testTimeout: 30000,
   // Integration tests each start redis-server processes and databases; two cores on CI.
   maxWorkers: 2,

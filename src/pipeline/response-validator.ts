@@ -15,6 +15,8 @@ export interface ResponseShape {
   /** The parsed body (JSON) or the text; undefined when there is none. */
   body?: unknown;
   contentType?: string;
+  /** A HEAD response: headers are checked, the (absent) body is not. */
+  head?: boolean;
 }
 
 export class ResponseValidator {
@@ -44,6 +46,7 @@ export class ResponseValidator {
       const coerced = { v: Array.isArray(value) ? value.join(', ') : String(value) };
       if (!validate(coerced)) problems.push(`header ${name}: ${toViolations(validate.errors, 'header').map((v) => v.message).join('; ')}`);
     }
+    if (res.head) return problems;
     if (documented.mediaTypes.length === 0) {
       if (res.body !== undefined && res.body !== '') problems.push(`status ${res.status} of ${op.operationId} documents no body`);
       return problems;

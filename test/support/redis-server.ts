@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -42,30 +43,13 @@ const READY_TIMEOUT_MS = 10_000;
 const PORT_ATTEMPTS = 5;
 const LOG_TAIL_BYTES = 4_000;
 
-/** Everything started here; killed synchronously if the test process exits first. */
-const live = new Set<{ child: ChildProcess | undefined; dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const entry of live) {
-      entry.child?.kill('SIGKILL');
-      rmSync(entry.dir, { recursive: true, force: true });
-    }
-  });
-}
-
 /**
  * Starts a real `redis-server` (from PATH) on a free 127.0.0.1 port with
  * persistence off and its files in a temp dir, and waits until it answers PING.
  * Always `stop()` it (e.g. in `afterAll`); it is also killed when the process exits.
  */
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisServer> {
-  installExitHook();
-  const entry = { child: undefined as ChildProcess | undefined, dir: mkdtempSync(path.join(os.tmpdir(), 'specgate-redis-')) };
-  live.add(entry);
+  const entry: { child?: Launched; dir: string } = { dir: mkdtempSync(path.join(os.tmpdir(), 'specgate-redis-')) };
   try {
     const certs = opts.tls ? await makeCertificates(entry.dir) : undefined;
     let port = 0;
@@ -89,29 +73,56 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
       async stop() {
         if (stopped) return;
         stopped = true;
-        await terminate(entry.child, 'SIGTERM');
+        await shutdown(entry.child, 'SIGTERM');
         entry.child = undefined;
-        live.delete(entry);
         rmSync(entry.dir, { recursive: true, force: true });
       },
       async kill() {
-        await terminate(entry.child, 'SIGKILL');
+        await shutdown(entry.child, 'SIGKILL');
         entry.child = undefined;
       },
       async restart() {
         if (stopped) throw new Error('redis-server was stopped; start a new one instead');
-        await terminate(entry.child, 'SIGKILL');
+        await shutdown(entry.child, 'SIGKILL');
         entry.child = undefined;
         entry.child = await launch(entry.dir, port, opts, certs);
       },
     };
     return server;
   } catch (err) {
-    await terminate(entry.child, 'SIGKILL');
-    live.delete(entry);
+    await shutdown(entry.child, 'SIGKILL');
     rmSync(entry.dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** A redis-server plus the watchdog that kills it if this process dies first. */
+interface Launched {
+  redis: ChildProcess;
+  watchdog: ChildProcess;
+}
+
+async function shutdown(launched: Launched | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!launched) return;
+  // SIGKILL so the watchdog cannot run its cleanup (it would delete the dir restart() needs).
+  launched.watchdog.kill('SIGKILL');
+  await terminate(launched.redis, signal);
+}
+
+/**
+ * Jest runs tests in a VM sandbox where `process.on('exit')` never fires, and a
+ * crashed or killed runner fires nothing at all. So each server gets a shell
+ * that blocks reading a pipe from us: when we die the pipe hits EOF and the
+ * shell kills the server and removes its files.
+ */
+function startWatchdog(pid: number, dir: string): ChildProcess {
+  const watchdog = spawn('sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null; rm -rf "$1"', String(pid), dir], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as unknown as net.Socket).unref();
+  return watchdog;
 }
 
 class PortClashError extends Error {}
@@ -164,35 +175,42 @@ async function writeConfig(dir: string, port: number, opts: StartRedisOptions, c
   return file;
 }
 
-async function launch(dir: string, port: number, opts: StartRedisOptions, certs?: Certificates): Promise<ChildProcess> {
+async function launch(dir: string, port: number, opts: StartRedisOptions, certs?: Certificates): Promise<Launched> {
   const config = await writeConfig(dir, port, opts, certs);
   const child = spawn('redis-server', [config, ...(opts.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const collect = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-LOG_TAIL_BYTES);
   };
+  if (child.pid === undefined) {
+    const [err] = (await once(child, 'error')) as [Error];
+    throw new Error(`Failed to spawn redis-server (is it on PATH?): ${err.message}`);
+  }
+  const watchdog = startWatchdog(child.pid, dir);
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  // A forgotten server must not keep the test runner alive; the exit hook kills it.
+  // A forgotten server must not keep the test runner alive; its watchdog kills it.
   child.unref();
   (child.stdout as unknown as net.Socket).unref();
   (child.stderr as unknown as net.Socket).unref();
 
   const exited = new Promise<string>((resolve) => {
     child.once('error', (err) => resolve(`failed to spawn redis-server: ${err.message}`));
-    child.once('exit', (code, signal) => resolve(`redis-server exited (code ${code}, signal ${signal})`));
+    // 'close' rather than 'exit': it waits for stdout/stderr to drain, so the log tail is complete.
+    child.once('close', (code, signal) => resolve(`redis-server exited (code ${code}, signal ${signal})`));
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const outcome = await Promise.race([exited, ping(port, certs).then((ok) => (ok ? 'ready' : undefined))]);
-    if (outcome === 'ready') return child;
+    if (outcome === 'ready') return { redis: child, watchdog };
     if (outcome !== undefined) {
+      watchdog.kill('SIGKILL');
       if (/Address already in use/i.test(log)) throw new PortClashError(`port ${port} is taken`);
       throw new Error(`${outcome}. Log tail:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  await terminate(child, 'SIGKILL');
+  await shutdown({ redis: child, watchdog }, 'SIGKILL');
   throw new Error(`redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms. Log tail:\n${log}`);
 }
 

@@ -1,0 +1,113 @@
+/**
+ * A small HTTP client for tests that checks every response it receives against the document:
+ * the status must be documented for the matched operation, and the media type, declared headers
+ * and body must match. Responses to unknown paths (404) or methods (405) must be problem+json.
+ * An undocumented status fails the test that received it.
+ */
+import { loadDocument, type OpenApiDocument } from '../../src/pipeline/document';
+import { compileOperations, type CompiledOperation } from '../../src/pipeline/operations';
+import { ResponseValidator } from '../../src/pipeline/response-validator';
+import { RouteTable } from '../../src/pipeline/route-table';
+import { SchemaCompiler } from '../../src/pipeline/schema-compiler';
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  /** Parsed JSON body, when the response is JSON. */
+  body: any;
+  operationId: string | undefined;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /** Sent as application/json. */
+  json?: unknown;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  /** Sent as is. */
+  body?: string | Buffer;
+  token?: string;
+}
+
+class Contract {
+  readonly table = new RouteTable<CompiledOperation>();
+  readonly validator: ResponseValidator;
+  readonly problem: (body: unknown) => boolean;
+
+  constructor(doc: OpenApiDocument) {
+    const compiler = new SchemaCompiler(doc);
+    for (const op of compileOperations(doc, compiler)) this.table.add(op.method, op.path, op);
+    this.validator = new ResponseValidator(compiler);
+    this.problem = compiler.compileBody({ $ref: '#/components/schemas/Problem' });
+  }
+}
+
+const contracts = new Map<OpenApiDocument | undefined, Contract>();
+
+/** Throws unless `res` conforms to the document for `method path`. */
+export function assertConforms(doc: OpenApiDocument | undefined, method: string, path: string, res: Omit<TestResponse, 'operationId'>): string | undefined {
+  let contract = contracts.get(doc);
+  if (!contract) contracts.set(doc, (contract = new Contract(doc ?? loadDocument())));
+  const found = contract.table.lookup(method, path.split('?')[0]!);
+  const type = res.headers['content-type']?.split(';')[0]?.trim();
+  if (!found || found.kind === 'method') {
+    const expected = found ? 405 : 404;
+    if (res.status !== expected && res.status !== 200) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status}`);
+    if (res.status !== 200 && (type !== 'application/problem+json' || !contract.problem(res.body))) {
+      throw new Error(`${method} ${path}: ${res.status} is not a problem document: ${res.text}`);
+    }
+    return undefined;
+  }
+  const op = found.value;
+  const problems = contract.validator.check(op, {
+    status: res.status,
+    headers: res.headers,
+    body: res.text === '' ? undefined : res.body ?? res.text,
+    contentType: type,
+    head: method === 'HEAD',
+  });
+  if (problems.length) {
+    throw new Error(`${method} ${path} → ${res.status} does not match the document (${op.operationId}):\n  ${problems.join('\n  ')}\nbody: ${res.text.slice(0, 500)}`);
+  }
+  return op.operationId;
+}
+
+/** A client bound to a base URL; every response is checked against `doc` (default: the project's). */
+export function client(baseUrl: string, doc?: OpenApiDocument) {
+  async function request(method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse> {
+    const headers: Record<string, string> = { ...opts.headers };
+    let body: string | Buffer | undefined = opts.body;
+    if (opts.json !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = JSON.stringify(opts.json);
+    }
+    if (opts.form !== undefined) {
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(opts.form).toString();
+    }
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    const res = await fetch(baseUrl + path, { method, headers, body });
+    const text = method === 'HEAD' ? '' : await res.text();
+    const resHeaders: Record<string, string> = {};
+    res.headers.forEach((v, k) => (resHeaders[k] = v));
+    let parsed: unknown;
+    if (/json/.test(resHeaders['content-type'] ?? '') && text) parsed = JSON.parse(text);
+    const out = { status: res.status, headers: resHeaders, text, body: parsed };
+    const operationId = assertConforms(doc, method, path, out);
+    return { ...out, operationId };
+  }
+  return {
+    request,
+    get: (path: string, opts?: RequestOptions) => request('GET', path, opts),
+    post: (path: string, opts?: RequestOptions) => request('POST', path, opts),
+    /** Logs in with the password grant and returns the access token. */
+    async login(username: string, password: string, scope?: string): Promise<string> {
+      const form: Record<string, string> = { grant_type: 'password', username, password };
+      if (scope) form.scope = scope;
+      const res = await request('POST', '/token', { form });
+      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
+      return res.body.access_token as string;
+    },
+  };
+}

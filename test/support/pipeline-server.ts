@@ -1,0 +1,61 @@
+/**
+ * Serves a pipeline built from a fixture document over a real HTTP server, for tests of the
+ * pipeline's generic behaviour (routing, validation, errors, scopes) apart from the product's
+ * operations. The security scheme maps fixed token strings to principals.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { ApiError } from '../../src/core/errors';
+import { createLogger } from '../../src/core/logger';
+import type { OpenApiDocument } from '../../src/pipeline/document';
+import { createPipeline, type Pipeline, type PipelineRequest, type Principal, type RawHandler } from '../../src/pipeline/pipeline';
+
+export interface FixtureServer {
+  url: string;
+  pipeline: Pipeline;
+  logs: string[];
+  /** Requests the handlers received, in order. */
+  received: PipelineRequest[];
+  stop(): Promise<void>;
+}
+
+/** Tokens the fixture scheme accepts: `token-<scope>+<scope>` grants those scopes. */
+export function fixtureScheme(req: PipelineRequest): Promise<Principal> {
+  const auth = req.headers.authorization;
+  if (!auth) return Promise.reject(new ApiError('unauthorized'));
+  const m = /^Bearer token-(.*)$/.exec(auth);
+  if (!m) return Promise.reject(new ApiError('invalid_token'));
+  return Promise.resolve({ userId: 'u1', scopes: m[1] ? m[1].split('+') : [], clientId: 'c', sessionId: 's', expiresAt: 0 });
+}
+
+export async function startFixtureServer(
+  document: OpenApiDocument,
+  handlers: Record<string, RawHandler>,
+  opts: { bodyLimitBytes?: number; validateResponses?: boolean } = {},
+): Promise<FixtureServer> {
+  const logs: string[] = [];
+  const received: PipelineRequest[] = [];
+  const logger = createLogger('debug', new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } }) as never);
+  const wrapped = Object.fromEntries(
+    Object.entries(handlers).map(([id, h]) => [id, (req: PipelineRequest) => (received.push(req), h(req))]),
+  );
+  const pipeline = await createPipeline({
+    document,
+    handlers: wrapped,
+    securitySchemes: { bearer: fixtureScheme },
+    logger,
+    bodyLimitBytes: opts.bodyLimitBytes ?? 1024,
+    validateResponses: opts.validateResponses ?? true,
+    trustProxy: 0,
+  });
+  const server = http.createServer((req, res) => void pipeline.handle(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    pipeline,
+    logs,
+    received,
+    stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
