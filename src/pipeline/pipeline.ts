@@ -103,8 +103,21 @@ interface RequestState {
   rawBody: Buffer | undefined;
 }
 
-/** The router openapi-backend calls: the match was made before, from the precompiled table. */
+/**
+ * The router openapi-backend calls: the match was made before, from the precompiled table. The
+ * operation list is built once; the base class rebuilds it on every getOperation() call, which made
+ * registering N handlers cost O(N²) at start-up.
+ */
 class PrecomputedRouter extends OpenAPIRouter {
+  private readonly list: Operation[] = super.getOperations();
+  private readonly byId = new Map(this.list.map((o) => [o.operationId, o]));
+
+  override getOperations(): Operation[] {
+    return this.list;
+  }
+  override getOperation(operationId: string): Operation | undefined {
+    return this.byId.get(operationId);
+  }
   override matchOperation(req: BackendRequest): Operation;
   override matchOperation(req: BackendRequest, strict: true): Operation;
   override matchOperation(req: BackendRequest): Operation | undefined {
@@ -132,7 +145,8 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
   const missing = operations.filter((o) => !opts.handlers[o.operationId]).map((o) => o.operationId);
   if (missing.length) throw new Error(`no handler for operation(s): ${missing.join(', ')}`);
-  const unknown = Object.keys(opts.handlers).filter((id) => !operations.some((o) => o.operationId === id));
+  const ids = new Set(operations.map((o) => o.operationId));
+  const unknown = Object.keys(opts.handlers).filter((id) => !ids.has(id));
   if (unknown.length) throw new Error(`handlers for operations not in the document: ${unknown.join(', ')}`);
 
   const backend = new OpenAPIBackend({ definition: document as unknown as Document, quick: true, validate: false, strict: true });

@@ -14,6 +14,7 @@ import { createLogger } from '../../src/core/logger';
 import type { OpenApiDocument } from '../../src/pipeline/document';
 import { openDatabase, type Database } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
+import { connectRedis } from '../../src/redis-client';
 import { UsersRepository } from '../../src/store/users.repository';
 import { startRedis, type RedisServer } from './redis-server';
 
@@ -59,7 +60,6 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }) as never);
   const db = opts.db ?? (await openDatabase({}));
   if (!opts.db) await migrate(db);
-  const { connectRedis } = await import('../../src/redis-client');
   const redis = await connectRedis(config.redis, logger);
   const passwords = fastPasswords();
   const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true });

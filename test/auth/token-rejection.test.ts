@@ -1,0 +1,89 @@
+/**
+ * Tokens that must never authenticate, each presented to a protected operation over HTTP.
+ */
+import { SignJWT, base64url } from 'jose';
+import { client } from '../support/contract';
+import { startTestApp, TEST_SECRET, type TestApp } from '../support/app';
+
+let t: TestApp;
+let api: ReturnType<typeof client>;
+let userId: string;
+const key = new TextEncoder().encode(TEST_SECRET);
+
+beforeAll(async () => {
+  t = await startTestApp();
+  api = client(t.url);
+  userId = await t.createUser('erin', 'erin-password-1', ['items:read']);
+});
+afterAll(() => t.stop());
+
+/** A token like the service's own, with a live session, changed by `tweak`. */
+async function forge(tweak: { header?: Record<string, unknown>; claims?: Record<string, unknown>; drop?: string[]; key?: Uint8Array; session?: boolean } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const jti = `forged-${Math.random().toString(36).slice(2)}`;
+  const claims: Record<string, unknown> = { iss: 'specgate', aud: 'specgate-api', sub: userId, jti, iat: now, exp: now + 600, scope: 'items:read', client_id: 'x', ...tweak.claims };
+  for (const d of tweak.drop ?? []) delete claims[d];
+  if (tweak.session !== false) {
+    await t.redis.set(`auth:session:${jti}`, JSON.stringify({ sub: userId, client_id: 'x', scope: 'items:read', iat: now, exp: now + 600 }), 'EX', 600);
+  }
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', ...tweak.header }).sign(tweak.key ?? key);
+}
+
+async function expectRejected(token: string) {
+  const res = await api.get('/me', { token });
+  expect(res.status).toBe(401);
+  expect(res.body.code).toBe('invalid_token');
+  expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="specgate", error="invalid_token"/);
+}
+
+describe('token verification', () => {
+  it('accepts the control token (so the rejections below are meaningful)', async () => {
+    expect((await api.get('/me', { token: await forge() })).status).toBe(200);
+  });
+
+  it('rejects alg: none', async () => {
+    const valid = await forge();
+    const [, payload] = valid.split('.');
+    const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt' }));
+    await expectRejected(`${header}.${payload}.`);
+  });
+
+  it('rejects a signature made with another key', async () => {
+    await expectRejected(await forge({ key: new TextEncoder().encode('another-secret-another-secret-another-secret') }));
+  });
+
+  it('rejects another alg with the same key (HS512)', async () => {
+    await expectRejected(await forge({ header: { alg: 'HS512' } }));
+  });
+
+  it('rejects a wrong typ, or none', async () => {
+    await expectRejected(await forge({ header: { typ: 'JWT' } }));
+    await expectRejected(await forge({ header: { typ: undefined } }));
+  });
+
+  it('rejects a wrong issuer or audience', async () => {
+    await expectRejected(await forge({ claims: { iss: 'someone-else' } }));
+    await expectRejected(await forge({ claims: { aud: 'another-api' } }));
+  });
+
+  it('rejects a token missing exp, iat, jti or sub', async () => {
+    for (const claim of ['exp', 'iat', 'jti', 'sub']) await expectRejected(await forge({ drop: [claim] }));
+  });
+
+  it('rejects an expired token and one not yet valid', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectRejected(await forge({ claims: { iat: now - 1000, exp: now - 60 } }));
+    await expectRejected(await forge({ claims: { nbf: now + 300 } }));
+  });
+
+  it('rejects a well-signed token without a session', async () => {
+    await expectRejected(await forge({ session: false }));
+  });
+
+  it('rejects a token whose session belongs to another user', async () => {
+    const token = await forge();
+    const jti = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti as string;
+    await t.redis.set(`auth:session:${jti}`, JSON.stringify({ sub: 'someone-else' }), 'EX', 60);
+    await expectRejected(token);
+  });
+});
