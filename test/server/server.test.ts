@@ -1,0 +1,116 @@
+/**
+ * The service as main.ts runs it: HTTPS from TLS_CERT_FILE/TLS_KEY_FILE with security headers,
+ * migrations applied at start, graceful stop; and the same pipeline mounted inside express.
+ */
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { generate } from 'selfsigned';
+import { loadConfig } from '../../src/core/config';
+import { createLogger } from '../../src/core/logger';
+import { start, type Running } from '../../src/main';
+import { client } from '../support/contract';
+import { startTestApp, TEST_SECRET } from '../support/app';
+import { startRedis, type RedisServer } from '../support/redis-server';
+
+function httpsGet(url: string, ca: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca, headers }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('main.start over HTTPS', () => {
+  let dir: string;
+  let redis: RedisServer;
+  let running: Running;
+  let ca: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-main-'));
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    });
+    fs.writeFileSync(path.join(dir, 'cert.pem'), pems.cert);
+    fs.writeFileSync(path.join(dir, 'key.pem'), pems.private);
+    ca = pems.cert;
+    redis = await startRedis({ password: 'main-test-password' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      REDIS_PASSWORD: redis.password,
+      JWT_SECRET: TEST_SECRET,
+      TLS_CERT_FILE: path.join(dir, 'cert.pem'),
+      TLS_KEY_FILE: path.join(dir, 'key.pem'),
+      DATA_DIR: dir,
+      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
+      LOG_LEVEL: 'silent',
+    });
+    running = await start(config, createLogger('silent'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    await redis?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves HTTPS with HSTS and helmet\'s headers', async () => {
+    expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const res = await httpsGet(`${running.url}/readyz`, ca);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ status: 'ready', checks: { redis: 'up', database: 'up' } });
+    expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('has migrated the database (a login path reaches the users table)', async () => {
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = https.request(`${running.url}/token`, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (r) => {
+        r.resume();
+        resolve(r.statusCode!);
+      });
+      req.on('error', reject);
+      req.end('grant_type=password&username=nobody&password=whatever1');
+    });
+    expect(res).toBe(400);
+  });
+});
+
+describe('the pipeline mounted inside express', () => {
+  it('serves the same operations, errors and docs as the node:http mount', async () => {
+    const t = await startTestApp({ mount: 'express', env: { CORS_ORIGINS: 'https://app.example' } });
+    try {
+      await t.createUser('heidi', 'heidi-password-1', ['items:read']);
+      const api = client(t.url);
+      const token = await api.login('heidi', 'heidi-password-1');
+      expect((await api.get('/me', { token })).body.username).toBe('heidi');
+      expect((await api.get('/me')).status).toBe(401);
+      expect((await api.get('/nowhere')).status).toBe(404);
+      expect((await api.request('PUT', '/me')).headers.allow).toBe('GET, HEAD');
+      expect((await fetch(`${t.url}/docs/redoc.standalone.js`, { method: 'HEAD' })).status).toBe(200);
+      // CORS preflight on a spec path is answered before routing (OPTIONS is no operation).
+      const preflight = await fetch(`${t.url}/me`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      const other = await fetch(`${t.url}/healthz`, { headers: { origin: 'https://evil.example' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await t.stop();
+    }
+  });
+});
