@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PasswordHasher, MAX_PASSWORD_LENGTH } from '../src/auth/passwords';
-import { ConfigError, loadConfig } from '../src/core/config';
+import { loadConfigOrExit } from '../src/main';
 import { loadDocument } from '../src/pipeline/document';
 import { openDatabase } from '../src/store/database';
 import { migrate } from '../src/store/migrate';
@@ -73,12 +73,7 @@ async function main(): Promise<void> {
   const unknown = scopes.filter((s) => !known.includes(s));
   if (unknown.length) fail(`unknown scope(s): ${unknown.join(' ')} (known: ${known.join(' ')})`);
 
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    fail(err instanceof ConfigError ? err.message : String(err));
-  }
+  const config = loadConfigOrExit();
   const password = await readPassword();
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) fail(`passwords are ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);

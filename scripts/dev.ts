@@ -15,9 +15,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { generate } from 'selfsigned';
-import { ConfigError, loadConfig, type Config } from '../src/core/config';
+import type { Config } from '../src/core/config';
 import { createLogger, type Logger } from '../src/core/logger';
-import { start, stopOnSignals } from '../src/main';
+import { loadConfigOrExit, start, stopOnSignals } from '../src/main';
 import { PasswordHasher } from '../src/auth/passwords';
 import { UsersRepository } from '../src/store/users.repository';
 
@@ -111,13 +111,7 @@ async function ensureAdmin(running: Awaited<ReturnType<typeof start>>, config: C
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
-    process.exit(2);
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secret = config.jwt.secret ?? new TextEncoder().encode(secretFile(path.join(config.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64url')));

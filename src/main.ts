@@ -98,14 +98,18 @@ export function stopOnSignals(running: Running, logger: Logger): void {
   process.on('SIGINT', onSignal);
 }
 
-if (require.main === module) {
-  let config: Config;
+/** The config from the environment; on a ConfigError, prints every problem and exits 2. */
+export function loadConfigOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     process.exit(2);
   }
+}
+
+if (require.main === module) {
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   start(config, logger).then(
     (running) => stopOnSignals(running, logger),

@@ -5,8 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 
+/** argon2id cost parameters (memory in KiB). */
+export interface Argon2Params {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
 /** OWASP Password Storage Cheat Sheet: argon2id, m=19456 KiB, t=2, p=1. */
-export const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2_PARAMS: Argon2Params = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
 /** Longest password accepted, in characters: bounds the hashing cost of a request. */
 export const MAX_PASSWORD_LENGTH = 128;
@@ -14,10 +21,10 @@ export const MAX_PASSWORD_LENGTH = 128;
 export class PasswordHasher {
   private dummy: Promise<string> | undefined;
 
-  constructor(private readonly params: typeof ARGON2_PARAMS = ARGON2_PARAMS) {}
+  constructor(private readonly params: Argon2Params = ARGON2_PARAMS) {}
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.params);
+    return argon2.hash(password, { type: argon2.argon2id, ...this.params });
   }
 
   /** Verifies `password` against `hash`; a malformed hash counts as a mismatch. */
@@ -47,6 +54,6 @@ export class PasswordHasher {
 
   /** Whether a stored hash was made with other parameters and should be re-hashed at login. */
   needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, { memoryCost: this.params.memoryCost, timeCost: this.params.timeCost, parallelism: this.params.parallelism });
+    return argon2.needsRehash(hash, this.params);
   }
 }

@@ -19,7 +19,7 @@ import { UsersRepository } from '../../src/store/users.repository';
 import { startRedis, type RedisServer } from './redis-server';
 
 /** Cheaper argon2id for tests that create many users; the production cost is tested separately. */
-export const fastPasswords = () => new PasswordHasher({ type: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 } as never);
+export const fastPasswords = () => new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG';
 
