@@ -53,11 +53,15 @@ function freePort(): Promise<number> {
   });
 }
 
-async function devRedis(config: Config, logger: Logger): Promise<Config['redis']> {
-  if (config.redis.url) return config.redis;
-  if (await answersPing(6379)) {
-    logger.info('using the Redis on 127.0.0.1:6379');
-    return { ...config.redis, url: 'redis://127.0.0.1:6379' };
+/**
+ * The Redis for a dev run: REDIS_URL, else one answering on `probePort` (6379), else a private
+ * redis-server with a generated password (stopped when this process exits).
+ */
+export async function devRedis(config: Config, logger: Logger, probePort = 6379): Promise<{ redis: Config['redis']; stop?: () => void }> {
+  if (config.redis.url) return { redis: config.redis };
+  if (await answersPing(probePort)) {
+    logger.info(`using the Redis on 127.0.0.1:${probePort}`);
+    return { redis: { ...config.redis, url: `redis://127.0.0.1:${probePort}` } };
   }
   if (spawnSync('redis-server', ['--version']).error) {
     process.stderr.write(
@@ -76,13 +80,15 @@ async function devRedis(config: Config, logger: Logger): Promise<Config['redis']
     stdio: ['pipe', 'ignore', 'inherit'],
   });
   child.stdin.end(`requirepass "${password}"\n`);
-  process.on('exit', () => child.kill());
+  const stop = () => child.kill();
+  process.on('exit', stop);
   for (let i = 0; i < 50 && !(await answersPing(port, password)); i++) await new Promise((r) => setTimeout(r, 100));
   logger.info({ port, passwordFile: path.join(config.dataDir, 'redis-password') }, 'started a private redis-server');
-  return { ...config.redis, url: `redis://127.0.0.1:${port}`, password };
+  return { redis: { ...config.redis, url: `redis://127.0.0.1:${port}`, password }, stop };
 }
 
-async function devTls(config: Config): Promise<Config['tls']> {
+/** A self-signed certificate for localhost under DATA_DIR/tls, made once. */
+export async function devTls(config: Config): Promise<Config['tls']> {
   if (config.tls || config.plainHttp) return config.tls;
   const dir = path.join(config.dataDir, 'tls');
   const certFile = path.join(dir, 'localhost-cert.pem');
@@ -115,13 +121,16 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secret = config.jwt.secret ?? new TextEncoder().encode(secretFile(path.join(config.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64url')));
-  const devConfig: Config = { ...config, redis: await devRedis(config, logger), tls: await devTls(config), jwt: { ...config.jwt, secret } };
+  const { redis } = await devRedis(config, logger);
+  const devConfig: Config = { ...config, redis, tls: await devTls(config), jwt: { ...config.jwt, secret } };
   const running = await start(devConfig, logger);
   stopOnSignals(running, logger);
   await ensureAdmin(running, config, logger);
 }
 
-void main().catch((err) => {
-  process.stderr.write(`specgate dev failed: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  void main().catch((err) => {
+    process.stderr.write(`specgate dev failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

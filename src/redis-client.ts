@@ -3,6 +3,7 @@
  * shared Redis can be read at a glance (`auth:` sessions, `cache:` responses, `rl:` rate limits).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './core/config';
 import type { Logger } from './core/logger';
@@ -29,12 +30,13 @@ export async function connectRedis(config: Config['redis'], logger: Logger, opts
   const url = new URL(config.url);
   const useTls = config.useTls || url.protocol === 'rediss:';
   const options: RedisOptions = {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
+    host: hostOf(url),
     port: url.port ? Number(url.port) : 6379,
     username: url.username ? decodeURIComponent(url.username) : undefined,
     password: config.password,
     db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    tls: useTls ? { ca: config.tlsCaFile ? fs.readFileSync(config.tlsCaFile) : undefined, servername: url.hostname } : undefined,
+    // SNI carries host names only (RFC 6066 §3); certificates for IPs are matched by the IP itself.
+    tls: useTls ? { ca: config.tlsCaFile ? fs.readFileSync(config.tlsCaFile) : undefined, servername: net.isIP(hostOf(url)) ? undefined : hostOf(url) } : undefined,
     connectionName: opts.connectionName ?? 'specgate',
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -63,6 +65,10 @@ export async function connectRedis(config: Config['redis'], logger: Logger, opts
     throw new Error(`cannot connect to Redis at ${url.hostname}:${options.port}: ${redactMessage((err as Error).message, config.password)}`);
   }
   return client;
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
 }
 
 function redactMessage(message: string, password: string | undefined): string {
