@@ -14,12 +14,59 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Issue an access token (OAuth2 password grant)
-         * @description RFC 6749 §4.3 resource owner password credentials grant. Every response, success or error,
-         *     carries `Cache-Control: no-store` and `Pragma: no-cache`. A wrong password and an unknown
-         *     username get the same `invalid_grant` answer.
+         * Issue tokens (password and refresh_token grants)
+         * @description RFC 6749 §4.3 password grant and §6 refresh grant. Both answer with a short-lived access
+         *     token and a new refresh token: every refresh rotates the refresh token, and presenting one
+         *     that was already rotated ends the whole session (reuse detection, RFC 9700 §4.14.2).
+         *     Every response, success or error, carries `Cache-Control: no-store` and `Pragma: no-cache`.
+         *     A wrong password and an unknown username get the same `invalid_grant` answer. Too many
+         *     failed attempts for a username or from an address get 429 with `Retry-After`, even for the
+         *     right password.
          */
         post: operations["issueToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a token (RFC 7009)
+         * @description Ends an access token, or a refresh token together with its whole session (its access
+         *     tokens too). Answers 200 whether or not the token was known or still valid, so the answer
+         *     reveals nothing. `token_type_hint` only speeds up the search: an unknown hint is ignored.
+         */
+        post: operations["revokeToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Introspect a token (RFC 7662)
+         * @description For callers holding `tokens:introspect`. An unknown, expired, revoked or malformed token is
+         *     exactly `{"active": false}`.
+         */
+        post: operations["introspectToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -36,8 +83,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * End the current session
-         * @description Deletes the session of the presented access token; the token is rejected from the next request on.
+         * End the current session, or all of them
+         * @description Ends the session of the presented access token: its access tokens and its refresh token.
+         *     With `{"all_sessions": true}` every session of the user ends. Takes effect on the next
+         *     request, on every instance.
          */
         post: operations["logout"];
         delete?: never;
@@ -55,6 +104,102 @@ export interface paths {
         };
         /** The authenticated user */
         get: operations["getCurrentUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's sessions
+         * @description Every live session (one per login, kept across refreshes) of the authenticated user.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one of the caller's sessions */
+        delete: operations["revokeSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the caller's password
+         * @description Needs the current password. On success every other session of the user ends; the calling
+         *     session stays. A wrong current password counts toward the same brute-force limit as
+         *     failed logins.
+         */
+        put: operations["changePassword"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a user
+         * @description Usernames are trimmed and lower-cased; scopes come from the known set.
+         */
+        post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user */
+        get: operations["getUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -214,17 +359,24 @@ export interface components {
             error_description?: string;
         };
         /**
-         * @description Password grant parameters (RFC 6749 §4.3.2). Parameters this document does not name are
-         *     ignored, as RFC 6749 §3.2 requires; each named parameter may appear at most once.
+         * @description Token request parameters (RFC 6749 §4.3.2 and §6). Parameters this document does not name
+         *     are ignored, as RFC 6749 §3.2 requires; each named parameter may appear at most once.
          */
         TokenRequest: {
-            /** @description `password`. Other values get `unsupported_grant_type`. */
+            /** @description `password` or `refresh_token`. Other values get `unsupported_grant_type`. */
             grant_type: string;
+            /** @description Password grant. */
             username?: string;
+            /** @description Password grant. */
             password?: string;
-            /** @description Space-separated scopes; each must be one the user holds. Defaults to all of the user's scopes. */
+            /** @description Refresh grant. */
+            refresh_token?: string;
+            /**
+             * @description Space-separated scopes. Password grant: each must be one the user holds (default: all
+             *     of them). Refresh grant: may only narrow the session's scopes (default: all of them).
+             */
             scope?: string;
-            /** @description The client's identifier, recorded in the token's `client_id` claim. */
+            /** @description The client's identifier, recorded in the token's `client_id` claim (password grant). */
             client_id?: string;
         };
         /**
@@ -232,7 +384,8 @@ export interface components {
          *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
          *       "token_type": "Bearer",
          *       "expires_in": 900,
-         *       "scope": "items:read"
+         *       "scope": "items:read",
+         *       "refresh_token": "3f1c7a4e2b8d4c1e9a576d0e8b2f4a91.Rk9SIEVYQU1QTEUgT05MWSBOT1QgQSBSRUFMIFRPS0VO"
          *     }
          */
         TokenResponse: {
@@ -240,11 +393,90 @@ export interface components {
             access_token: string;
             /** @constant */
             token_type: "Bearer";
-            /** @description Seconds until the token expires. */
+            /** @description Seconds until the access token expires. */
             expires_in: number;
-            /** @description The scopes granted, space-separated. */
+            /** @description The scopes of the access token, space-separated. */
             scope: string;
+            /** @description Single use. Exchange it at /token (grant_type=refresh_token) for new tokens before the session expires. */
+            refresh_token: string;
         };
+        RevokeRequest: {
+            token: string;
+            /** @description `access_token` or `refresh_token`; any other value is ignored. */
+            token_type_hint?: string;
+        };
+        IntrospectRequest: {
+            token: string;
+            token_type_hint?: string;
+        };
+        /** @description RFC 7662 §2.2. Inactive tokens are exactly `{"active": false}`. */
+        Introspection: {
+            /** @constant */
+            active: false;
+        } | {
+            /** @constant */
+            active: true;
+            sub: string;
+            username: string;
+            scope: string;
+            client_id: string;
+            /** @enum {string} */
+            token_type: "access_token" | "refresh_token";
+            exp: number;
+            iat: number;
+            jti: string;
+        };
+        LogoutRequest: {
+            /**
+             * @description End every session of the user, not only the current one.
+             * @default false
+             */
+            all_sessions: boolean;
+        };
+        Session: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the session ends unless it is refreshed (idle limit) or, at the latest, its absolute limit.
+             */
+            expires_at: string;
+            client_id: string;
+            /** @description Whether this is the session of the access token making the request. */
+            current: boolean;
+        };
+        /**
+         * @example {
+         *       "sessions": [
+         *         {
+         *           "id": "6d0e8b2f-4a91-4c1e-9a57-3f1c7a4e2b8d",
+         *           "created_at": "2026-11-26T12:00:00.000Z",
+         *           "expires_at": "2026-12-03T12:00:00.000Z",
+         *           "client_id": "specgate",
+         *           "current": true
+         *         }
+         *       ]
+         *     }
+         */
+        SessionList: {
+            sessions: components["schemas"]["Session"][];
+        };
+        PasswordChange: {
+            current_password: string;
+            new_password: components["schemas"]["Password"];
+        };
+        /** @description 8 to 128 characters, no composition rules; very common passwords are refused. */
+        Password: string;
+        NewUser: {
+            /** @description Trimmed and lower-cased, then 3 to 64 of a-z 0-9 . _ - */
+            username: string;
+            password: components["schemas"]["Password"];
+            scopes: components["schemas"]["Scope"][];
+        };
+        /** @enum {string} */
+        Scope: "items:read" | "items:write" | "users:admin" | "tokens:introspect";
         /**
          * @example {
          *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
@@ -260,7 +492,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             username: string;
-            scopes: string[];
+            scopes: components["schemas"]["Scope"][];
             /** Format: date-time */
             created_at: string;
         };
@@ -373,6 +605,166 @@ export interface components {
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request does not match the document, or a rule of the operation (every violation is listed). */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/validation-failed",
+                 *       "title": "Request validation failed",
+                 *       "status": 400,
+                 *       "code": "validation_failed",
+                 *       "detail": "The request has 1 violation.",
+                 *       "instance": "/v1/users",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The access token lacks a scope the operation needs. */
+        Forbidden: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/insufficient-scope",
+                 *       "title": "Insufficient scope",
+                 *       "status": 403,
+                 *       "code": "insufficient_scope",
+                 *       "detail": "This operation needs the scope(s): users:admin.",
+                 *       "instance": "/v1/users",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such resource. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No user 3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91.",
+                 *       "instance": "/v1/users",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The resource exists already. */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/conflict",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "code": "conflict",
+                 *       "detail": "The username alice is taken.",
+                 *       "instance": "/v1/users",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body is larger than the limit. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/payload-too-large",
+                 *       "title": "Payload too large",
+                 *       "status": 413,
+                 *       "code": "payload_too_large",
+                 *       "detail": "The request body exceeds 65536 bytes.",
+                 *       "instance": "/v1/users",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not in a media type the operation takes. */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/unsupported-media-type",
+                 *       "title": "Unsupported media type",
+                 *       "status": 415,
+                 *       "code": "unsupported_media_type",
+                 *       "detail": "Send the body as application/json.",
+                 *       "instance": "/v1/users",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many failed attempts; retry after the given seconds. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/too-many-requests",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "code": "too_many_requests",
+                 *       "detail": "Too many failed attempts; retry in 600 seconds.",
+                 *       "instance": "/v1/users",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many failed attempts for this username or from this address; retry after the given seconds. */
+        OAuthTooManyRequests: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                Pragma: components["headers"]["PragmaNoCache"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "invalid_request",
+                 *       "error_description": "Too many failed attempts; retry in 600 seconds."
+                 *     }
+                 */
+                "application/json": components["schemas"]["OAuthError"];
             };
         };
         /** @description The token request is invalid (RFC 6749 §5.2). */
@@ -490,6 +882,8 @@ export interface components {
         RetryAfter: number;
         /** @description The Bearer challenge (RFC 6750 §3). */
         WWWAuthenticate: string;
+        /** @description The URL of the created resource. */
+        Location: string;
     };
     pathItems: never;
 }
@@ -504,19 +898,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "grant_type": "password",
-                 *       "username": "alice",
-                 *       "password": "correct horse battery staple",
-                 *       "scope": "items:read"
-                 *     }
-                 */
                 "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
             };
         };
         responses: {
-            /** @description The access token. */
+            /** @description The tokens. */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -531,6 +917,81 @@ export interface operations {
             406: components["responses"]["OAuthNotAcceptable"];
             413: components["responses"]["OAuthPayloadTooLarge"];
             415: components["responses"]["OAuthUnsupportedMediaType"];
+            429: components["responses"]["OAuthTooManyRequests"];
+            500: components["responses"]["OAuthServerError"];
+            503: components["responses"]["OAuthUnavailable"];
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "3f1c7a4e2b8d4c1e9a576d0e8b2f4a91.Rk9SIEVYQU1QTEUgT05MWSBOT1QgQSBSRUFMIFRPS0VO",
+                 *       "token_type_hint": "refresh_token"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["RevokeRequest"];
+            };
+        };
+        responses: {
+            /** @description The token is no longer valid (or never was). */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["OAuthBadRequest"];
+            406: components["responses"]["OAuthNotAcceptable"];
+            413: components["responses"]["OAuthPayloadTooLarge"];
+            415: components["responses"]["OAuthUnsupportedMediaType"];
+            500: components["responses"]["OAuthServerError"];
+            503: components["responses"]["OAuthUnavailable"];
+        };
+    };
+    introspectToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["IntrospectRequest"];
+            };
+        };
+        responses: {
+            /** @description Whether the token is active, and if so what it grants. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Introspection"];
+                };
+            };
+            400: components["responses"]["OAuthBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["OAuthNotAcceptable"];
+            413: components["responses"]["OAuthPayloadTooLarge"];
+            415: components["responses"]["OAuthUnsupportedMediaType"];
             500: components["responses"]["OAuthServerError"];
             503: components["responses"]["OAuthUnavailable"];
         };
@@ -542,17 +1003,29 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "all_sessions": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["LogoutRequest"];
+            };
+        };
         responses: {
-            /** @description The session has ended. */
+            /** @description The session (or every session) has ended. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             406: components["responses"]["NotAcceptable"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -576,6 +1049,166 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session id from listSessions. */
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session has ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct horse battery staple",
+                 *       "new_password": "a much longer passphrase nobody guesses"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description The password has changed; every other session has ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "alice",
+                 *       "password": "correct horse battery staple",
+                 *       "scopes": [
+                 *         "items:read",
+                 *         "items:write"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewUser"];
+            };
+        };
+        responses: {
+            /** @description The user was created. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             406: components["responses"]["NotAcceptable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

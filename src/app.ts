@@ -9,6 +9,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { createHandlers } from './api/handlers';
+import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/security';
 import { SessionStore } from './auth/sessions';
@@ -58,8 +59,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     { secret: config.jwt.secret, issuer: config.jwt.issuer, audience: config.jwt.audience, lifetimeSeconds: config.jwt.accessTokenSeconds },
     deps.clock ?? systemClock,
   );
-  const sessions = new SessionStore(redis);
-  const handlers = createHandlers({ db, redis, users: new UsersRepository(db), passwords, tokens, sessions, document, logger, defaultClientId: 'specgate' });
+  const clock = deps.clock ?? systemClock;
+  const sessions = new SessionStore(redis, { idleSeconds: config.jwt.refreshIdleSeconds, absoluteSeconds: config.jwt.refreshMaxSeconds }, clock);
+  const throttle = new LoginThrottle(redis, config.loginLimits);
+  const handlers = createHandlers({ db, redis, users: new UsersRepository(db), passwords, tokens, sessions, throttle, clock, document, logger, defaultClientId: 'specgate' });
 
   const middlewares: RawMiddleware[] = [
     helmet({

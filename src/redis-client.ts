@@ -10,8 +10,13 @@ import type { Logger } from './core/logger';
 
 /** Key builders: the only place key shapes are defined. */
 export const keys = {
-  session: (jti: string) => `auth:session:${jti}`,
+  /** One hash per session (login): refresh-token hashes and live access tokens. */
+  session: (sid: string) => `auth:session:${sid}`,
   userSessions: (userId: string) => `auth:user:${userId}:sessions`,
+  /** Failed logins of one normalised username in the current window (see src/auth/login-throttle.ts). */
+  loginFailuresByUser: (normalisedUsername: string) => `rl:login:user:${normalisedUsername}`,
+  /** Failed logins from one client IP bucket (IPv4 address or IPv6 /64) in the current window. */
+  loginFailuresByIp: (bucket: string) => `rl:login:ip:${bucket}`,
 } as const;
 
 export interface RedisConnectOptions {

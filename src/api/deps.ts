@@ -2,9 +2,10 @@
  * What handlers may use. Built by createApp from its arguments; handlers never reach for globals.
  */
 import type { Redis } from 'ioredis';
+import type { LoginThrottle } from '../auth/login-throttle';
 import type { PasswordHasher } from '../auth/passwords';
 import type { SessionStore } from '../auth/sessions';
-import type { TokenService } from '../auth/tokens';
+import type { Clock, TokenService } from '../auth/tokens';
 import type { Logger } from '../core/logger';
 import type { OpenApiDocument } from '../pipeline/document';
 import type { Database } from '../store/database';
@@ -17,6 +18,8 @@ export interface HandlerDeps {
   passwords: PasswordHasher;
   tokens: TokenService;
   sessions: SessionStore;
+  throttle: LoginThrottle;
+  clock: Clock;
   document: OpenApiDocument;
   logger: Logger;
   /** The client_id recorded when a token request names none. */

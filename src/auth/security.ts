@@ -23,13 +23,15 @@ export function bearerScheme(tokens: TokenService, sessions: SessionStore): Secu
     const token = header.slice(space + 1).trim();
     if (space === -1 || !B64TOKEN.test(token)) throw new ApiError('invalid_token', { detail: 'The access token is malformed.' });
     const claims = await tokens.verify(token);
-    const session = await sessions.get(claims.jti);
-    if (!session || session.sub !== claims.sub) throw new ApiError('invalid_token', { detail: 'The session of this access token has ended.' });
+    if (!(await sessions.isAccessValid(claims.sid, claims.jti, claims.sub))) {
+      throw new ApiError('invalid_token', { detail: 'The access token has been revoked or its session has ended.' });
+    }
     const principal: Principal = {
       userId: claims.sub,
       scopes: claims.scope.split(' ').filter(Boolean),
       clientId: claims.client_id,
-      sessionId: claims.jti,
+      sessionId: claims.sid,
+      tokenId: claims.jti,
       expiresAt: claims.exp,
     };
     return principal;

@@ -1,54 +1,236 @@
 /**
- * Sessions in Redis: an access token is valid only while `auth:session:{jti}` exists (an allowlist:
- * if Redis loses data, tokens stop working rather than revoked ones starting to work). Every
- * instance asks Redis on every request; nothing about validity is kept in process memory.
+ * Sessions in Redis. A session is one login: it holds the current refresh token's hash, the recent
+ * rotated hashes (for reuse detection) and the live access tokens, all in ONE hash key,
+ * `auth:session:{sid}`. So:
+ *  - an access token is valid only while its field `at:<jti>` exists (an allowlist: a Redis that
+ *    lost data fails closed);
+ *  - ending a session is one DEL: its refresh token and every access token end together, atomically,
+ *    on every instance, from the next request on;
+ *  - rotation is one Lua script over that one key (atomic, and valid on a Redis Cluster).
+ * Nothing about validity is kept in process memory.
  */
 import type { Redis } from 'ioredis';
 import { ApiError } from '../core/errors';
 import { keys } from '../redis-client';
-import type { AccessClaims } from './tokens';
-
-/** What is stored per session. */
-export interface SessionRecord {
-  sub: string;
-  client_id: string;
-  scope: string;
-  iat: number;
-  exp: number;
-}
+import type { Clock } from './tokens';
 
 /** Seconds a client is asked to wait when the session store is unreachable. */
 export const RETRY_AFTER_SECONDS = 5;
 
-export class SessionStore {
-  constructor(private readonly redis: Redis) {}
+export interface SessionSettings {
+  /** A session not refreshed for this long ends (REFRESH_TOKEN_IDLE_MINUTES). */
+  idleSeconds: number;
+  /** A session ends this long after login, refreshed or not (REFRESH_TOKEN_MAX_DAYS). */
+  absoluteSeconds: number;
+  /** How many rotated refresh-token hashes are kept to detect reuse. */
+  reuseMemory?: number;
+}
 
-  /** Records the session of a freshly issued token; it expires with the token (EXAT exp). */
-  async create(claims: AccessClaims): Promise<void> {
-    const record: SessionRecord = { sub: claims.sub, client_id: claims.client_id, scope: claims.scope, iat: claims.iat, exp: claims.exp };
+/** A session as listed to its user. Times are seconds since the epoch. */
+export interface SessionInfo {
+  sid: string;
+  sub: string;
+  clientId: string;
+  scope: string;
+  createdAt: number;
+  /** When the session ends unless refreshed (the key's expiry). */
+  expiresAt: number;
+  /** When the current refresh token was issued. */
+  rotatedAt: number;
+  /** SHA-256 (hex) of the current refresh token. */
+  refreshHash: string;
+}
+
+/** The outcome of presenting a refresh token. */
+export type RotateResult =
+  | { kind: 'ok'; sub: string; clientId: string; scope: string; accessExp: number }
+  | { kind: 'reused'; sub: string }
+  | { kind: 'invalid' }
+  | { kind: 'invalid_scope' };
+
+// KEYS[1] session. ARGV: presented hash, new hash, new jti, now, access exp, idle seconds,
+// requested scope ('' = all), reuse memory. Only the current token rotates; one rotated before
+// ends the session (RFC 9700 §4.14.2); anything else is just invalid.
+const ROTATE = `
+local k = KEYS[1]
+local f = redis.call('HMGET', k, 'rt', 'used', 'sub', 'client_id', 'scope', 'abs_exp')
+if not f[1] then return {'invalid'} end
+local presented, now = ARGV[1], tonumber(ARGV[4])
+local used = f[2] or ''
+if f[1] ~= presented then
+  if string.find(',' .. used .. ',', ',' .. presented .. ',', 1, true) then
+    redis.call('DEL', k)
+    return {'reused', f[3]}
+  end
+  return {'invalid'}
+end
+local abs = tonumber(f[6])
+if now >= abs then
+  redis.call('DEL', k)
+  return {'invalid'}
+end
+local scope = f[5]
+if ARGV[7] ~= '' then
+  for s in string.gmatch(ARGV[7], '%S+') do
+    if not string.find(' ' .. f[5] .. ' ', ' ' .. s .. ' ', 1, true) then return {'invalid_scope'} end
+  end
+  scope = ARGV[7]
+end
+used = (used == '') and presented or (used .. ',' .. presented)
+local count = select(2, string.gsub(used, ',', ',')) + 1
+if count > tonumber(ARGV[8]) then used = string.sub(used, string.find(used, ',', 1, true) + 1) end
+local all = redis.call('HGETALL', k)
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 3) == 'at:' and tonumber(all[i + 1]) <= now then redis.call('HDEL', k, all[i]) end
+end
+local access_exp = math.min(tonumber(ARGV[5]), abs)
+redis.call('HSET', k, 'rt', ARGV[2], 'used', used, 'rotated_at', now, 'at:' .. ARGV[3], access_exp)
+redis.call('EXPIREAT', k, math.min(abs, now + tonumber(ARGV[6])))
+return {'ok', f[3], f[4], scope, access_exp}
+`;
+
+// KEYS[1] session. ARGV: presented hash. A current or recently rotated refresh token ends the session.
+const REVOKE_REFRESH = `
+local f = redis.call('HMGET', KEYS[1], 'rt', 'used')
+if not f[1] then return 0 end
+if f[1] == ARGV[1] or string.find(',' .. (f[2] or '') .. ',', ',' .. ARGV[1] .. ',', 1, true) then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+type Scripted = Redis & {
+  sgRotate(key: string, ...argv: (string | number)[]): Promise<(string | number)[]>;
+  sgRevokeRefresh(key: string, hash: string): Promise<number>;
+};
+
+const prepared = new WeakSet<Redis>();
+function scripted(redis: Redis): Scripted {
+  if (!prepared.has(redis)) {
+    redis.defineCommand('sgRotate', { numberOfKeys: 1, lua: ROTATE });
+    redis.defineCommand('sgRevokeRefresh', { numberOfKeys: 1, lua: REVOKE_REFRESH });
+    prepared.add(redis);
+  }
+  return redis as Scripted;
+}
+
+export class SessionStore {
+  private readonly redis: Scripted;
+  private readonly reuseMemory: number;
+
+  constructor(redis: Redis, private readonly settings: SessionSettings, private readonly clock: Clock) {
+    this.redis = scripted(redis);
+    this.reuseMemory = settings.reuseMemory ?? 64;
+  }
+
+  /** When a session started now ends at the latest, and the expiry of its first access token. */
+  limits(now: number, accessLifetime: number): { absExp: number; accessExp: number } {
+    const absExp = now + this.settings.absoluteSeconds;
+    return { absExp, accessExp: Math.min(now + accessLifetime, absExp) };
+  }
+
+  /** Records a new session with its first access token and refresh token. */
+  async create(s: { sid: string; sub: string; clientId: string; scope: string; jti: string; accessExp: number; refreshHash: string; now: number; absExp: number }): Promise<void> {
+    const key = keys.session(s.sid);
+    const expiry = Math.min(s.absExp, s.now + this.settings.idleSeconds);
     await this.run(async () => {
-      // A pipeline, not MULTI: the two keys may live on different cluster slots.
-      const results = await this.redis
-        .pipeline()
-        .set(keys.session(claims.jti), JSON.stringify(record), 'EXAT', claims.exp)
-        .sadd(keys.userSessions(claims.sub), claims.jti)
-        .expireat(keys.userSessions(claims.sub), claims.exp, 'GT')
-        .expireat(keys.userSessions(claims.sub), claims.exp, 'NX')
-        .exec();
-      const failed = results?.find(([err]) => err);
+      // The session key is written atomically (MULTI on one key); the user's index is another key,
+      // maybe on another cluster slot, so it goes in a plain pipeline sent in the same tick.
+      const [session, index] = await Promise.all([
+        this.redis
+          .multi()
+          .hset(key, { sub: s.sub, client_id: s.clientId, scope: s.scope, created_at: s.now, rotated_at: s.now, abs_exp: s.absExp, rt: s.refreshHash, used: '', [`at:${s.jti}`]: s.accessExp })
+          .expireat(key, expiry)
+          .exec(),
+        this.redis
+          .pipeline()
+          .sadd(keys.userSessions(s.sub), s.sid)
+          .expireat(keys.userSessions(s.sub), s.absExp, 'GT')
+          .expireat(keys.userSessions(s.sub), s.absExp, 'NX')
+          .exec(),
+      ]);
+      const failed = [...(session ?? []), ...(index ?? [])].find(([err]) => err);
       if (failed) throw failed[0];
     });
   }
 
-  /** The session of `jti`, or null when it ended or never existed. */
-  async get(jti: string): Promise<SessionRecord | null> {
-    const raw = await this.run(() => this.redis.get(keys.session(jti)));
-    return raw === null ? null : (JSON.parse(raw) as SessionRecord);
+  /** Whether access token `jti` of session `sid`, issued to `sub`, is still valid. One round trip. */
+  async isAccessValid(sid: string, jti: string, sub: string): Promise<boolean> {
+    const [owner, exp] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub', `at:${jti}`));
+    return owner === sub && exp !== null && Number(exp) > this.clock();
   }
 
-  /** Ends one session. Idempotent. */
-  async end(jti: string, sub: string): Promise<void> {
-    await this.run(() => this.redis.pipeline().del(keys.session(jti)).srem(keys.userSessions(sub), jti).exec());
+  /** Exchanges the current refresh token (by hash) for a new one and a new access token. */
+  async rotate(sid: string, r: { presentedHash: string; newHash: string; jti: string; accessExp: number; scope?: string }): Promise<RotateResult> {
+    const reply = await this.run(() =>
+      this.redis.sgRotate(keys.session(sid), r.presentedHash, r.newHash, r.jti, this.clock(), r.accessExp, this.settings.idleSeconds, r.scope ?? '', this.reuseMemory),
+    );
+    const [kind, a, b, c, d] = reply.map(String);
+    if (kind === 'ok') return { kind, sub: a!, clientId: b!, scope: c!, accessExp: Number(d) };
+    if (kind === 'reused') return { kind, sub: a! };
+    return { kind: kind === 'invalid_scope' ? 'invalid_scope' : 'invalid' };
+  }
+
+  /** Ends a session if `hash` is its current or a recently rotated refresh token. */
+  async revokeRefresh(sid: string, hash: string): Promise<boolean> {
+    return (await this.run(() => this.redis.sgRevokeRefresh(keys.session(sid), hash))) === 1;
+  }
+
+  /** Ends one access token; its session and refresh token stay. */
+  async revokeAccess(sid: string, jti: string): Promise<void> {
+    await this.run(() => this.redis.hdel(keys.session(sid), `at:${jti}`));
+  }
+
+  /** A session, or null when it has ended. */
+  async get(sid: string): Promise<SessionInfo | null> {
+    const [[err, fields], [err2, expiresAt]] = (await this.run(() =>
+      this.redis.pipeline().hgetall(keys.session(sid)).expiretime(keys.session(sid)).exec(),
+    ))! as [[Error | null, Record<string, string>], [Error | null, number]];
+    if (err || err2) throw new ApiError('unavailable', { detail: 'The session store cannot be reached.', retryAfterSeconds: RETRY_AFTER_SECONDS, cause: err ?? err2 });
+    return toInfo(sid, fields, expiresAt);
+  }
+
+  /** Every live session of `sub`, newest first; index entries of ended sessions are dropped. */
+  async list(sub: string): Promise<SessionInfo[]> {
+    const sids = await this.run(() => this.redis.smembers(keys.userSessions(sub)));
+    if (sids.length === 0) return [];
+    const replies = await this.run(() => {
+      const p = this.redis.pipeline();
+      for (const sid of sids) p.hgetall(keys.session(sid)).expiretime(keys.session(sid));
+      return p.exec();
+    });
+    const out: SessionInfo[] = [];
+    const gone: string[] = [];
+    sids.forEach((sid, i) => {
+      const info = toInfo(sid, replies?.[2 * i]?.[1] as Record<string, string>, replies?.[2 * i + 1]?.[1] as number);
+      if (info && info.sub === sub) out.push(info);
+      else gone.push(sid);
+    });
+    if (gone.length) await this.run(() => this.redis.srem(keys.userSessions(sub), ...gone));
+    return out.sort((x, y) => y.createdAt - x.createdAt);
+  }
+
+  /** Ends one session of `sub`. Returns false when it is not one of theirs (or already ended). */
+  async end(sid: string, sub: string): Promise<boolean> {
+    const [owner] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub'));
+    if (owner !== sub) return false;
+    await this.run(() => this.redis.pipeline().del(keys.session(sid)).srem(keys.userSessions(sub), sid).exec());
+    return true;
+  }
+
+  /** Ends every session of `sub`, except `keep` when given. */
+  async endAll(sub: string, keep?: string): Promise<void> {
+    const sids = await this.run(() => this.redis.smembers(keys.userSessions(sub)));
+    const doomed = sids.filter((s) => s !== keep);
+    if (doomed.length === 0) return;
+    await this.run(async () => {
+      const p = this.redis.pipeline();
+      for (const sid of doomed) p.del(keys.session(sid));
+      p.srem(keys.userSessions(sub), ...doomed);
+      const results = await p.exec();
+      const failed = results?.find(([e]) => e);
+      if (failed) throw failed[0];
+    });
   }
 
   /** Maps any Redis failure to 503: callers fail closed. */
@@ -56,7 +238,22 @@ export class SessionStore {
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       throw new ApiError('unavailable', { detail: 'The session store cannot be reached.', retryAfterSeconds: RETRY_AFTER_SECONDS, cause: err });
     }
   }
+}
+
+function toInfo(sid: string, f: Record<string, string> | undefined, expiresAt: number | undefined): SessionInfo | null {
+  if (!f || !f.sub || !f.rt) return null;
+  return {
+    sid,
+    sub: f.sub,
+    clientId: f.client_id ?? '',
+    scope: f.scope ?? '',
+    createdAt: Number(f.created_at),
+    expiresAt: Number(expiresAt),
+    rotatedAt: Number(f.rotated_at),
+    refreshHash: f.rt,
+  };
 }

@@ -3,7 +3,7 @@
  * Verification pins the algorithm, type, issuer and audience and requires exp/iat/jti/sub: jose
  * only checks `exp` when the claim is present (RFC 8725 §3.1, §3.11).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ApiError } from '../core/errors';
 
@@ -22,6 +22,8 @@ export interface TokenSettings {
 export interface AccessClaims {
   sub: string;
   jti: string;
+  /** The session (login) the token belongs to. */
+  sid: string;
   scope: string;
   client_id: string;
   iat: number;
@@ -44,18 +46,19 @@ export class TokenService {
     return this.settings.lifetimeSeconds;
   }
 
-  /** Signs a new access token for `sub` with the granted scopes. */
-  async issue(input: { sub: string; scopes: string[]; clientId: string }): Promise<IssuedToken> {
+  /** Signs an access token for `sub` in session `sid`, expiring at `exp` (default: iat + lifetime). */
+  async issue(input: { sub: string; sid: string; jti?: string; scope: string; clientId: string; exp?: number }): Promise<IssuedToken> {
     const iat = this.clock();
     const claims: AccessClaims = {
       sub: input.sub,
-      jti: randomUUID(),
-      scope: input.scopes.join(' '),
+      jti: input.jti ?? randomUUID(),
+      sid: input.sid,
+      scope: input.scope,
       client_id: input.clientId,
       iat,
-      exp: iat + this.settings.lifetimeSeconds,
+      exp: input.exp ?? iat + this.settings.lifetimeSeconds,
     };
-    const token = await new SignJWT({ scope: claims.scope, client_id: claims.client_id })
+    const token = await new SignJWT({ scope: claims.scope, client_id: claims.client_id, sid: claims.sid })
       .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
@@ -75,12 +78,12 @@ export class TokenService {
         typ: ACCESS_TOKEN_TYPE,
         issuer: this.settings.issuer,
         audience: this.settings.audience,
-        requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'sid'],
         clockTolerance: this.settings.clockToleranceSeconds ?? 5,
         currentDate: new Date(this.clock() * 1000),
       });
-      if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string') {
-        throw new ApiError('invalid_token', { detail: 'The access token lacks scope or client_id.' });
+      if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string' || typeof payload.sid !== 'string') {
+        throw new ApiError('invalid_token', { detail: 'The access token lacks scope, client_id or sid.' });
       }
       return payload as unknown as AccessClaims;
     } catch (err) {
@@ -89,4 +92,24 @@ export class TokenService {
       throw new ApiError('invalid_token', { detail: expired ? 'The access token has expired.' : 'The access token is invalid.' });
     }
   }
+}
+
+/**
+ * Refresh tokens are opaque: `<session id>.<256 random bits, base64url>`. Only their SHA-256 is
+ * stored; the session id in front lets the server find the one key to check without a lookup table.
+ */
+const REFRESH_FORMAT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+
+export function newRefreshToken(sid: string): { token: string; hash: string } {
+  const token = `${sid}.${randomBytes(32).toString('base64url')}`;
+  return { token, hash: hashRefreshToken(token) };
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** The session id of a well-formed refresh token, or undefined. */
+export function refreshTokenSession(token: string): string | undefined {
+  return REFRESH_FORMAT.exec(token)?.[1];
 }

@@ -27,6 +27,16 @@ export interface Config {
     readonly issuer: string;
     readonly audience: string;
     readonly accessTokenSeconds: number;
+    /** A session not refreshed for this long ends. */
+    readonly refreshIdleSeconds: number;
+    /** A session ends this long after login at the latest. */
+    readonly refreshMaxSeconds: number;
+  };
+  /** Brute-force limits of the token endpoint and password change (RFC 6749 §4.3.2). */
+  readonly loginLimits: {
+    readonly maxFailuresPerUser: number;
+    readonly maxFailuresPerIp: number;
+    readonly windowSeconds: number;
   };
   readonly corsOrigins: readonly string[];
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
@@ -159,6 +169,13 @@ export function loadConfig(env: Env = process.env): Config {
       issuer: str('JWT_ISSUER') ?? 'specgate',
       audience: str('JWT_AUDIENCE') ?? 'specgate-api',
       accessTokenSeconds: int('TOKEN_EXPIRE_MINUTES', 15, 1, 24 * 60) * 60,
+      refreshIdleSeconds: int('REFRESH_TOKEN_IDLE_MINUTES', 7 * 24 * 60, 5, 365 * 24 * 60) * 60,
+      refreshMaxSeconds: int('REFRESH_TOKEN_MAX_DAYS', 30, 1, 365) * 86400,
+    },
+    loginLimits: {
+      maxFailuresPerUser: int('LOGIN_MAX_FAILURES_PER_USER', 10, 1, 1000),
+      maxFailuresPerIp: int('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100000),
+      windowSeconds: int('LOGIN_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60) * 60,
     },
     corsOrigins,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,

@@ -29,8 +29,10 @@ export const PROBLEMS = {
   not_found: { status: 404, title: 'Not found', oauth: 'invalid_request' },
   method_not_allowed: { status: 405, title: 'Method not allowed', oauth: 'invalid_request' },
   not_acceptable: { status: 406, title: 'Not acceptable', oauth: 'invalid_request' },
+  conflict: { status: 409, title: 'Conflict', oauth: 'invalid_request' },
   payload_too_large: { status: 413, title: 'Payload too large', oauth: 'invalid_request' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', oauth: 'invalid_request' },
+  too_many_requests: { status: 429, title: 'Too many requests', oauth: 'invalid_request' },
   unavailable: { status: 503, title: 'Service unavailable', oauth: 'temporarily_unavailable' },
   internal: { status: 500, title: 'Internal server error', oauth: 'server_error' },
 } as const satisfies Record<string, CatalogueEntry>;

@@ -32,8 +32,10 @@ export interface Principal {
   userId: string;
   scopes: string[];
   clientId: string;
-  /** The access token's jti: its session id. */
+  /** The session (login) the credentials belong to. */
   sessionId: string;
+  /** The access token's own id (jti). */
+  tokenId: string;
   /** Token expiry, seconds since the epoch. */
   expiresAt: number;
 }

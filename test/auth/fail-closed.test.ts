@@ -23,7 +23,11 @@ beforeAll(async () => {
   t = await startTestApp({ redisServer: await startRedis({ password: 'p', args: ['--enable-debug-command', 'yes'] }) });
   api = client(t.url);
   await t.createUser('frank', 'frank-password-1', ['items:read', 'items:write', 'users:admin', 'tokens:introspect']);
+  await t.createUser('scopeless', 'scopeless-password-1', []);
 });
+
+/** The scopes each requirement of an operation needs; [] for a requirement without scopes. */
+const scopesOf = (op: (typeof operations)[number]) => op.security.map((r) => Object.values(r).flat());
 afterAll(async () => {
   await t.stop();
   await t.redisServer.stop();
@@ -50,6 +54,28 @@ describe.each(protectedOps.map((op) => [`${op.method} ${op.path}`, op] as const)
   });
 });
 
+describe.each(protectedOps.map((op) => [`${op.method} ${op.path}`, op] as const))('%s, scopes', (_name, op) => {
+  const needsScope = scopesOf(op).every((scopes) => scopes.length > 0);
+
+  it(needsScope ? 'answers 403 naming the scope to a token without it' : 'needs no scope: any live token passes', async () => {
+    const token = await api.login('scopeless', 'scopeless-password-1');
+    const res = await api.request(op.method, urlOf(op.path), { token });
+    if (needsScope) {
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('insufficient_scope');
+      expect(res.headers['www-authenticate']).toBe(`Bearer realm="specgate", error="insufficient_scope", scope="${scopesOf(op)[0]!.join(' ')}"`);
+    } else {
+      expect([401, 403]).not.toContain(res.status);
+    }
+  });
+
+  it('lets a token with the scope through authentication and authorization', async () => {
+    const token = await api.login('frank', 'frank-password-1');
+    const res = await api.request(op.method, urlOf(op.path), { token });
+    expect([401, 403]).not.toContain(res.status);
+  });
+});
+
 describe.each(publicOps.map((op) => [`${op.method} ${op.path}`, op] as const))('%s', (_name, op) => {
   it('never asks for credentials', async () => {
     const res = await api.request(op.method, urlOf(op.path));
@@ -67,7 +93,8 @@ describe('when Redis is unreachable', () => {
         const res = await api.request(op.method, urlOf(op.path), { token });
         expect([op.operationId, res.status]).toEqual([op.operationId, 503]);
         expect(res.headers['retry-after']).toBe('5');
-        expect(res.body.code).toBe('unavailable');
+        if (op.errorFormat === 'oauth') expect(res.body.error).toBe('temporarily_unavailable');
+        else expect(res.body.code).toBe('unavailable');
       }
     } finally {
       await t.redisServer.restart();

@@ -10,22 +10,29 @@ let t: TestApp;
 
 beforeAll(async () => {
   t = await startTestApp();
-  await t.createUser('grace', 'grace-secret-password', ['items:read']);
+  await t.createUser('grace', 'grace-secret-password', ['items:read', 'tokens:introspect']);
 });
 afterAll(() => t.stop());
 
-it('never writes a password or a token to the log', async () => {
+it('never writes a password, an access token or a refresh token to the log', async () => {
   const api = client(t.url);
-  const token = await api.login('grace', 'grace-secret-password');
+  const login = (await api.post('/token', { form: { grant_type: 'password', username: 'grace', password: 'grace-secret-password' } })).body;
+  const refreshed = (await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: login.refresh_token } })).body;
+  const token = refreshed.access_token as string;
+  expect((await api.post('/introspect', { form: { token: refreshed.refresh_token }, token })).body.active).toBe(true);
+  await api.post('/revoke', { form: { token: login.access_token } });
+  await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: login.refresh_token } });
   await api.post('/token', { form: { grant_type: 'password', username: 'grace', password: 'grace-wrong-password' } });
-  await api.get('/me', { token, headers: { 'x-request-id': 'trace-me' } });
+  await api.get('/me', { token: (await api.post('/token', { form: { grant_type: 'password', username: 'grace', password: 'grace-secret-password' } })).body.access_token, headers: { 'x-request-id': 'trace-me' } });
   await api.get('/me', { headers: { authorization: `Bearer ${token}x` } });
   await api.post('/logout', { token });
   const logs = t.logs.join('\n');
   expect(logs).not.toContain('grace-secret-password');
   expect(logs).not.toContain('grace-wrong-password');
-  expect(logs).not.toContain(token);
-  expect(logs).not.toContain(token.split('.')[2]!);
+  for (const secret of [login.access_token, refreshed.access_token, login.refresh_token, refreshed.refresh_token]) {
+    expect(logs).not.toContain(secret);
+    expect(logs).not.toContain(secret.split('.').at(-1)!);
+  }
   expect(logs).not.toContain(t.config.redis.password!);
   // What is logged instead: outcomes, request ids and session ids.
   const lines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -33,10 +33,12 @@ describe.each(operations.map((op) => [op.operationId, op] as const))('%s', (_id,
   it('documents its errors in its declared format', () => {
     for (const [status, res] of op.responses) {
       if (!status.startsWith('4') && status !== '500') continue;
-      const expected = op.errorFormat === 'oauth' ? 'application/json' : 'application/problem+json';
+      // Bearer challenges (401/403, RFC 6750 §3) are problem documents even on OAuth endpoints.
+      const oauth = op.errorFormat === 'oauth' && status !== '401' && status !== '403';
+      const expected = oauth ? 'application/json' : 'application/problem+json';
       expect([status, res.mediaTypes]).toEqual([status, [expected]]);
       const schema = resolveRef<Record<string, unknown>>(doc, res.schemas.get(expected));
-      expect(schema).toBe(resolveRef(doc, { $ref: `#/components/schemas/${op.errorFormat === 'oauth' ? 'OAuthError' : 'Problem'}` }));
+      expect(schema).toBe(resolveRef(doc, { $ref: `#/components/schemas/${oauth ? 'OAuthError' : 'Problem'}` }));
     }
   });
 

@@ -30,6 +30,8 @@ export interface TestAppOptions {
   /** Reuse a database (e.g. one opened per file) instead of opening a new in-memory PGlite. */
   db?: Database;
   redisServer?: RedisServer;
+  /** The app's clock (seconds since the epoch), for lifetimes; Redis keeps real time. */
+  clock?: () => number;
 }
 
 export interface TestApp {
@@ -62,7 +64,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   if (!opts.db) await migrate(db);
   const redis = await connectRedis(config.redis, logger);
   const passwords = fastPasswords();
-  const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true });
+  const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true, clock: opts.clock });
   const server = http.createServer(opts.mount === 'express' ? app.express : app.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

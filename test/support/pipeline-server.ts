@@ -26,7 +26,7 @@ export function fixtureScheme(req: PipelineRequest): Promise<Principal> {
   if (!auth) return Promise.reject(new ApiError('unauthorized'));
   const m = /^Bearer token-(.*)$/.exec(auth);
   if (!m) return Promise.reject(new ApiError('invalid_token'));
-  return Promise.resolve({ userId: 'u1', scopes: m[1] ? m[1].split('+') : [], clientId: 'c', sessionId: 's', expiresAt: 0 });
+  return Promise.resolve({ userId: 'u1', scopes: m[1] ? m[1].split('+') : [], clientId: 'c', sessionId: 's', tokenId: 't', expiresAt: 0 });
 }
 
 export async function startFixtureServer(

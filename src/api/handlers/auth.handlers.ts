@@ -1,55 +1,168 @@
 /**
- * The `auth` tag: the OAuth2 password grant (RFC 6749 §4.3) and logout.
+ * The `auth` tag: the token endpoint (password and refresh grants, RFC 6749 §4.3 and §6),
+ * revocation (RFC 7009), introspection (RFC 7662) and logout.
  */
+import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../core/errors';
+import { hashRefreshToken, newRefreshToken, refreshTokenSession, type AccessClaims } from '../../auth/tokens';
 import type { HandlerDeps } from '../deps';
-import type { Handler } from '../types';
+import type { Handler, HandlerRequest } from '../types';
 
 /** RFC 6749 §5.1: token responses must not be stored by any cache. */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
+/** Sorted, de-duplicated scopes of a space-separated string. */
+function scopeList(scope: string): string[] {
+  return [...new Set(scope.split(' ').filter(Boolean))];
+}
+
 export function authHandlers(deps: HandlerDeps) {
-  const issueToken: Handler<'issueToken'> = async (req) => {
+  const { users, passwords, tokens, sessions, throttle, logger } = deps;
+
+  async function passwordGrant(req: HandlerRequest<'issueToken'>) {
     const form = req.body;
-    if (form.grant_type !== 'password') {
-      throw new OAuthError('unsupported_grant_type', 'Only grant_type=password is supported.');
-    }
     if (form.username === undefined || form.password === undefined) {
       throw new OAuthError('invalid_request', 'username and password are required.');
     }
-    const user = await deps.users.findByUsername(form.username);
+    // Checked before the password: over the limit, even the right password gets 429.
+    await throttle.check(form.username, req.ip);
+    const user = await users.findByUsername(form.username);
     // An unknown user, a disabled one and a wrong password get the same answer after the same work.
-    const valid = user && !user.disabledAt ? await deps.passwords.verify(user.passwordHash, form.password) : await deps.passwords.verifyDummy(form.password);
+    const valid = user && !user.disabledAt ? await passwords.verify(user.passwordHash, form.password) : await passwords.verifyDummy(form.password);
     if (!user || !valid || user.disabledAt) {
-      deps.logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
+      await throttle.recordFailure(form.username, req.ip);
+      logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
     }
+    await throttle.recordSuccess(form.username);
     let scopes = user.scopes;
     if (form.scope !== undefined) {
-      const requested = [...new Set(form.scope.split(' ').filter(Boolean))];
+      const requested = scopeList(form.scope);
       const notHeld = requested.filter((s) => !user.scopes.includes(s));
       if (notHeld.length) throw new OAuthError('invalid_scope', `Scope(s) not available to this user: ${notHeld.join(' ')}.`);
       scopes = requested;
     }
-    if (deps.passwords.needsRehash(user.passwordHash)) {
-      await deps.users.updatePasswordHash(user.id, await deps.passwords.hash(form.password));
+    if (passwords.needsRehash(user.passwordHash)) {
+      await users.updatePasswordHash(user.id, await passwords.hash(form.password));
     }
-    const { token, claims } = await deps.tokens.issue({ sub: user.id, scopes, clientId: form.client_id ?? deps.defaultClientId });
-    await deps.sessions.create(claims);
-    deps.logger.info({ requestId: req.requestId, ip: req.ip, sub: user.id, jti: claims.jti, outcome: 'issued' }, 'token issued');
+    const now = deps.clock();
+    const sid = randomUUID();
+    const refresh = newRefreshToken(sid);
+    const { absExp, accessExp } = sessions.limits(now, tokens.lifetimeSeconds);
+    const { token, claims } = await tokens.issue({ sub: user.id, sid, scope: scopes.join(' '), clientId: form.client_id ?? deps.defaultClientId, exp: accessExp });
+    await sessions.create({ sid, sub: user.id, clientId: claims.client_id, scope: claims.scope, jti: claims.jti, accessExp, refreshHash: refresh.hash, now, absExp });
+    logger.info({ requestId: req.requestId, ip: req.ip, sub: user.id, sid, jti: claims.jti, outcome: 'issued', grant: 'password' }, 'token issued');
+    return tokenResponse(token, claims, refresh.token);
+  }
+
+  async function refreshGrant(req: HandlerRequest<'issueToken'>) {
+    const presented = req.body.refresh_token;
+    if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
+    const sid = refreshTokenSession(presented);
+    if (!sid) throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+    const next = newRefreshToken(sid);
+    const jti = randomUUID();
+    const result = await sessions.rotate(sid, {
+      presentedHash: hashRefreshToken(presented),
+      newHash: next.hash,
+      jti,
+      accessExp: deps.clock() + tokens.lifetimeSeconds,
+      scope: req.body.scope === undefined ? undefined : scopeList(req.body.scope).join(' '),
+    });
+    if (result.kind === 'reused') {
+      // RFC 9700 §4.14.2: a rotated token came back, so one of its two holders is an attacker.
+      logger.warn({ requestId: req.requestId, ip: req.ip, sub: result.sub, sid, outcome: 'refresh_reuse' }, 'refresh token reused: session ended');
+    }
+    if (result.kind === 'invalid_scope') throw new OAuthError('invalid_scope', 'A refresh may only narrow the session\'s scopes.');
+    if (result.kind !== 'ok') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+    const user = await users.findById(result.sub);
+    if (!user || user.disabledAt) {
+      await sessions.end(sid, result.sub);
+      throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+    }
+    const { token, claims } = await tokens.issue({ sub: result.sub, sid, jti, scope: result.scope, clientId: result.clientId, exp: result.accessExp });
+    logger.info({ requestId: req.requestId, ip: req.ip, sub: result.sub, sid, jti, outcome: 'issued', grant: 'refresh_token' }, 'token issued');
+    return tokenResponse(token, claims, next.token);
+  }
+
+  function tokenResponse(accessToken: string, claims: AccessClaims, refreshToken: string) {
+    return {
+      status: 200 as const,
+      headers: NO_STORE,
+      body: { access_token: accessToken, token_type: 'Bearer' as const, expires_in: claims.exp - claims.iat, scope: claims.scope, refresh_token: refreshToken },
+    };
+  }
+
+  /** The claims of a valid access token with a live session, or undefined. */
+  async function liveAccessToken(token: string): Promise<AccessClaims | undefined> {
+    const claims = await tokens.verify(token).catch(() => undefined);
+    if (!claims) return undefined;
+    return (await sessions.isAccessValid(claims.sid, claims.jti, claims.sub)) ? claims : undefined;
+  }
+
+  const issueToken: Handler<'issueToken'> = async (req) => {
+    switch (req.body.grant_type) {
+      case 'password':
+        return passwordGrant(req);
+      case 'refresh_token':
+        return refreshGrant(req);
+      default:
+        throw new OAuthError('unsupported_grant_type', 'grant_type must be password or refresh_token.');
+    }
+  };
+
+  const revokeToken: Handler<'revokeToken'> = async (req) => {
+    const { token } = req.body;
+    const sid = refreshTokenSession(token);
+    if (sid) {
+      if (await sessions.revokeRefresh(sid, hashRefreshToken(token))) {
+        logger.info({ requestId: req.requestId, sid, outcome: 'revoked', token_type: 'refresh_token' }, 'session ended by revocation');
+      }
+    } else {
+      const claims = await tokens.verify(token).catch(() => undefined);
+      if (claims) await sessions.revokeAccess(claims.sid, claims.jti);
+    }
+    // RFC 7009 §2.2: 200 whether or not the token was valid, so the answer reveals nothing.
+    return { status: 200, headers: NO_STORE };
+  };
+
+  const introspectToken: Handler<'introspectToken'> = async (req) => {
+    const { token } = req.body;
+    const inactive = { status: 200 as const, headers: { 'cache-control': 'no-store' }, body: { active: false as const } };
+    const sid = refreshTokenSession(token);
+    if (sid) {
+      const session = await sessions.get(sid);
+      if (!session || session.refreshHash !== hashRefreshToken(token)) return inactive;
+      const user = await users.findById(session.sub);
+      if (!user || user.disabledAt) return inactive;
+      return {
+        status: 200,
+        headers: { 'cache-control': 'no-store' },
+        body: { active: true, sub: session.sub, username: user.username, scope: session.scope, client_id: session.clientId, token_type: 'refresh_token', exp: session.expiresAt, iat: session.rotatedAt, jti: session.sid },
+      };
+    }
+    const claims = await liveAccessToken(token);
+    if (!claims) return inactive;
+    const user = await users.findById(claims.sub);
+    if (!user || user.disabledAt) return inactive;
     return {
       status: 200,
-      headers: NO_STORE,
-      body: { access_token: token, token_type: 'Bearer', expires_in: claims.exp - claims.iat, scope: claims.scope },
+      headers: { 'cache-control': 'no-store' },
+      body: { active: true, sub: claims.sub, username: user.username, scope: claims.scope, client_id: claims.client_id, token_type: 'access_token', exp: claims.exp, iat: claims.iat, jti: claims.jti },
     };
   };
 
   const logout: Handler<'logout'> = async (req) => {
     const principal = req.principal!;
-    await deps.sessions.end(principal.sessionId, principal.userId);
-    deps.logger.info({ requestId: req.requestId, sub: principal.userId, jti: principal.sessionId }, 'session ended');
+    if (req.body?.all_sessions === true) {
+      await sessions.endAll(principal.userId);
+      logger.info({ requestId: req.requestId, sub: principal.userId, outcome: 'all_sessions_ended' }, 'every session ended');
+    } else {
+      await sessions.end(principal.sessionId, principal.userId);
+      logger.info({ requestId: req.requestId, sub: principal.userId, sid: principal.sessionId }, 'session ended');
+    }
     return { status: 204 };
   };
 
-  return { issueToken, logout };
+  return { issueToken, revokeToken, introspectToken, logout };
 }

@@ -1,19 +1,93 @@
 /**
- * The `users` tag: the authenticated user.
+ * The `users` tag: the authenticated user, their sessions and password, and user administration.
  */
+import { passwordProblem } from '../../auth/password-policy';
 import { ApiError } from '../../core/errors';
+import { UsernameTakenError, normaliseUsername, type UserRecord } from '../../store/users.repository';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 
+type Scope = 'items:read' | 'items:write' | 'users:admin' | 'tokens:introspect';
+
+function userBody(user: UserRecord) {
+  return { id: user.id, username: user.username, scopes: user.scopes as Scope[], created_at: user.createdAt.toISOString() };
+}
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+function weakPassword(field: string, reason: string): ApiError {
+  return new ApiError('validation_failed', { detail: 'The request has 1 violation.', errors: [{ in: 'body', pointer: `/${field}`, message: reason }] });
+}
+
 export function usersHandlers(deps: HandlerDeps) {
+  const { users, passwords, sessions, throttle, logger } = deps;
+
   const getCurrentUser: Handler<'getCurrentUser'> = async (req) => {
-    const user = await deps.users.findById(req.principal!.userId);
+    const user = await users.findById(req.principal!.userId);
     // A token can outlive its user only if the user was deleted after login.
     if (!user || user.disabledAt) throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });
+    return { status: 200, body: userBody(user) };
+  };
+
+  const listSessions: Handler<'listSessions'> = async (req) => {
+    const { userId, sessionId } = req.principal!;
+    const list = await sessions.list(userId);
     return {
       status: 200,
-      body: { id: user.id, username: user.username, scopes: user.scopes, created_at: user.createdAt.toISOString() },
+      body: {
+        sessions: list.map((s) => ({ id: s.sid, created_at: iso(s.createdAt), expires_at: iso(s.expiresAt), client_id: s.clientId, current: s.sid === sessionId })),
+      },
     };
   };
-  return { getCurrentUser };
+
+  const revokeSession: Handler<'revokeSession'> = async (req) => {
+    const { userId } = req.principal!;
+    // Another user's session id is answered exactly like an unknown one.
+    if (!(await sessions.end(req.params.sessionId, userId))) {
+      throw new ApiError('not_found', { detail: 'You have no session with this id.' });
+    }
+    logger.info({ requestId: req.requestId, sub: userId, sid: req.params.sessionId }, 'session ended by its user');
+    return { status: 204 };
+  };
+
+  const changePassword: Handler<'changePassword'> = async (req) => {
+    const { userId, sessionId } = req.principal!;
+    const user = await users.findById(userId);
+    if (!user || user.disabledAt) throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });
+    // A stolen access token must not become an oracle for the password: same limits as /token.
+    await throttle.check(user.username, req.ip);
+    if (!(await passwords.verify(user.passwordHash, req.body.current_password))) {
+      await throttle.recordFailure(user.username, req.ip);
+      throw weakPassword('current_password', 'is not the current password');
+    }
+    await throttle.recordSuccess(user.username);
+    const problem = passwordProblem(req.body.new_password, user.username);
+    if (problem) throw weakPassword('new_password', problem);
+    await users.updatePasswordHash(user.id, await passwords.hash(req.body.new_password));
+    await sessions.endAll(user.id, sessionId);
+    logger.info({ requestId: req.requestId, sub: user.id, outcome: 'password_changed' }, 'password changed; other sessions ended');
+    return { status: 204 };
+  };
+
+  const createUser: Handler<'createUser'> = async (req) => {
+    const username = normaliseUsername(req.body.username);
+    const problem = passwordProblem(req.body.password, username);
+    if (problem) throw weakPassword('password', problem);
+    try {
+      const user = await users.create({ username, passwordHash: await passwords.hash(req.body.password), scopes: req.body.scopes });
+      logger.info({ requestId: req.requestId, by: req.principal!.userId, created: user.id }, 'user created');
+      return { status: 201, headers: { location: `/v1/users/${user.id}` }, body: userBody(user) };
+    } catch (err) {
+      if (err instanceof UsernameTakenError) throw new ApiError('conflict', { detail: `The username ${username} is taken.` });
+      throw err;
+    }
+  };
+
+  const getUser: Handler<'getUser'> = async (req) => {
+    const user = await users.findById(req.params.userId);
+    if (!user) throw new ApiError('not_found', { detail: `No user ${req.params.userId}.` });
+    return { status: 200, body: userBody(user) };
+  };
+
+  return { getCurrentUser, listSessions, revokeSession, changePassword, createUser, getUser };
 }

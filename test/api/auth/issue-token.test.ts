@@ -2,6 +2,7 @@
  * POST /token (issueToken): the OAuth2 password grant against a real Redis and database.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { createHash } from 'node:crypto';
 import argon2 from 'argon2';
 import { UsersRepository } from '../../../src/store/users.repository';
 import { client } from '../../support/contract';
@@ -25,6 +26,7 @@ describe('issueToken', () => {
     const res = await api.post('/token', grant());
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 900, scope: 'items:read items:write' });
+    expect(res.body.refresh_token).toMatch(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers.pragma).toBe('no-cache');
   });
@@ -34,18 +36,22 @@ describe('issueToken', () => {
     const token = res.body.access_token as string;
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
     const claims = decodeJwt(token);
-    expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
+    expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub']);
     expect(claims).toMatchObject({ iss: 'specgate', aud: 'specgate-api', client_id: 'cli-1', scope: 'items:read items:write' });
     expect(claims.exp! - claims.iat!).toBe(900);
   });
 
-  it('records a session in Redis that expires with the token', async () => {
-    const token = (await api.post('/token', grant())).body.access_token as string;
-    const { jti, exp } = decodeJwt(token);
-    const ttl = await t.redis.ttl(`auth:session:${jti}`);
-    expect(ttl).toBeGreaterThan(890);
-    expect(ttl).toBeLessThanOrEqual(900);
-    expect(await t.redis.expiretime(`auth:session:${jti}`)).toBe(exp);
+  it('records the session in Redis: the access token, and the refresh token only as a hash', async () => {
+    const res = await api.post('/token', grant());
+    const { jti, exp, sid, sub } = decodeJwt(res.body.access_token) as { jti: string; exp: number; sid: string; sub: string };
+    const session = await t.redis.hgetall(`auth:session:${sid}`);
+    expect(session).toMatchObject({ sub, client_id: 'specgate', scope: 'items:read items:write', [`at:${jti}`]: String(exp) });
+    expect(session.rt).toBe(createHash('sha256').update(res.body.refresh_token).digest('hex'));
+    expect(JSON.stringify(session)).not.toContain(res.body.refresh_token.split('.')[1]);
+    // Idle limit (7 days by default) well inside the absolute one (30 days).
+    const ttl = await t.redis.ttl(`auth:session:${sid}`);
+    expect(Math.abs(ttl - 7 * 86400)).toBeLessThan(10);
+    expect(await t.redis.sismember(`auth:user:${sub}:sessions`, sid)).toBe(1);
   });
 
   it('narrows to the requested scopes', async () => {
@@ -85,6 +91,7 @@ describe('issueToken', () => {
   it('answers invalid_request for missing or repeated parameters', async () => {
     const cases: Array<{ form?: Record<string, string>; body?: string; headers?: Record<string, string> }> = [
       { form: { username: 'alice', password: PASSWORD } },
+      { form: { grant_type: 'refresh_token' } },
       { form: { grant_type: 'password', username: 'alice' } },
       { form: { grant_type: 'password', username: '', password: PASSWORD } },
       { body: `grant_type=password&username=alice&username=bob&password=x`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },

@@ -49,10 +49,37 @@ describe('logout', () => {
 
   it('removes the session key and its entry in the user\'s session set', async () => {
     const token = await api.login('carol', 'carol-password-1');
-    const { sub, jti } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; jti: string };
-    expect(await t.redis.sismember(`auth:user:${sub}:sessions`, jti)).toBe(1);
+    const { sub, sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; sid: string };
+    expect(await t.redis.sismember(`auth:user:${sub}:sessions`, sid)).toBe(1);
     await api.post('/logout', { token });
-    expect(await t.redis.exists(`auth:session:${jti}`)).toBe(0);
-    expect(await t.redis.sismember(`auth:user:${sub}:sessions`, jti)).toBe(0);
+    expect(await t.redis.exists(`auth:session:${sid}`)).toBe(0);
+    expect(await t.redis.sismember(`auth:user:${sub}:sessions`, sid)).toBe(0);
+  });
+
+  it('ends the refresh token of the session too', async () => {
+    const res = await api.post('/token', { form: { grant_type: 'password', username: 'carol', password: 'carol-password-1' } });
+    await api.post('/logout', { token: res.body.access_token });
+    const refresh = await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: res.body.refresh_token } });
+    expect(refresh.status).toBe(400);
+    expect(refresh.body.error).toBe('invalid_grant');
+  });
+
+  it('ends every session of the user with all_sessions, and only theirs', async () => {
+    await t.createUser('carol2', 'carol2-password-1', []);
+    const a = await api.login('carol', 'carol-password-1');
+    const b = await api.login('carol', 'carol-password-1');
+    const other = await api.login('carol2', 'carol2-password-1');
+    expect((await api.post('/logout', { token: a, json: { all_sessions: true } })).status).toBe(204);
+    expect((await api.get('/me', { token: a })).status).toBe(401);
+    expect((await api.get('/me', { token: b })).status).toBe(401);
+    expect((await api.get('/me', { token: other })).status).toBe(200);
+  });
+
+  it('rejects an unknown member in the logout body', async () => {
+    const token = await api.login('carol', 'carol-password-1');
+    const res = await api.post('/logout', { token, json: { everything: true } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ in: 'body', pointer: '/everything', message: 'is not allowed' }]);
+    expect((await api.get('/me', { token })).status).toBe(200);
   });
 });

@@ -1,0 +1,67 @@
+/**
+ * Two app instances on one Redis: whatever ends a session through one is honoured by the other on
+ * its very next request (nothing about token validity lives in process memory).
+ */
+import { openDatabase, type Database } from '../../src/store/database';
+import { migrate } from '../../src/store/migrate';
+import { client } from '../support/contract';
+import { startTestApp, type TestApp } from '../support/app';
+import { startRedis, type RedisServer } from '../support/redis-server';
+
+let redis: RedisServer;
+let db: Database;
+let a: TestApp;
+let b: TestApp;
+let apiA: ReturnType<typeof client>;
+let apiB: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  redis = await startRedis({ password: 'shared-redis' });
+  db = await openDatabase({});
+  await migrate(db);
+  a = await startTestApp({ redisServer: redis, db });
+  b = await startTestApp({ redisServer: redis, db });
+  apiA = client(a.url);
+  apiB = client(b.url);
+  await a.createUser('amy', 'amy-password-1', ['items:read']);
+});
+afterAll(async () => {
+  await a.stop();
+  await b.stop();
+  await db.close();
+  await redis.stop();
+});
+
+const login = async () => (await apiA.post('/token', { form: { grant_type: 'password', username: 'amy', password: 'amy-password-1' } })).body as { access_token: string; refresh_token: string };
+
+it('a logout through A is honoured by B', async () => {
+  const { access_token } = await login();
+  expect((await apiB.get('/me', { token: access_token })).status).toBe(200);
+  await apiA.post('/logout', { token: access_token });
+  expect((await apiB.get('/me', { token: access_token })).status).toBe(401);
+});
+
+it('a revocation through B is honoured by A', async () => {
+  const { access_token, refresh_token } = await login();
+  expect((await apiA.get('/me', { token: access_token })).status).toBe(200);
+  await apiB.post('/revoke', { form: { token: refresh_token } });
+  expect((await apiA.get('/me', { token: access_token })).status).toBe(401);
+  expect((await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe('invalid_grant');
+});
+
+it('a password change through A ends the other sessions on B', async () => {
+  const mine = await login();
+  const other = await login();
+  expect((await apiB.get('/me', { token: other.access_token })).status).toBe(200);
+  await apiA.request('PUT', '/me/password', { token: mine.access_token, json: { current_password: 'amy-password-1', new_password: 'amy new long password' } });
+  expect((await apiB.get('/me', { token: other.access_token })).status).toBe(401);
+  expect((await apiB.get('/me', { token: mine.access_token })).status).toBe(200);
+});
+
+it('a refresh-token reuse detected on B ends the session on A', async () => {
+  const { access_token, refresh_token } = await apiB.post('/token', { form: { grant_type: 'password', username: 'amy', password: 'amy new long password' } }).then((r) => r.body);
+  const rotated = (await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body;
+  expect((await apiB.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe('invalid_grant');
+  expect((await apiA.get('/me', { token: rotated.access_token })).status).toBe(401);
+  expect((await apiA.get('/me', { token: access_token })).status).toBe(401);
+});
