@@ -208,6 +208,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List items
+         * @description Items in a stable order (oldest first), optionally of one category. Pages are linked by an
+         *     opaque `next_cursor` (null on the last page).
+         */
+        get: operations["listItems"];
+        put?: never;
+        /** Create an item */
+        post: operations["createItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemId: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        /** An item */
+        get: operations["getItem"];
+        /**
+         * Replace an item
+         * @description Replaces every field. With `If-Match`, only if the item is still at that version (else 412).
+         */
+        put: operations["replaceItem"];
+        post?: never;
+        /** Delete an item */
+        delete: operations["deleteItem"];
+        options?: never;
+        head?: never;
+        /**
+         * Change some fields of an item (JSON merge patch)
+         * @description RFC 7396 merge patch. With `If-Match`, only if the item is still at that version (else 412).
+         */
+        patch: operations["updateItem"];
+        trace?: never;
+    };
+    "/v1/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Categories with their item counts */
+        get: operations["listCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -292,6 +359,71 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Category: string;
+        ItemFields: {
+            /** @description Trimmed; must not be blank. */
+            name?: string;
+            description?: string;
+            category?: components["schemas"]["Category"];
+            price_cents?: number;
+            tags?: string[];
+        };
+        /** @description An item as a client sends it. Unknown fields are rejected. */
+        ItemInput: WithRequired<components["schemas"]["ItemFields"], "name" | "category" | "price_cents">;
+        /** @description RFC 7396 merge patch of an item. `null` resets description to "" and tags to []. */
+        ItemPatch: {
+            name?: components["schemas"]["ItemFields"]["name"];
+            description?: string | null;
+            category?: components["schemas"]["Category"];
+            price_cents?: components["schemas"]["ItemFields"]["price_cents"];
+            tags?: components["schemas"]["ItemFields"]["tags"] | null;
+        };
+        /**
+         * @example {
+         *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+         *       "name": "Espresso cup",
+         *       "description": "Porcelain, 90 ml.",
+         *       "category": "kitchen",
+         *       "price_cents": 1250,
+         *       "tags": [
+         *         "porcelain",
+         *         "coffee"
+         *       ],
+         *       "version": 1,
+         *       "created_at": "2026-11-26T12:00:00.000Z",
+         *       "updated_at": "2026-11-26T12:00:00.000Z"
+         *     }
+         */
+        Item: components["schemas"]["ItemFields"] & {
+            /** Format: uuid */
+            readonly id: string;
+            readonly version: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        ItemPage: {
+            items: components["schemas"]["Item"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "categories": [
+         *         {
+         *           "name": "kitchen",
+         *           "item_count": 12
+         *         }
+         *       ]
+         *     }
+         */
+        CategoryList: {
+            categories: {
+                name: components["schemas"]["Category"];
+                item_count: number;
+            }[];
+        };
         /**
          * @description An RFC 9457 problem document. `code` is stable and meant for programs; `title` and `detail` for people.
          * @example {
@@ -767,6 +899,35 @@ export interface components {
                 "application/json": components["schemas"]["OAuthError"];
             };
         };
+        /** @description The client's copy (If-None-Match) is current. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "X-Cache": components["headers"]["XCache"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The item changed since the ETag in If-Match (or does not match it). */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/precondition-failed",
+                 *       "title": "Precondition failed",
+                 *       "status": 412,
+                 *       "code": "precondition_failed",
+                 *       "detail": "The item is at version 4, not \"3\".",
+                 *       "instance": "/v1/items/3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The token request is invalid (RFC 6749 §5.2). */
         OAuthBadRequest: {
             headers: {
@@ -871,9 +1032,19 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        ItemId: string;
+        /** @description ETags the client holds; a match answers 304 without a body (RFC 9110 §13.1.2). */
+        IfNoneMatch: string;
+        /** @description The ETag the change is based on; if the item has changed since, 412 (RFC 9110 §13.1.1). */
+        IfMatch: string;
+    };
     requestBodies: never;
     headers: {
+        /** @description A strong validator, the same on every instance for the same data. */
+        ETag: string;
+        /** @description Whether the response came from the cache (HIT), was loaded and stored (MISS), or was served without the cache (BYPASS). */
+        XCache: "HIT" | "MISS" | "BYPASS";
         /** @description Token responses must never be stored (RFC 6749 §5.1). */
         CacheControlNoStore: "no-store";
         /** @description For HTTP/1.0 caches (RFC 6749 §5.1). */
@@ -1214,6 +1385,286 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listItems: {
+        parameters: {
+            query?: {
+                category?: components["schemas"]["Category"];
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description ETags the client holds; a match answers 304 without a body (RFC 9110 §13.1.2). */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of items. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Cache": components["headers"]["XCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemPage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Espresso cup",
+                 *       "description": "Porcelain, 90 ml.",
+                 *       "category": "kitchen",
+                 *       "price_cents": 1250,
+                 *       "tags": [
+                 *         "porcelain",
+                 *         "coffee"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ItemInput"];
+            };
+        };
+        responses: {
+            /** @description The item was created. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags the client holds; a match answers 304 without a body (RFC 9110 §13.1.2). */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                itemId: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item. Its ETag is its version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Cache": components["headers"]["XCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    replaceItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag the change is based on; if the item has changed since, 412 (RFC 9110 §13.1.1). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                itemId: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Espresso cup",
+                 *       "description": "Porcelain, 90 ml.",
+                 *       "category": "kitchen",
+                 *       "price_cents": 1350,
+                 *       "tags": [
+                 *         "porcelain",
+                 *         "coffee"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ItemInput"];
+            };
+        };
+        responses: {
+            /** @description The item, with its version increased. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag the change is based on; if the item has changed since, 412 (RFC 9110 §13.1.1). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                itemId: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag the change is based on; if the item has changed since, 412 (RFC 9110 §13.1.1). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                itemId: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "price_cents": 990,
+                 *       "tags": [
+                 *         "sale"
+                 *       ]
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["ItemPatch"];
+            };
+        };
+        responses: {
+            /** @description The item, with its version increased. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCategories: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags the client holds; a match answers 304 without a body (RFC 9110 §13.1.2). */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every category that has items, by name. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Cache": components["headers"]["XCache"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -1326,3 +1777,6 @@ export interface operations {
         };
     };
 }
+type WithRequired<T, K extends keyof T> = T & {
+    [P in K]-?: T[P];
+};

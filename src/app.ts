@@ -9,6 +9,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { createHandlers } from './api/handlers';
+import { CacheBackend } from './cache/cache-backend';
+import { HttpCache, type HttpCacheOptions } from './cache/http-cache';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/security';
@@ -34,6 +36,10 @@ export interface AppDeps {
   validateResponses?: boolean;
   /** Argon2 parameters (tests may lower the cost; production uses the OWASP minimum). */
   passwords?: PasswordHasher;
+  /** The response cache's Redis (REDIS_CACHE_URL); defaults to `redis`. */
+  cacheRedis?: Redis;
+  /** Test seams of the cache stage. */
+  cacheHooks?: Pick<HttpCacheOptions, 'beforeFill' | 'lockWaitMs' | 'lockTtlMs'>;
 }
 
 export interface App {
@@ -88,6 +94,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     );
   }
 
+  const cache = new HttpCache({
+    backend: new CacheBackend(deps.cacheRedis ?? redis, config.redis.cacheTimeoutMs),
+    logger,
+    ...deps.cacheHooks,
+  });
+
   const pipeline = await createPipeline({
     document,
     handlers: handlers as unknown as Record<string, RawHandler>,
@@ -97,6 +109,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     validateResponses: deps.validateResponses ?? config.nodeEnv !== 'production',
     trustProxy: config.trustProxy,
     middlewares,
+    cache,
   });
 
   const app = express();

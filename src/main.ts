@@ -32,8 +32,12 @@ export async function start(config: Config, logger: Logger = createLogger(config
   logger.info({ database: db.kind, migrationsApplied: applied }, 'database ready');
   const redis = await connectRedis(config.redis, logger);
   await warnOnEvictingRedis(redis, logger);
+  // The cache on its own Redis (it may evict freely); else on the session Redis.
+  const cacheRedis = config.redis.cacheUrl
+    ? await connectRedis({ ...config.redis, url: config.redis.cacheUrl, password: config.redis.cachePassword }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs, connectionName: 'specgate-cache' })
+    : undefined;
 
-  const app = await createApp({ config, logger, redis, db });
+  const app = await createApp({ config, logger, redis, db, cacheRedis });
   const server = config.tls
     ? https.createServer({ cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) }, app.listener)
     : http.createServer(app.listener);
@@ -57,6 +61,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
         server.closeIdleConnections();
       });
       await redis.quit().catch(() => redis.disconnect());
+      await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
       await db.close();
       logger.info('specgate stopped');
     })());

@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Config } from './core/config';
 import type { Logger } from './core/logger';
 
 /** Key builders: the only place key shapes are defined. */
@@ -19,6 +18,14 @@ export const keys = {
   loginFailuresByIp: (bucket: string) => `rl:login:ip:${bucket}`,
 } as const;
 
+/** Where a Redis is and how to reach it (the session Redis, or the cache's own). */
+export interface RedisTarget {
+  url: string | undefined;
+  password: string | undefined;
+  useTls: boolean;
+  tlsCaFile: string | undefined;
+}
+
 export interface RedisConnectOptions {
   /** Fail a command after this many ms so a hung Redis becomes a 503, not a hung request. */
   commandTimeoutMs?: number;
@@ -30,7 +37,7 @@ export interface RedisConnectOptions {
  * Opens a connection and resolves once it answers. Commands issued while disconnected fail at once
  * (no offline queue): auth must fail closed quickly rather than queue behind an outage.
  */
-export async function connectRedis(config: Config['redis'], logger: Logger, opts: RedisConnectOptions = {}): Promise<Redis> {
+export async function connectRedis(config: RedisTarget, logger: Logger, opts: RedisConnectOptions = {}): Promise<Redis> {
   if (!config.url) throw new Error('REDIS_URL is not set');
   const url = new URL(config.url);
   const useTls = config.useTls || url.protocol === 'rediss:';

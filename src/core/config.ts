@@ -18,6 +18,11 @@ export interface Config {
     readonly password: string | undefined;
     readonly useTls: boolean;
     readonly tlsCaFile: string | undefined;
+    /** A separate Redis for the response cache (so its evictions never touch sessions). */
+    readonly cacheUrl: string | undefined;
+    readonly cachePassword: string | undefined;
+    /** A cache command slower than this is a BYPASS. */
+    readonly cacheTimeoutMs: number;
   };
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
@@ -109,6 +114,8 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   const tlsCaFile = str('REDIS_TLS_CA_FILE');
+  const redisCacheUrl = str('REDIS_CACHE_URL');
+  if (redisCacheUrl !== undefined && !/^rediss?:\/\/[^@]+$/.test(redisCacheUrl)) problems.push('REDIS_CACHE_URL must be redis:// or rediss:// without a password (set REDIS_CACHE_PASSWORD)');
 
   const databaseUrl = str('DATABASE_URL');
   if (databaseUrl !== undefined) {
@@ -161,7 +168,15 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     host: str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: int('PORT', 8443, 0, 65535),
-    redis: { url: redisUrl, password: env.REDIS_PASSWORD || undefined, useTls: bool('REDIS_USE_TLS'), tlsCaFile },
+    redis: {
+      url: redisUrl,
+      password: env.REDIS_PASSWORD || undefined,
+      useTls: bool('REDIS_USE_TLS'),
+      tlsCaFile,
+      cacheUrl: redisCacheUrl,
+      cachePassword: env.REDIS_CACHE_PASSWORD || env.REDIS_PASSWORD || undefined,
+      cacheTimeoutMs: int('CACHE_TIMEOUT_MS', 50, 1, 10_000),
+    },
     databaseUrl,
     dataDir: path.resolve(str('DATA_DIR') ?? '.data'),
     jwt: {

@@ -30,6 +30,7 @@ export const PROBLEMS = {
   method_not_allowed: { status: 405, title: 'Method not allowed', oauth: 'invalid_request' },
   not_acceptable: { status: 406, title: 'Not acceptable', oauth: 'invalid_request' },
   conflict: { status: 409, title: 'Conflict', oauth: 'invalid_request' },
+  precondition_failed: { status: 412, title: 'Precondition failed', oauth: 'invalid_request' },
   payload_too_large: { status: 413, title: 'Payload too large', oauth: 'invalid_request' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', oauth: 'invalid_request' },
   too_many_requests: { status: 429, title: 'Too many requests', oauth: 'invalid_request' },

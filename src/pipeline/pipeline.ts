@@ -23,6 +23,8 @@ import type { Logger } from '../core/logger';
 import { accepts, mediaTypeOf, parseBody, readBody } from './body';
 import type { OpenApiDocument } from './document';
 import { compileOperations, validateParameters, type CompiledOperation } from './operations';
+import { compileCachePolicy, type OperationCachePolicy } from '../cache/cache-policy';
+import type { CacheableResult, CacheOutcome, HttpCache, PreparedRead } from '../cache/http-cache';
 import { ResponseValidator } from './response-validator';
 import { RouteTable } from './route-table';
 import { SchemaCompiler, toViolations } from './schema-compiler';
@@ -53,6 +55,11 @@ export interface PipelineRequest {
   requestId: string;
   ip: string;
   raw: IncomingMessage;
+  /**
+   * Called by a security scheme as soon as the credentials' signature checks out, in the same tick
+   * as its session lookup, so the cache stage's reads can share that Redis round trip.
+   */
+  onAuthenticated?: (who: { userId: string; scopes: string[] }) => void;
 }
 
 /** What a handler returns; the pipeline writes it. Handlers never touch the response object. */
@@ -86,6 +93,8 @@ export interface PipelineOptions {
   /** express-style `trust proxy` hop count for the client IP. */
   trustProxy: number;
   middlewares?: RawMiddleware[];
+  /** The response cache; operations then must declare x-cache / x-invalidates. */
+  cache?: HttpCache;
 }
 
 /** The mounted pipeline. */
@@ -103,6 +112,11 @@ interface RequestState {
   backendOp: Operation;
   request: PipelineRequest;
   rawBody: Buffer | undefined;
+  policy: OperationCachePolicy | undefined;
+  prepared?: PreparedRead;
+  cacheOutcome?: CacheOutcome;
+  /** The body as it goes on the wire, when the cache stage already has it. */
+  serialised?: string;
 }
 
 /**
@@ -175,9 +189,48 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
     postSecurityHandler: (c: Context) => authorizeScopes(c, stateOf(c.request as never)),
     preOperationHandler: (c: Context) => validateRequest(stateOf(c.request as never)),
   });
+  const cache = opts.cache;
+  const policies = new Map<string, OperationCachePolicy>();
+  if (cache) {
+    for (const op of operations) {
+      policies.set(op.operationId, compileCachePolicy({ operationId: op.operationId, method: op.method, raw: op.raw, pathParams: op.parameters.path?.names ?? [] }));
+    }
+  }
   for (const op of operations) {
     const handler = opts.handlers[op.operationId]!;
-    backend.register(op.operationId, (c: Context) => handler(stateOf(c.request as never).request));
+    const policy = policies.get(op.operationId);
+    if (cache && policy?.read) {
+      const read = policy.read;
+      const contentTypeOf = (r: CacheableResult) => r.contentType ?? op.responses.get(String(r.status))?.mediaTypes[0] ?? 'application/json';
+      backend.register(op.operationId, async (c: Context) => {
+        const state = stateOf(c.request as never);
+        const { request } = state;
+        const key = { operationId: op.operationId, params: request.params, query: request.query, userId: request.principal?.userId };
+        let prepared = cache.prepare(read, key, false);
+        // Use the lookup started with the session check when it was for the same key.
+        if (state.prepared?.entryKey === prepared.entryKey) prepared = state.prepared;
+        const { result, outcome, serialised } = await cache.read(op.operationId, prepared, async () => handler(request), contentTypeOf);
+        state.cacheOutcome = outcome;
+        state.serialised = serialised;
+        return result;
+      });
+    } else if (cache && policy && policy.invalidates.length > 0) {
+      backend.register(op.operationId, async (c: Context) => {
+        const { request } = stateOf(c.request as never);
+        const result = await handler(request);
+        if (result.status >= 200 && result.status < 300) {
+          try {
+            await cache.invalidate(policy, request.params);
+          } catch (err) {
+            // Acknowledging this write could let a stale cached copy be served after it: refuse.
+            throw new ApiError('unavailable', { detail: 'The change was saved, but cached copies could not be invalidated; read it back before relying on it.', retryAfterSeconds: 5, cause: err });
+          }
+        }
+        return result;
+      });
+    } else {
+      backend.register(op.operationId, (c: Context) => handler(stateOf(c.request as never).request));
+    }
   }
 
   const trust = (_addr: string, i: number) => i < opts.trustProxy;
@@ -235,17 +288,32 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
         ip: proxyaddr(req, trust),
         raw: req,
       };
-      const backendReq = { method, path, headers: req.headers as Record<string, string>, [STATE]: { op, backendOp: found.value.backendOp, request, rawBody } };
+      const state: RequestState = { op, backendOp: found.value.backendOp, request, rawBody, policy: policies.get(op.operationId) };
+      const read = state.policy?.read;
+      if (cache && read) {
+        const current = op;
+        request.onAuthenticated = (who) => {
+          // Scopes first: no cache read for a caller who may not call the operation.
+          if (!current.security.some((r) => Object.values(r).every((scopes) => scopes.every((s) => who.scopes.includes(s))))) return;
+          const params = validateParameters(current.parameters.path, 'path', request.params as Record<string, string>);
+          const query = validateParameters(current.parameters.query, 'query', request.query as Record<string, string | string[]>);
+          if (params.violations.length || query.violations.length) return;
+          state.prepared = cache.prepare(read, { operationId: current.operationId, params: params.values, query: query.values, userId: who.userId }, true);
+          state.prepared.lookup!.catch(() => undefined);
+        };
+      }
+      const backendReq = { method, path, headers: req.headers as Record<string, string>, [STATE]: state };
       const result = (await backend.handleRequest(backendReq as unknown as BackendRequest)) as HandlerResult;
       if (opts.validateResponses) {
-        const problems = responseValidator.check(op, result);
+        const checked = state.serialised !== undefined && result.body === undefined ? { ...result, body: JSON.parse(state.serialised) } : result;
+        const problems = responseValidator.check(op, checked);
         if (problems.length) {
           logger.error({ requestId, operationId: op.operationId, status: result.status, problems }, 'handler response does not match the document');
           throw new ApiError('internal');
         }
       }
       status = result.status;
-      writeResult(res, op, result, requestId, method === 'HEAD', request.principal !== undefined);
+      writeResult(res, op, result, { requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
     } catch (err) {
       const rendered = renderError(err, { format: op?.errorFormat ?? 'problem', instance: path, requestId });
       status = rendered.status;
@@ -363,21 +431,52 @@ function validateRequest(state: RequestState): void {
 
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
 
-function writeResult(res: ServerResponse, op: CompiledOperation, result: HandlerResult, requestId: string, head: boolean, authenticated: boolean): void {
-  const headers: Record<string, string | number> = { 'x-request-id': requestId };
-  if (authenticated) {
+interface WriteContext {
+  requestId: string;
+  head: boolean;
+  authenticated: boolean;
+  state: RequestState;
+  ifNoneMatch: string | undefined;
+}
+
+/** If-None-Match uses weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored; `*` matches any. */
+function noneMatch(header: string, etag: string): boolean {
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.trim() === '*' || header.split(',').some((t) => bare(t) === bare(etag));
+}
+
+function writeResult(res: ServerResponse, op: CompiledOperation, result: HandlerResult, ctx: WriteContext): void {
+  const headers: Record<string, string | number> = { 'x-request-id': ctx.requestId };
+  const cached = ctx.state.policy?.read !== undefined;
+  if (cached) {
+    // Cached reads are revalidated on every use (ETag), so no client keeps a copy past a write.
+    headers['cache-control'] = ctx.authenticated ? 'private, no-cache' : 'public, no-cache';
+    if (ctx.authenticated) headers.vary = 'Authorization';
+    if (ctx.state.cacheOutcome) headers['x-cache'] = ctx.state.cacheOutcome;
+  } else if (ctx.authenticated) {
     // Responses to authenticated requests are the caller's own data (RFC 9111 §3.5).
     headers['cache-control'] = 'no-store';
     headers.vary = 'Authorization';
   }
   if (result.headers) for (const [k, v] of Object.entries(result.headers)) headers[k.toLowerCase()] = v;
+  const etag = headers.etag;
+  if (result.status === 200 && typeof etag === 'string' && ctx.ifNoneMatch !== undefined && (op.method === 'GET') && noneMatch(ctx.ifNoneMatch, etag)) {
+    // RFC 9110 §15.4.5: a 304 repeats ETag, Cache-Control and Vary, and has no body.
+    const notModified: Record<string, string | number> = { 'x-request-id': ctx.requestId, etag };
+    for (const h of ['cache-control', 'vary', 'x-cache']) if (headers[h] !== undefined) notModified[h] = headers[h]!;
+    res.writeHead(304, notModified);
+    res.end();
+    return;
+  }
   let payload: string | Buffer | undefined;
-  if (result.body !== undefined && result.status !== 204 && result.status !== 304) {
+  if ((result.body !== undefined || ctx.state.serialised !== undefined) && result.status !== 204 && result.status !== 304) {
     const type = result.contentType ?? op.responses.get(String(result.status))?.mediaTypes[0] ?? 'application/json';
-    payload = Buffer.isBuffer(result.body) ? result.body : typeof result.body === 'string' && !JSON_TYPE.test(type) ? result.body : JSON.stringify(result.body);
+    payload =
+      ctx.state.serialised ??
+      (Buffer.isBuffer(result.body) ? result.body : typeof result.body === 'string' && !JSON_TYPE.test(type) ? result.body : JSON.stringify(result.body));
     headers['content-type'] = JSON_TYPE.test(type) || type.startsWith('text/') ? `${type}; charset=utf-8` : type;
     headers['content-length'] = Buffer.byteLength(payload);
   }
   res.writeHead(result.status, headers);
-  res.end(head ? undefined : payload);
+  res.end(ctx.head ? undefined : payload);
 }

@@ -5,6 +5,7 @@
 import type { HandlerDeps } from '../deps';
 import type { Handlers } from '../types';
 import { authHandlers } from './auth.handlers';
+import { itemsHandlers } from './items.handlers';
 import { systemHandlers } from './system.handlers';
 import { usersHandlers } from './users.handlers';
 
@@ -12,6 +13,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     ...authHandlers(deps),
     ...usersHandlers(deps),
+    ...itemsHandlers(deps),
     ...systemHandlers(deps),
   } satisfies Handlers;
 }

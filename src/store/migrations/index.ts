@@ -1,4 +1,5 @@
 import { migration as users } from './001-users';
+import { migration as items } from './002-items';
 
 /** One schema change. `id` is recorded in `schema_migrations` and must never change once released. */
 export interface Migration {
@@ -13,4 +14,4 @@ export interface Migration {
  * `NNN-name.ts` with id `NNN_name` and append them here; never edit a
  * released one.
  */
-export const migrations: readonly Migration[] = [users];
+export const migrations: readonly Migration[] = [users, items];

@@ -1,0 +1,113 @@
+/**
+ * The response cache over Redis: entries, tag generations and fill locks. No process-local cache:
+ * every instance reads the same Redis, so all of them agree.
+ *
+ * Invalidation is by tag generation counters (INCR: O(1), atomic, one key per tag). An entry records
+ * the generations its reader saw BEFORE reading the database; a lookup fetches the entry and the
+ * current generations together and accepts the entry only when they are equal. A writer commits,
+ * then bumps its tags, so a slow reader that loaded old data can only store an entry nobody will
+ * accept (../shared/reference/cache-correctness.md §3.1, "generation keys").
+ *
+ * Cluster: entries, generations and locks are separate keys, fetched in one pipeline (one round trip
+ * per node), never in one multi-key script.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** A stored response. */
+export interface CacheEntry {
+  /** Tag generations seen before the load. */
+  g: string[];
+  status: number;
+  headers: Record<string, string>;
+  /** The serialised body, written as is on a hit. */
+  body: string;
+  contentType: string;
+}
+
+export interface Lookup {
+  /** Current generation of each tag ('0' for a tag never bumped). */
+  gens: string[];
+  entry: CacheEntry | undefined;
+}
+
+/** Thrown when a cache command does not answer within the timeout. */
+export class CacheTimeoutError extends Error {
+  readonly code = 'cache_timeout';
+}
+
+export const cacheKeys = {
+  entry: (operationId: string, digest: string) => `cache:${operationId}:${digest}`,
+  gen: (tag: string) => `cache:gen:${tag}`,
+  lock: (entryKey: string) => `${entryKey}:lock`,
+};
+
+// Deletes the lock only if we still hold it (a fill that outlived its lock must not free another's).
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+type WithUnlock = Redis & { sgUnlock(key: string, token: string): Promise<number> };
+
+export class CacheBackend {
+  private readonly redis: WithUnlock;
+
+  constructor(redis: Redis, private readonly timeoutMs: number) {
+    if (!(redis as unknown as Partial<WithUnlock>).sgUnlock) redis.defineCommand('sgUnlock', { numberOfKeys: 1, lua: UNLOCK });
+    this.redis = redis as unknown as WithUnlock;
+  }
+
+  /**
+   * Starts a lookup: the entry and the generations of its tags, issued synchronously so that they
+   * share an automatic pipeline with whatever else this tick sends (the session check).
+   */
+  lookup(entryKey: string, tags: string[]): Promise<Lookup> {
+    const entry = this.redis.get(entryKey);
+    const gens = tags.map((t) => this.redis.get(cacheKeys.gen(t)));
+    return this.timed(
+      Promise.all([entry, ...gens]).then(([raw, ...g]) => ({
+        gens: g.map((v) => v ?? '0'),
+        entry: raw ? (JSON.parse(raw) as CacheEntry) : undefined,
+      })),
+    );
+  }
+
+  /** Stores an entry for `ttlSeconds`. */
+  async set(entryKey: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
+    await this.timed(this.redis.set(entryKey, JSON.stringify(entry), 'EX', ttlSeconds));
+  }
+
+  async delete(entryKey: string): Promise<void> {
+    await this.timed(this.redis.del(entryKey));
+  }
+
+  /** Bumps the generation of every tag: every entry stored under the old ones is dead at once. */
+  async invalidate(tags: string[]): Promise<void> {
+    if (tags.length === 0) return;
+    const p = this.redis.pipeline();
+    for (const t of tags) p.incr(cacheKeys.gen(t));
+    const results = await this.timed(p.exec());
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  /** Takes the fill lock of an entry (SET NX PX); resolves to its token, or undefined if taken. */
+  async lock(entryKey: string, ttlMs: number): Promise<string | undefined> {
+    const token = randomBytes(12).toString('base64url');
+    const ok = await this.timed(this.redis.set(cacheKeys.lock(entryKey), token, 'PX', ttlMs, 'NX'));
+    return ok === 'OK' ? token : undefined;
+  }
+
+  async unlock(entryKey: string, token: string): Promise<void> {
+    await this.timed(this.redis.sgUnlock(cacheKeys.lock(entryKey), token));
+  }
+
+  /** A cache command slower than the timeout counts as failed: the request goes to the database. */
+  private timed<T>(p: Promise<T>): Promise<T> {
+    // If the timeout wins, the command may still fail later: that must not be an unhandled rejection.
+    p.catch(() => undefined);
+    let timer: NodeJS.Timeout;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CacheTimeoutError(`cache command exceeded ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
+}

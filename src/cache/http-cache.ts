@@ -1,0 +1,196 @@
+/**
+ * The cache stage of the pipeline. For a GET whose operation declares x-cache it answers from Redis
+ * (X-Cache: HIT), or loads through the handler and stores the result (MISS), or, when the cache
+ * cannot answer in time, serves from the database without it (BYPASS). For a write it bumps the
+ * generations of the tags in x-invalidates after the handler (and so the database) committed.
+ *
+ * - Keys: `cache:{operationId}:{digest}` of the normalised request (path parameters, query with
+ *   defaults applied and keys sorted), plus the user id for `scope: private`. A `shared` entry never
+ *   depends on the caller; the caller's scopes were checked before any read.
+ * - Stampede: one loader per key across instances (SET NX PX lock); the others poll the entry for a
+ *   bounded time, then fall through to the database.
+ * - Validators: a strong ETag the same on every instance, from the handler (item version) or the
+ *   SHA-256 of the stored bytes.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '../core/logger';
+import { CacheBackend, type CacheEntry, type Lookup } from './cache-backend';
+import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
+
+export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
+
+/** What the stage needs of a handler result (the pipeline's HandlerResult). */
+export interface CacheableResult {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  contentType?: string;
+}
+
+export interface CacheRequest {
+  operationId: string;
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  userId: string | undefined;
+}
+
+export interface CacheMetrics {
+  outcome(operationId: string, outcome: CacheOutcome): void;
+}
+
+export interface HttpCacheOptions {
+  backend: CacheBackend;
+  logger: Logger;
+  metrics?: CacheMetrics;
+  /** How long a fill lock lives (a crashed loader frees it by expiry). */
+  lockTtlMs?: number;
+  /** How long a request waits for another instance's fill before going to the database itself. */
+  lockWaitMs?: number;
+  /** Test seam: runs between the handler's database read and the cache fill. */
+  beforeFill?: (entryKey: string) => Promise<void>;
+}
+
+/** A prepared read: the key, the tags and (maybe) a lookup already in flight. */
+export interface PreparedRead {
+  policy: ReadPolicy;
+  entryKey: string;
+  tags: string[];
+  lookup?: Promise<Lookup>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The strong validator of stored bytes (RFC 9110 §8.8.3: quoted). */
+export function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+export function serialise(result: CacheableResult, contentType: string): string {
+  return typeof result.body === 'string' && !/json/.test(contentType) ? result.body : JSON.stringify(result.body);
+}
+
+export class HttpCache {
+  private readonly lockTtlMs: number;
+  private readonly lockWaitMs: number;
+
+  constructor(private readonly opts: HttpCacheOptions) {
+    this.lockTtlMs = opts.lockTtlMs ?? 5000;
+    this.lockWaitMs = opts.lockWaitMs ?? 1000;
+  }
+
+  /** Key and tags of a read; starts the lookup at once when `start` (to share a round trip). */
+  prepare(policy: ReadPolicy, req: CacheRequest, start: boolean): PreparedRead {
+    const material: unknown[] = [req.operationId, sortObject(req.params), sortObject(req.query)];
+    if (policy.scope === 'private') material.push(req.userId ?? '');
+    const digest = createHash('sha256').update(JSON.stringify(material)).digest('base64url').slice(0, 32);
+    const entryKey = `cache:${req.operationId}:${digest}`;
+    const tags = policy.tags.map((t) => t(req.params));
+    const prepared: PreparedRead = { policy, entryKey, tags };
+    if (start) prepared.lookup = this.opts.backend.lookup(entryKey, tags);
+    return prepared;
+  }
+
+  /**
+   * Answers a read: from the cache, or through `load` (the handler). `contentTypeOf` names the media
+   * type of a result for serialisation.
+   */
+  async read(
+    operationId: string,
+    prepared: PreparedRead,
+    load: () => Promise<CacheableResult>,
+    contentTypeOf: (r: CacheableResult) => string,
+  ): Promise<{ result: CacheableResult; outcome: CacheOutcome; serialised?: string }> {
+    const { backend } = this.opts;
+    let found: Lookup;
+    try {
+      found = await (prepared.lookup ?? backend.lookup(prepared.entryKey, prepared.tags));
+    } catch (err) {
+      return this.bypass(operationId, load, err);
+    }
+    const hit = fresh(found);
+    if (hit) return this.hit(operationId, hit);
+
+    let token: string | undefined;
+    try {
+      token = await backend.lock(prepared.entryKey, this.lockTtlMs);
+    } catch (err) {
+      return this.bypass(operationId, load, err);
+    }
+    if (!token) {
+      // Another request (maybe on another instance) is loading this key: wait for its fill.
+      const deadline = Date.now() + this.lockWaitMs;
+      while (Date.now() < deadline) {
+        await sleep(20);
+        const again = await backend.lookup(prepared.entryKey, prepared.tags).catch(() => undefined);
+        const entry = again && fresh(again);
+        if (entry) return this.hit(operationId, entry);
+      }
+      const result = await load();
+      this.opts.metrics?.outcome(operationId, 'MISS');
+      return { result, outcome: 'MISS' };
+    }
+    try {
+      // The generations were read before this load: if a write lands meanwhile, the entry is dead.
+      const result = await load();
+      if (result.status !== 200) return { result, outcome: 'MISS' };
+      const contentType = contentTypeOf(result);
+      const body = serialise(result, contentType);
+      const headers = { ...result.headers, etag: result.headers?.etag ?? etagOf(body) };
+      const entry: CacheEntry = { g: found.gens, status: 200, headers, body, contentType };
+      await this.opts.beforeFill?.(prepared.entryKey);
+      await backend.set(prepared.entryKey, entry, prepared.policy.ttlSeconds).catch((err) => this.warn(operationId, err, 'cache fill failed'));
+      this.opts.metrics?.outcome(operationId, 'MISS');
+      return { result: { ...result, headers }, outcome: 'MISS', serialised: body };
+    } finally {
+      void backend.unlock(prepared.entryKey, token).catch(() => undefined);
+    }
+  }
+
+  /** After a successful write: bump the generations of its tags (retried: a lost bump means stale reads). */
+  async invalidate(policy: OperationCachePolicy, params: Record<string, unknown>): Promise<void> {
+    if (policy.invalidates.length === 0) return;
+    const tags = [...new Set(policy.invalidates.map((t) => t(params)))];
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await this.opts.backend.invalidate(tags);
+      } catch (err) {
+        lastError = err;
+        await sleep(25 * (attempt + 1));
+      }
+    }
+    throw lastError;
+  }
+
+  private hit(operationId: string, entry: CacheEntry) {
+    this.opts.metrics?.outcome(operationId, 'HIT');
+    return {
+      result: { status: entry.status, headers: entry.headers, contentType: entry.contentType },
+      outcome: 'HIT' as const,
+      serialised: entry.body,
+    };
+  }
+
+  private async bypass(operationId: string, load: () => Promise<CacheableResult>, err: unknown) {
+    this.warn(operationId, err, 'cache unavailable: serving from the database');
+    this.opts.metrics?.outcome(operationId, 'BYPASS');
+    return { result: await load(), outcome: 'BYPASS' as const };
+  }
+
+  private warn(operationId: string, err: unknown, msg: string): void {
+    this.opts.logger.warn({ operationId, err: (err as Error)?.message ?? String(err) }, msg);
+  }
+}
+
+function fresh(found: Lookup): CacheEntry | undefined {
+  const e = found.entry;
+  if (!e || e.g.length !== found.gens.length) return undefined;
+  for (let i = 0; i < e.g.length; i++) if (e.g[i] !== found.gens[i]) return undefined;
+  return e;
+}
+
+function sortObject(o: Record<string, unknown>): [string, unknown][] {
+  return Object.keys(o)
+    .sort()
+    .map((k) => [k, o[k]]);
+}
