@@ -19,6 +19,7 @@ import { TokenService, systemClock, type Clock } from './auth/tokens';
 import type { Config } from './core/config';
 import { ApiError, renderError } from './core/errors';
 import type { Logger } from './core/logger';
+import { Metrics, metricsTokenScheme } from './observability/metrics';
 import { loadDocument, type OpenApiDocument } from './pipeline/document';
 import { createPipeline, type Pipeline, type RawMiddleware, type RawHandler } from './pipeline/pipeline';
 import type { Database } from './store/database';
@@ -68,7 +69,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const sessions = new SessionStore(redis, { idleSeconds: config.jwt.refreshIdleSeconds, absoluteSeconds: config.jwt.refreshMaxSeconds }, clock);
   const throttle = new LoginThrottle(redis, config.loginLimits);
-  const handlers = createHandlers({ db, redis, users: new UsersRepository(db), passwords, tokens, sessions, throttle, clock, document, logger, defaultClientId: 'specgate' });
+  const metrics = new Metrics();
+  const handlers = createHandlers({ metrics, db, redis, users: new UsersRepository(db), passwords, tokens, sessions, throttle, clock, document, logger, defaultClientId: 'specgate' });
 
   const middlewares: RawMiddleware[] = [
     helmet({
@@ -97,19 +99,21 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const cache = new HttpCache({
     backend: new CacheBackend(deps.cacheRedis ?? redis, config.redis.cacheTimeoutMs),
     logger,
+    metrics,
     ...deps.cacheHooks,
   });
 
   const pipeline = await createPipeline({
     document,
     handlers: handlers as unknown as Record<string, RawHandler>,
-    securitySchemes: { oauth2: bearerScheme(tokens, sessions) },
+    securitySchemes: { oauth2: bearerScheme(tokens, sessions), metricsToken: metricsTokenScheme(config.metricsToken) },
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     validateResponses: deps.validateResponses ?? config.nodeEnv !== 'production',
     trustProxy: config.trustProxy,
     middlewares,
     cache,
+    onResponse: (operationId, method, status, seconds) => metrics.observe(operationId, method, status, seconds),
   });
 
   const app = express();

@@ -7,6 +7,7 @@ import type { PasswordHasher } from '../auth/passwords';
 import type { SessionStore } from '../auth/sessions';
 import type { Clock, TokenService } from '../auth/tokens';
 import type { Logger } from '../core/logger';
+import type { Metrics } from '../observability/metrics';
 import type { OpenApiDocument } from '../pipeline/document';
 import type { Database } from '../store/database';
 import type { UsersRepository } from '../store/users.repository';
@@ -19,6 +20,7 @@ export interface HandlerDeps {
   tokens: TokenService;
   sessions: SessionStore;
   throttle: LoginThrottle;
+  metrics: Metrics;
   clock: Clock;
   document: OpenApiDocument;
   logger: Logger;

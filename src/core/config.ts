@@ -50,6 +50,8 @@ export interface Config {
   /** express `trust proxy` hop count; never `true` (RFC 7239 spoofing: the client controls the leftmost hop). */
   readonly trustProxy: number;
   readonly logLevel: LogLevel;
+  /** Static bearer token for GET /metrics (Prometheus); unset: only users:admin tokens. */
+  readonly metricsToken: string | undefined;
   readonly bodyLimitBytes: number;
 }
 
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or PLAIN_HTTP=true behind a TLS-terminating proxy');
   }
 
+  if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 32) problems.push('METRICS_TOKEN must be at least 32 characters of random data');
   const logLevelRaw = (str('LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as LogLevel) : 'info';
   if (logLevel !== logLevelRaw) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -197,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     plainHttp,
     trustProxy: int('TRUST_PROXY', 0, 0, 32),
     logLevel,
+    metricsToken: env.METRICS_TOKEN || undefined,
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
   };
   if (problems.length > 0) throw new ConfigError(problems);

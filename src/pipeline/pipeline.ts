@@ -95,6 +95,8 @@ export interface PipelineOptions {
   middlewares?: RawMiddleware[];
   /** The response cache; operations then must declare x-cache / x-invalidates. */
   cache?: HttpCache;
+  /** Called once per response the pipeline writes (metrics). */
+  onResponse?: (operationId: string | undefined, method: string, status: number, seconds: number) => void;
 }
 
 /** The mounted pipeline. */
@@ -330,6 +332,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
     } finally {
       if (status !== 0) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        opts.onResponse?.(op?.operationId, req.method ?? 'GET', status, ms / 1000);
         logger.info({ requestId, method: req.method, path, operationId: op?.operationId, status, ms: Math.round(ms * 100) / 100 }, 'request');
       }
     }
@@ -474,7 +477,7 @@ function writeResult(res: ServerResponse, op: CompiledOperation, result: Handler
     payload =
       ctx.state.serialised ??
       (Buffer.isBuffer(result.body) ? result.body : typeof result.body === 'string' && !JSON_TYPE.test(type) ? result.body : JSON.stringify(result.body));
-    headers['content-type'] = JSON_TYPE.test(type) || type.startsWith('text/') ? `${type}; charset=utf-8` : type;
+    headers['content-type'] = type.includes(';') || !(JSON_TYPE.test(type) || type.startsWith('text/')) ? type : `${type}; charset=utf-8`;
     headers['content-length'] = Buffer.byteLength(payload);
   }
   res.writeHead(result.status, headers);

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppDeps } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/passwords';
 import { loadConfig, type Config } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
@@ -32,6 +32,9 @@ export interface TestAppOptions {
   redisServer?: RedisServer;
   /** The app's clock (seconds since the epoch), for lifetimes; Redis keeps real time. */
   clock?: () => number;
+  /** A separate Redis for the response cache (REDIS_CACHE_URL). */
+  cacheRedisServer?: RedisServer;
+  cacheHooks?: AppDeps['cacheHooks'];
 }
 
 export interface TestApp {
@@ -56,6 +59,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     JWT_SECRET: TEST_SECRET,
     PLAIN_HTTP: 'true',
     LOG_LEVEL: 'debug',
+    // Tests assert HIT/MISS: a loaded CI machine must not turn a slow lookup into a BYPASS.
+    // (test/cache/faults.test.ts sets its own short timeout to test exactly that.)
+    CACHE_TIMEOUT_MS: '2000',
     ...opts.env,
   });
   const logs: string[] = [];
@@ -64,7 +70,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   if (!opts.db) await migrate(db);
   const redis = await connectRedis(config.redis, logger);
   const passwords = fastPasswords();
-  const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true, clock: opts.clock });
+  const cacheRedis = opts.cacheRedisServer
+    ? await connectRedis({ url: opts.cacheRedisServer.url, password: opts.cacheRedisServer.password, useTls: false, tlsCaFile: undefined }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs })
+    : undefined;
+  const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true, clock: opts.clock, cacheRedis, cacheHooks: opts.cacheHooks });
   const server = http.createServer(opts.mount === 'express' ? app.express : app.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -85,6 +94,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       redis.disconnect();
+      cacheRedis?.disconnect();
       if (!opts.db) await db.close();
       if (!opts.redisServer) await redisServer.stop();
     },

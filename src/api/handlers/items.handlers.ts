@@ -109,6 +109,10 @@ function ifVersionsOf(header: string | undefined): { ifVersions: number[] | unde
 /** Maps a failed conditional write to 404 (no such item: wins over 412) or 412. */
 function writeFailure(itemId: string, result: Exclude<WriteResult | DeleteResult, { kind: 'ok' }>, condition: IfMatch): ApiError {
   if (result.kind === 'not_found') return notFound(itemId);
+  if (condition.kind === 'versions' && condition.versions.includes(result.version)) {
+    // It was at a named version when the write began, but a concurrent write got there first.
+    return new ApiError('precondition_failed', { detail: 'The item was changed by a concurrent request; read it again.' });
+  }
   const named =
     condition.kind === 'versions' && condition.strongTags.length > 0
       ? `not ${condition.strongTags.slice(0, 5).join(' or ')}${condition.strongTags.length > 5 ? ' or …' : ''}`

@@ -52,5 +52,12 @@ export function systemHandlers(deps: HandlerDeps) {
 
   const getApiDocs: Handler<'getApiDocs'> = async () => ({ status: 200, body: DOCS_HTML, headers: { 'cache-control': 'public, max-age=300' } });
 
-  return { getHealth, getReadiness, getOpenApiDocument, getApiDocs };
+  const getMetrics: Handler<'getMetrics'> = async () => ({
+    status: 200,
+    body: await deps.metrics.render(),
+    contentType: deps.metrics.contentType,
+    headers: { 'cache-control': 'no-store' },
+  });
+
+  return { getHealth, getReadiness, getOpenApiDocument, getApiDocs, getMetrics };
 }

@@ -68,7 +68,8 @@ describe('createItem validation', () => {
     for (const name of ['   ', '', '\t\n']) {
       const res = await items.create(sample({ name }));
       expect([JSON.stringify(name), res.status]).toEqual([JSON.stringify(name), 400]);
-      expect(pointers(res)).toEqual(['/name']);
+      // "" breaks both minLength and the non-blank pattern: one violation each, all on /name.
+      expect([...new Set(pointers(res))]).toEqual(['/name']);
     }
     expect(pointers(await items.create(sample({ name: 'x'.repeat(201) })))).toEqual(['/name']);
   });

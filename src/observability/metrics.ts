@@ -1,0 +1,63 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app so several apps in one process (tests,
+ * benches) never collide: cache outcomes per operation and request latency.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ApiError } from '../core/errors';
+import type { CacheMetrics, CacheOutcome } from '../cache/http-cache';
+import type { Principal, SecuritySchemeHandler } from '../pipeline/pipeline';
+
+export class Metrics implements CacheMetrics {
+  readonly registry = new Registry();
+  private readonly cache = new Counter({
+    name: 'specgate_cache_requests_total',
+    help: 'Cached reads by operation and outcome (HIT, MISS, BYPASS).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'specgate_http_request_duration_seconds',
+    help: 'Time from request to response, by operation, method and status.',
+    labelNames: ['operation', 'method', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  outcome(operationId: string, outcome: CacheOutcome): void {
+    this.cache.inc({ operation: operationId, outcome });
+  }
+
+  /** Records a response; `operationId` is "none" when no operation matched (404/405). */
+  observe(operationId: string | undefined, method: string, status: number, seconds: number): void {
+    this.latency.observe({ operation: operationId ?? 'none', method, status: String(status) }, seconds);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/**
+ * The `metricsToken` scheme: a static bearer token from METRICS_TOKEN, compared in constant time.
+ * Without METRICS_TOKEN nothing matches and only `users:admin` access tokens can read /metrics.
+ */
+export function metricsTokenScheme(expected: string | undefined): SecuritySchemeHandler {
+  const want = expected ? Buffer.from(expected) : undefined;
+  return async (req) => {
+    const header = req.headers.authorization;
+    if (!header) throw new ApiError('unauthorized');
+    const given = Buffer.from(header.replace(/^bearer\s+/i, ''));
+    if (!want || given.length !== want.length || !timingSafeEqual(given, want)) throw new ApiError('invalid_token', { detail: 'The access token is invalid.' });
+    const principal: Principal = { userId: 'metrics', scopes: [], clientId: 'metrics', sessionId: '', tokenId: '', expiresAt: 0 };
+    return principal;
+  };
+}
