@@ -14,7 +14,13 @@
  *     BENCH_HTTP_MISS_ITEMS (2,000) items so concurrent misses never wait on one fill lock;
  *  4. GET /v1/items, cached (the first page, 20 items).
  * Before each measurement a sample of requests is checked (status 200, X-Cache HIT / MISS, body);
- * after it, another sample, and the run must have no non-2xx answers or socket errors.
+ * after it, another sample, and the run must have no non-2xx answers or socket errors (else exit 1).
+ * Each server counts the X-Cache of every response it writes ("X-Cache in run": a BYPASS there is a
+ * cache command that exceeded CACHE_TIMEOUT_MS under load), and fill locks still in Redis once all
+ * requests were answered are reported (a lock whose SET outlived its timeout is held by nobody).
+ * Besides req/s and latency, each row has the server's CPU time per request (process CPU from /proc,
+ * all threads) and its ratio to the floor's: that ratio does not depend on which of load generator
+ * and server saturates first.
  * The same load generator and settings for all four, one after another: wrk if on PATH
  * (-t1 -c32), else autocannon; a warm-up run, then the measured run.
  *
@@ -28,11 +34,12 @@
  *   BENCH_HTTP_PROFILE=       floor | cached | miss | list: CPU-profile that server during its
  *                             measured run (V8 sampling profiler via node:inspector) and print the
  *                             top self-time functions (its figures then include profiler overhead)
+ *   BENCH_HTTP_PROFILE_DIR=   keep the .cpuprofile there (open it in Chrome DevTools / speedscope)
  *   BENCH_HTTP_ONLY=          comma-separated subset of floor,cached,miss,list (floor always runs)
  *
  * Absolute figures move by up to 2x between runs on a shared machine; compare the ratios.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -91,13 +98,23 @@ interface Measured {
   load: LoadResult;
   serverCpuMs: number | undefined;
   redisCpuMs: number | undefined;
+  /** X-Cache of every response the server wrote during the measured run. */
+  xCache: Record<string, number>;
+  /** Fill locks still in Redis once the run's requests had all been answered. */
+  orphanLocks: number;
   problems: string[];
+  warnings: string[];
 }
 
 async function main(): Promise<void> {
   let redisServer: RedisServer | undefined;
   let redis: Redis | undefined;
-  const profileDir = PROFILE ? mkdtempSync(path.join(os.tmpdir(), 'specgate-bench-prof-')) : undefined;
+  if (PROFILE && !(['floor', 'cached', 'miss', 'list'].includes(PROFILE) && ONLY.has(PROFILE))) {
+    throw new Error(`BENCH_HTTP_PROFILE=${PROFILE}: name one of the scenarios this run measures (floor, cached, miss, list)`);
+  }
+  const keepProfile = process.env.BENCH_HTTP_PROFILE_DIR;
+  const profileDir = PROFILE ? (keepProfile ? path.resolve(keepProfile) : mkdtempSync(path.join(os.tmpdir(), 'specgate-bench-prof-'))) : undefined;
+  if (keepProfile) mkdirSync(keepProfile, { recursive: true });
   const cleanup = async () => {
     await stopAllChildren();
     redis?.disconnect();
@@ -204,12 +221,14 @@ async function main(): Promise<void> {
     });
     if (profileDir) {
       const file = path.join(profileDir, `${PROFILE}.cpuprofile`);
-      process.stdout.write(`\n${summariseProfile(file)}\n`);
+      const profiled = results.find((r) => r.scenario.key === PROFILE);
+      if (!profiled) throw new Error(`BENCH_HTTP_PROFILE=${PROFILE}: no such scenario in this run (floor, cached, miss, list)`);
+      process.stdout.write(`\n${profiled.scenario.label}, profiled:\n${summariseProfile(file, 25, profiled.load.requests)}\n${keepProfile ? `(profile kept: ${file})\n` : ''}`);
     }
     if (results.some((r) => r.problems.length)) process.exitCode = 1;
   } finally {
     await cleanup();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    if (profileDir && !keepProfile) rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
@@ -218,11 +237,24 @@ async function measure(s: Scenario, loadgen: LoadGenerator, redis: Redis, profil
   await loadgen.run({ ...spec, durationSec: WARMUP });
   const profiling = profileDir !== undefined && PROFILE === s.key;
   if (profiling) s.server.send('profile:start');
+  const stats0 = await s.server.stats();
   const cpu0 = cpuTimeMs(s.server.pid);
   const redis0 = await redisCpuMs(redis);
   const load = await loadgen.run({ ...spec, durationSec: DURATION });
   const cpu1 = cpuTimeMs(s.server.pid);
   const redis1 = await redisCpuMs(redis);
+  // The load generator stops with requests still in flight: wait until the server has answered
+  // them (its count stops moving), and for the fire-and-forget unlocks, before looking for locks.
+  let stats1 = await s.server.stats();
+  for (let i = 0; i < 60; i++) {
+    await sleep(50);
+    const again = await s.server.stats();
+    const settled = total(again.status) === total(stats1.status);
+    stats1 = again;
+    if (settled) break;
+  }
+  await sleep(200);
+  const orphanLocks = await countKeys(redis, 'cache:*:lock');
   if (profiling) {
     const saved = s.server.waitForLine(PROFILE_SAVED, 30_000);
     s.server.send(`profile:stop ${path.join(profileDir, `${s.key}.cpuprofile`)}`);
@@ -232,13 +264,50 @@ async function measure(s: Scenario, loadgen: LoadGenerator, redis: Redis, profil
   if (load.non2xx) problems.push(`${load.non2xx} non-2xx answers`);
   if (load.errors) problems.push(`${load.errors} socket errors/timeouts`);
   problems.push(...(await verify(s, 8, 'after')));
+  const xCache: Record<string, number> = {};
+  for (const [k, v] of Object.entries(stats1.xCache)) if (v - (stats0.xCache[k] ?? 0) > 0) xCache[k] = v - (stats0.xCache[k] ?? 0);
+  const warnings: string[] = [];
+  const answered = Object.values(xCache).reduce((a, b) => a + b, 0);
+  if (s.expect.xCache && (xCache[s.expect.xCache] ?? 0) < 0.99 * answered) {
+    warnings.push(`only ${fmtShare(xCache[s.expect.xCache] ?? 0, answered)} of the answers during the run were X-Cache ${s.expect.xCache} (${outcomeMix(xCache)})`);
+  }
+  if (orphanLocks > 0) warnings.push(`${orphanLocks} fill lock(s) left in Redis after every request was answered (held by nobody until their TTL)`);
   return {
     scenario: s,
     load,
     serverCpuMs: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
     redisCpuMs: redis0 !== undefined && redis1 !== undefined ? redis1 - redis0 : undefined,
+    xCache,
+    orphanLocks,
     problems,
+    warnings,
   };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((x, y) => x + y, 0);
+
+const fmtShare = (n: number, total: number) => `${total ? ((100 * n) / total).toFixed(n === total ? 0 : 1) : '0'}%`;
+
+/** e.g. "HIT 100%" or "MISS 92.3% BYPASS 7.7%"; "-" when the server sends no X-Cache. */
+function outcomeMix(xCache: Record<string, number>): string {
+  const total = Object.values(xCache).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(xCache)
+    .filter(([k]) => k !== '(none)')
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${fmtShare(v, total)}`);
+  return parts.length ? parts.join(' ') : '-';
+}
+
+async function countKeys(redis: Redis, pattern: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== '0');
+  return n;
 }
 
 /** Sends `n` requests over the scenario's paths, one at a time; returns what did not match. */
@@ -292,7 +361,9 @@ function print(
   const floor = results.find((r) => r.scenario.key === 'floor')!;
   const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');
   const perReq = (ms: number | undefined, reqs: number) => (ms === undefined || reqs === 0 ? '-' : fmtInt((ms * 1e3) / reqs));
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio to floor', 'server CPU µs/req', 'redis CPU µs/req', 'loadgen CPU %'];
+  const cpuPerReq = (r: Measured) => (r.serverCpuMs === undefined || !r.load.requests ? undefined : (r.serverCpuMs * 1e3) / r.load.requests);
+  const floorCpu = cpuPerReq(floor);
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio to floor', 'server CPU µs/req', 'CPU ratio', 'redis CPU µs/req', 'loadgen CPU %', 'X-Cache in run'];
   const rows = results.map((r) => [
     r.scenario.label,
     fmtInt(r.load.rps),
@@ -300,11 +371,13 @@ function print(
     r.load.p99Ms.toFixed(2),
     (r.load.rps / floor.load.rps).toFixed(2),
     perReq(r.serverCpuMs, r.load.requests),
+    floorCpu && cpuPerReq(r) ? (floorCpu / cpuPerReq(r)!).toFixed(2) : '-',
     perReq(r.redisCpuMs, r.load.requests),
     r.load.cpuMs === undefined ? '-' : `${Math.round((100 * r.load.cpuMs) / 1e3 / r.load.durationSec)}`,
+    outcomeMix(r.xCache),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ');
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
   const cpus = os.cpus();
   const out = [
     '',
@@ -319,7 +392,12 @@ function print(
   ];
   for (const r of results) {
     out.push(`  ${r.scenario.label}: ${fmtInt(r.load.requests)} requests in ${r.load.durationSec.toFixed(1)} s${r.problems.length ? `; PROBLEMS: ${r.problems.join('; ')}` : ', all checks passed'}`);
+    for (const w of r.warnings) out.push(`    WARNING: ${w}`);
   }
+  out.push(
+    '',
+    'CPU ratio = floor server CPU µs/req ÷ this server\'s (process CPU incl. threads, /proc): independent of whether the load generator or the server saturates first.',
+  );
   const cached = results.find((r) => r.scenario.key === 'cached');
   if (cached) {
     const ratio = cached.load.rps / floor.load.rps;

@@ -3,6 +3,7 @@
  *
  * - `announce(info)` prints one line `BENCH_READY <json>` on stdout once the server listens.
  * - The parent talks over the child's stdin, one command a line:
+ *     `stats`                  answer `BENCH_STATS <json>` (responses by status and X-Cache so far)
  *     `profile:start`          start the V8 CPU profiler (node:inspector, in this process)
  *     `profile:stop <file>`    stop it, write the .cpuprofile to <file>, answer `BENCH_PROFILE_SAVED`
  * - When stdin ends (the parent exited, even by SIGKILL, closes the pipe) or on SIGTERM/SIGINT, the
@@ -10,17 +11,49 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import type http from 'node:http';
 import { findSourceMap } from 'node:module';
 
 export const READY_PREFIX = 'BENCH_READY ';
 export const PROFILE_SAVED = 'BENCH_PROFILE_SAVED';
+export const STATS_PREFIX = 'BENCH_STATS ';
+
+/** Responses by status and by X-Cache value, counted as they are written. */
+export interface ResponseStats {
+  status: Record<string, number>;
+  xCache: Record<string, number>;
+}
+
+/**
+ * Counts every response's status and X-Cache header by wrapping `res.writeHead` (the pipeline
+ * writes each response with one writeHead(status, headers) call): about a microsecond a request.
+ */
+export function countResponses(listener: http.RequestListener): { listener: http.RequestListener; stats: ResponseStats } {
+  const stats: ResponseStats = { status: {}, xCache: {} };
+  const wrapped: http.RequestListener = (req, res) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: http.ServerResponse, status: number, ...rest: unknown[]) {
+      stats.status[status] = (stats.status[status] ?? 0) + 1;
+      const headers = rest[rest.length - 1];
+      const xCache = headers && typeof headers === 'object' && !Array.isArray(headers) ? (headers as Record<string, unknown>)['x-cache'] : undefined;
+      const key = typeof xCache === 'string' ? xCache : '(none)';
+      stats.xCache[key] = (stats.xCache[key] ?? 0) + 1;
+      return (writeHead as (...a: unknown[]) => http.ServerResponse).call(this, status, ...rest);
+    } as typeof res.writeHead;
+    listener(req, res);
+  };
+  return { listener: wrapped, stats };
+}
 
 export function announce(info: Record<string, unknown>): void {
   process.stdout.write(`${READY_PREFIX}${JSON.stringify(info)}\n`);
 }
 
-/** Wires stdin commands and shutdown; `cleanup` closes the server and its connections. */
-export function serveParent(cleanup: () => Promise<void>): void {
+/**
+ * Wires stdin commands and shutdown; `cleanup` closes the server and its connections; `stats`
+ * answers the `stats` command (`BENCH_STATS <json>`).
+ */
+export function serveParent(cleanup: () => Promise<void>, stats?: () => unknown): void {
   let stopping = false;
   const stop = (code: number) => {
     if (stopping) return;
@@ -54,7 +87,9 @@ export function serveParent(cleanup: () => Promise<void>): void {
   process.stdin.on('error', () => stop(0));
 
   async function command(line: string): Promise<void> {
-    if (line === 'profile:start') {
+    if (line === 'stats') {
+      process.stdout.write(`${STATS_PREFIX}${JSON.stringify(stats?.() ?? {})}\n`);
+    } else if (line === 'profile:start') {
       session = new Session();
       session.connect();
       await post('Profiler.enable');

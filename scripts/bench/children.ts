@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PROFILE_SAVED, READY_PREFIX } from './child-protocol';
+import { PROFILE_SAVED, READY_PREFIX, STATS_PREFIX, type ResponseStats } from './child-protocol';
 
 export interface ServerChild<T> {
   name: string;
@@ -15,8 +15,10 @@ export interface ServerChild<T> {
   info: T;
   /** Sends one command line to the child's stdin (child-protocol.ts). */
   send(line: string): void;
-  /** Resolves when the child prints this exact line. */
-  waitForLine(line: string, timeoutMs: number): Promise<void>;
+  /** Resolves with the next line the child prints that starts with `prefix`. */
+  waitForLine(prefix: string, timeoutMs: number): Promise<string>;
+  /** The responses the child has written so far, by status and X-Cache (the `stats` command). */
+  stats(): Promise<ResponseStats>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -40,7 +42,7 @@ export function startChild<T>(name: string, script: string, opts: StartChildOpti
   void exited.then(() => live.delete(child));
   child.stdin!.on('error', () => undefined);
 
-  const lineWaiters = new Map<string, () => void>();
+  const lineWaiters: Array<{ prefix: string; resolve: (line: string) => void }> = [];
   let out = '';
   let ready: ((info: T) => void) | undefined;
   child.stdout!.setEncoding('utf8');
@@ -51,8 +53,10 @@ export function startChild<T>(name: string, script: string, opts: StartChildOpti
       const line = out.slice(0, nl);
       out = out.slice(nl + 1);
       if (line.startsWith(READY_PREFIX) && ready) ready(JSON.parse(line.slice(READY_PREFIX.length)) as T);
-      else if (lineWaiters.has(line)) lineWaiters.get(line)!();
-      else if (line.trim()) process.stderr.write(`[${name}] ${line}\n`);
+      else if (lineWaiters.some((w) => line.startsWith(w.prefix))) {
+        const i = lineWaiters.findIndex((w) => line.startsWith(w.prefix));
+        lineWaiters.splice(i, 1)[0]!.resolve(line);
+      } else if (line.trim()) process.stderr.write(`[${name}] ${line}\n`);
     }
   });
 
@@ -77,20 +81,33 @@ export function startChild<T>(name: string, script: string, opts: StartChildOpti
     ready = (info) => {
       clearTimeout(timer);
       ready = undefined;
+      const waitForLine = (prefix: string, ms: number) =>
+        new Promise<string>((res, rej) => {
+          const waiter = {
+            prefix,
+            resolve: (line: string) => {
+              clearTimeout(t);
+              res(line);
+            },
+          };
+          const t = setTimeout(() => {
+            lineWaiters.splice(lineWaiters.indexOf(waiter), 1);
+            rej(new Error(`${name}: no "${prefix}" line within ${ms} ms`));
+          }, ms);
+          lineWaiters.push(waiter);
+        });
+      const send = (line: string) => void child.stdin!.write(`${line}\n`);
       resolve({
         name,
         pid: child.pid!,
         info,
-        send: (line) => void child.stdin!.write(`${line}\n`),
-        waitForLine: (line, ms) =>
-          new Promise<void>((res, rej) => {
-            const t = setTimeout(() => rej(new Error(`${name}: no "${line}" within ${ms} ms`)), ms);
-            lineWaiters.set(line, () => {
-              clearTimeout(t);
-              lineWaiters.delete(line);
-              res();
-            });
-          }),
+        send,
+        waitForLine,
+        async stats() {
+          const answer = waitForLine(STATS_PREFIX, 10_000);
+          send('stats');
+          return JSON.parse((await answer).slice(STATS_PREFIX.length)) as ResponseStats;
+        },
         stop,
       });
     };
@@ -143,4 +160,4 @@ export function cpuTimeMs(pid: number): number | undefined {
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;
 
-export { PROFILE_SAVED };
+export { PROFILE_SAVED, type ResponseStats };

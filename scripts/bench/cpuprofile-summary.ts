@@ -3,7 +3,7 @@
  * self time by function and by module (src file, npm package, node internals, GC), and inclusive
  * time of the functions in src/, each as a share of the busy (non-idle) samples.
  *
- * Also usable alone: `npx tsx scripts/bench/cpuprofile-summary.ts <file.cpuprofile> [top]`.
+ * Also usable alone: `npx tsx scripts/bench/cpuprofile-summary.ts <file.cpuprofile> [top] [requests]`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,7 +51,11 @@ function moduleOf(f: ProfileNode['callFrame']): string {
   return p;
 }
 
-export function summariseProfile(file: string, top = 25): string {
+/**
+ * `requests`: how many requests the server answered while profiled; shares are then also shown as
+ * main-thread µs per request.
+ */
+export function summariseProfile(file: string, top = 25, requests?: number): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -66,6 +70,9 @@ export function summariseProfile(file: string, top = 25): string {
   const self = new Map<string, number>();
   const modules = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const moduleInclusive = new Map<string, number>();
+  // For frames without a script (C++ bindings, builtins): which JS function called them.
+  const nativeCallers = new Map<string, Map<string, number>>();
   let total = 0;
   let idle = 0;
   profile.samples.forEach((id, k) => {
@@ -78,12 +85,26 @@ export function summariseProfile(file: string, top = 25): string {
     }
     const key = frameName(node.callFrame);
     self.set(key, (self.get(key) ?? 0) + w);
+    if (!node.callFrame.url && !key.startsWith('(')) {
+      let up = parent.get(id);
+      while (up !== undefined && !byId.get(up)!.callFrame.url && byId.get(up)!.callFrame.functionName !== '(root)') up = parent.get(up);
+      const caller = up === undefined ? '(root)' : frameName(byId.get(up)!.callFrame);
+      const m = nativeCallers.get(key) ?? new Map<string, number>();
+      m.set(caller, (m.get(caller) ?? 0) + w);
+      nativeCallers.set(key, m);
+    }
     const mod = moduleOf(node.callFrame);
     modules.set(mod, (modules.get(mod) ?? 0) + w);
     const seen = new Set<string>();
+    const seenModules = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)!.callFrame;
       if (f.functionName === '(root)') continue;
+      const m = moduleOf(f);
+      if ((m.startsWith('npm:') || m.startsWith('src/')) && !seenModules.has(m)) {
+        seenModules.add(m);
+        moduleInclusive.set(m, (moduleInclusive.get(m) ?? 0) + w);
+      }
       const name = frameName(f);
       if (seen.has(name)) continue;
       seen.add(name);
@@ -91,7 +112,8 @@ export function summariseProfile(file: string, top = 25): string {
     }
   });
   const busy = total - idle;
-  const pct = (v: number) => `${((100 * v) / busy).toFixed(1).padStart(5)}%`;
+  const perRequest = (v: number) => (requests ? `  ${(v / requests).toFixed(1).padStart(6)} µs/req` : '');
+  const pct = (v: number) => `${((100 * v) / busy).toFixed(1).padStart(5)}%${perRequest(v)}`;
   const rows = (m: Map<string, number>, n: number, filter: (k: string) => boolean = () => true) =>
     [...m.entries()]
       .filter(([k]) => filter(k))
@@ -99,14 +121,28 @@ export function summariseProfile(file: string, top = 25): string {
       .slice(0, n)
       .map(([k, v]) => `  ${pct(v)}  ${k}`);
 
+  const topNative = [...self.entries()]
+    .filter(([k]) => nativeCallers.has(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .flatMap(([k, v]) => [`  ${pct(v)}  ${k}, called from:`, ...rows(nativeCallers.get(k)!, 4).map((r) => `      ${r}`)]);
+
   return [
-    `CPU profile ${path.basename(file)}: ${(total / 1e6).toFixed(2)} s sampled, busy ${((100 * busy) / total).toFixed(1)}% (idle ${((100 * idle) / total).toFixed(1)}%); shares below are of busy time`,
+    `CPU profile ${path.basename(file)} (main thread): ${(total / 1e6).toFixed(2)} s sampled, busy ${((100 * busy) / total).toFixed(1)}% (idle ${((100 * idle) / total).toFixed(1)}%); shares below are of busy time`,
+    ...(requests ? [`${requests} requests answered while profiled: ${(busy / requests).toFixed(1)} µs of main-thread time per request`] : []),
+    '',
+    `inclusive time by package / src file (everything that ran with it on the stack, natives included;`,
+    `an await cuts the stack, so work resumed after one counts under the function that resumed):`,
+    ...rows(moduleInclusive, 15),
     '',
     `self time by module:`,
     ...rows(modules, 20),
     '',
     `self time by function (top ${top}; file:function:line, TypeScript lines for src/):`,
     ...rows(self, top),
+    '',
+    `JS callers of the top native frames (C++ bindings and builtins have no script of their own):`,
+    ...topNative,
     '',
     `inclusive time of functions in src/ (top 20):`,
     ...rows(inclusive, 20, (k) => k.startsWith('src/')),
@@ -119,5 +155,5 @@ if (require.main === module) {
     process.stderr.write('usage: tsx scripts/bench/cpuprofile-summary.ts <file.cpuprofile> [top]\n');
     process.exit(2);
   }
-  process.stdout.write(`${summariseProfile(file, top ? Number(top) : 25)}\n`);
+  process.stdout.write(`${summariseProfile(file, top ? Number(top) : 25, process.argv[4] ? Number(process.argv[4]) : undefined)}\n`);
 }

@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/core/logger';
 import { connectRedis } from '../../src/redis-client';
-import { announce, serveParent } from './child-protocol';
+import { announce, countResponses, serveParent } from './child-protocol';
 
 async function main(): Promise<void> {
   const key = process.env.BENCH_FLOOR_KEY ?? 'bench:floor';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     { url: process.env.BENCH_REDIS_URL, password: process.env.BENCH_REDIS_PASSWORD, useTls: false, tlsCaFile: undefined },
     logger,
   );
-  const server = http.createServer((_req, res) => {
+  const counted = countResponses((_req, res) => {
     redis.get(key).then(
       (value) => {
         if (value === null) {
@@ -37,13 +37,14 @@ async function main(): Promise<void> {
       },
     );
   });
+  const server = http.createServer(counted.listener);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   serveParent(async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     redis.disconnect();
-  });
+  }, () => counted.stats);
   announce({ port: (server.address() as AddressInfo).port, pid: process.pid });
 }
 

@@ -24,7 +24,7 @@ import { openDatabase } from '../../src/store/database';
 import { ItemsRepository } from '../../src/store/items.repository';
 import { migrate } from '../../src/store/migrate';
 import { UsersRepository } from '../../src/store/users.repository';
-import { announce, serveParent } from './child-protocol';
+import { announce, countResponses, serveParent } from './child-protocol';
 import { withoutCacheStores } from './no-store-cache-redis';
 
 const CATEGORIES = ['kitchen', 'garden', 'office', 'tools'];
@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   const cacheRedis = mode === 'no-store' ? withoutCacheStores(cacheConnection).client : cacheConnection;
 
   const app = await createApp({ config, logger, redis, db, passwords, cacheRedis, validateResponses: false });
-  const server = http.createServer(app.listener);
+  const counted = countResponses(app.listener);
+  const server = http.createServer(counted.listener);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     cacheConnection.disconnect();
     await db.close();
-  });
+  }, () => counted.stats);
   announce({ port: (server.address() as AddressInfo).port, pid: process.pid, cacheMode: mode, nodeEnv: config.nodeEnv, itemIds });
 }
 

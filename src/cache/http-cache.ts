@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../core/logger';
-import { CacheBackend, type CacheEntry, type Lookup } from './cache-backend';
+import { CacheBackend, lockToken, type CacheEntry, type Lookup } from './cache-backend';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
@@ -110,13 +110,16 @@ export class HttpCache {
     const hit = fresh(found);
     if (hit) return this.hit(operationId, hit);
 
-    let token: string | undefined;
+    const token = lockToken();
+    let locked: boolean;
     try {
-      token = await backend.lock(prepared.entryKey, this.lockTtlMs);
+      locked = await backend.lock(prepared.entryKey, token, this.lockTtlMs);
     } catch (err) {
+      // The SET NX may have reached Redis after our timeout: free the lock if it is ours.
+      void backend.unlock(prepared.entryKey, token).catch(() => undefined);
       return this.bypass(operationId, load, err);
     }
-    if (!token) {
+    if (!locked) {
       // Another request (maybe on another instance) is loading this key: wait for its fill.
       const deadline = Date.now() + this.lockWaitMs;
       while (Date.now() < deadline) {

@@ -95,6 +95,8 @@ export interface PipelineOptions {
   middlewares?: RawMiddleware[];
   /** The response cache; operations then must declare x-cache / x-invalidates. */
   cache?: HttpCache;
+  /** Headers every response carries (helmet's, computed once). */
+  staticHeaders?: Record<string, string>;
   /** Called once per response the pipeline writes (metrics). */
   onResponse?: (operationId: string | undefined, method: string, status: number, seconds: number) => void;
 }
@@ -207,10 +209,9 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
       backend.register(op.operationId, async (c: Context) => {
         const state = stateOf(c.request as never);
         const { request } = state;
-        const key = { operationId: op.operationId, params: request.params, query: request.query, userId: request.principal?.userId };
-        let prepared = cache.prepare(read, key, false);
-        // Use the lookup started with the session check when it was for the same key.
-        if (state.prepared?.entryKey === prepared.entryKey) prepared = state.prepared;
+        // The lookup started with the session check was keyed by the same validated request.
+        const prepared =
+          state.prepared ?? cache.prepare(read, { operationId: op.operationId, params: request.params, query: request.query, userId: request.principal?.userId }, false);
         const { result, outcome, serialised } = await cache.read(op.operationId, prepared, async () => handler(request), contentTypeOf);
         state.cacheOutcome = outcome;
         state.serialised = serialised;
@@ -237,6 +238,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
   const trust = (_addr: string, i: number) => i < opts.trustProxy;
   const middlewares = opts.middlewares ?? [];
+  const staticHeaders = opts.staticHeaders ?? {};
 
   async function handle(req: IncomingMessage, res: ServerResponse, fallback?: () => void): Promise<void> {
     const started = process.hrtime.bigint();
@@ -315,7 +317,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
         }
       }
       status = result.status;
-      writeResult(res, op, result, { requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
+      writeResult(res, op, result, { staticHeaders, requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
     } catch (err) {
       const rendered = renderError(err, { format: op?.errorFormat ?? 'problem', instance: path, requestId });
       status = rendered.status;
@@ -324,7 +326,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
         else logger.error({ err, requestId, operationId: op?.operationId }, 'request failed');
       }
       if (!res.headersSent) {
-        res.writeHead(rendered.status, { ...rendered.headers, 'x-request-id': requestId, 'content-length': Buffer.byteLength(rendered.body) });
+        res.writeHead(rendered.status, { ...staticHeaders, ...rendered.headers, 'x-request-id': requestId, 'content-length': Buffer.byteLength(rendered.body) });
         res.end(req.method === 'HEAD' ? undefined : rendered.body);
       } else {
         res.destroy();
@@ -435,6 +437,7 @@ function validateRequest(state: RequestState): void {
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
 
 interface WriteContext {
+  staticHeaders: Record<string, string>;
   requestId: string;
   head: boolean;
   authenticated: boolean;
@@ -449,7 +452,7 @@ function noneMatch(header: string, etag: string): boolean {
 }
 
 function writeResult(res: ServerResponse, op: CompiledOperation, result: HandlerResult, ctx: WriteContext): void {
-  const headers: Record<string, string | number> = { 'x-request-id': ctx.requestId };
+  const headers: Record<string, string | number> = { ...ctx.staticHeaders, 'x-request-id': ctx.requestId };
   const cached = ctx.state.policy?.read !== undefined;
   if (cached) {
     // Cached reads are revalidated on every use (ETag), so no client keeps a copy past a write.
@@ -465,7 +468,7 @@ function writeResult(res: ServerResponse, op: CompiledOperation, result: Handler
   const etag = headers.etag;
   if (result.status === 200 && typeof etag === 'string' && ctx.ifNoneMatch !== undefined && (op.method === 'GET') && noneMatch(ctx.ifNoneMatch, etag)) {
     // RFC 9110 §15.4.5: a 304 repeats ETag, Cache-Control and Vary, and has no body.
-    const notModified: Record<string, string | number> = { 'x-request-id': ctx.requestId, etag };
+    const notModified: Record<string, string | number> = { ...ctx.staticHeaders, 'x-request-id': ctx.requestId, etag };
     for (const h of ['cache-control', 'vary', 'x-cache']) if (headers[h] !== undefined) notModified[h] = headers[h]!;
     res.writeHead(304, notModified);
     res.end();

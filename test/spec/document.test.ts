@@ -13,6 +13,9 @@ const operations = compileOperations(doc);
 function pipelineStatuses(op: (typeof operations)[number]): number[] {
   const out = [500];
   if (op.produces.length) out.push(406);
+  // Cached reads answer If-None-Match with 304 (src/pipeline/pipeline.ts writeResult).
+  const xCache = op.raw['x-cache'];
+  if (xCache && typeof xCache === 'object') out.push(304);
   const hasParams = Object.values(op.parameters).some(Boolean);
   if (op.body) out.push(400, 413, 415);
   else if (hasParams) out.push(400);

@@ -48,7 +48,10 @@ async function walk(query: string): Promise<{ ids: string[]; sizes: number[] }> 
   for (let guard = 0; guard < 200; guard++) {
     const res = await items.list(cursor === null ? query : `${query}&cursor=${encodeURIComponent(cursor)}`);
     expect(res.status).toBe(200);
-    ids.push(...res.body.items.map((i: { id: string }) => i.id));
+    for (const { id } of res.body.items as { id: string }[]) {
+      if (ids.includes(id)) throw new Error(`item ${id} came back on page ${sizes.length + 1}`);
+      ids.push(id);
+    }
     sizes.push(res.body.items.length);
     cursor = res.body.next_cursor;
     if (cursor === null) return { ids, sizes };
@@ -63,7 +66,6 @@ describe('listItems', () => {
     const res = await items.list('category=small');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ items: [a, b], next_cursor: null });
-    expect(res.headers['cache-control'] ?? '').not.toMatch(/public/);
   });
 
   it('an empty category is an empty page', async () => {

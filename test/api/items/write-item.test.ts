@@ -42,6 +42,19 @@ describe('replaceItem', () => {
     expect(fetched.body).toEqual(res.body);
   });
 
+  it('a write is visible to the next read whatever the case of the id in either request', async () => {
+    // UUIDs are case-insensitive (RFC 9562 §4): the same item under another spelling of its id.
+    const item = await items.make();
+    const upper = item.id.toUpperCase();
+    await items.get(upper);
+    await items.get(item.id);
+    expect((await items.put(item.id, replacement)).status).toBe(200);
+    expect((await items.get(upper)).body.version).toBe(2);
+    expect((await items.patch(upper, { price_cents: 1 })).status).toBe(200);
+    expect((await items.get(item.id)).body.version).toBe(3);
+    expect((await items.get(upper)).body.version).toBe(3);
+  });
+
   it('resets omitted optional fields to their defaults', async () => {
     const item = await items.make({ description: 'something', tags: ['a', 'b'] });
     const res = await items.put(item.id, sample({ name: 'Plain' }));
