@@ -15,6 +15,8 @@ interface ParameterSet {
   names: string[];
   /** Names of array-typed parameters (collected from repeated query keys). */
   arrays: Set<string>;
+  /** Names of `format: uuid` parameters, lower-cased after validation (one spelling, one cache key). */
+  uuids: Set<string>;
   validate: ValidateFunction;
 }
 
@@ -87,6 +89,7 @@ function compileParameters(compiler: SchemaCompiler, params: Record<string, unkn
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   const arrays = new Set<string>();
+  const uuids = new Set<string>();
   const names: string[] = [];
   for (const p of mine) {
     const name = location === 'header' ? String(p.name).toLowerCase() : String(p.name);
@@ -94,9 +97,10 @@ function compileParameters(compiler: SchemaCompiler, params: Record<string, unkn
     properties[name] = schema;
     names.push(name);
     if (schema.type === 'array') arrays.add(name);
+    if (schema.format === 'uuid') uuids.add(name);
     if (p.required === true || location === 'path') required.push(name);
   }
-  return { names, arrays, validate: compiler.compileCoercing({ type: 'object', properties, required }) };
+  return { names, arrays, uuids, validate: compiler.compileCoercing({ type: 'object', properties, required }) };
 }
 
 function compileBody(doc: OpenApiDocument, compiler: SchemaCompiler, op: Record<string, unknown>): CompiledOperation['body'] {
@@ -143,6 +147,9 @@ export function validateParameters(
     if (v === undefined) continue;
     values[name] = set.arrays.has(name) || !Array.isArray(v) ? v : v.length === 1 ? v[0] : v;
   }
-  if (set.validate(values)) return { values, violations: [] };
+  if (set.validate(values)) {
+    for (const name of set.uuids) if (typeof values[name] === 'string') values[name] = (values[name] as string).toLowerCase();
+    return { values, violations: [] };
+  }
   return { values, violations: toViolations(set.validate.errors, location) };
 }
