@@ -161,9 +161,9 @@ export class SessionStore {
   }
 
   /** Exchanges the current refresh token (by hash) for a new one and a new access token. */
-  async rotate(sid: string, r: { presentedHash: string; newHash: string; jti: string; accessExp: number; scope?: string }): Promise<RotateResult> {
+  async rotate(sid: string, r: { presentedHash: string; newHash: string; jti: string; accessExp: number; scope?: string; now?: number }): Promise<RotateResult> {
     const reply = await this.run(() =>
-      this.redis.sgRotate(keys.session(sid), r.presentedHash, r.newHash, r.jti, this.clock(), r.accessExp, this.settings.idleSeconds, r.scope ?? '', this.reuseMemory),
+      this.redis.sgRotate(keys.session(sid), r.presentedHash, r.newHash, r.jti, r.now ?? this.clock(), r.accessExp, this.settings.idleSeconds, r.scope ?? '', this.reuseMemory),
     );
     const [kind, a, b, c, d] = reply.map(String);
     if (kind === 'ok') return { kind, sub: a!, clientId: b!, scope: c!, accessExp: Number(d) };

@@ -58,8 +58,9 @@ export class TokenService {
   }
 
   /** Signs an access token for `sub` in session `sid`, expiring at `exp` (default: iat + lifetime). */
-  async issue(input: { sub: string; sid: string; jti?: string; scope: string; clientId: string; exp?: number }): Promise<IssuedToken> {
-    const iat = this.clock();
+  async issue(input: { sub: string; sid: string; jti?: string; scope: string; clientId: string; iat?: number; exp?: number }): Promise<IssuedToken> {
+    // The caller's `iat` is the instant its `exp` was computed from, so expires_in is exact.
+    const iat = input.iat ?? this.clock();
     const claims: AccessClaims = {
       sub: input.sub,
       jti: input.jti ?? randomUUID(),

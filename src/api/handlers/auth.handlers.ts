@@ -49,7 +49,7 @@ export function authHandlers(deps: HandlerDeps) {
     const sid = randomUUID();
     const refresh = newRefreshToken(sid);
     const { absExp, accessExp } = sessions.limits(now, tokens.lifetimeSeconds);
-    const { token, claims } = await tokens.issue({ sub: user.id, sid, scope: scopes.join(' '), clientId: form.client_id ?? deps.defaultClientId, exp: accessExp });
+    const { token, claims } = await tokens.issue({ sub: user.id, sid, scope: scopes.join(' '), clientId: form.client_id ?? deps.defaultClientId, iat: now, exp: accessExp });
     await sessions.create({ sid, sub: user.id, clientId: claims.client_id, scope: claims.scope, jti: claims.jti, accessExp, refreshHash: refresh.hash, now, absExp });
     logger.info({ requestId: req.requestId, ip: req.ip, sub: user.id, sid, jti: claims.jti, outcome: 'issued', grant: 'password' }, 'token issued');
     return tokenResponse(token, claims, refresh.token);
@@ -62,11 +62,13 @@ export function authHandlers(deps: HandlerDeps) {
     if (!sid) throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
     const next = newRefreshToken(sid);
     const jti = randomUUID();
+    const now = deps.clock();
     const result = await sessions.rotate(sid, {
       presentedHash: hashRefreshToken(presented),
       newHash: next.hash,
       jti,
-      accessExp: deps.clock() + tokens.lifetimeSeconds,
+      accessExp: now + tokens.lifetimeSeconds,
+      now,
       scope: req.body.scope === undefined ? undefined : scopeList(req.body.scope).join(' '),
     });
     if (result.kind === 'reused') {
@@ -80,7 +82,7 @@ export function authHandlers(deps: HandlerDeps) {
       await sessions.end(sid, result.sub);
       throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
     }
-    const { token, claims } = await tokens.issue({ sub: result.sub, sid, jti, scope: result.scope, clientId: result.clientId, exp: result.accessExp });
+    const { token, claims } = await tokens.issue({ sub: result.sub, sid, jti, scope: result.scope, clientId: result.clientId, iat: now, exp: result.accessExp });
     logger.info({ requestId: req.requestId, ip: req.ip, sub: result.sub, sid, jti, outcome: 'issued', grant: 'refresh_token' }, 'token issued');
     return tokenResponse(token, claims, next.token);
   }
