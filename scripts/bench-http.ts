@@ -39,6 +39,7 @@
  *
  * Absolute figures move by up to 2x between runs on a shared machine; compare the ratios.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,10 +62,11 @@ const NODE_ENV = process.env.BENCH_HTTP_NODE_ENV ?? 'production';
 const PROFILE = process.env.BENCH_HTTP_PROFILE ?? '';
 const ONLY = new Set((process.env.BENCH_HTTP_ONLY ?? 'floor,cached,miss,list').split(',').map((s) => s.trim()).concat('floor'));
 
-const REDIS_PASSWORD = 'bench-http';
-const JWT_SECRET = 'bench-http-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+// Throwaway credentials for the processes this bench starts and stops: made fresh every run.
+const redisAuth = randomBytes(18).toString('base64url');
+const jwtKey = randomBytes(48).toString('base64url');
 const USERNAME = 'bench';
-const PASSWORD = 'bench-http-password-7f3a';
+const PASSWORD = randomBytes(18).toString('base64url');
 const FLOOR_KEY = 'bench:floor:value';
 
 const HERE = __dirname;
@@ -124,15 +126,15 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   try {
     const loadgen = pickLoadGenerator(process.env.BENCH_HTTP_LOADGEN ?? 'auto');
-    redisServer = await startRedis({ password: REDIS_PASSWORD });
-    redis = new Redis({ host: redisServer.host, port: redisServer.port, password: REDIS_PASSWORD, lazyConnect: true, maxRetriesPerRequest: 1 });
+    redisServer = await startRedis({ password: redisAuth });
+    redis = new Redis({ host: redisServer.host, port: redisServer.port, password: redisAuth, lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
 
-    const redisEnv = { BENCH_REDIS_URL: redisServer.url, BENCH_REDIS_PASSWORD: REDIS_PASSWORD };
+    const redisEnv = { BENCH_REDIS_URL: redisServer.url, BENCH_REDIS_AUTH: redisAuth };
     const serviceEnv = (mode: string, items: number) => ({
       ...redisEnv,
       NODE_ENV,
-      BENCH_JWT_SECRET: JWT_SECRET,
+      BENCH_JWT_KEY: jwtKey,
       BENCH_USERNAME: USERNAME,
       BENCH_PASSWORD: PASSWORD,
       BENCH_CACHE_MODE: mode,

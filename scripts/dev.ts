@@ -3,7 +3,7 @@
  * developer has not configured, keeping every generated secret in files under DATA_DIR (0600):
  *  - Redis: REDIS_URL if set, else a Redis answering on 127.0.0.1:6379, else a private
  *    redis-server (from PATH) on a free port with a generated password;
- *  - JWT_SECRET: generated once into DATA_DIR/jwt-secret;
+ *  - JWT_SECRET, when unset, is generated once into DATA_DIR/jwt-secret;
  *  - HTTPS: a self-signed localhost certificate in DATA_DIR/tls/;
  *  - a first user `admin` with every scope, its generated password in DATA_DIR/admin-password.
  * No secret is printed: the log names the files.

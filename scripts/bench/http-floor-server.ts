@@ -4,7 +4,7 @@
  *
  * The ioredis client is built by src/redis-client.ts's connectRedis, so it has exactly the
  * service's client settings (auto-pipelining, timeouts). Environment:
- *   BENCH_REDIS_URL, BENCH_REDIS_PASSWORD   the bench's private redis-server
+ *   BENCH_REDIS_URL, BENCH_REDIS_AUTH   the bench's private redis-server
  *   BENCH_FLOOR_KEY                         the key to GET (the bench stores a ~300-byte JSON there)
  */
 import http from 'node:http';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const key = process.env.BENCH_FLOOR_KEY ?? 'bench:floor';
   const logger = createLogger('silent');
   const redis = await connectRedis(
-    { url: process.env.BENCH_REDIS_URL, password: process.env.BENCH_REDIS_PASSWORD, useTls: false, tlsCaFile: undefined },
+    { url: process.env.BENCH_REDIS_URL, password: process.env.BENCH_REDIS_AUTH, useTls: false, tlsCaFile: undefined },
     logger,
   );
   const counted = countResponses((_req, res) => {

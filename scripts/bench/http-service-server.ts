@@ -5,8 +5,8 @@
  * in-memory PGlite database and the bench's private redis-server.
  *
  * Environment:
- *   BENCH_REDIS_URL, BENCH_REDIS_PASSWORD   the bench's private redis-server
- *   BENCH_JWT_SECRET                        HS256 key (same rules as JWT_SECRET)
+ *   BENCH_REDIS_URL, BENCH_REDIS_AUTH   the bench's private redis-server
+ *   BENCH_JWT_KEY                        HS256 key (same rules as JWT_SECRET)
  *   BENCH_USERNAME, BENCH_PASSWORD          the user created for the password-grant login (items:read)
  *   BENCH_ITEMS                             how many items to create (default 100)
  *   BENCH_CACHE_MODE                        `store` (the real cache) or `no-store` (entries are never
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
     NODE_ENV: env.NODE_ENV ?? 'production',
     PLAIN_HTTP: 'true',
     REDIS_URL: env.BENCH_REDIS_URL,
-    REDIS_PASSWORD: env.BENCH_REDIS_PASSWORD,
-    JWT_SECRET: env.BENCH_JWT_SECRET,
+    REDIS_PASSWORD: env.BENCH_REDIS_AUTH,
+    JWT_SECRET: env.BENCH_JWT_KEY,
     LOG_LEVEL: 'silent',
   });
   const logger = createLogger('silent');
