@@ -34,8 +34,10 @@ beforeAll(async () => {
     ping: () => real.ping(),
     close: () => real.close(),
   } as Database;
-  a = await startTestApp({ redisServer: redis, db });
-  b = await startTestApp({ redisServer: redis, db });
+  // A generous wait for the one loader, so a loaded CI machine cannot turn waiters into loaders.
+  const cacheHooks = { lockWaitMs: 10_000 };
+  a = await startTestApp({ redisServer: redis, db, cacheHooks });
+  b = await startTestApp({ redisServer: redis, db, cacheHooks });
 });
 afterAll(async () => {
   await a.stop();
