@@ -316,8 +316,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
           throw new ApiError('internal');
         }
       }
-      status = result.status;
-      writeResult(res, op, result, { staticHeaders, requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
+      status = writeResult(res, op, result, { staticHeaders, requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
     } catch (err) {
       const rendered = renderError(err, { format: op?.errorFormat ?? 'problem', instance: path, requestId });
       status = rendered.status;
@@ -451,7 +450,8 @@ function noneMatch(header: string, etag: string): boolean {
   return header.trim() === '*' || header.split(',').some((t) => bare(t) === bare(etag));
 }
 
-function writeResult(res: ServerResponse, op: CompiledOperation, result: HandlerResult, ctx: WriteContext): void {
+/** Writes the response in one writeHead + end; returns the status written (304 for a fresh validator). */
+function writeResult(res: ServerResponse, op: CompiledOperation, result: HandlerResult, ctx: WriteContext): number {
   const headers: Record<string, string | number> = { ...ctx.staticHeaders, 'x-request-id': ctx.requestId };
   const cached = ctx.state.policy?.read !== undefined;
   if (cached) {
@@ -472,7 +472,7 @@ function writeResult(res: ServerResponse, op: CompiledOperation, result: Handler
     for (const h of ['cache-control', 'vary', 'x-cache']) if (headers[h] !== undefined) notModified[h] = headers[h]!;
     res.writeHead(304, notModified);
     res.end();
-    return;
+    return 304;
   }
   let payload: string | Buffer | undefined;
   if ((result.body !== undefined || ctx.state.serialised !== undefined) && result.status !== 204 && result.status !== 304) {
@@ -485,4 +485,5 @@ function writeResult(res: ServerResponse, op: CompiledOperation, result: Handler
   }
   res.writeHead(result.status, headers);
   res.end(ctx.head ? undefined : payload);
+  return result.status;
 }
