@@ -65,8 +65,16 @@ export function etagOf(body: string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
+
+/** Whether a media type (without parameters) is JSON: application/json or application/*+json. */
+export function isJsonType(type: string): boolean {
+  return JSON_TYPE.test(type.split(';', 1)[0]!.trim());
+}
+
+/** A body as it goes on the wire: strings as they are for non-JSON types, JSON.stringify otherwise. */
 export function serialise(result: CacheableResult, contentType: string): string {
-  return typeof result.body === 'string' && !/json/.test(contentType) ? result.body : JSON.stringify(result.body);
+  return typeof result.body === 'string' && !isJsonType(contentType) ? result.body : JSON.stringify(result.body);
 }
 
 export class HttpCache {

@@ -24,7 +24,7 @@ import { accepts, mediaTypeOf, parseBody, readBody } from './body';
 import type { OpenApiDocument } from './document';
 import { compileOperations, validateParameters, type CompiledOperation } from './operations';
 import { compileCachePolicy, type OperationCachePolicy } from '../cache/cache-policy';
-import type { CacheableResult, CacheOutcome, HttpCache, PreparedRead } from '../cache/http-cache';
+import { isJsonType, serialise, type CacheableResult, type CacheOutcome, type HttpCache, type PreparedRead } from '../cache/http-cache';
 import { ResponseValidator } from './response-validator';
 import { RouteTable } from './route-table';
 import { SchemaCompiler, toViolations } from './schema-compiler';
@@ -433,7 +433,6 @@ function validateRequest(state: RequestState): void {
   }
 }
 
-const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
 
 interface WriteContext {
   staticHeaders: Record<string, string>;
@@ -479,8 +478,8 @@ function writeResult(res: ServerResponse, op: CompiledOperation, result: Handler
     const type = result.contentType ?? op.responses.get(String(result.status))?.mediaTypes[0] ?? 'application/json';
     payload =
       ctx.state.serialised ??
-      (Buffer.isBuffer(result.body) ? result.body : typeof result.body === 'string' && !JSON_TYPE.test(type) ? result.body : JSON.stringify(result.body));
-    headers['content-type'] = type.includes(';') || !(JSON_TYPE.test(type) || type.startsWith('text/')) ? type : `${type}; charset=utf-8`;
+      (Buffer.isBuffer(result.body) ? result.body : serialise(result, type));
+    headers['content-type'] = type.includes(';') || !(isJsonType(type) || type.startsWith('text/')) ? type : `${type}; charset=utf-8`;
     headers['content-length'] = Buffer.byteLength(payload);
   }
   res.writeHead(result.status, headers);

@@ -1,4 +1,5 @@
 import type { Database } from './database';
+import { toDate, toInt, toStringArray } from './row-mapping';
 
 /** A stored item, as the application sees it. */
 export interface ItemRecord {
@@ -260,21 +261,4 @@ function toRecord(row: ItemRow): ItemRecord {
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
-}
-
-function toInt(value: unknown): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isSafeInteger(n)) throw new TypeError(`Unexpected integer value from database: ${String(value)}`);
-  return n;
-}
-
-function toDate(value: unknown): Date {
-  const date = value instanceof Date ? value : new Date(String(value));
-  if (Number.isNaN(date.getTime())) throw new TypeError(`Unexpected timestamp value from database: ${String(value)}`);
-  return date;
-}
-
-function toStringArray(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  throw new TypeError('Unexpected tags value from database: expected text[]');
 }

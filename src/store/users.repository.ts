@@ -1,4 +1,5 @@
 import type { Database } from './database';
+import { toDate, toStringArray } from './row-mapping';
 
 /** A stored user, as the application sees it. */
 export interface UserRecord {
@@ -107,15 +108,4 @@ function toRecord(row: UserRow): UserRecord {
     createdAt: toDate(row.created_at),
     disabledAt: row.disabled_at === null || row.disabled_at === undefined ? null : toDate(row.disabled_at),
   };
-}
-
-function toDate(value: unknown): Date {
-  const date = value instanceof Date ? value : new Date(String(value));
-  if (Number.isNaN(date.getTime())) throw new TypeError(`Unexpected timestamp value from database: ${String(value)}`);
-  return date;
-}
-
-function toStringArray(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  throw new TypeError('Unexpected scopes value from database: expected text[]');
 }
