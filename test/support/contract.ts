@@ -4,6 +4,8 @@
  * and body must match. Responses to unknown paths (404) or methods (405) must be problem+json.
  * An undocumented status fails the test that received it.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadDocument, type OpenApiDocument } from '../../src/pipeline/document';
 import { compileOperations, type CompiledOperation } from '../../src/pipeline/operations';
 import { ResponseValidator } from '../../src/pipeline/response-validator';
@@ -70,7 +72,24 @@ export function assertConforms(doc: OpenApiDocument | undefined, method: string,
   if (problems.length) {
     throw new Error(`${method} ${path} → ${res.status} does not match the document (${op.operationId}):\n  ${problems.join('\n  ')}\nbody: ${res.text.slice(0, 500)}`);
   }
+  if (doc === undefined) recordProduced(op.operationId, res.status);
   return op.operationId;
+}
+
+/**
+ * Where each test process notes the (operationId, status) pairs it received and validated for
+ * the project's document; scripts/response-coverage.ts turns them into the coverage table.
+ * The directory is emptied by test/support/global-setup.ts at the start of every jest run.
+ */
+export const RESPONSES_DIR = path.resolve(__dirname, '..', '..', 'test-output', 'responses');
+const recorded = new Set<string>();
+
+function recordProduced(operationId: string, status: number): void {
+  const key = `${operationId} ${status}`;
+  if (recorded.has(key)) return;
+  recorded.add(key);
+  fs.mkdirSync(RESPONSES_DIR, { recursive: true });
+  fs.appendFileSync(path.join(RESPONSES_DIR, `${process.pid}.jsonl`), JSON.stringify({ operationId, status }) + '\n');
 }
 
 /** A client bound to a base URL; every response is checked against `doc` (default: the project's). */
