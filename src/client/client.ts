@@ -1,0 +1,211 @@
+/**
+ * The typed client: openapi-fetch over the generated `paths`, plus the OAuth2 password-bearer
+ * session (login, automatic bearer header, one transparent refresh-and-retry on 401, logout).
+ * Browser-safe: only global fetch, Request, Headers and URLSearchParams.
+ */
+import createClient, { type Client, type HeadersOptions } from 'openapi-fetch';
+import type { components, paths } from '../../generated/openapi';
+import { SpecgateError, isOAuthError, toErrorBody } from './errors';
+
+type TokenResponse = components['schemas']['TokenResponse'];
+
+/** The tokens of one session, as the SDK holds them. */
+export interface Tokens {
+  /** The JWT sent as `Authorization: Bearer …`. */
+  readonly accessToken: string;
+  /** Single use: every refresh rotates it, and reusing a rotated one ends the session. */
+  readonly refreshToken: string;
+  /** When the access token expires (milliseconds since the epoch, from `expires_in`). */
+  readonly expiresAt: number;
+  /** The scopes of the access token, space-separated. */
+  readonly scope: string;
+}
+
+/** Options of {@link createSpecgateClient}. */
+export interface SpecgateClientOptions {
+  /** The service's base URL, e.g. `https://api.example.com` (a trailing slash is ignored). */
+  baseUrl: string;
+  /** The fetch to send requests with (default: the global fetch), e.g. to log or to test. */
+  fetch?: (request: Request) => Promise<Response>;
+  /** Tokens of an earlier session (e.g. persisted through {@link SpecgateClientOptions.onTokens}). */
+  tokens?: Tokens;
+  /** Sent as `client_id` with the password grant; the service records it in the session. */
+  clientId?: string;
+  /** Headers sent with every request. */
+  headers?: HeadersOptions;
+  /** Called whenever the tokens change: after login and refresh, and with `undefined` when the session ends. */
+  onTokens?: (tokens: Tokens | undefined) => void;
+}
+
+/**
+ * The openapi-fetch client typed by the document (`GET`, `POST`, `PUT`, `PATCH`, `DELETE`, …:
+ * paths, parameters, bodies and responses are all checked at compile time), plus the session.
+ *
+ * While tokens are held, requests carry `Authorization: Bearer <access token>` (unless the call
+ * sets its own `Authorization`). A 401 to such a request triggers one refresh (shared by all
+ * requests failing at the same time, as refresh tokens are single use) and one retry with the new
+ * access token; if the refresh is refused the tokens are dropped and the 401 is returned.
+ */
+export interface SpecgateClient extends Client<paths> {
+  /**
+   * Logs in with the password grant and holds the tokens.
+   * @param scope - Space-separated scopes to ask for (default: every scope the user holds).
+   * @throws {@link SpecgateError} with an {@link OAuthError} body (e.g. `invalid_grant`) when refused.
+   */
+  login(username: string, password: string, scope?: string): Promise<Tokens>;
+  /**
+   * Exchanges the refresh token for new tokens now. Concurrent calls (and automatic refreshes)
+   * share one request.
+   * @throws {@link SpecgateError} when refused; on `invalid_grant` the session is over and the
+   *   tokens are dropped.
+   */
+  refresh(): Promise<Tokens>;
+  /**
+   * Ends the session on the service (`POST /logout`) and drops the tokens. A session that has
+   * already ended is not an error.
+   * @param options.allSessions - End every session of the user, not only this one.
+   * @throws {@link SpecgateError} when the service could not end the session (the tokens are dropped anyway).
+   */
+  logout(options?: { allSessions?: boolean }): Promise<void>;
+  /** The tokens held, or `undefined` when not logged in. */
+  readonly tokens: Tokens | undefined;
+  /** Replaces the tokens held (e.g. to restore a session), or drops them with `undefined`. */
+  setTokens(tokens: Tokens | undefined): void;
+}
+
+const MERGE_PATCH = 'application/merge-patch+json';
+
+/** Options of a form-encoded request: the OAuth endpoints take application/x-www-form-urlencoded. */
+const FORM = {
+  headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  bodySerializer: (body: unknown) => new URLSearchParams(body as Record<string, string>).toString(),
+};
+
+/**
+ * Creates a client for a specgate service.
+ *
+ * @example
+ * ```ts
+ * const api = createSpecgateClient({ baseUrl: 'http://localhost:3000' });
+ * await api.login('alice', process.env.PASSWORD!);
+ * const { data, error } = await api.POST('/v1/items', { body: { name: 'Cup', category: 'kitchen', price_cents: 1250 } });
+ * ```
+ */
+export function createSpecgateClient(options: SpecgateClientOptions): SpecgateClient {
+  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  let tokens = options.tokens;
+  let refreshing: Promise<Tokens> | undefined;
+  const current = (): Tokens | undefined => tokens;
+
+  const setTokens = (next: Tokens | undefined): void => {
+    if (next === tokens) return;
+    tokens = next;
+    options.onTokens?.(next);
+  };
+
+  // The OAuth endpoints: no bearer header, no refresh-and-retry.
+  const oauth = createClient<paths>({ baseUrl: options.baseUrl, fetch: send, headers: options.headers });
+
+  async function authFetch(request: Request): Promise<Response> {
+    // openapi-fetch labels every body application/json; the document's PATCH takes a merge patch.
+    if (request.method === 'PATCH' && request.headers.get('content-type') === 'application/json') {
+      request.headers.set('content-type', MERGE_PATCH);
+    }
+    const sent = current();
+    if (!sent || request.headers.has('authorization')) return send(request);
+    // The body is a stream that sending consumes: keep a copy for the retry.
+    const retry = request.clone();
+    request.headers.set('authorization', `Bearer ${sent.accessToken}`);
+    const response = await send(request);
+    if (response.status !== 401) return response;
+
+    if (current()?.accessToken === sent.accessToken) {
+      try {
+        await refresh();
+      } catch (err) {
+        if (err instanceof SpecgateError) return response;
+        throw err;
+      }
+    }
+    // Either this refresh or one that finished while the request was under way.
+    const fresh = current();
+    if (!fresh || fresh.accessToken === sent.accessToken) return response;
+    await response.body?.cancel();
+    retry.headers.set('authorization', `Bearer ${fresh.accessToken}`);
+    return send(retry);
+  }
+
+  const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authFetch, headers: options.headers });
+
+  function refresh(): Promise<Tokens> {
+    refreshing ??= refreshOnce().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  async function refreshOnce(): Promise<Tokens> {
+    const held = current();
+    if (!held) throw new Error('Not logged in: there is no refresh token to use.');
+    const { data, error, response } = await oauth.POST('/token', {
+      body: { grant_type: 'refresh_token', refresh_token: held.refreshToken },
+      ...FORM,
+    });
+    if (data) {
+      const next = toTokens(data);
+      // A login or logout meanwhile wins over this refresh.
+      if (current() === held) setTokens(next);
+      return next;
+    }
+    if (isOAuthError(error) && error.error === 'invalid_grant' && current() === held) setTokens(undefined);
+    throw new SpecgateError(response.status, toErrorBody(error));
+  }
+
+  async function login(username: string, password: string, scope?: string): Promise<Tokens> {
+    const { data, error, response } = await oauth.POST('/token', {
+      body: {
+        grant_type: 'password',
+        username,
+        password,
+        ...(scope !== undefined ? { scope } : {}),
+        ...(options.clientId !== undefined ? { client_id: options.clientId } : {}),
+      },
+      ...FORM,
+    });
+    if (!data) throw new SpecgateError(response.status, toErrorBody(error));
+    const next = toTokens(data);
+    setTokens(next);
+    return next;
+  }
+
+  async function logout(opts: { allSessions?: boolean } = {}): Promise<void> {
+    if (!current()) return;
+    try {
+      const { error, response } = await api.POST('/logout', opts.allSessions !== undefined ? { body: { all_sessions: opts.allSessions } } : {});
+      // 401: the session had ended already.
+      if (!response.ok && response.status !== 401) throw new SpecgateError(response.status, toErrorBody(error));
+    } finally {
+      setTokens(undefined);
+    }
+  }
+
+  return {
+    ...api,
+    login,
+    refresh,
+    logout,
+    get tokens() {
+      return current();
+    },
+    setTokens,
+  };
+}
+
+function toTokens(body: TokenResponse): Tokens {
+  return {
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
+    expiresAt: Date.now() + body.expires_in * 1000,
+    scope: body.scope,
+  };
+}
