@@ -15,13 +15,26 @@ export interface paths {
         put?: never;
         /**
          * Issue tokens (password and refresh_token grants)
-         * @description RFC 6749 §4.3 password grant and §6 refresh grant. Both answer with a short-lived access
-         *     token and a new refresh token: every refresh rotates the refresh token, and presenting one
-         *     that was already rotated ends the whole session (reuse detection, RFC 9700 §4.14.2).
-         *     Every response, success or error, carries `Cache-Control: no-store` and `Pragma: no-cache`.
-         *     A wrong password and an unknown username get the same `invalid_grant` answer. Too many
-         *     failed attempts for a username or from an address get 429 with `Retry-After`, even for the
-         *     right password.
+         * @description RFC 6749 §4.3 password grant and §6 refresh grant, as an
+         *     `application/x-www-form-urlencoded` body. Public: no access token is needed.
+         *
+         *     - **Password grant** (`grant_type=password`, `username`, `password`, optional `scope` and
+         *       `client_id`) starts a new session. Without `scope` the access token carries every scope
+         *       the user holds; each scope asked for must be one the user holds, else `invalid_scope`.
+         *     - **Refresh grant** (`grant_type=refresh_token`, `refresh_token`, optional `scope`) keeps
+         *       the session alive. `scope` may only narrow the session's scopes, else `invalid_scope`.
+         *
+         *     Both answer with a short-lived access token and a new refresh token: every refresh rotates
+         *     the refresh token, and presenting one that was already rotated ends the whole session
+         *     (reuse detection, RFC 9700 §4.14.2). Every response, success or error, carries
+         *     `Cache-Control: no-store` and `Pragma: no-cache`; nothing is cached.
+         *
+         *     Errors are RFC 6749 §5.2 JSON (`x-error-format: oauth`): `invalid_grant` for a wrong
+         *     password, an unknown or disabled user, or a refresh token that is invalid, expired,
+         *     revoked or reused (all the same answer); `invalid_scope`; `unsupported_grant_type` for any
+         *     other `grant_type`; `invalid_request` for a missing or repeated parameter. Too many failed
+         *     attempts for a username or from an address get 429 with `Retry-After`, even for the right
+         *     password; 503 `temporarily_unavailable` when the session store cannot be reached.
          */
         post: operations["issueToken"];
         delete?: never;
@@ -41,9 +54,19 @@ export interface paths {
         put?: never;
         /**
          * Revoke a token (RFC 7009)
-         * @description Ends an access token, or a refresh token together with its whole session (its access
-         *     tokens too). Answers 200 whether or not the token was known or still valid, so the answer
-         *     reveals nothing. `token_type_hint` only speeds up the search: an unknown hint is ignored.
+         * @description RFC 7009 revocation, as an `application/x-www-form-urlencoded` body. Public: the token
+         *     itself is the credential, so no access token is needed.
+         *
+         *     Revoking a refresh token ends its whole session: the refresh token and every access token
+         *     of the session stop working at once, on every instance. Revoking an access token ends only
+         *     that access token; its session and refresh token live on (use `POST /logout` to end the
+         *     session with an access token).
+         *
+         *     Answers 200 with no body whether or not the token was known, valid or well-formed, so the
+         *     answer reveals nothing. `token_type_hint` only speeds up the search: an unknown hint is
+         *     ignored. Errors are RFC 6749 §5.2 JSON (`x-error-format: oauth`): `invalid_request` when
+         *     `token` is missing or the body is not form-encoded, `temporarily_unavailable` when the
+         *     session store cannot be reached. Never cached (`Cache-Control: no-store`).
          */
         post: operations["revokeToken"];
         delete?: never;
@@ -63,8 +86,19 @@ export interface paths {
         put?: never;
         /**
          * Introspect a token (RFC 7662)
-         * @description For callers holding `tokens:introspect`. An unknown, expired, revoked or malformed token is
-         *     exactly `{"active": false}`.
+         * @description RFC 7662 introspection of an access token or a refresh token, as an
+         *     `application/x-www-form-urlencoded` body. Needs an access token with the
+         *     `tokens:introspect` scope (a resource server's, not the token's owner's).
+         *
+         *     An unknown, expired, revoked or malformed token, or one whose user is gone or disabled, is
+         *     exactly `{"active": false}`. For an active access token the claims are its own; for an
+         *     active refresh token `token_type` is `refresh_token`, `jti` is the session id, `iat` the
+         *     time of the last rotation and `exp` when the session ends. `token_type_hint` is accepted
+         *     and ignored.
+         *
+         *     Never cached (`Cache-Control: no-store`). Errors are RFC 6749 §5.2 JSON
+         *     (`x-error-format: oauth`), except 401 and 403: those are problem documents with a
+         *     `WWW-Authenticate: Bearer` challenge, as on every protected operation.
          */
         post: operations["introspectToken"];
         delete?: never;
@@ -86,7 +120,14 @@ export interface paths {
          * End the current session, or all of them
          * @description Ends the session of the presented access token: its access tokens and its refresh token.
          *     With `{"all_sessions": true}` every session of the user ends. Takes effect on the next
-         *     request, on every instance.
+         *     request, on every instance; the session's refresh token then gets `invalid_grant` at
+         *     `POST /token`.
+         *
+         *     Needs a valid access token, no scope. The body is optional: without one (or with
+         *     `all_sessions: false`) only the current session ends. Errors: 401 `unauthorized` /
+         *     `invalid_token` when the token is missing or no longer valid (logging out twice gets 401),
+         *     400 `validation_failed` for unknown members, 503 `unavailable` when the session store
+         *     cannot be reached.
          */
         post: operations["logout"];
         delete?: never;
@@ -102,7 +143,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The authenticated user */
+        /**
+         * The authenticated user
+         * @description The user the access token was issued to: id, username, the scopes the user holds (which
+         *     may be more than the token carries) and when the account was created.
+         *
+         *     Needs a valid access token, no scope. Not cached (`x-cache: false`; the answer carries
+         *     `Cache-Control: no-store`). 401 `invalid_token` also when the user was deleted or
+         *     disabled after the token was issued; 503 `unavailable` when the session store or the
+         *     database cannot be reached.
+         */
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
@@ -121,7 +171,12 @@ export interface paths {
         };
         /**
          * The caller's sessions
-         * @description Every live session (one per login, kept across refreshes) of the authenticated user.
+         * @description Every live session (one per login, kept across refreshes) of the authenticated user,
+         *     newest first. `current` marks the session of the access token making the request; pass an
+         *     `id` to `DELETE /me/sessions/{sessionId}` to end another one.
+         *
+         *     Needs a valid access token, no scope. Not cached (`x-cache: false`;
+         *     `Cache-Control: no-store`). 503 `unavailable` when the session store cannot be reached.
          */
         get: operations["listSessions"];
         put?: never;
@@ -142,7 +197,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one of the caller's sessions */
+        /**
+         * End one of the caller's sessions
+         * @description Ends one session of the authenticated user, by id: its refresh token and its access
+         *     tokens stop working at once, on every instance. Ending the current session works like
+         *     `POST /logout`.
+         *
+         *     Needs a valid access token, no scope. An id that is not one of the caller's live sessions
+         *     (unknown, already ended, or another user's) gets 404 `not_found`, so the answer reveals
+         *     nothing about other users' sessions; an id that is not a UUID gets 400
+         *     `validation_failed`. 503 `unavailable` when the session store cannot be reached.
+         */
         delete: operations["revokeSession"];
         options?: never;
         head?: never;
@@ -162,6 +227,13 @@ export interface paths {
          * @description Needs the current password. On success every other session of the user ends; the calling
          *     session stays. A wrong current password counts toward the same brute-force limit as
          *     failed logins.
+         *
+         *     Needs a valid access token, no scope. The new password must be 8 to 128 characters, not a
+         *     very common password and not the username (no composition rules). Errors: 400
+         *     `validation_failed` with one violation at `/current_password` ("is not the current
+         *     password") or at `/new_password` (why it is refused); 429 `too_many_requests` with
+         *     `Retry-After` after too many failures for the username or address, even for the right
+         *     password; 503 `unavailable` when Redis or the database cannot be reached.
          */
         put: operations["changePassword"];
         post?: never;
@@ -182,7 +254,13 @@ export interface paths {
         put?: never;
         /**
          * Create a user
-         * @description Usernames are trimmed and lower-cased; scopes come from the known set.
+         * @description Creates a user with a password and the scopes the user may ask for at login. Needs
+         *     `users:admin`.
+         *
+         *     Usernames are trimmed and lower-cased; scopes come from the known set. The password must
+         *     be 8 to 128 characters, not a very common password and not the username (else 400
+         *     `validation_failed` with a violation at `/password`). A taken username gets 409
+         *     `conflict`. The answer carries the new user and, in `Location`, its URL. Not cached.
          */
         post: operations["createUser"];
         delete?: never;
@@ -198,7 +276,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user */
+        /**
+         * A user
+         * @description One user by id (as returned by `POST /v1/users` and `GET /me`). Needs `users:admin`.
+         *     Not cached (`x-cache: false`; `Cache-Control: no-store`).
+         *
+         *     An unknown id gets 404 `not_found`; an id that is not a UUID gets 400 `validation_failed`.
+         */
         get: operations["getUser"];
         put?: never;
         post?: never;
@@ -218,11 +302,31 @@ export interface paths {
         /**
          * List items
          * @description Items in a stable order (oldest first), optionally of one category. Pages are linked by an
-         *     opaque `next_cursor` (null on the last page).
+         *     opaque `next_cursor` (null on the last page): pass it back as `cursor`, with the same
+         *     `category` and `limit`, for the next page.
+         *
+         *     Needs `items:read`. Cached in Redis for up to 60 s (`x-cache`: shared, tag `items`) and
+         *     invalidated by every item write, so a page is never staler than the last acknowledged
+         *     write. The answer carries `X-Cache` (HIT, MISS or BYPASS), a strong `ETag` and
+         *     `Cache-Control: private, no-cache`; `If-None-Match` with a current ETag gets 304 without a
+         *     body. A `cursor` this service did not issue gets 400 `validation_failed` (`in: query`,
+         *     `pointer: /cursor`), as does a `limit` outside 1 to 100.
          */
         get: operations["listItems"];
         put?: never;
-        /** Create an item */
+        /**
+         * Create an item
+         * @description Adds an item to the catalogue. Needs `items:write`.
+         *
+         *     `name`, `category` and `price_cents` are required; `description` defaults to "" and
+         *     `tags` to []; `name` is trimmed. Unknown members are rejected: 400 `validation_failed`
+         *     lists every violation. The new item has version 1; the answer carries it, its URL in
+         *     `Location` and its `ETag` (`"1"`).
+         *
+         *     Invalidates the cached item lists and categories (`x-invalidates: [items, categories]`)
+         *     before answering. If that invalidation fails the item is saved but the answer is 503
+         *     `unavailable`: read it back before relying on it.
+         */
         post: operations["createItem"];
         delete?: never;
         options?: never;
@@ -235,25 +339,67 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
+                /** @description The item's `id` (a UUID, as in the item and its `Location`). Upper-case hex digits are accepted. */
                 itemId: components["parameters"]["ItemId"];
             };
             cookie?: never;
         };
-        /** An item */
+        /**
+         * An item
+         * @description One item by id. Needs `items:read`.
+         *
+         *     Cached in Redis for up to 300 s (`x-cache`: shared, tag `item:{itemId}`) and invalidated
+         *     by every write to the item. The `ETag` is the item's version in quotes (`"3"`), the same
+         *     on every instance: send it as `If-None-Match` to get 304 while the item is unchanged, or
+         *     as `If-Match` on a write. The answer carries `X-Cache` and
+         *     `Cache-Control: private, no-cache`. An unknown id gets 404 `not_found`; an id that is not a UUID, 400
+         *     `validation_failed`.
+         */
         get: operations["getItem"];
         /**
          * Replace an item
          * @description Replaces every field. With `If-Match`, only if the item is still at that version (else 412).
+         *     Needs `items:write`.
+         *
+         *     The body is the same as for `POST /v1/items`: members left out get their defaults
+         *     (`description` "", `tags` []). On success the version increases by one and the answer
+         *     carries the new `ETag`. `If-Match` compares strongly: weak tags (`W/"3"`) never match and
+         *     `*` matches any version. An unknown item gets 404 (even when `If-Match` would fail too);
+         *     an item changed since the given ETag, or by a concurrent write, 412
+         *     `precondition_failed`.
+         *
+         *     Invalidates the cached item, the item lists and the categories
+         *     (`x-invalidates: ['item:{itemId}', items, categories]`) before answering; if that fails
+         *     the change is saved but the answer is 503 `unavailable`.
          */
         put: operations["replaceItem"];
         post?: never;
-        /** Delete an item */
+        /**
+         * Delete an item
+         * @description Deletes an item. Needs `items:write`. With `If-Match`, only if the item is still at that
+         *     version (else 412 `precondition_failed`); an unknown item gets 404 `not_found`.
+         *
+         *     Invalidates the cached item, the item lists and the categories
+         *     (`x-invalidates: ['item:{itemId}', items, categories]`) before answering; if that fails
+         *     the item is deleted but the answer is 503 `unavailable`.
+         */
         delete: operations["deleteItem"];
         options?: never;
         head?: never;
         /**
          * Change some fields of an item (JSON merge patch)
          * @description RFC 7396 merge patch. With `If-Match`, only if the item is still at that version (else 412).
+         *     Needs `items:write`.
+         *
+         *     Send `application/merge-patch+json`: members left out stay as they are; `null` resets
+         *     `description` to "" and `tags` to []; `name`, `category` and `price_cents` cannot be
+         *     null. An empty patch `{}` changes nothing and answers the item as it is (the version
+         *     stays; `If-Match` still applies). Unknown members get 400
+         *     `validation_failed`; an unknown item 404; a stale or non-matching `If-Match` 412
+         *     `precondition_failed` (strong comparison, as for PUT).
+         *
+         *     Invalidates the cached item, the item lists and the categories before answering; if that
+         *     fails the change is saved but the answer is 503 `unavailable`.
          */
         patch: operations["updateItem"];
         trace?: never;
@@ -265,7 +411,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Categories with their item counts */
+        /**
+         * Categories with their item counts
+         * @description Every category that has at least one item, by name, with how many items it has. Needs
+         *     `items:read`.
+         *
+         *     Cached in Redis for up to 300 s (`x-cache`: shared, tag `categories`) and invalidated by
+         *     every item write. The answer carries `X-Cache`, a strong `ETag` and
+         *     `Cache-Control: private, no-cache`; `If-None-Match` with a current ETag gets 304 without a body.
+         */
         get: operations["listCategories"];
         put?: never;
         post?: never;
@@ -287,6 +441,9 @@ export interface paths {
          * @description Prometheus text exposition: response-cache hits, misses and bypasses per operation, request
          *     latency per operation and status, and the process's own metrics. For a scraper, send the
          *     static `METRICS_TOKEN` as a bearer token; an access token with `users:admin` works too.
+         *
+         *     Never cached (`x-cache: false`; `Cache-Control: no-store`). No credentials, or neither
+         *     credential valid, gets 401; an access token without `users:admin` gets 403.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -306,7 +463,9 @@ export interface paths {
         };
         /**
          * Liveness
-         * @description Answers 200 while the process serves requests; checks no dependency.
+         * @description Answers 200 while the process serves requests; checks no dependency, so a Redis or
+         *     database outage does not make an orchestrator restart the process (use `/readyz` for
+         *     that). Public; never cached (`x-cache: false`).
          */
         get: operations["getHealth"];
         put?: never;
@@ -326,7 +485,9 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when Redis and the database both answer, 503 otherwise.
+         * @description Answers 200 when Redis and the database both answer, 503 otherwise. Each dependency is
+         *     probed with a one-second timeout; the body says which one is `down`, and a 503 carries
+         *     `Retry-After: 5`. Public; never cached (`x-cache: false`).
          */
         get: operations["getReadiness"];
         put?: never;
@@ -346,7 +507,9 @@ export interface paths {
         };
         /**
          * This document
-         * @description The bundled OpenAPI 3.1 document, as JSON.
+         * @description This OpenAPI 3.1 document, as JSON: the one the service itself routes, validates and
+         *     authorizes by. Public. Not in the response cache (`x-cache: false`), but the answer
+         *     carries `Cache-Control: public, max-age=300`.
          */
         get: operations["getOpenApiDocument"];
         put?: never;
@@ -366,7 +529,9 @@ export interface paths {
         };
         /**
          * API reference (Redoc)
-         * @description An HTML page rendering this document with Redoc; its script is served by the service itself.
+         * @description An HTML page rendering this document (from `/openapi.json`) with Redoc; its script is
+         *     served by the service itself, so the page needs no CDN. Public. Not in the response cache
+         *     (`x-cache: false`), but the answer carries `Cache-Control: public, max-age=300`.
          */
         get: operations["getApiDocs"];
         put?: never;
@@ -381,13 +546,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A category slug of 1 to 40 characters, a-z, 0-9 and `-`, not starting with `-` (e.g. `kitchen`). */
         Category: string;
+        /**
+         * @description The fields of an item a client sets, shared by ItemInput (create, replace), ItemPatch and
+         *     Item. On their own they require nothing; ItemInput says which are required.
+         */
         ItemFields: {
             /** @description Trimmed; must not be blank. */
             name?: string;
+            /** @description Free text, up to 2000 characters; "" when not given. */
             description?: string;
             category?: components["schemas"]["Category"];
+            /** @description The price in cents, a whole number from 0 to 100000000. */
             price_cents?: number;
+            /** @description Up to 10 distinct tags, each 1 to 30 characters of a-z, 0-9 and `-`; [] when not given. */
             tags?: string[];
         };
         /** @description An item as a client sends it. Unknown fields are rejected. */
@@ -401,6 +574,8 @@ export interface components {
             tags?: components["schemas"]["ItemFields"]["tags"] | null;
         };
         /**
+         * @description An item as the service returns it: the fields, its `id`, its `version` (also its ETag,
+         *     quoted) and its timestamps. Every member is always present.
          * @example {
          *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
          *       "name": "Espresso cup",
@@ -419,18 +594,27 @@ export interface components {
         Item: components["schemas"]["ItemFields"] & {
             /** Format: uuid */
             readonly id: string;
+            /** @description 1 on creation, one more on every change. The item's ETag is this number in quotes. */
             readonly version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the item was created (UTC).
+             */
             readonly created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the item last changed (UTC).
+             */
             readonly updated_at: string;
         };
+        /** @description One page of `GET /v1/items`, oldest item first, and the cursor of the next page. */
         ItemPage: {
             items: components["schemas"]["Item"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor: string | null;
         };
         /**
+         * @description Every category with at least one item, by name, with how many items it has.
          * @example {
          *       "categories": [
          *         {
@@ -449,12 +633,12 @@ export interface components {
         /**
          * @description An RFC 9457 problem document. `code` is stable and meant for programs; `title` and `detail` for people.
          * @example {
-         *       "type": "https://specgate.dev/problems/validation",
+         *       "type": "https://specgate.dev/problems/validation-failed",
          *       "title": "Request validation failed",
          *       "status": 400,
          *       "code": "validation_failed",
          *       "detail": "The request has 1 violation.",
-         *       "instance": "/token",
+         *       "instance": "/v1/items",
          *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10",
          *       "errors": [
          *         {
@@ -475,7 +659,12 @@ export interface components {
             title: string;
             /** @description The HTTP status code. */
             status: number;
-            /** @description A stable, machine-readable error code. */
+            /**
+             * @description A stable, machine-readable error code: validation_failed, malformed_body,
+             *     invalid_request, unauthorized, invalid_token, insufficient_scope, not_found,
+             *     method_not_allowed, not_acceptable, conflict, precondition_failed, payload_too_large,
+             *     unsupported_media_type, too_many_requests, internal or unavailable.
+             */
             code: string;
             /** @description What went wrong with this request. */
             detail?: string;
@@ -501,15 +690,20 @@ export interface components {
             message: string;
         };
         /**
-         * @description RFC 6749 §5.2 error response.
+         * @description RFC 6749 §5.2 error response, used by the OAuth endpoints (`x-error-format: oauth`) for
+         *     every error but 401, 403 and 405. `error` is for programs, `error_description` for people.
          * @example {
          *       "error": "invalid_grant",
          *       "error_description": "The username or password is incorrect."
          *     }
          */
         OAuthError: {
-            /** @enum {string} */
+            /**
+             * @description The RFC 6749 error code.
+             * @enum {string}
+             */
             error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "server_error" | "temporarily_unavailable";
+            /** @description What went wrong with this request. */
             error_description?: string;
         };
         /**
@@ -534,18 +728,22 @@ export interface components {
             client_id?: string;
         };
         /**
+         * @description RFC 6749 §5.1 successful token response, for both grants.
          * @example {
          *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
          *       "token_type": "Bearer",
          *       "expires_in": 900,
          *       "scope": "items:read",
-         *       "refresh_token": "3f1c7a4e2b8d4c1e9a576d0e8b2f4a91.Rk9SIEVYQU1QTEUgT05MWSBOT1QgQSBSRUFMIFRPS0VO"
+         *       "refresh_token": "6d0e8b2f-4a91-4c1e-9a57-3f1c7a4e2b8d.RVhBTVBMRSBPTkxZIC0gTk9UIEEgUkVBTCBUT0tFTi4"
          *     }
          */
         TokenResponse: {
             /** @description A JWT (RFC 9068) to send as `Authorization: Bearer <token>`. */
             access_token: string;
-            /** @constant */
+            /**
+             * @description Always `Bearer` (RFC 6750).
+             * @constant
+             */
             token_type: "Bearer";
             /** @description Seconds until the access token expires. */
             expires_in: number;
@@ -554,13 +752,18 @@ export interface components {
             /** @description Single use. Exchange it at /token (grant_type=refresh_token) for new tokens before the session expires. */
             refresh_token: string;
         };
+        /** @description RFC 7009 §2.1 revocation request (form-encoded). */
         RevokeRequest: {
+            /** @description The access token or refresh token to revoke. */
             token: string;
             /** @description `access_token` or `refresh_token`; any other value is ignored. */
             token_type_hint?: string;
         };
+        /** @description RFC 7662 §2.1 introspection request (form-encoded). */
         IntrospectRequest: {
+            /** @description The access token or refresh token to inspect. */
             token: string;
+            /** @description Accepted for RFC 7662 compatibility and ignored. */
             token_type_hint?: string;
         };
         /** @description RFC 7662 §2.2. Inactive tokens are exactly `{"active": false}`. */
@@ -580,6 +783,7 @@ export interface components {
             iat: number;
             jti: string;
         };
+        /** @description The optional body of `POST /logout`. Unknown members are rejected. */
         LogoutRequest: {
             /**
              * @description End every session of the user, not only the current one.
@@ -587,21 +791,30 @@ export interface components {
              */
             all_sessions: boolean;
         };
+        /** @description One login session of the user, kept across refreshes until it expires or is ended. */
         Session: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The session id, for `DELETE /me/sessions/{sessionId}`.
+             */
             id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the user logged in.
+             */
             created_at: string;
             /**
              * Format: date-time
              * @description When the session ends unless it is refreshed (idle limit) or, at the latest, its absolute limit.
              */
             expires_at: string;
+            /** @description The `client_id` given at login, or the deployment's default client id. */
             client_id: string;
             /** @description Whether this is the session of the access token making the request. */
             current: boolean;
         };
         /**
+         * @description The authenticated user's live sessions, newest first.
          * @example {
          *       "sessions": [
          *         {
@@ -617,21 +830,31 @@ export interface components {
         SessionList: {
             sessions: components["schemas"]["Session"][];
         };
+        /** @description The body of `PUT /me/password`. Unknown members are rejected. */
         PasswordChange: {
+            /** @description The password in use now. */
             current_password: string;
             new_password: components["schemas"]["Password"];
         };
         /** @description 8 to 128 characters, no composition rules; very common passwords are refused. */
         Password: string;
+        /** @description A user to create with `POST /v1/users`. Unknown members are rejected. */
         NewUser: {
             /** @description Trimmed and lower-cased, then 3 to 64 of a-z 0-9 . _ - */
             username: string;
             password: components["schemas"]["Password"];
+            /** @description The scopes the user may ask for at login (may be empty). */
             scopes: components["schemas"]["Scope"][];
         };
-        /** @enum {string} */
+        /**
+         * @description An OAuth2 scope: `items:read` (read items and categories), `items:write` (create, change
+         *     and delete items), `users:admin` (create and read users, read metrics),
+         *     `tokens:introspect` (`POST /introspect`).
+         * @enum {string}
+         */
         Scope: "items:read" | "items:write" | "users:admin" | "tokens:introspect";
         /**
+         * @description A user account as the API shows it; never its password or password hash.
          * @example {
          *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
          *       "username": "alice",
@@ -643,14 +866,23 @@ export interface components {
          *     }
          */
         User: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The user's id; the `sub` of their tokens.
+             */
             id: string;
+            /** @description Lower-case, as stored. */
             username: string;
+            /** @description The scopes the user holds (a token may carry fewer). */
             scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the account was created (UTC).
+             */
             created_at: string;
         };
         /**
+         * @description The liveness answer of `GET /healthz`.
          * @example {
          *       "status": "ok"
          *     }
@@ -660,6 +892,7 @@ export interface components {
             status: "ok";
         };
         /**
+         * @description The readiness answer of `GET /readyz`, with the state of each dependency.
          * @example {
          *       "status": "ready",
          *       "checks": {
@@ -669,8 +902,12 @@ export interface components {
          *     }
          */
         Readiness: {
-            /** @enum {string} */
+            /**
+             * @description `ready` when every check is `up`.
+             * @enum {string}
+             */
             status: "ready" | "unavailable";
+            /** @description Whether Redis and the database answered within one second. */
             checks: {
                 /** @enum {string} */
                 redis: "up" | "down";
@@ -680,28 +917,21 @@ export interface components {
         };
     };
     responses: {
-        /** @description No access token, or one that is invalid, expired or whose session ended. */
+        /**
+         * @description No access token (`unauthorized`), or one that is malformed, expired, revoked or whose
+         *     session ended (`invalid_token`). `WWW-Authenticate` carries the Bearer challenge
+         *     (RFC 6750 §3); on an OAuth endpoint this is still a problem document.
+         */
         Unauthorized: {
             headers: {
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://specgate.dev/problems/invalid-token",
-                 *       "title": "Invalid access token",
-                 *       "status": 401,
-                 *       "code": "invalid_token",
-                 *       "detail": "The access token is invalid, expired or revoked.",
-                 *       "instance": "/me",
-                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The Accept header allows none of the media types this operation produces. */
+        /** @description The Accept header allows none of the media types this operation produces (`not_acceptable`); the detail lists them. */
         NotAcceptable: {
             headers: {
                 [name: string]: unknown;
@@ -721,7 +951,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description An unexpected error; the body carries the request id and nothing else of the cause. */
+        /**
+         * @description An unexpected error (`internal`); the body carries the request id and nothing else of the
+         *     cause, and has no `detail`. Quote the request id when reporting it.
+         */
         InternalError: {
             headers: {
                 [name: string]: unknown;
@@ -740,7 +973,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A dependency (Redis or the database) cannot be reached; retry later. */
+        /**
+         * @description A dependency (Redis or the database) cannot be reached (`unavailable`); retry after the
+         *     seconds in `Retry-After`. On a write this can also mean the change was saved but cached
+         *     copies could not be invalidated: read it back before relying on it.
+         */
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -761,27 +998,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request does not match the document, or a rule of the operation (every violation is listed). */
+        /**
+         * @description The request does not match the document, or a rule of the operation: `validation_failed`
+         *     with every violation in `errors` (where, which JSON Pointer, why), or `malformed_body`
+         *     when a JSON body does not parse.
+         */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://specgate.dev/problems/validation-failed",
-                 *       "title": "Request validation failed",
-                 *       "status": 400,
-                 *       "code": "validation_failed",
-                 *       "detail": "The request has 1 violation.",
-                 *       "instance": "/v1/users",
-                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The access token lacks a scope the operation needs. */
+        /**
+         * @description The access token is valid but lacks a scope the operation needs (`insufficient_scope`).
+         *     `WWW-Authenticate` names the scopes that would be enough (RFC 6750 §3.1). A token carries
+         *     at most the scopes its user holds.
+         */
         Forbidden: {
             headers: {
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
@@ -802,27 +1036,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No such resource. */
+        /** @description No such resource (`not_found`), or not one the caller may see; the path itself exists. */
         NotFound: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://specgate.dev/problems/not-found",
-                 *       "title": "Not found",
-                 *       "status": 404,
-                 *       "code": "not_found",
-                 *       "detail": "No user 3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91.",
-                 *       "instance": "/v1/users",
-                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The resource exists already. */
+        /** @description The resource exists already (`conflict`), e.g. the username is taken. */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -842,7 +1065,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request body is larger than the limit. */
+        /** @description The request body is larger than the limit (`payload_too_large`; 64 KiB unless BODY_LIMIT_BYTES says otherwise). */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -862,7 +1085,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not in a media type the operation takes. */
+        /** @description The body is not in a media type the operation takes, or not UTF-8 (`unsupported_media_type`). */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -882,7 +1105,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too many failed attempts; retry after the given seconds. */
+        /**
+         * @description Too many failed password attempts for this username or from this address
+         *     (`too_many_requests`); retry after the seconds in `Retry-After`. Even the right password
+         *     is refused until then.
+         */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -896,14 +1123,18 @@ export interface components {
                  *       "status": 429,
                  *       "code": "too_many_requests",
                  *       "detail": "Too many failed attempts; retry in 600 seconds.",
-                 *       "instance": "/v1/users",
+                 *       "instance": "/me/password",
                  *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too many failed attempts for this username or from this address; retry after the given seconds. */
+        /**
+         * @description Too many failed attempts for this username or from this address (RFC 6749
+         *     `invalid_request`); retry after the seconds in `Retry-After`. Even the right password is
+         *     refused until then.
+         */
         OAuthTooManyRequests: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -921,7 +1152,10 @@ export interface components {
                 "application/json": components["schemas"]["OAuthError"];
             };
         };
-        /** @description The client's copy (If-None-Match) is current. */
+        /**
+         * @description The client's copy (If-None-Match) is current: no body; the response repeats `ETag`,
+         *     `Cache-Control`, `Vary` and `X-Cache`.
+         */
         NotModified: {
             headers: {
                 ETag: components["headers"]["ETag"];
@@ -930,27 +1164,23 @@ export interface components {
             };
             content?: never;
         };
-        /** @description The item changed since the ETag in If-Match (or does not match it). */
+        /**
+         * @description The item changed since the ETag in If-Match, or If-Match names no current version
+         *     (`precondition_failed`). Read the item again (its ETag is its version) and retry.
+         */
         PreconditionFailed: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://specgate.dev/problems/precondition-failed",
-                 *       "title": "Precondition failed",
-                 *       "status": 412,
-                 *       "code": "precondition_failed",
-                 *       "detail": "The item is at version 4, not \"3\".",
-                 *       "instance": "/v1/items/3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
-                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The token request is invalid (RFC 6749 §5.2). */
+        /**
+         * @description The request is invalid (RFC 6749 §5.2): `invalid_grant`, `invalid_scope`,
+         *     `unsupported_grant_type`, or `invalid_request` (a missing, repeated or malformed
+         *     parameter; `error_description` lists each violation).
+         */
         OAuthBadRequest: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -958,16 +1188,10 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "error": "invalid_grant",
-                 *       "error_description": "The username or password is incorrect."
-                 *     }
-                 */
                 "application/json": components["schemas"]["OAuthError"];
             };
         };
-        /** @description The Accept header does not allow application/json. */
+        /** @description The Accept header does not allow application/json (RFC 6749 `invalid_request`). */
         OAuthNotAcceptable: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -978,13 +1202,13 @@ export interface components {
                 /**
                  * @example {
                  *       "error": "invalid_request",
-                 *       "error_description": "This endpoint produces: application/json."
+                 *       "error_description": "This operation produces: application/json."
                  *     }
                  */
                 "application/json": components["schemas"]["OAuthError"];
             };
         };
-        /** @description The request body is larger than the limit. */
+        /** @description The request body is larger than the limit (RFC 6749 `invalid_request`). */
         OAuthPayloadTooLarge: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -1001,7 +1225,7 @@ export interface components {
                 "application/json": components["schemas"]["OAuthError"];
             };
         };
-        /** @description The body is not application/x-www-form-urlencoded. */
+        /** @description The body is not application/x-www-form-urlencoded, or not UTF-8 (RFC 6749 `invalid_request`). */
         OAuthUnsupportedMediaType: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -1012,7 +1236,7 @@ export interface components {
                 /**
                  * @example {
                  *       "error": "invalid_request",
-                 *       "error_description": "The body must be application/x-www-form-urlencoded."
+                 *       "error_description": "Send the body as application/x-www-form-urlencoded."
                  *     }
                  */
                 "application/json": components["schemas"]["OAuthError"];
@@ -1047,7 +1271,7 @@ export interface components {
                 /**
                  * @example {
                  *       "error": "temporarily_unavailable",
-                 *       "error_description": "The service is temporarily unavailable; retry later."
+                 *       "error_description": "The session store cannot be reached."
                  *     }
                  */
                 "application/json": components["schemas"]["OAuthError"];
@@ -1055,6 +1279,7 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The item's `id` (a UUID, as in the item and its `Location`). Upper-case hex digits are accepted. */
         ItemId: string;
         /** @description ETags the client holds; a match answers 304 without a body (RFC 9110 §13.1.2). */
         IfNoneMatch: string;
@@ -1126,7 +1351,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "token": "3f1c7a4e2b8d4c1e9a576d0e8b2f4a91.Rk9SIEVYQU1QTEUgT05MWSBOT1QgQSBSRUFMIFRPS0VO",
+                 *       "token": "6d0e8b2f-4a91-4c1e-9a57-3f1c7a4e2b8d.RVhBTVBMRSBPTkxZIC0gTk9UIEEgUkVBTCBUT0tFTi4",
                  *       "token_type_hint": "refresh_token"
                  *     }
                  */
@@ -1144,7 +1369,6 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["OAuthBadRequest"];
-            406: components["responses"]["OAuthNotAcceptable"];
             413: components["responses"]["OAuthPayloadTooLarge"];
             415: components["responses"]["OAuthUnsupportedMediaType"];
             500: components["responses"]["OAuthServerError"];
@@ -1198,11 +1422,6 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                /**
-                 * @example {
-                 *       "all_sessions": true
-                 *     }
-                 */
                 "application/json": components["schemas"]["LogoutRequest"];
             };
         };
@@ -1216,7 +1435,6 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1238,6 +1456,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                     *       "username": "alice",
+                     *       "scopes": [
+                     *         "items:read",
+                     *         "items:write"
+                     *       ],
+                     *       "created_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -1262,6 +1491,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessions": [
+                     *         {
+                     *           "id": "6d0e8b2f-4a91-4c1e-9a57-3f1c7a4e2b8d",
+                     *           "created_at": "2026-11-26T12:00:00.000Z",
+                     *           "expires_at": "2026-12-03T12:00:00.000Z",
+                     *           "client_id": "specgate",
+                     *           "current": true
+                     *         },
+                     *         {
+                     *           "id": "0b7c5d2e-8f14-4a3b-9c6d-2e1f0a9b8c7d",
+                     *           "created_at": "2026-11-20T08:30:00.000Z",
+                     *           "expires_at": "2026-11-27T09:15:00.000Z",
+                     *           "client_id": "specgate-cli",
+                     *           "current": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
@@ -1276,7 +1525,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A session id from listSessions. */
+                /** @description A session `id` from `GET /me/sessions` (a UUID). */
                 sessionId: string;
             };
             cookie?: never;
@@ -1293,7 +1542,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            406: components["responses"]["NotAcceptable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1326,7 +1574,6 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1364,6 +1611,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                     *       "username": "alice",
+                     *       "scopes": [
+                     *         "items:read",
+                     *         "items:write"
+                     *       ],
+                     *       "created_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -1383,6 +1641,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The user's id (a UUID). */
                 userId: string;
             };
             cookie?: never;
@@ -1395,6 +1654,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                     *       "username": "alice",
+                     *       "scopes": [
+                     *         "items:read",
+                     *         "items:write"
+                     *       ],
+                     *       "created_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -1410,9 +1680,11 @@ export interface operations {
     listItems: {
         parameters: {
             query?: {
+                /** @description Only items of this category (no match is an empty page, not an error). */
                 category?: components["schemas"]["Category"];
+                /** @description Items per page, 1 to 100. */
                 limit?: number;
-                /** @description The `next_cursor` of the previous page. */
+                /** @description The `next_cursor` of the previous page, exactly as received. Omit it for the first page. */
                 cursor?: string;
             };
             header?: {
@@ -1477,6 +1749,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                     *       "name": "Espresso cup",
+                     *       "description": "Porcelain, 90 ml.",
+                     *       "category": "kitchen",
+                     *       "price_cents": 1250,
+                     *       "tags": [
+                     *         "porcelain",
+                     *         "coffee"
+                     *       ],
+                     *       "version": 1,
+                     *       "created_at": "2026-11-26T12:00:00.000Z",
+                     *       "updated_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Item"];
                 };
             };
@@ -1498,6 +1786,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
+                /** @description The item's `id` (a UUID, as in the item and its `Location`). Upper-case hex digits are accepted. */
                 itemId: components["parameters"]["ItemId"];
             };
             cookie?: never;
@@ -1512,6 +1801,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                     *       "name": "Espresso cup",
+                     *       "description": "Porcelain, 90 ml.",
+                     *       "category": "kitchen",
+                     *       "price_cents": 990,
+                     *       "tags": [
+                     *         "sale"
+                     *       ],
+                     *       "version": 3,
+                     *       "created_at": "2026-11-26T12:00:00.000Z",
+                     *       "updated_at": "2026-11-27T10:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Item"];
                 };
             };
@@ -1533,6 +1837,7 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
+                /** @description The item's `id` (a UUID, as in the item and its `Location`). Upper-case hex digits are accepted. */
                 itemId: components["parameters"]["ItemId"];
             };
             cookie?: never;
@@ -1562,6 +1867,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                     *       "name": "Espresso cup",
+                     *       "description": "Porcelain, 90 ml.",
+                     *       "category": "kitchen",
+                     *       "price_cents": 1350,
+                     *       "tags": [
+                     *         "porcelain",
+                     *         "coffee"
+                     *       ],
+                     *       "version": 2,
+                     *       "created_at": "2026-11-26T12:00:00.000Z",
+                     *       "updated_at": "2026-11-27T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Item"];
                 };
             };
@@ -1585,6 +1906,7 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
+                /** @description The item's `id` (a UUID, as in the item and its `Location`). Upper-case hex digits are accepted. */
                 itemId: components["parameters"]["ItemId"];
             };
             cookie?: never;
@@ -1602,7 +1924,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            406: components["responses"]["NotAcceptable"];
             412: components["responses"]["PreconditionFailed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1616,31 +1937,39 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
+                /** @description The item's `id` (a UUID, as in the item and its `Location`). Upper-case hex digits are accepted. */
                 itemId: components["parameters"]["ItemId"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "price_cents": 990,
-                 *       "tags": [
-                 *         "sale"
-                 *       ]
-                 *     }
-                 */
                 "application/merge-patch+json": components["schemas"]["ItemPatch"];
             };
         };
         responses: {
-            /** @description The item, with its version increased. */
+            /** @description The item as changed, with its version increased (unchanged for an empty patch). */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                     *       "name": "Espresso cup",
+                     *       "description": "Porcelain, 90 ml.",
+                     *       "category": "kitchen",
+                     *       "price_cents": 990,
+                     *       "tags": [
+                     *         "sale"
+                     *       ],
+                     *       "version": 3,
+                     *       "created_at": "2026-11-26T12:00:00.000Z",
+                     *       "updated_at": "2026-11-27T10:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Item"];
                 };
             };
@@ -1676,6 +2005,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "categories": [
+                     *         {
+                     *           "name": "garden",
+                     *           "item_count": 3
+                     *         },
+                     *         {
+                     *           "name": "kitchen",
+                     *           "item_count": 12
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CategoryList"];
                 };
             };
@@ -1733,6 +2076,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -1755,6 +2103,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": {
+                     *         "redis": "up",
+                     *         "database": "up"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
@@ -1796,6 +2153,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.1.0",
+                     *       "info": {
+                     *         "title": "specgate API",
+                     *         "version": "0.1.0"
+                     *       },
+                     *       "paths": {
+                     *         "/healthz": {
+                     *           "get": {
+                     *             "operationId": "getHealth",
+                     *             "summary": "Liveness"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         openapi: string;
                         info: Record<string, never>;
@@ -1822,6 +2196,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example <!doctype html>
+                     *     <html lang="en">
+                     *     <head>
+                     *     <meta charset="utf-8">
+                     *     <meta name="viewport" content="width=device-width, initial-scale=1">
+                     *     <title>specgate API reference</title>
+                     *     <link rel="icon" href="data:,">
+                     *     </head>
+                     *     <body>
+                     *     <redoc spec-url="/openapi.json"></redoc>
+                     *     <script src="/docs/redoc.standalone.js"></script>
+                     *     </body>
+                     *     </html>
+                     */
                     "text/html": string;
                 };
             };

@@ -12,6 +12,8 @@ import addFormats from 'ajv-formats';
 import type { OpenApiDocument } from './document';
 import type { Violation } from '../core/errors';
 
+const UUID_FORMAT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const ID_BASE = 'specgate:';
 
 /** OpenAPI keywords that are not JSON Schema vocabulary but may appear inside schemas. */
@@ -36,6 +38,9 @@ export class SchemaCompiler {
         discriminator: true,
       });
       addFormats(ajv);
+      // ajv-formats' uuid also takes a "urn:uuid:" prefix; RFC 9562's string form (and our store)
+      // does not, so such an id would pass validation and then match nothing: refuse it with a 400.
+      ajv.addFormat('uuid', UUID_FORMAT);
       ajv.addKeyword({ keyword: OPENAPI_KEYWORDS.filter((k) => k !== 'discriminator') });
       for (const schemaName of Object.keys(doc.components?.schemas ?? {})) {
         const schema = (doc.components!.schemas as Record<string, unknown>)[schemaName];

@@ -1,10 +1,13 @@
 /**
  * The document and the code stay in step: every status the pipeline can produce for an operation
- * is documented for it, in the error format the operation declares.
+ * is documented for it, in the error format the operation declares. And the document is a complete
+ * reference: every operation, component and parameter is described, and every request and response
+ * body has examples that the service's own validator accepts.
  */
-import { PROBLEMS } from '../../src/core/errors';
+import { PROBLEMS, type ProblemCode } from '../../src/core/errors';
 import { loadDocument, resolveRef } from '../../src/pipeline/document';
-import { compileOperations } from '../../src/pipeline/operations';
+import { compileOperations, HTTP_METHODS } from '../../src/pipeline/operations';
+import { SchemaCompiler, toViolations } from '../../src/pipeline/schema-compiler';
 
 const doc = loadDocument();
 const operations = compileOperations(doc);
@@ -57,4 +60,129 @@ it('maps every problem code to a status some operation documents', () => {
   // 404 and 405 come from routing, before any operation matched: they are not per operation.
   const perOperation = Object.values(PROBLEMS).filter((p) => p.status !== 404 && p.status !== 405 && p.status !== 403);
   expect(perOperation.filter((p) => !documented.has(String(p.status)))).toEqual([]);
+});
+
+describe('the reference documentation', () => {
+  type Node = Record<string, unknown>;
+  const components = (doc.components ?? {}) as Record<string, Record<string, Node> | undefined>;
+  const described = (node: Node | undefined) => typeof node?.description === 'string' && node.description.trim().length > 0;
+
+  /** Every operation of the document, named `METHOD /path`, with its path item's parameters. */
+  const ops = Object.entries(doc.paths).flatMap(([path, rawItem]) => {
+    const item = resolveRef<Node>(doc, rawItem);
+    return HTTP_METHODS.filter((m) => item[m]).map((m) => ({ name: `${m.toUpperCase()} ${path}`, op: item[m] as Node, item }));
+  });
+
+  /** One request or response body media type, once per media type object (shared responses once per status). */
+  interface MediaSite {
+    label: string;
+    type: string;
+    media: Node;
+    /** The status it answers, for responses used by an operation. */
+    status?: string;
+  }
+  const sites: MediaSite[] = [];
+  const seen = new Map<Node, Set<string>>();
+  const addContent = (where: string, content: unknown, status?: string) => {
+    for (const [type, media] of Object.entries((content as Record<string, Node> | undefined) ?? {})) {
+      const statuses = seen.get(media) ?? new Set<string>();
+      // A shared response is checked for each status it answers; an unused one once.
+      if (status === undefined ? seen.has(media) : statuses.has(status)) continue;
+      seen.set(media, statuses.add(status ?? ''));
+      sites.push({ label: `${where} ${type}`, type, media, ...(status ? { status } : {}) });
+    }
+  };
+  for (const { name, op } of ops) {
+    if (op.requestBody) addContent(`${name} request`, resolveRef<Node>(doc, op.requestBody).content);
+    for (const [status, raw] of Object.entries((op.responses as Node | undefined) ?? {})) {
+      addContent(`${name} ${status}`, resolveRef<Node>(doc, raw).content, status);
+    }
+  }
+  // Components no operation uses yet are part of the reference too.
+  for (const [name, res] of Object.entries(components.responses ?? {})) addContent(`components.responses.${name}`, res.content);
+  for (const [name, body] of Object.entries(components.requestBodies ?? {})) addContent(`components.requestBodies.${name}`, body.content);
+
+  /** The example values of a media type object: `example`, or each of `examples` (refs resolved). */
+  function examplesOf(media: Node): [string, unknown][] {
+    if ('example' in media) return [['example', media.example]];
+    return Object.entries((media.examples as Node | undefined) ?? {}).map(([name, ex]) => [name, resolveRef<Node>(doc, ex).value]);
+  }
+
+  const compiler = new SchemaCompiler(doc);
+
+  it('describes every operation', () => {
+    expect(ops.filter(({ op }) => !described(op)).map(({ name }) => name)).toEqual([]);
+  });
+
+  it('describes every component schema, response and parameter', () => {
+    const missing = (kind: string) =>
+      Object.entries(components[kind] ?? {})
+        .filter(([, node]) => !described(node))
+        .map(([name]) => `components.${kind}.${name}`);
+    expect([...missing('schemas'), ...missing('responses'), ...missing('parameters'), ...missing('requestBodies')]).toEqual([]);
+  });
+
+  it('describes every parameter of every operation', () => {
+    const undescribed = ops.flatMap(({ name, op, item }) =>
+      [...((item.parameters as unknown[]) ?? []), ...((op.parameters as unknown[]) ?? [])]
+        .map((p) => resolveRef<Node>(doc, p))
+        .filter((p) => !described(p))
+        .map((p) => `${name} ${String(p.in)} ${String(p.name)}`),
+    );
+    expect(undescribed).toEqual([]);
+  });
+
+  it('explains in info.description every problem code the service answers with', () => {
+    const text = String(doc.info.description);
+    expect(Object.keys(PROBLEMS).filter((code) => !text.includes(`\`${code}\``))).toEqual([]);
+  });
+
+  it('finds request and response bodies to check', () => {
+    expect(sites.some((s) => s.label.includes(' request '))).toBe(true);
+    expect(sites.some((s) => s.type === 'application/problem+json')).toBe(true);
+    expect(sites.some((s) => s.type === 'application/x-www-form-urlencoded')).toBe(true);
+  });
+
+  describe.each(sites.map((s) => [s.label, s] as const))('%s', (_label, site) => {
+    it('has an example', () => {
+      if (site.media.schema === undefined) return;
+      expect(examplesOf(site.media).length).toBeGreaterThan(0);
+    });
+
+    it('has examples that validate against its schema', () => {
+      // Form fields arrive as strings and are coerced to the schema's types, as the pipeline does.
+      const validate =
+        site.type === 'application/x-www-form-urlencoded' ? compiler.compileCoercing(site.media.schema) : compiler.compileBody(site.media.schema);
+      for (const [name, value] of examplesOf(site.media)) {
+        // useDefaults fills in defaults: validate a copy, not the document.
+        const ok = validate(structuredClone(value));
+        expect([name, ok ? [] : toViolations(validate.errors, 'body')]).toEqual([name, []]);
+      }
+    });
+
+    if (site.type === 'application/problem+json') {
+      it('has problem examples that match the catalogue (src/core/errors.ts) and the status', () => {
+        for (const [name, value] of examplesOf(site.media)) {
+          const problem = value as { type: string; title: string; status: number; code: ProblemCode };
+          const entry = PROBLEMS[problem.code];
+          expect([name, entry && { type: problem.type, title: problem.title, status: problem.status }]).toEqual([
+            name,
+            { type: `https://specgate.dev/problems/${problem.code.replace(/_/g, '-')}`, title: entry?.title, status: entry?.status },
+          ]);
+          if (site.status) expect([name, String(problem.status)]).toEqual([name, site.status]);
+        }
+      });
+    }
+  });
+
+  it('has schema-level examples that validate against their component schemas', () => {
+    const invalid = Object.entries(components.schemas ?? {})
+      .filter(([, schema]) => 'example' in schema)
+      .map(([name, schema]) => {
+        const validate = compiler.compileBody({ $ref: `#/components/schemas/${name}` });
+        return [name, validate(structuredClone(schema.example)) ? [] : toViolations(validate.errors, 'body')] as const;
+      })
+      .filter(([, violations]) => violations.length > 0);
+    expect(invalid).toEqual([]);
+  });
 });

@@ -95,8 +95,9 @@ describe.each(named(declaring(415)))('%s', (_id, op) => {
 
 const withPathParams = declaring(400).filter((op) => op.path.includes('{'));
 describe.each(named(withPathParams))('%s', (_id, op) => {
-  it('answers 400 naming the path parameter when it is malformed', async () => {
-    const broken = Object.fromEntries(Object.keys(pathValues).map((k) => [k, 'not-a-uuid']));
+  // A "urn:uuid:" prefix passes ajv-formats' uuid but is not the RFC 9562 string form.
+  it.each(['not-a-uuid', `urn:uuid:${randomUUID()}`, `${randomUUID()}0`])('answers 400 naming the path parameter when it is %s', async (value) => {
+    const broken = Object.fromEntries(Object.keys(pathValues).map((k) => [k, value]));
     const headers: Record<string, string> = op.body ? { 'content-type': [...op.body.media.keys()][0]! } : {};
     const res = await api.request(op.method, urlOf(op, broken), { token, headers, body: op.body ? '{}' : undefined });
     expectError(op, res, 400, 'validation_failed');
