@@ -22,7 +22,6 @@ interface CatalogueEntry {
 export const PROBLEMS = {
   validation_failed: { status: 400, title: 'Request validation failed', oauth: 'invalid_request' },
   malformed_body: { status: 400, title: 'Malformed request body', oauth: 'invalid_request' },
-  invalid_request: { status: 400, title: 'Invalid request', oauth: 'invalid_request' },
   unauthorized: { status: 401, title: 'Authentication required', oauth: 'invalid_request' },
   invalid_token: { status: 401, title: 'Invalid access token', oauth: 'invalid_request' },
   insufficient_scope: { status: 403, title: 'Insufficient scope', oauth: 'invalid_scope' },
