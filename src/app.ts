@@ -2,6 +2,8 @@
  * createApp(deps): wires the pipeline from its dependencies. It never listens and never reads
  * process.env: main.ts and the tests hand it a config, Redis, a database and a logger.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
 import cors from 'cors';
@@ -56,6 +58,20 @@ export interface App {
 
 /** The Redoc bundle shipped in the redoc package, served locally (no CDN). */
 const REDOC_BUNDLE = path.join(path.dirname(require.resolve('redoc/package.json')), 'bundles', 'redoc.standalone.js');
+/** Redoc 2's sidebar footer draws its logo from a CDN; no option turns it off. */
+export const REDOC_FOOTER_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+/** An empty SVG in its place, so the docs page asks nothing of another host. */
+export const REDOC_FOOTER_LOGO_LOCAL = 'data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%20width%3D%221%22%20height%3D%221%22%2F%3E';
+
+/** The bundle as served: read once, on first use, with the CDN logo replaced. */
+let redocBundle: { body: Buffer; etag: string } | undefined;
+function servedRedocBundle(): { body: Buffer; etag: string } {
+  if (!redocBundle) {
+    const body = Buffer.from(fs.readFileSync(REDOC_BUNDLE, 'utf8').split(REDOC_FOOTER_LOGO).join(REDOC_FOOTER_LOGO_LOCAL));
+    redocBundle = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+  }
+  return redocBundle;
+}
 
 /** The headers a connect-style middleware sets when it runs on a request with no particulars. */
 function headersOf(middleware: RawMiddleware): Record<string, string> {
@@ -134,8 +150,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.set('trust proxy', config.trustProxy);
   app.use(pipeline.middleware);
   app.use(securityHeaders);
-  app.get('/docs/redoc.standalone.js', (_req, res) => {
-    res.sendFile(REDOC_BUNDLE, { maxAge: '1d', headers: { 'content-type': 'text/javascript; charset=utf-8' } });
+  app.get('/docs/redoc.standalone.js', (req, res) => {
+    const { body, etag } = servedRedocBundle();
+    res.set({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400', etag });
+    if (req.headers['if-none-match'] === etag) return void res.status(304).end();
+    res.send(body);
   });
   app.use((req, _res, next) => next(new ApiError('not_found', { detail: `No operation at ${req.path}.` })));
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {

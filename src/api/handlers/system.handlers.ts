@@ -7,13 +7,17 @@ import type { Handler } from '../types';
 /** How long a readiness probe waits for each dependency. */
 const PROBE_TIMEOUT_MS = 1000;
 
-/** The Redoc page: the bundle is served by this service (no CDN) and reads /openapi.json. */
+/**
+ * The Redoc page: the bundle is served by this service (no CDN) and reads /openapi.json. The empty
+ * data: icon keeps the browser from asking for /favicon.ico (a 404).
+ */
 export const DOCS_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>specgate API reference</title>
+<link rel="icon" href="data:,">
 </head>
 <body>
 <redoc spec-url="/openapi.json"></redoc>

@@ -2,6 +2,7 @@
  * The system operations: liveness, readiness, the document and the Redoc page.
  */
 import fs from 'node:fs';
+import { REDOC_FOOTER_LOGO, REDOC_FOOTER_LOGO_LOCAL } from '../../../src/app';
 import { loadDocument } from '../../../src/pipeline/document';
 import { client } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
@@ -43,12 +44,17 @@ describe('getApiDocs', () => {
     expect(res.headers['content-security-policy']).toMatch(/worker-src 'self' blob:/);
   });
 
-  it('serves the Redoc bundle from the redoc package', async () => {
+  it('serves the Redoc bundle from the redoc package, its CDN footer logo replaced by a data: URI', async () => {
     const res = await fetch(`${t.url}/docs/redoc.standalone.js`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    const body = Buffer.from(await res.arrayBuffer());
-    expect(body.equals(fs.readFileSync(require.resolve('redoc/bundles/redoc.standalone.js')))).toBe(true);
+    const body = await res.text();
+    const shipped = fs.readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'), 'utf8');
+    expect(shipped).toContain(REDOC_FOOTER_LOGO);
+    expect(body).not.toContain(REDOC_FOOTER_LOGO);
+    expect(body).toBe(shipped.split(REDOC_FOOTER_LOGO).join(REDOC_FOOTER_LOGO_LOCAL));
+    const again = await fetch(`${t.url}/docs/redoc.standalone.js`, { headers: { 'if-none-match': res.headers.get('etag')! } });
+    expect(again.status).toBe(304);
   });
 });
 
