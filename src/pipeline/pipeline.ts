@@ -404,6 +404,8 @@ function validateRequest(state: RequestState): void {
   violations.push(...path.violations, ...query.violations, ...header.violations);
   request.params = path.values;
   request.query = query.values;
+  collectNul(path.values, 'path', '', violations);
+  collectNul(query.values, 'query', '', violations);
 
   if (op.body) {
     const contentType = request.headers['content-type'];
@@ -421,6 +423,8 @@ function validateRequest(state: RequestState): void {
       } else if (!empty) {
         const body = parseBody(rawBody!, type, contentType!);
         if (!validate(body)) violations.push(...toViolations(validate.errors, 'body'));
+        // JSON can only carry U+0000 as the escape \u0000, a form as %00: look only then.
+        if (rawBody!.includes('\\u0000') || rawBody!.includes('%00')) collectNul(body, 'body', '', violations);
         request.body = body;
       }
     }
@@ -433,6 +437,20 @@ function validateRequest(state: RequestState): void {
   }
 }
 
+/**
+ * No string of a request may hold U+0000: PostgreSQL text cannot store it (SQLSTATE 22021), so
+ * such a value would pass the schema and fail in the store with a 500. Refused for every operation
+ * (info.description says so), so a new resource's handlers never meet one.
+ */
+function collectNul(value: unknown, location: Violation['in'], pointer: string, out: Violation[]): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push({ in: location, pointer, message: 'must not contain U+0000 (NUL)' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => collectNul(v, location, `${pointer}/${i}`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectNul(v, location, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+  }
+}
 
 interface WriteContext {
   staticHeaders: Record<string, string>;

@@ -54,6 +54,9 @@ export class UsersRepository {
 
   /** Looks a user up by username, normalising the input first. */
   async findByUsername(username: string): Promise<UserRecord | null> {
+    // No username holds U+0000 (the create pattern forbids it), and PostgreSQL text cannot even
+    // carry one as a parameter (SQLSTATE 22021): answer "no such user" without a query.
+    if (username.includes('\u0000')) return null;
     const rows = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username = $1`, [
       normaliseUsername(username),
     ]);
