@@ -15,9 +15,10 @@ import YAML from 'yaml';
 import { loadDocument } from '../src/pipeline/document';
 
 const root = path.resolve(__dirname, '..');
-const recordsDir = path.join(root, 'test-output', 'responses');
-const allowlistFile = path.join(root, 'test', 'response-coverage-allowlist.yaml');
-const tableFile = path.join(root, 'test-output', 'response-coverage.md');
+// The environment can point the gate elsewhere (its own tests do); the defaults are the suite's.
+const recordsDir = process.env.COVERAGE_RECORDS_DIR ?? path.join(root, 'test-output', 'responses');
+const allowlistFile = process.env.COVERAGE_ALLOWLIST ?? path.join(root, 'test', 'response-coverage-allowlist.yaml');
+const tableFile = process.env.COVERAGE_TABLE ?? path.join(root, 'test-output', 'response-coverage.md');
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 interface AllowEntry { operationId: string; status: number; reason: string }
