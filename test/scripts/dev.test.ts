@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,26 +11,10 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { devRedis } from '../../scripts/dev';
-import { assertConforms } from '../support/contract';
+import { httpsRequest as request } from '../support/contract';
 
 const root = path.resolve(__dirname, '../..');
 
-function request(url: string, ca: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-  return new Promise<{ status: number; headers: Record<string, string>; text: string; body: any }>((resolve, reject) => {
-    const req = https.request(url, { method: opts.method ?? 'GET', ca, headers: opts.headers }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => {
-        const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
-        const out = { status: res.statusCode!, headers, text, body: /json/.test(headers['content-type'] ?? '') && text ? JSON.parse(text) : undefined };
-        assertConforms(undefined, opts.method ?? 'GET', new URL(url).pathname, out);
-        resolve(out);
-      });
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
 
 describe('npm run dev', () => {
   let dir: string;

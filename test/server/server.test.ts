@@ -3,28 +3,16 @@
  * migrations applied at start, graceful stop; and the same pipeline mounted inside express.
  */
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { generate } from 'selfsigned';
 import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { start, type Running } from '../../src/main';
-import { client } from '../support/contract';
+import { client, httpsRequest } from '../support/contract';
 import { startTestApp, TEST_SECRET } from '../support/app';
 import { startRedis, type RedisServer } from '../support/redis-server';
 
-function httpsGet(url: string, ca: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(url, { ca, headers }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 describe('main.start over HTTPS', () => {
   let dir: string;
@@ -67,24 +55,22 @@ describe('main.start over HTTPS', () => {
 
   it('serves HTTPS with HSTS and helmet\'s headers', async () => {
     expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const res = await httpsGet(`${running.url}/readyz`, ca);
+    const res = await httpsRequest(`${running.url}/readyz`, ca);
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ status: 'ready', checks: { redis: 'up', database: 'up' } });
+    expect(res.body).toEqual({ status: 'ready', checks: { redis: 'up', database: 'up' } });
     expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
   it('has migrated the database (a login path reaches the users table)', async () => {
-    const res = await new Promise<number>((resolve, reject) => {
-      const req = https.request(`${running.url}/token`, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (r) => {
-        r.resume();
-        resolve(r.statusCode!);
-      });
-      req.on('error', reject);
-      req.end('grant_type=password&username=nobody&password=whatever1');
+    const res = await httpsRequest(`${running.url}/token`, ca, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=password&username=nobody&password=whatever1',
     });
-    expect(res).toBe(400);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_grant');
   });
 });
 
@@ -107,8 +93,8 @@ describe('the pipeline mounted inside express', () => {
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
-      const other = await fetch(`${t.url}/healthz`, { headers: { origin: 'https://evil.example' } });
-      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const other = await api.get('/healthz', { headers: { origin: 'https://evil.example' } });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await t.stop();
     }

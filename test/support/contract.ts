@@ -5,6 +5,7 @@
  * An undocumented status fails the test that received it.
  */
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { loadDocument, type OpenApiDocument } from '../../src/pipeline/document';
 import { compileOperations, type CompiledOperation } from '../../src/pipeline/operations';
@@ -129,4 +130,28 @@ export function client(baseUrl: string, doc?: OpenApiDocument) {
       return res.body.access_token as string;
     },
   };
+}
+
+/** One HTTPS request trusting `ca` (fetch cannot take a CA), its response checked like client()'s. */
+export function httpsRequest(url: string, ca: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<TestResponse> {
+  return new Promise((resolve, reject) => {
+    const method = opts.method ?? 'GET';
+    const req = https.request(url, { method, ca, headers: opts.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        try {
+          const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
+          const out = { status: res.statusCode!, headers, text, body: /json/.test(headers['content-type'] ?? '') && text ? JSON.parse(text) : undefined };
+          const { pathname, search } = new URL(url);
+          resolve({ ...out, operationId: assertConforms(undefined, method, pathname + search, out) });
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }
