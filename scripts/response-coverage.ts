@@ -13,13 +13,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadDocument } from '../src/pipeline/document';
+import { HTTP_METHODS } from '../src/pipeline/operations';
 
 const root = path.resolve(__dirname, '..');
 // The environment can point the gate elsewhere (its own tests do); the defaults are the suite's.
 const recordsDir = process.env.COVERAGE_RECORDS_DIR ?? path.join(root, 'test-output', 'responses');
 const allowlistFile = process.env.COVERAGE_ALLOWLIST ?? path.join(root, 'test', 'response-coverage-allowlist.yaml');
 const tableFile = process.env.COVERAGE_TABLE ?? path.join(root, 'test-output', 'response-coverage.md');
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 interface AllowEntry { operationId: string; status: number; reason: string }
 
@@ -27,7 +27,7 @@ function documentedPairs(): Map<string, number[]> {
   const doc = loadDocument() as any;
   const out = new Map<string, number[]>();
   for (const item of Object.values<any>(doc.paths ?? {})) {
-    for (const method of METHODS) {
+    for (const method of HTTP_METHODS) {
       const op = item[method];
       if (!op) continue;
       const statuses = Object.keys(op.responses ?? {}).filter((s) => /^\d{3}$/.test(s)).map(Number).sort((a, b) => a - b);

@@ -93,6 +93,16 @@ function recordProduced(operationId: string, status: number): void {
   fs.appendFileSync(path.join(RESPONSES_DIR, `${process.pid}.jsonl`), JSON.stringify({ operationId, status }) + '\n');
 }
 
+/**
+ * A response as received (status, lower-cased headers, text), its JSON body parsed, checked
+ * against `doc` (default: the project's document). Every way tests read responses ends here.
+ */
+export function received(method: string, path: string, status: number, headers: Record<string, string>, text: string, doc?: OpenApiDocument): TestResponse {
+  const body = /json/.test(headers['content-type'] ?? '') && text ? JSON.parse(text) : undefined;
+  const out = { status, headers, text, body };
+  return { ...out, operationId: assertConforms(doc, method, path, out) };
+}
+
 /** A client bound to a base URL; every response is checked against `doc` (default: the project's). */
 export function client(baseUrl: string, doc?: OpenApiDocument) {
   async function request(method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse> {
@@ -111,11 +121,7 @@ export function client(baseUrl: string, doc?: OpenApiDocument) {
     const text = method === 'HEAD' ? '' : await res.text();
     const resHeaders: Record<string, string> = {};
     res.headers.forEach((v, k) => (resHeaders[k] = v));
-    let parsed: unknown;
-    if (/json/.test(resHeaders['content-type'] ?? '') && text) parsed = JSON.parse(text);
-    const out = { status: res.status, headers: resHeaders, text, body: parsed };
-    const operationId = assertConforms(doc, method, path, out);
-    return { ...out, operationId };
+    return received(method, path, res.status, resHeaders, text, doc);
   }
   return {
     request,
@@ -143,9 +149,8 @@ export function httpsRequest(url: string, ca: string, opts: { method?: string; h
       res.on('end', () => {
         try {
           const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
-          const out = { status: res.statusCode!, headers, text, body: /json/.test(headers['content-type'] ?? '') && text ? JSON.parse(text) : undefined };
           const { pathname, search } = new URL(url);
-          resolve({ ...out, operationId: assertConforms(undefined, method, pathname + search, out) });
+          resolve(received(method, pathname + search, res.statusCode!, headers, text));
         } catch (err) {
           reject(err);
         }
