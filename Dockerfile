@@ -8,7 +8,7 @@
 #
 # (docker-compose.yml wires the API to Redis and PostgreSQL.)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------
 # build: install every dependency, compile TypeScript to dist/, then drop the

@@ -4,7 +4,7 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': '@swc/jest' },
   // jose and openapi-backend's ref parser (and its js-yaml) ship ESM only: swc turns them into
-  // CommonJS for jest's module system (node 20 itself loads them through require(esm)).
+  // CommonJS for jest's module system (node 24 itself loads them through require(esm)).
   transformIgnorePatterns: ['/node_modules/(?!(jose|@apidevtools/json-schema-ref-parser|js-yaml)/)'],
   // The SDK as consumers import it ("specgate/client"), resolved to its source here; tsconfig's
   // `paths` does the same for tsc and tsx.

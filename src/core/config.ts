@@ -3,6 +3,7 @@
  * reported together so a broken deployment is fixed in one round, not one variable at a time.
  */
 import path from 'node:path';
+import { MIN_SECRET_BITS, SECRET_ADVICE, secretWeakness } from './secret-strength';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -134,12 +135,16 @@ export function loadConfig(env: Env = process.env): Config {
   if (secretRaw !== undefined && secretRaw !== '') {
     secret = new TextEncoder().encode(secretRaw);
     if (secret.byteLength < MIN_SECRET_BYTES) {
-      problems.push(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes of random data (RFC 7518 §3.2)`);
+      problems.push(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes of random data (RFC 7518 §3.2); ${SECRET_ADVICE}`);
     } else if (new Set(secretRaw).size < 8) {
-      problems.push('JWT_SECRET looks like a placeholder, not random data');
+      problems.push(`JWT_SECRET looks like a placeholder, not random data; ${SECRET_ADVICE}`);
+    } else if (production) {
+      // Production also weighs the randomness: 32 bytes of words or repeats are not a 256-bit key.
+      const weakness = secretWeakness('JWT_SECRET', secretRaw);
+      if (weakness) problems.push(weakness);
     }
   } else if (production) {
-    problems.push(`JWT_SECRET is required in production (at least ${MIN_SECRET_BYTES} random bytes)`);
+    problems.push(`JWT_SECRET is required in production (at least ${MIN_SECRET_BITS} bits of randomness); ${SECRET_ADVICE}`);
   }
 
   const certFile = str('TLS_CERT_FILE');

@@ -1,9 +1,11 @@
 /**
  * Config: the only reader of the environment, validating everything at once.
  */
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../src/core/config';
 
-const SECRET = 'x7Gq2pL9vR4tY8wZ1bN6mK3jH5fD0sA_-cE';
+/** What `openssl rand -base64 48` gives: 384 random bits. */
+const SECRET = randomBytes(48).toString('base64');
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -42,6 +44,45 @@ describe('loadConfig', () => {
     expect(short[0]).not.toContain('short-secret-value');
     expect(problemsOf({ JWT_SECRET: 'a'.repeat(40) })).toHaveLength(1);
     expect(loadConfig({ JWT_SECRET: SECRET }).jwt.secret).toEqual(new TextEncoder().encode(SECRET));
+  });
+
+  describe('in production, a JWT secret must carry 256 bits of randomness', () => {
+    const production = (secret: string) => problemsOf({ NODE_ENV: 'production', PLAIN_HTTP: 'true', JWT_SECRET: secret });
+
+    it.each([
+      ['openssl rand -base64 48', () => randomBytes(48).toString('base64')],
+      ['openssl rand -base64 32', () => randomBytes(32).toString('base64')],
+      ['openssl rand -hex 32', () => randomBytes(32).toString('hex')],
+      ['32 bytes in base64url', () => randomBytes(32).toString('base64url')],
+      ['64 random letters and digits', () => Array.from(randomBytes(64), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62]).join('')],
+    ])('accepts %s, every time', (_name, make) => {
+      // 100 fresh values: an estimator that sometimes refuses honest randomness fails here.
+      const refused = Array.from({ length: 100 }, make).filter((secret) => production(secret).length > 0);
+      expect(refused).toEqual([]);
+    });
+
+    it.each([
+      ['a repeated word', 'changeme-changeme-changeme-changeme-changeme'],
+      ['a dictionary phrase', 'correct horse battery staple correct horse battery staple'],
+      ['a sentence', 'this is my super secret jwt signing key for production use'],
+      ['a camel-cased sentence', 'ThisIsMySuperSecretJwtSigningKeyForProductionUseOnly2024!'],
+      ['words that happen to be base64', 'thisismysupersecretjwtsigningkeyforproductionuseonly'],
+      ['a keyboard walk', 'qwertyuiopasdfghjklzxcvbnmqwertyuiopasdfghjklzxcvbnm1234567890'],
+      ['alphabet sequences', 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG'],
+      ['counting bytes in hex', '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'],
+      ['a short pattern repeated, in base64', Buffer.from('k9#Qz!'.repeat(8)).toString('base64')],
+      ['24 random bytes (192 bits)', randomBytes(24).toString('base64')],
+    ])('refuses %s, says how to make one and never echoes it', (_name, secret) => {
+      const problems = production(secret);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^JWT_SECRET must carry at least 256 bits/);
+      expect(problems[0]).toContain('openssl rand -base64 48');
+      expect(problems[0]).not.toContain(secret.slice(0, 12));
+    });
+
+    it('leaves development and test to the length and placeholder checks', () => {
+      expect(problemsOf({ JWT_SECRET: 'changeme-changeme-changeme-changeme-changeme' })).toEqual([]);
+    });
   });
 
   it('keeps passwords out of REDIS_URL and needs TLS files in pairs', () => {

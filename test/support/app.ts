@@ -3,6 +3,7 @@
  * (shared per test file), and the app listening on a free port over plain HTTP, mounted either
  * straight on node:http (as main.ts does) or inside express.
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -21,7 +22,8 @@ import { startRedis, type RedisServer } from './redis-server';
 /** Cheaper argon2id for tests that create many users; the production cost is tested separately. */
 export const fastPasswords = () => new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
-export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG';
+/** A fresh 384-bit key per test process, as `openssl rand -base64 48` makes (production refuses weak keys). */
+export const TEST_SECRET = randomBytes(48).toString('base64');
 
 export interface TestAppOptions {
   mount?: 'node' | 'express';

@@ -1,0 +1,139 @@
+/**
+ * How much randomness a signing secret carries. RFC 7518 §3.2: an HS256 key "of the same size as
+ * the hash output (for instance, 256 bits) or larger MUST be used"; RFC 8725 §3.5: a human-
+ * memorable password is not a key. Length alone does not tell: `changeme-changeme-changeme-...`
+ * is 35+ bytes and a few bits of entropy.
+ *
+ * The estimate, in bits:
+ * - The alphabet sets the price of a random character: hex 4 bits, base64/base64url 6 bits, any
+ *   other text log2 of the character classes it draws on (lower, upper, digits, other).
+ * - zxcvbn (@zxcvbn-ts, dictionaries of words, names and common passwords, plus repeats,
+ *   sequences and keyboard walks) splits the value into the cheapest sequence of patterns. A
+ *   pattern of {@link MIN_PATTERN_LENGTH}+ characters counts only the bits of the guesses it
+ *   takes; everything else counts at the alphabet's price.
+ * - Hex and base64 values are also decoded: bytes that barely vary, or that step by a constant
+ *   (`000102...`), are refused whatever their spelling.
+ *
+ * `openssl rand -base64 48` gives 384 bits and passes with a wide margin.
+ */
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
+import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+
+/** RFC 7518 §3.2: HS256 needs a key of at least 256 bits. */
+export const MIN_SECRET_BITS = 256;
+
+/** How to make a good secret, quoted in every refusal. */
+export const SECRET_ADVICE = 'make one with `openssl rand -base64 48`';
+
+/**
+ * Shorter patterns are left to the alphabet's price: random base64 holds a 3-5 letter word or a
+ * year now and then, and charging those as words would refuse honest `openssl rand` output.
+ */
+const MIN_PATTERN_LENGTH = 6;
+
+/** Patterns this long or longer count towards how much of a value is made of them. */
+const MIN_COVERING_LENGTH = 4;
+
+const HEX = /^[0-9a-fA-F]+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+
+/** What {@link estimateSecret} found. */
+export interface SecretEstimate {
+  /** Estimated bits of randomness. */
+  bits: number;
+  /** Why the value is weak, when a pattern gives it away (for the message; never the value). */
+  pattern?: 'repeat' | 'sequence' | 'words' | 'keyboard' | 'bytes';
+}
+
+let matcher: ZxcvbnFactory | undefined;
+function zxcvbn(): ZxcvbnFactory {
+  // Built on first use (about 50 ms): only production start-up with a JWT_SECRET pays for it.
+  // l33t substitutions are off: they cost seconds on long random strings and a key is not a
+  // password someone decorated with digits.
+  matcher ??= new ZxcvbnFactory({
+    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
+    graphs: zxcvbnCommon.adjacencyGraphs,
+    l33tMaxSubstitutions: 0,
+  });
+  return matcher;
+}
+
+/** Bits per character of random text drawn from `value`'s alphabet. */
+function bitsPerChar(value: string): number {
+  if (HEX.test(value)) return 4;
+  if (BASE64.test(value) || BASE64URL.test(value)) return 6;
+  let pool = 0;
+  if (/[a-z]/.test(value)) pool += 26;
+  if (/[A-Z]/.test(value)) pool += 26;
+  if (/[0-9]/.test(value)) pool += 10;
+  if (/[^a-zA-Z0-9]/.test(value)) pool += 33;
+  return Math.log2(pool);
+}
+
+/** The bytes a hex or base64(url) value spells, when it is one. */
+function decoded(value: string): Buffer | undefined {
+  if (HEX.test(value) && value.length % 2 === 0) return Buffer.from(value, 'hex');
+  if (BASE64.test(value)) return Buffer.from(value, 'base64');
+  if (BASE64URL.test(value)) return Buffer.from(value, 'base64url');
+  return undefined;
+}
+
+/** How many distinct values n random bytes show on average: 256·(1 − (255/256)^n), 30 of 32. */
+const expectedDistinct = (n: number) => 256 * (1 - (255 / 256) ** n);
+
+/**
+ * Bits that patterned bytes carry at most, or undefined when they look random. Random bytes take
+ * many distinct values, and so do the steps between them; fewer than half the expected number is
+ * far out of reach of chance (a repeated or counting pattern). Such bytes are priced at 8 bits per
+ * distinct value or step, whichever is fewer.
+ */
+function patternedBits(bytes: Buffer): number | undefined {
+  const values = new Set(bytes).size;
+  const steps = new Set<number>();
+  for (let i = 1; i < bytes.length; i++) steps.add((bytes[i]! - bytes[i - 1]! + 256) % 256);
+  if (values >= expectedDistinct(bytes.length) / 2 && steps.size >= expectedDistinct(bytes.length - 1) / 2) return undefined;
+  return 8 * Math.min(values, steps.size);
+}
+
+const PATTERNS: Record<string, SecretEstimate['pattern']> = {
+  repeat: 'repeat',
+  sequence: 'sequence',
+  dictionary: 'words',
+  spatial: 'keyboard',
+};
+
+/** Estimates the randomness of `value` (see the module comment for how). */
+export function estimateSecret(value: string): SecretEstimate {
+  const perChar = bitsPerChar(value);
+  const bytes = decoded(value);
+  let priced = 0;
+  let covered = 0;
+  let pattern: SecretEstimate['pattern'];
+  for (const match of zxcvbn().check(value).sequence) {
+    const length = match.token.length;
+    const kind = PATTERNS[match.pattern];
+    if (kind && length >= MIN_COVERING_LENGTH) {
+      covered += length;
+      pattern ??= kind;
+    }
+    const random = length * perChar;
+    priced += match.pattern === 'bruteforce' || length < MIN_PATTERN_LENGTH ? random : Math.min(Math.log2(match.guesses), random);
+  }
+  // An encoding spells exactly its bytes' worth; padding spells nothing.
+  const bits = bytes ? 8 * bytes.length : priced - /=*$/.exec(value)![0].length * perChar;
+  const patterned = bytes && patternedBits(bytes);
+  if (patterned !== undefined) return { bits: Math.min(bits, patterned), pattern: 'bytes' };
+  // Mostly words, repeats, sequences or keyboard walks: a phrase, however it is spelled.
+  if (covered * 2 >= value.length) return { bits: Math.min(bits, priced), pattern };
+  return { bits };
+}
+
+/** Why `value` is too weak for an HS256 key, or undefined when it carries 256 bits or more. */
+export function secretWeakness(name: string, value: string): string | undefined {
+  const { bits, pattern } = estimateSecret(value);
+  if (bits >= MIN_SECRET_BITS) return undefined;
+  const why = pattern ? `, it is made of ${pattern === 'bytes' ? 'patterned bytes' : pattern === 'words' ? 'words' : `a ${pattern}`}` : '';
+  return `${name} must carry at least ${MIN_SECRET_BITS} bits of randomness (RFC 7518 §3.2): about ${Math.floor(bits)} estimated${why}; ${SECRET_ADVICE}`;
+}
