@@ -24,17 +24,17 @@ export function authHandlers(deps: HandlerDeps) {
     if (form.username === undefined || form.password === undefined) {
       throw new OAuthError('invalid_request', 'username and password are required.');
     }
-    // Checked before the password: over the limit, even the right password gets 429.
-    await throttle.check(form.username, req.ip);
+    // Counted before the password is looked at (reserve first): over the limit, even the right
+    // password gets 429, and parallel attempts cannot all slip past a limit they have not yet hit.
+    const attempt = await throttle.reserve(form.username, req.ip);
     const user = await users.findByUsername(form.username);
     // An unknown user, a disabled one and a wrong password get the same answer after the same work.
     const valid = user && !user.disabledAt ? await passwords.verify(user.passwordHash, form.password) : await passwords.verifyDummy(form.password);
     if (!user || !valid || user.disabledAt) {
-      await throttle.recordFailure(form.username, req.ip);
       logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
     }
-    await throttle.recordSuccess(form.username);
+    await attempt.succeeded();
     let scopes = user.scopes;
     if (form.scope !== undefined) {
       const requested = scopeList(form.scope);
