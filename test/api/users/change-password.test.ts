@@ -8,7 +8,7 @@ let t: TestApp;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_USER: '3' } });
+  t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_USER_IP: '3' } });
   api = client(t.url);
 });
 afterAll(() => t.stop());
