@@ -123,6 +123,11 @@ export interface LoginAttempt {
    * username counters (a success is not a failure), and remembers the address as known to the user.
    */
   succeeded(): Promise<void>;
+  /**
+   * The attempt never reached a verdict (e.g. the user lookup failed with 503): gives back every
+   * unit it reserved, so a client retrying through an outage does not lock itself out.
+   */
+  released(): Promise<void>;
 }
 
 /** Attempt counters per pair, IP bucket and username, shared by every instance through Redis. */
@@ -161,10 +166,17 @@ export class LoginThrottle {
     );
     const reserved = counters.filter((_, i) => replies[i]![0] === RESERVED);
     if (replies.some(([outcome]) => outcome === REFUSED)) {
-      await this.run(() => Promise.all(reserved.map((c) => this.redis[REFUND](c.key))));
+      await this.refund(reserved);
       throw this.refusal(counters, replies);
     }
-    return { succeeded: () => this.succeeded(user, bucket, reserved) };
+    return {
+      succeeded: () => this.succeeded(user, bucket, reserved),
+      released: () => this.refund(reserved),
+    };
+  }
+
+  private async refund(reserved: Counter[]): Promise<void> {
+    await this.run(() => Promise.all(reserved.map((c) => this.redis[REFUND](c.key))));
   }
 
   private async succeeded(user: string, bucket: string, reserved: Counter[]): Promise<void> {

@@ -240,6 +240,16 @@ describe('LoginThrottle', () => {
     expect((await rejection(throttle.reserve('alice', '192.0.2.1'))).code).toBe('too_many_requests');
   });
 
+  it('an attempt released without a verdict gives back every unit, its pair included', async () => {
+    await fail(2, 'alice', '192.0.2.1');
+    const attempt = await throttle.reserve('alice', '192.0.2.1');
+    await attempt.released();
+    expect(await count(keys.loginAttemptsByUserAndIp('alice', '192.0.2.1'))).toBe(2);
+    expect(await count(keys.loginAttemptsByIp('192.0.2.1'))).toBe(2);
+    expect(await count(keys.loginAttemptsByUser('alice'))).toBe(2);
+    expect(await redis.exists(keys.loginKnownAddress('alice', '192.0.2.1'))).toBe(0);
+  });
+
   it('forgets attempts when the window ends', async () => {
     const quick = new LoginThrottle(redis, { ...LIMITS, windowSeconds: 1, userWindowSeconds: 1 });
     await fail(LIMITS.maxFailuresPerUserAndIp, 'alice', '192.0.2.1', quick);
@@ -295,7 +305,7 @@ describe('LoginThrottle', () => {
   it('fails closed with 503 unavailable when Redis is down', async () => {
     const attempt = await throttle.reserve('alice', '192.0.2.1');
     await server.kill();
-    for (const call of [() => throttle.reserve('alice', '192.0.2.1'), () => attempt.succeeded()]) {
+    for (const call of [() => throttle.reserve('alice', '192.0.2.1'), () => attempt.succeeded(), () => attempt.released()]) {
       const err = await rejection(call());
       expect([err.code, err.status, err.options.retryAfterSeconds]).toEqual(['unavailable', 503, 5]);
       expect(err.cause).toBeDefined();

@@ -27,7 +27,12 @@ export function authHandlers(deps: HandlerDeps) {
     // Counted before the password is looked at (reserve first): over the limit, even the right
     // password gets 429, and parallel attempts cannot all slip past a limit they have not yet hit.
     const attempt = await throttle.reserve(form.username, req.ip);
-    const user = await users.findByUsername(form.username);
+    const user = await users.findByUsername(form.username).catch(async (err: unknown) => {
+      // No verdict (e.g. the database is down): the attempt must not count as a failure. If Redis
+      // is down as well the unit stays reserved, which errs on the safe side.
+      await attempt.released().catch(() => undefined);
+      throw err;
+    });
     // An unknown user, a disabled one and a wrong password get the same answer after the same work.
     const valid = user && !user.disabledAt ? await passwords.verify(user.passwordHash, form.password) : await passwords.verifyDummy(form.password);
     if (!user || !valid || user.disabledAt) {
