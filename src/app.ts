@@ -121,7 +121,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     middlewares.push(
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
-        exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'Location', 'ETag'],
+        exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'RateLimit-Policy', 'RateLimit', 'Location', 'ETag'],
         maxAge: 600,
       }) as unknown as RawMiddleware,
     );

@@ -95,6 +95,23 @@ describe('per-username ceiling', () => {
   });
 });
 
+describe('in a browser', () => {
+  it('lets a page on an allowed origin read Retry-After and the RateLimit fields of a 429', async () => {
+    const cors = await startTestApp({ env: { ...LIMITS, TRUST_PROXY: '1', CORS_ORIGINS: 'https://app.example' }, db: t.db, redisServer: t.redisServer });
+    try {
+      const send = () =>
+        client(cors.url).post('/token', { form: { grant_type: 'password', username: 'zed', password: 'not-it' }, headers: { origin: 'https://app.example', 'x-forwarded-for': '198.51.100.8' } });
+      for (let i = 0; i < 5; i++) expect((await send()).status).toBe(400);
+      const limited = await send();
+      expect(limited.status).toBe(429);
+      const exposed = limited.headers['access-control-expose-headers']!.toLowerCase().split(/,\s*/);
+      expect(exposed).toEqual(expect.arrayContaining(['retry-after', 'ratelimit-policy', 'ratelimit']));
+    } finally {
+      await cors.stop();
+    }
+  });
+});
+
 describe('when the limiter cannot be reached', () => {
   it('fails closed with 503', async () => {
     await t.redisServer.kill();
