@@ -22,19 +22,25 @@ export interface paths {
          *       `client_id`) starts a new session. Without `scope` the access token carries every scope
          *       the user holds; each scope asked for must be one the user holds, else `invalid_scope`.
          *     - **Refresh grant** (`grant_type=refresh_token`, `refresh_token`, optional `scope`) keeps
-         *       the session alive. `scope` may only narrow the session's scopes, else `invalid_scope`.
+         *       the session alive. The session's scopes shrink to those the user still holds (and stay
+         *       so); `scope` may only narrow them further, for this access token, else `invalid_scope`.
          *
          *     Both answer with a short-lived access token and a new refresh token: every refresh rotates
-         *     the refresh token, and presenting one that was already rotated ends the whole session
-         *     (reuse detection, RFC 9700 §4.14.2). Every response, success or error, carries
+         *     the refresh token. Presenting the token just rotated again within the reuse leeway (30 s
+         *     by default), while its successor is unused, is a retry: it gets the same successor and a
+         *     new access token. Presenting any other rotated token ends the whole session (reuse
+         *     detection, RFC 9700 §4.14.2). A failed user lookup (503) consumes nothing, so the client
+         *     can retry with the same token. Every response, success or error, carries
          *     `Cache-Control: no-store` and `Pragma: no-cache`; nothing is cached.
          *
          *     Errors are RFC 6749 §5.2 JSON (`x-error-format: oauth`): `invalid_grant` for a wrong
          *     password, an unknown or disabled user, or a refresh token that is invalid, expired,
          *     revoked or reused (all the same answer); `invalid_scope`; `unsupported_grant_type` for any
          *     other `grant_type`; `invalid_request` for a missing or repeated parameter. Too many failed
-         *     attempts for a username or from an address get 429 with `Retry-After`, even for the right
-         *     password; 503 `temporarily_unavailable` when the session store cannot be reached.
+         *     password attempts (per username and address, per address, or per username from every
+         *     address) get 429 with `Retry-After`, `RateLimit-Policy` and `RateLimit`, even for the right
+         *     password; 503 `temporarily_unavailable` when the session store or the database cannot be
+         *     reached.
          */
         post: operations["issueToken"];
         delete?: never;
@@ -232,8 +238,9 @@ export interface paths {
          *     very common password and not the username (no composition rules). Errors: 400
          *     `validation_failed` with one violation at `/current_password` ("is not the current
          *     password") or at `/new_password` (why it is refused); 429 `too_many_requests` with
-         *     `Retry-After` after too many failures for the username or address, even for the right
-         *     password; 503 `unavailable` when Redis or the database cannot be reached.
+         *     `Retry-After`, `RateLimit-Policy` and `RateLimit` past the login limits (the current
+         *     password is checked only after the attempt is counted, exactly like a login), even for
+         *     the right password; 503 `unavailable` when Redis or the database cannot be reached.
          */
         put: operations["changePassword"];
         post?: never;
@@ -1106,13 +1113,16 @@ export interface components {
             };
         };
         /**
-         * @description Too many failed password attempts for this username or from this address
-         *     (`too_many_requests`); retry after the seconds in `Retry-After`. Even the right password
-         *     is refused until then.
+         * @description Too many failed password attempts for this username from this address, from this address,
+         *     or for this username from everywhere (`too_many_requests`); retry after the seconds in
+         *     `Retry-After`. Even the right password is refused until then. `RateLimit-Policy` and
+         *     `RateLimit` say which limit was reached.
          */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
                 [name: string]: unknown;
             };
             content: {
@@ -1131,15 +1141,18 @@ export interface components {
             };
         };
         /**
-         * @description Too many failed attempts for this username or from this address (RFC 6749
-         *     `invalid_request`); retry after the seconds in `Retry-After`. Even the right password is
-         *     refused until then.
+         * @description Too many failed attempts for this username from this address, from this address, or for
+         *     this username from everywhere (RFC 6749 `invalid_request`); retry after the seconds in
+         *     `Retry-After`. Even the right password is refused until then. `RateLimit-Policy` and
+         *     `RateLimit` say which limit was reached.
          */
         OAuthTooManyRequests: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
                 Pragma: components["headers"]["PragmaNoCache"];
                 "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                RateLimit: components["headers"]["RateLimit"];
                 [name: string]: unknown;
             };
             content: {
@@ -1298,6 +1311,20 @@ export interface components {
         PragmaNoCache: "no-cache";
         /** @description Seconds to wait before retrying. */
         RetryAfter: number;
+        /**
+         * @description The login limits that apply to this attempt (draft-ietf-httpapi-ratelimit-headers, a
+         *     Structured Fields list): `"pair"` attempts per username and client address, `"ip"` per
+         *     client address across usernames, `"user"` per username from every address (left out when
+         *     the address recently logged in to that user, which exempts it). `q` is the quota, `w` the
+         *     window in seconds. Example: `"pair";q=10;w=900, "ip";q=50;w=900, "user";q=100;w=3600`.
+         */
+        RateLimitPolicy: string;
+        /**
+         * @description The state of each policy in `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers):
+         *     `r` attempts left, `t` seconds until the quota is restored. A policy at `r=0` is why the
+         *     attempt was refused. Example: `"pair";r=0;t=540, "ip";r=41;t=540, "user";r=91;t=3120`.
+         */
+        RateLimit: string;
         /** @description The Bearer challenge (RFC 6750 §3). */
         WWWAuthenticate: string;
         /** @description The URL of the created resource. */

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     ['REDIS_PASSWORD']: redisServer.password,
     ['JWT_SECRET']: randomBytes(48).toString('base64url'),
     PLAIN_HTTP: 'true',
+    LOGIN_MAX_FAILURES_PER_USER_IP: '1000',
     LOGIN_MAX_FAILURES_PER_USER: '1000',
     LOGIN_MAX_FAILURES_PER_IP: '100000',
   });

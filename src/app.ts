@@ -95,7 +95,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     deps.clock ?? systemClock,
   );
   const clock = deps.clock ?? systemClock;
-  const sessions = new SessionStore(redis, { idleSeconds: config.jwt.refreshIdleSeconds, absoluteSeconds: config.jwt.refreshMaxSeconds }, clock);
+  const sessions = new SessionStore(
+    redis,
+    { idleSeconds: config.jwt.refreshIdleSeconds, absoluteSeconds: config.jwt.refreshMaxSeconds, reuseLeewaySeconds: config.jwt.refreshReuseLeewaySeconds },
+    clock,
+  );
   const throttle = new LoginThrottle(redis, config.loginLimits);
   const metrics = new Metrics();
   const handlers = createHandlers({ metrics, db, redis, users: new UsersRepository(db), passwords, tokens, sessions, throttle, clock, document, logger, defaultClientId: 'specgate' });
@@ -117,7 +121,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     middlewares.push(
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
-        exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'Location', 'ETag'],
+        exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'RateLimit-Policy', 'RateLimit', 'Location', 'ETag'],
         maxAge: 600,
       }) as unknown as RawMiddleware,
     );

@@ -7,15 +7,28 @@ import net from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './core/logger';
 
+/**
+ * A Redis Cluster hash tag for one username: percent-encoded, so a `{` or `}` in the name cannot
+ * end the tag early, and prefixed, so the tag is never empty (an empty tag hashes the whole key).
+ */
+const userTag = (normalisedUsername: string) => `{u:${encodeURIComponent(normalisedUsername)}}`;
+
 /** Key builders: the only place key shapes are defined. */
 export const keys = {
   /** One hash per session (login): refresh-token hashes and live access tokens. */
   session: (sid: string) => `auth:session:${sid}`,
   userSessions: (userId: string) => `auth:user:${userId}:sessions`,
-  /** Failed logins of one normalised username in the current window (see src/auth/login-throttle.ts). */
-  loginFailuresByUser: (normalisedUsername: string) => `rl:login:user:${normalisedUsername}`,
-  /** Failed logins from one client IP bucket (IPv4 address or IPv6 /64) in the current window. */
-  loginFailuresByIp: (bucket: string) => `rl:login:ip:${bucket}`,
+  /**
+   * Login attempts of one normalised username from one client IP bucket (src/auth/login-throttle.ts).
+   * The username sits in a hash tag (see {@link userTag}): the per-user keys below share its slot.
+   */
+  loginAttemptsByUserAndIp: (normalisedUsername: string, bucket: string) => `rl:login:pair:${userTag(normalisedUsername)}:${bucket}`,
+  /** Login attempts from one client IP bucket (IPv4 address or IPv6 /64) across all usernames. */
+  loginAttemptsByIp: (bucket: string) => `rl:login:ip:${bucket}`,
+  /** Login attempts of one normalised username from every address (the ceiling). */
+  loginAttemptsByUser: (normalisedUsername: string) => `rl:login:user:${userTag(normalisedUsername)}`,
+  /** Marks a client IP bucket that logged in to this username recently (exempt from the ceiling). */
+  loginKnownAddress: (normalisedUsername: string, bucket: string) => `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
 } as const;
 
 /** Where a Redis is and how to reach it (the session Redis, or the cache's own). */

@@ -1,206 +1,225 @@
 /**
  * Brute-force protection for password logins (the token endpoint's password grant) and password
- * changes: fixed-window failure counters in Redis, one per normalised username and one per client
- * IP bucket. RFC 6749 §4.3.2 says the authorization server "MUST protect the endpoint against
- * brute force attacks"; ASVS 4.0.3 2.2.1 allows at most 100 failures per account per hour.
+ * changes. RFC 6749 §4.3.2: the authorization server "MUST protect the endpoint against brute
+ * force attacks"; ASVS 4.0.3 2.2.1 allows at most 100 failures per account per hour. The shape
+ * follows the OWASP Authentication Cheat Sheet and rate-limiter-flexible's login-protection recipe:
  *
- * How a caller uses it (order matters):
- *   1. `check(username, ip)` BEFORE looking at the password: over the limit, even the right password
- *      is refused, otherwise the limit would only slow an attacker down, not stop the guessing.
- *   2. verify the password (against a dummy hash for unknown users);
- *   3. `recordFailure(username, ip)` on any failure, unknown usernames included, or
- *      `recordSuccess(username)` on success.
+ *  - `pair`: attempts per (normalised username, client IP bucket): the tight limit (10 / 15 min).
+ *  - `ip`:   attempts per client IP bucket across all usernames: stops one address spraying (50).
+ *  - `user`: attempts per username from every address: a ceiling (100 / hour) that slows a
+ *    distributed attack. An address that logged in to that user recently (`knownAddressSeconds`)
+ *    is exempt from it, so no attacker can lock the owner out from the owner's usual address;
+ *    that address still has its own pair limit.
  *
- * The throttle never consults the user database, so it behaves identically for existing and
- * unknown usernames and cannot be used to enumerate accounts. Every instance shares the counters
- * through Redis; nothing is kept in process memory. When Redis cannot be reached every method
- * throws 503 `unavailable`: the limiter fails closed instead of letting guesses through unmetered.
+ * Reserve first: {@link LoginThrottle.reserve} counts the attempt atomically BEFORE the password
+ * is verified, and refuses once a counter is at its limit. So N parallel attempts, on any number
+ * of instances, verify at most the limit: a counter never passes its limit, and every verified
+ * attempt holds one unit of it. A success clears its pair counter and gives back its units of the
+ * others ({@link LoginAttempt.succeeded}); a failure keeps them (the reservation IS the count).
+ *
+ * Each counter is one key, changed by one Lua script (atomic, expiry set in the same script, valid
+ * on a Redis Cluster); the ceiling's exemption marker shares the username's hash tag, so the script
+ * that reads both touches one slot. Own scripts rather than rate-limiter-flexible: three ~10-line
+ * scripts give exactly reserve/refund/exempt semantics without a dependency and its RESP3 caveats.
+ *
+ * The throttle never consults the user database: unknown usernames are counted exactly like real
+ * ones, so it cannot be used to enumerate accounts. Nothing is kept in process memory. When Redis
+ * cannot be reached every method throws 503 `unavailable`: the limiter fails closed.
  */
-import net from 'node:net';
-import ipaddr from 'ipaddr.js';
 import type { Redis } from 'ioredis';
 import { ApiError } from '../core/errors';
 import { keys } from '../redis-client';
 import { normaliseUsername } from '../store/users.repository';
+import { ipBucket } from './ip-bucket';
+import { rateLimitFields, type RateLimitState } from './rate-limit-fields';
 
 /** The thresholds of a {@link LoginThrottle}. */
 export interface LoginLimits {
-  /** Failures per normalised username in one window; at this count further attempts are refused. */
-  maxFailuresPerUser: number;
-  /** Failures per client IP bucket (IPv4 address or IPv6 /64) in one window, across all usernames. */
+  /** Failed attempts per (normalised username, IP bucket) in one window (LOGIN_MAX_FAILURES_PER_USER_IP). */
+  maxFailuresPerUserAndIp: number;
+  /** Failed attempts per IP bucket (IPv4 address or IPv6 /64) in one window, across all usernames. */
   maxFailuresPerIp: number;
-  /** Length of a fixed window, in seconds, counted from the first failure in it. */
+  /** Window of the pair and IP counters, in seconds, counted from the first attempt in it. */
   windowSeconds: number;
+  /** Failed attempts per username from all addresses in one user window: the ceiling. */
+  maxFailuresPerUser: number;
+  /** Window of the ceiling, in seconds. */
+  userWindowSeconds: number;
+  /** How long an address that logged in to a user stays exempt from that user's ceiling; 0: never. */
+  knownAddressSeconds: number;
 }
 
 /**
- * Tens of failures, not thousands: 10 per account per 15 minutes is at most 40 per hour, inside
- * ASVS 4.0.3 2.2.1's ≤100/hour; 50 per IP leaves room for a few users behind one NAT.
+ * 10 per pair per 15 minutes; 50 per address leaves room for a few users behind one NAT; the
+ * ceiling of 100 per hour is ASVS 4.0.3 2.2.1's maximum and above what one address can spend.
  */
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { maxFailuresPerUser: 10, maxFailuresPerIp: 50, windowSeconds: 900 };
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+  maxFailuresPerUserAndIp: 10,
+  maxFailuresPerIp: 50,
+  windowSeconds: 900,
+  maxFailuresPerUser: 100,
+  userWindowSeconds: 3600,
+  knownAddressSeconds: 30 * 86400,
+};
 
 /** Seconds a client is asked to wait when the rate limiter is unreachable. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
-/** Prefix length of the IPv6 bucket: one /64 is what a single subscriber or host usually gets. */
-const IPV6_BUCKET_PREFIX_BITS = 64;
-
-/**
- * The bucket an IP address is counted under.
- *
- * - IPv4: the address as is (`203.0.113.7`).
- * - IPv4-mapped IPv6 (`::ffff:203.0.113.7`, how a dual-stack socket reports IPv4 clients): the IPv4,
- *   so one client is not counted under two names.
- * - Any other IPv6: its /64 prefix in RFC 5952 form plus `/64` (`2001:db8::/64`). A host usually
- *   owns a whole /64 and can pick any of its 2^64 addresses, so per-address counters would be
- *   trivially evaded. Zone ids (`%eth0`) are dropped.
- * - Anything unparseable: the string as is (it still gets a counter of its own).
- */
-export function ipBucket(ip: string): string {
-  if (net.isIPv4(ip)) return ip;
-  if (!net.isIPv6(ip) || !ipaddr.IPv6.isValid(ip)) return ip;
-  let address: ipaddr.IPv6;
-  try {
-    address = ipaddr.IPv6.parse(ip);
-  } catch {
-    return ip;
-  }
-  if (address.isIPv4MappedAddress()) return address.toIPv4Address().toString();
-  const groups = address.parts.map((part, i) => (i * 16 < IPV6_BUCKET_PREFIX_BITS ? part : 0));
-  return `${formatIPv6(groups)}/${IPV6_BUCKET_PREFIX_BITS}`;
-}
-
-/**
- * RFC 5952 §4 text form of eight 16-bit groups: lower-case hex without leading zeros, the longest
- * run (first on a tie) of two or more zero groups replaced by `::`. One address, one spelling.
- */
-function formatIPv6(groups: number[]): string {
-  let bestStart = -1;
-  let bestLength = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
-  for (let i = 0; i < groups.length; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < groups.length && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (part: number[]) => part.map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
-}
-
-/**
- * INCR a counter and give it its window when this INCR created it. One script, one key: atomic
- * (no counter is ever left without an expiry by a crash or timeout between INCR and EXPIRE) and
- * valid on Redis Cluster. The TTL == -1 branch also heals a counter that somehow lost its expiry
- * (e.g. written by hand or by an older version), so no counter can lock an account forever.
- */
-const INCR_WITH_WINDOW_LUA = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 or redis.call('TTL', KEYS[1]) == -1 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
+// KEYS[1] counter; KEYS[2] optional exemption marker (same slot). ARGV: limit, window ms.
+// Returns {outcome, count, pttl}: 1 reserved, 0 refused (at the limit), 2 exempt (not counted).
+// A counter without an expiry (written by hand, older code) gets one, so none locks forever.
+const RESERVE_LUA = `
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return {2, 0, 0} end
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -1 then
+  ttl = tonumber(ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ttl)
 end
-return count
+if n >= tonumber(ARGV[1]) then return {0, n, ttl} end
+n = redis.call('INCR', KEYS[1])
+if ttl < 0 then
+  ttl = tonumber(ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return {1, n, ttl}
 `;
 
-/** Name the script is registered under with ioredis `defineCommand` (EVALSHA, EVAL on NOSCRIPT). */
-const INCR_WITH_WINDOW = 'specgateIncrWithWindow';
+// KEYS[1] counter. Gives one unit back; DECR keeps the expiry, and a counter never goes below 0.
+const REFUND_LUA = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 1 then return redis.call('DECR', KEYS[1]) end
+if n == 1 then redis.call('DEL', KEYS[1]) end
+return 0
+`;
 
-type ThrottleRedis = Redis & { [INCR_WITH_WINDOW]: (key: string, windowSeconds: number) => Promise<number> };
+const RESERVE = 'specgateLoginReserve';
+const REFUND = 'specgateLoginRefund';
 
-/** One counter as read by {@link LoginThrottle.check}. */
-interface CounterState {
-  count: number;
-  /** PTTL: remaining milliseconds, -1 without expiry, -2 when the key is gone. */
-  pttlMs: number;
+type ThrottleRedis = Redis & {
+  [RESERVE]: (numberOfKeys: number, ...args: (string | number)[]) => Promise<[number, number, number]>;
+  [REFUND]: (key: string) => Promise<number>;
+};
+
+type Policy = 'pair' | 'ip' | 'user';
+
+/** One counter an attempt is checked against. */
+interface Counter {
+  policy: Policy;
+  key: string;
+  limit: number;
+  windowSeconds: number;
+  /** A marker whose presence exempts the attempt from this counter. */
+  exemptBy?: string;
 }
 
-/**
- * Failure counters per normalised username and per IP bucket, shared by every instance through
- * Redis. Fixed windows: a counter starts at the first failure and expires `windowSeconds` later.
- */
+const REFUSED = 0;
+const RESERVED = 1;
+
+/** An attempt that passed the limits; report a verified password through it. */
+export interface LoginAttempt {
+  /**
+   * The password was right: clears the pair counter, gives back this attempt's units of the IP and
+   * username counters (a success is not a failure), and remembers the address as known to the user.
+   */
+  succeeded(): Promise<void>;
+  /**
+   * The attempt never reached a verdict (e.g. the user lookup failed with 503): gives back every
+   * unit it reserved, so a client retrying through an outage does not lock itself out.
+   */
+  released(): Promise<void>;
+}
+
+/** Attempt counters per pair, IP bucket and username, shared by every instance through Redis. */
 export class LoginThrottle {
   private readonly redis: ThrottleRedis;
 
   /**
    * @param redis a connection that fails fast when Redis is down (no offline queue), as built by
-   *   `connectRedis`; the increment script is registered on it.
-   * @param limits thresholds, usually {@link DEFAULT_LOGIN_LIMITS}; must be positive integers.
+   *   `connectRedis`; the scripts are registered on it.
+   * @param limits thresholds, usually from the config; positive integers (knownAddressSeconds ≥ 0).
    */
   constructor(redis: Redis, private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
     for (const [name, value] of Object.entries(limits)) {
-      if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`LoginLimits.${name} must be a positive integer, got ${value}`);
+      const min = name === 'knownAddressSeconds' ? 0 : 1;
+      if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`LoginLimits.${name} must be an integer ≥ ${min}, got ${value}`);
     }
     // Idempotent: registering the same script again on a shared connection only replaces it.
-    redis.defineCommand(INCR_WITH_WINDOW, { numberOfKeys: 1, lua: INCR_WITH_WINDOW_LUA });
+    redis.defineCommand(RESERVE, { lua: RESERVE_LUA });
+    redis.defineCommand(REFUND, { numberOfKeys: 1, lua: REFUND_LUA });
     this.redis = redis as ThrottleRedis;
   }
 
   /**
-   * Throws 429 `too_many_requests` (with `retryAfterSeconds`) when the username or the IP bucket
-   * has reached its failure limit in the current window; call it before checking the password.
-   * One round trip: the reads for both counters are issued in the same tick (no MGET: the two keys
-   * may hash to different cluster slots). Throws 503 `unavailable` when Redis cannot be reached.
+   * Counts one attempt against every counter before the password is looked at. Throws 429
+   * `too_many_requests` (with `Retry-After` and the RateLimit fields) when any counter is at its
+   * limit, giving back what this attempt reserved on the others: even the right password is
+   * refused, and a refused attempt costs nothing. Throws 503 `unavailable` when Redis is down.
    */
-  async check(username: string, ip: string): Promise<void> {
-    const [user, byIp] = await this.run(() =>
-      Promise.all([this.read(keys.loginFailuresByUser(normaliseUsername(username))), this.read(keys.loginFailuresByIp(ipBucket(ip)))]),
+  async reserve(username: string, ip: string): Promise<LoginAttempt> {
+    const user = normaliseUsername(username);
+    const bucket = ipBucket(ip);
+    const counters = this.counters(user, bucket);
+    // One single-key (or single-slot) script per counter, all sent in the same tick.
+    const replies = await this.run(() =>
+      Promise.all(counters.map((c) => this.redis[RESERVE](c.exemptBy ? 2 : 1, c.key, ...(c.exemptBy ? [c.exemptBy] : []), c.limit, c.windowSeconds * 1000))),
     );
-    const over = [
-      user.count >= this.limits.maxFailuresPerUser ? user : undefined,
-      byIp.count >= this.limits.maxFailuresPerIp ? byIp : undefined,
-    ].filter((c): c is CounterState => c !== undefined);
-    if (over.length === 0) return;
-    // Both may be over: the client can only succeed once every counter it hit has expired.
-    const retryAfterSeconds = Math.max(...over.map((c) => this.secondsLeft(c)));
-    // The same answer whether the username exists or not, and whichever counter tripped.
-    throw new ApiError('too_many_requests', {
-      detail: `Too many failed attempts; retry in ${retryAfterSeconds} seconds.`,
-      retryAfterSeconds,
-    });
+    const reserved = counters.filter((_, i) => replies[i]![0] === RESERVED);
+    if (replies.some(([outcome]) => outcome === REFUSED)) {
+      await this.refund(reserved);
+      throw this.refusal(counters, replies);
+    }
+    return {
+      succeeded: () => this.succeeded(user, bucket, reserved),
+      released: () => this.refund(reserved),
+    };
   }
 
-  /**
-   * Counts one failed attempt against the username and the IP bucket: two single-key scripts sent
-   * in the same tick (a pipeline across slots would be refused by a cluster client). Call it for
-   * unknown usernames too. Throws 503 `unavailable` when Redis cannot be reached.
-   */
-  async recordFailure(username: string, ip: string): Promise<void> {
-    const window = this.limits.windowSeconds;
+  private async refund(reserved: Counter[]): Promise<void> {
+    await this.run(() => Promise.all(reserved.map((c) => this.redis[REFUND](c.key))));
+  }
+
+  private async succeeded(user: string, bucket: string, reserved: Counter[]): Promise<void> {
     await this.run(() =>
       Promise.all([
-        this.redis[INCR_WITH_WINDOW](keys.loginFailuresByUser(normaliseUsername(username)), window),
-        this.redis[INCR_WITH_WINDOW](keys.loginFailuresByIp(ipBucket(ip)), window),
+        ...reserved.map((c) => (c.policy === 'pair' ? this.redis.del(c.key) : this.redis[REFUND](c.key))),
+        ...(this.limits.knownAddressSeconds > 0 ? [this.redis.set(keys.loginKnownAddress(user, bucket), '1', 'EX', this.limits.knownAddressSeconds)] : []),
       ]),
     );
   }
 
-  /**
-   * Clears the username's counter after a successful login. The IP bucket's counter stays: one
-   * account the attacker owns must not reset the budget it spends guessing other accounts.
-   * Throws 503 `unavailable` when Redis cannot be reached.
-   */
-  async recordSuccess(username: string): Promise<void> {
-    await this.run(() => this.redis.del(keys.loginFailuresByUser(normaliseUsername(username))));
+  private counters(user: string, bucket: string): Counter[] {
+    const l = this.limits;
+    return [
+      { policy: 'pair', key: keys.loginAttemptsByUserAndIp(user, bucket), limit: l.maxFailuresPerUserAndIp, windowSeconds: l.windowSeconds },
+      { policy: 'ip', key: keys.loginAttemptsByIp(bucket), limit: l.maxFailuresPerIp, windowSeconds: l.windowSeconds },
+      {
+        policy: 'user',
+        key: keys.loginAttemptsByUser(user),
+        limit: l.maxFailuresPerUser,
+        windowSeconds: l.userWindowSeconds,
+        exemptBy: l.knownAddressSeconds > 0 ? keys.loginKnownAddress(user, bucket) : undefined,
+      },
+    ];
   }
 
-  private async read(key: string): Promise<CounterState> {
-    const [raw, pttlMs] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
-    const count = raw === null ? 0 : Number.parseInt(raw, 10);
-    return { count: Number.isNaN(count) ? 0 : count, pttlMs };
-  }
-
-  /** Retry-After for a counter over its limit: its remaining TTL rounded up, at least 1 s. */
-  private secondsLeft(counter: CounterState): number {
-    // No expiry should be impossible (the script always sets one); assume a full window if it happens.
-    if (counter.pttlMs === -1) return this.limits.windowSeconds;
-    return Math.max(1, Math.ceil(counter.pttlMs / 1000));
+  /** The 429: the same answer whether the username exists or not. */
+  private refusal(counters: Counter[], replies: [number, number, number][]): ApiError {
+    const states: RateLimitState[] = [];
+    counters.forEach((c, i) => {
+      const [outcome, count, pttlMs] = replies[i]!;
+      if (outcome !== REFUSED && outcome !== RESERVED) return; // exempt: this policy does not apply
+      // A reserved unit was given back, so what is left counts without it.
+      const remaining = outcome === REFUSED ? 0 : c.limit - (count - 1);
+      states.push({ policy: c.policy, quota: c.limit, windowSeconds: c.windowSeconds, remaining, resetSeconds: Math.max(1, Math.ceil(pttlMs / 1000)) });
+    });
+    // The client can only succeed once every counter it hit has expired.
+    const retryAfterSeconds = Math.max(...states.filter((s) => s.remaining === 0).map((s) => s.resetSeconds));
+    return new ApiError('too_many_requests', {
+      detail: `Too many failed attempts; retry in ${retryAfterSeconds} seconds.`,
+      retryAfterSeconds,
+      headers: rateLimitFields(states),
+    });
   }
 
   /** Maps any Redis failure to 503: the limiter fails closed. */

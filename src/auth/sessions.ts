@@ -24,6 +24,8 @@ export interface SessionSettings {
   absoluteSeconds: number;
   /** How many rotated refresh-token hashes are kept to detect reuse. */
   reuseMemory?: number;
+  /** How long the refresh token just rotated may come back as a retry (REFRESH_REUSE_LEEWAY_SECONDS; 0: never). */
+  reuseLeewaySeconds?: number;
 }
 
 /** A session as listed to its user. Times are seconds since the epoch. */
@@ -41,23 +43,28 @@ export interface SessionInfo {
   refreshHash: string;
 }
 
-/** The outcome of presenting a refresh token. */
+/** The outcome of presenting a refresh token. `retry`: the previous token within the leeway. */
 export type RotateResult =
-  | { kind: 'ok'; sub: string; clientId: string; scope: string; accessExp: number }
+  | { kind: 'ok'; sub: string; clientId: string; scope: string; accessExp: number; retry: boolean }
   | { kind: 'reused'; sub: string }
   | { kind: 'invalid' }
   | { kind: 'invalid_scope' };
 
-// KEYS[1] session. ARGV: presented hash, new hash, new jti, now, access exp, idle seconds,
-// requested scope ('' = all), reuse memory. Only the current token rotates; one rotated before
-// ends the session (RFC 9700 §4.14.2); anything else is just invalid.
+// KEYS[1] session. ARGV: 1 presented hash, 2 successor hash, 3 new jti, 4 now, 5 access exp,
+// 6 idle seconds, 7 requested scope ('' = all), 8 reuse memory, 9 reuse leeway seconds, 10 the
+// scopes the user holds now. The current token rotates to the successor. The token rotated last,
+// within the leeway and while its successor is unused (rt is still that successor), is a client
+// retry: same successor, one more access token. Any other rotated token ends the session
+// (RFC 9700 §4.14.2: a grace period covers only the immediately previous token); anything else
+// is just invalid. The session's scope shrinks to what the user holds now, and stays shrunk.
 const ROTATE = `
 local k = KEYS[1]
-local f = redis.call('HMGET', k, 'rt', 'used', 'sub', 'client_id', 'scope', 'abs_exp')
+local f = redis.call('HMGET', k, 'rt', 'used', 'sub', 'client_id', 'scope', 'abs_exp', 'prev', 'prev_until')
 if not f[1] then return {'invalid'} end
 local presented, now = ARGV[1], tonumber(ARGV[4])
 local used = f[2] or ''
-if f[1] ~= presented then
+local retry = f[1] ~= presented
+if retry and not (f[7] == presented and now < tonumber(f[8] or '0') and f[1] == ARGV[2]) then
   if string.find(',' .. used .. ',', ',' .. presented .. ',', 1, true) then
     redis.call('DEL', k)
     return {'reused', f[3]}
@@ -69,24 +76,38 @@ if now >= abs then
   redis.call('DEL', k)
   return {'invalid'}
 end
-local scope = f[5]
+local held, kept, has = {}, {}, {}
+for s in string.gmatch(ARGV[10], '%S+') do held[s] = true end
+for s in string.gmatch(f[5], '%S+') do
+  if held[s] then
+    kept[#kept + 1] = s
+    has[s] = true
+  end
+end
+local scope = table.concat(kept, ' ')
+local granted = scope
 if ARGV[7] ~= '' then
   for s in string.gmatch(ARGV[7], '%S+') do
-    if not string.find(' ' .. f[5] .. ' ', ' ' .. s .. ' ', 1, true) then return {'invalid_scope'} end
+    if not has[s] then return {'invalid_scope'} end
   end
-  scope = ARGV[7]
+  granted = ARGV[7]
 end
-used = (used == '') and presented or (used .. ',' .. presented)
-local count = select(2, string.gsub(used, ',', ',')) + 1
-if count > tonumber(ARGV[8]) then used = string.sub(used, string.find(used, ',', 1, true) + 1) end
 local all = redis.call('HGETALL', k)
 for i = 1, #all, 2 do
   if string.sub(all[i], 1, 3) == 'at:' and tonumber(all[i + 1]) <= now then redis.call('HDEL', k, all[i]) end
 end
 local access_exp = math.min(tonumber(ARGV[5]), abs)
-redis.call('HSET', k, 'rt', ARGV[2], 'used', used, 'rotated_at', now, 'at:' .. ARGV[3], access_exp)
+if retry then
+  redis.call('HSET', k, 'scope', scope, 'at:' .. ARGV[3], access_exp)
+else
+  used = (used == '') and presented or (used .. ',' .. presented)
+  local count = select(2, string.gsub(used, ',', ',')) + 1
+  if count > tonumber(ARGV[8]) then used = string.sub(used, string.find(used, ',', 1, true) + 1) end
+  redis.call('HSET', k, 'rt', ARGV[2], 'prev', presented, 'prev_until', now + tonumber(ARGV[9]), 'used', used,
+    'rotated_at', now, 'scope', scope, 'at:' .. ARGV[3], access_exp)
+end
 redis.call('EXPIREAT', k, math.min(abs, now + tonumber(ARGV[6])))
-return {'ok', f[3], f[4], scope, access_exp}
+return {'ok', f[3], f[4], granted, access_exp, retry and 1 or 0}
 `;
 
 // KEYS[1] session. ARGV: presented hash. A current or recently rotated refresh token ends the session.
@@ -117,10 +138,12 @@ function scripted(redis: Redis): Scripted {
 export class SessionStore {
   private readonly redis: Scripted;
   private readonly reuseMemory: number;
+  private readonly reuseLeewaySeconds: number;
 
   constructor(redis: Redis, private readonly settings: SessionSettings, private readonly clock: Clock) {
     this.redis = scripted(redis);
     this.reuseMemory = settings.reuseMemory ?? 64;
+    this.reuseLeewaySeconds = settings.reuseLeewaySeconds ?? 30;
   }
 
   /** When a session started now ends at the latest, and the expiry of its first access token. */
@@ -160,13 +183,25 @@ export class SessionStore {
     return owner === sub && exp !== null && Number(exp) > this.clock();
   }
 
-  /** Exchanges the current refresh token (by hash) for a new one and a new access token. */
-  async rotate(sid: string, r: { presentedHash: string; newHash: string; jti: string; accessExp: number; scope?: string; now?: number }): Promise<RotateResult> {
+  /** The user a live session belongs to, or null: lets a refresh look the user up before it commits. */
+  async subject(sid: string): Promise<string | null> {
+    return this.run(() => this.redis.hget(keys.session(sid), 'sub'));
+  }
+
+  /**
+   * Exchanges a refresh token (by hash) for its successor (by hash, see
+   * `TokenService.successorRefreshToken`) and a new access token `jti`, in one script over the
+   * session's key. `heldScopes`: what the user holds now; the session's scope shrinks to it.
+   */
+  async rotate(sid: string, r: { presentedHash: string; successorHash: string; jti: string; accessExp: number; heldScopes: readonly string[]; scope?: string; now?: number }): Promise<RotateResult> {
     const reply = await this.run(() =>
-      this.redis.sgRotate(keys.session(sid), r.presentedHash, r.newHash, r.jti, r.now ?? this.clock(), r.accessExp, this.settings.idleSeconds, r.scope ?? '', this.reuseMemory),
+      this.redis.sgRotate(
+        keys.session(sid), r.presentedHash, r.successorHash, r.jti, r.now ?? this.clock(), r.accessExp, this.settings.idleSeconds,
+        r.scope ?? '', this.reuseMemory, this.reuseLeewaySeconds, r.heldScopes.join(' '),
+      ),
     );
-    const [kind, a, b, c, d] = reply.map(String);
-    if (kind === 'ok') return { kind, sub: a!, clientId: b!, scope: c!, accessExp: Number(d) };
+    const [kind, a, b, c, d, e] = reply.map(String);
+    if (kind === 'ok') return { kind, sub: a!, clientId: b!, scope: c!, accessExp: Number(d), retry: e === '1' };
     if (kind === 'reused') return { kind, sub: a! };
     return { kind: kind === 'invalid_scope' ? 'invalid_scope' : 'invalid' };
   }

@@ -3,7 +3,7 @@
  * Verification pins the algorithm, type, issuer and audience and requires exp/iat/jti/sub: jose
  * only checks `exp` when the claim is present (RFC 8725 §3.1, §3.11).
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ApiError } from '../core/errors';
 
@@ -39,6 +39,9 @@ export interface IssuedToken {
 export type Clock = () => number;
 export const systemClock: Clock = () => Math.floor(Date.now() / 1000);
 
+/** HKDF `info` of the refresh-successor key: one key per purpose, never the JWT key itself (RFC 8725 §3.5). */
+const SUCCESSOR_KEY_INFO = 'specgate refresh-token successor v1';
+
 /** How many verified tokens are remembered (most recent first out when full). */
 const VERIFIED_MEMORY = 10_000;
 
@@ -50,8 +53,25 @@ export class TokenService {
    * (HMAC verification through WebCrypto costs ~110 µs a request here: performance-targets.md.)
    */
   private readonly verified = new Map<string, AccessClaims>();
+  /** HMAC key that derives a refresh token's successor (see {@link TokenService.successorRefreshToken}). */
+  private readonly successorKey: Buffer;
 
-  constructor(private readonly settings: TokenSettings, private readonly clock: Clock = systemClock) {}
+  constructor(private readonly settings: TokenSettings, private readonly clock: Clock = systemClock) {
+    this.successorKey = Buffer.from(hkdfSync('sha256', settings.secret, new Uint8Array(0), SUCCESSOR_KEY_INFO, 32));
+  }
+
+  /**
+   * The refresh token that replaces `presented` at rotation: `<sid>.` + base64url(HMAC-SHA256(K,
+   * presented)), K derived from the JWT secret with HKDF. Deterministic, so a retry of the same
+   * token can be answered with the same successor without storing any token in plaintext; as
+   * unguessable as a random one to anyone without K. `presented` must be well-formed.
+   */
+  successorRefreshToken(presented: string): { token: string; hash: string } {
+    const sid = refreshTokenSession(presented);
+    if (!sid) throw new TypeError('not a refresh token');
+    const token = `${sid}.${createHmac('sha256', this.successorKey).update(presented).digest('base64url')}`;
+    return { token, hash: hashRefreshToken(token) };
+  }
 
   get lifetimeSeconds(): number {
     return this.settings.lifetimeSeconds;

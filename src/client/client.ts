@@ -13,7 +13,7 @@ type TokenResponse = components['schemas']['TokenResponse'];
 export interface Tokens {
   /** The JWT sent as `Authorization: Bearer …`. */
   readonly accessToken: string;
-  /** Single use: every refresh rotates it, and reusing a rotated one ends the session. */
+  /** Every refresh rotates it; reusing a rotated one (beyond a retry within seconds) ends the session. */
   readonly refreshToken: string;
   /** When the access token expires (milliseconds since the epoch, from `expires_in`). */
   readonly expiresAt: number;

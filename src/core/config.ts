@@ -37,12 +37,17 @@ export interface Config {
     readonly refreshIdleSeconds: number;
     /** A session ends this long after login at the latest. */
     readonly refreshMaxSeconds: number;
+    /** How long the refresh token just rotated may be presented again as a retry (0: never). */
+    readonly refreshReuseLeewaySeconds: number;
   };
-  /** Brute-force limits of the token endpoint and password change (RFC 6749 §4.3.2). */
+  /** Brute-force limits of the token endpoint and password change (RFC 6749 §4.3.2); see LoginLimits. */
   readonly loginLimits: {
-    readonly maxFailuresPerUser: number;
+    readonly maxFailuresPerUserAndIp: number;
     readonly maxFailuresPerIp: number;
     readonly windowSeconds: number;
+    readonly maxFailuresPerUser: number;
+    readonly userWindowSeconds: number;
+    readonly knownAddressSeconds: number;
   };
   readonly corsOrigins: readonly string[];
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
@@ -172,6 +177,19 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const loginLimits = {
+    maxFailuresPerUserAndIp: int('LOGIN_MAX_FAILURES_PER_USER_IP', 10, 1, 1000),
+    maxFailuresPerIp: int('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100000),
+    windowSeconds: int('LOGIN_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60) * 60,
+    maxFailuresPerUser: int('LOGIN_MAX_FAILURES_PER_USER', 100, 1, 100000),
+    userWindowSeconds: int('LOGIN_USER_WINDOW_MINUTES', 60, 1, 24 * 60) * 60,
+    knownAddressSeconds: int('LOGIN_KNOWN_ADDRESS_DAYS', 30, 0, 365) * 86400,
+  };
+  // The pair limit is the tight one: were it above either other limit it would never trip first.
+  if (loginLimits.maxFailuresPerUserAndIp > loginLimits.maxFailuresPerIp || loginLimits.maxFailuresPerUserAndIp > loginLimits.maxFailuresPerUser) {
+    problems.push('LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER');
+  }
+
   const config: Config = {
     nodeEnv,
     host: str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
@@ -194,12 +212,9 @@ export function loadConfig(env: Env = process.env): Config {
       accessTokenSeconds: int('TOKEN_EXPIRE_MINUTES', 15, 1, 24 * 60) * 60,
       refreshIdleSeconds: int('REFRESH_TOKEN_IDLE_MINUTES', 7 * 24 * 60, 5, 365 * 24 * 60) * 60,
       refreshMaxSeconds: int('REFRESH_TOKEN_MAX_DAYS', 30, 1, 365) * 86400,
+      refreshReuseLeewaySeconds: int('REFRESH_REUSE_LEEWAY_SECONDS', 30, 0, 300),
     },
-    loginLimits: {
-      maxFailuresPerUser: int('LOGIN_MAX_FAILURES_PER_USER', 10, 1, 1000),
-      maxFailuresPerIp: int('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100000),
-      windowSeconds: int('LOGIN_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60) * 60,
-    },
+    loginLimits,
     corsOrigins,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     plainHttp,

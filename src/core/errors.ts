@@ -69,6 +69,8 @@ export interface ApiErrorOptions {
   /** insufficient_scope: the scopes that would have been enough (RFC 6750 §3). */
   scope?: string;
   retryAfterSeconds?: number;
+  /** Further response headers (lower-case names), e.g. the RateLimit fields of a 429. */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -134,6 +136,7 @@ export function renderError(err: unknown, ctx: { format: ErrorFormat; instance: 
   }
   const apiErr = toApiError(err);
   if (apiErr.options.retryAfterSeconds !== undefined) headers['retry-after'] = String(apiErr.options.retryAfterSeconds);
+  if (apiErr.options.headers) Object.assign(headers, apiErr.options.headers);
   if (apiErr.options.allow) headers.allow = apiErr.options.allow.join(', ');
   const challenge = bearerChallenge(apiErr);
   if (challenge) headers['www-authenticate'] = challenge;

@@ -61,7 +61,11 @@ it('a password change through A ends the other sessions on B', async () => {
 it('a refresh-token reuse detected on B ends the session on A', async () => {
   const { access_token, refresh_token } = await apiB.post('/token', { form: { grant_type: 'password', username: 'amy', password: 'amy new long password' } }).then((r) => r.body);
   const rotated = (await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body;
+  // A retry on B of the token A just rotated is answered with A's successor (the reuse leeway).
+  expect((await apiB.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.refresh_token).toBe(rotated.refresh_token);
+  const twice = (await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token: rotated.refresh_token } })).body;
+  // Two rotations back: theft, whichever instance sees it.
   expect((await apiB.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe('invalid_grant');
-  expect((await apiA.get('/me', { token: rotated.access_token })).status).toBe(401);
+  expect((await apiA.get('/me', { token: twice.access_token })).status).toBe(401);
   expect((await apiA.get('/me', { token: access_token })).status).toBe(401);
 });

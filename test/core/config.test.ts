@@ -100,6 +100,22 @@ describe('loadConfig', () => {
     expect(problemsOf({ CORS_ORIGINS: 'https://a.example/app' })).toHaveLength(1);
   });
 
+  it('reads the three login limits, their windows and the known-address exemption, the pair limit the tightest', () => {
+    expect(loadConfig({}).loginLimits).toEqual({ maxFailuresPerUserAndIp: 10, maxFailuresPerIp: 50, windowSeconds: 900, maxFailuresPerUser: 100, userWindowSeconds: 3600, knownAddressSeconds: 30 * 86400 });
+    expect(loadConfig({ LOGIN_MAX_FAILURES_PER_USER_IP: '4', LOGIN_MAX_FAILURES_PER_IP: '8', LOGIN_FAILURE_WINDOW_MINUTES: '5', LOGIN_MAX_FAILURES_PER_USER: '60', LOGIN_USER_WINDOW_MINUTES: '30', LOGIN_KNOWN_ADDRESS_DAYS: '0' }).loginLimits).toEqual({
+      maxFailuresPerUserAndIp: 4, maxFailuresPerIp: 8, windowSeconds: 300, maxFailuresPerUser: 60, userWindowSeconds: 1800, knownAddressSeconds: 0,
+    });
+    expect(problemsOf({ LOGIN_MAX_FAILURES_PER_USER: '5' })).toEqual(['LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER']);
+    expect(problemsOf({ LOGIN_MAX_FAILURES_PER_USER_IP: '60' })).toHaveLength(1);
+    expect(problemsOf({ LOGIN_KNOWN_ADDRESS_DAYS: '-1' })).toHaveLength(1);
+  });
+
+  it('reads the refresh reuse leeway: 30 s by default, 0 disables, at most 300', () => {
+    expect(loadConfig({}).jwt.refreshReuseLeewaySeconds).toBe(30);
+    expect(loadConfig({ REFRESH_REUSE_LEEWAY_SECONDS: '0' }).jwt.refreshReuseLeewaySeconds).toBe(0);
+    expect(problemsOf({ REFRESH_REUSE_LEEWAY_SECONDS: '301' })).toHaveLength(1);
+  });
+
   it('treats empty values as unset (compose passes empty strings from .env)', () => {
     expect(loadConfig({ PORT: '', JWT_ISSUER: '', CORS_ORIGINS: '' })).toMatchObject({ port: 8443, corsOrigins: [], jwt: { issuer: 'specgate' } });
   });

@@ -232,7 +232,7 @@ export class FuzzContext {
     this.users.admin.scopes = this.allScopes;
     this.users.login.scopes = this.allScopes;
     // Valid logins must never turn into 429 however many cases run.
-    this.t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_USER: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
+    this.t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_USER_IP: '1000', LOGIN_MAX_FAILURES_PER_USER: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
     this.api = client(this.t.url);
     for (const u of Object.values(this.users)) {
       u.id = await this.t.createUser(u.name, u.password, u.scopes);

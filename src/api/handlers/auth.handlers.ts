@@ -24,17 +24,22 @@ export function authHandlers(deps: HandlerDeps) {
     if (form.username === undefined || form.password === undefined) {
       throw new OAuthError('invalid_request', 'username and password are required.');
     }
-    // Checked before the password: over the limit, even the right password gets 429.
-    await throttle.check(form.username, req.ip);
-    const user = await users.findByUsername(form.username);
+    // Counted before the password is looked at (reserve first): over the limit, even the right
+    // password gets 429, and parallel attempts cannot all slip past a limit they have not yet hit.
+    const attempt = await throttle.reserve(form.username, req.ip);
+    const user = await users.findByUsername(form.username).catch(async (err: unknown) => {
+      // No verdict (e.g. the database is down): the attempt must not count as a failure. If Redis
+      // is down as well the unit stays reserved, which errs on the safe side.
+      await attempt.released().catch(() => undefined);
+      throw err;
+    });
     // An unknown user, a disabled one and a wrong password get the same answer after the same work.
     const valid = user && !user.disabledAt ? await passwords.verify(user.passwordHash, form.password) : await passwords.verifyDummy(form.password);
     if (!user || !valid || user.disabledAt) {
-      await throttle.recordFailure(form.username, req.ip);
       logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
     }
-    await throttle.recordSuccess(form.username);
+    await attempt.succeeded();
     let scopes = user.scopes;
     if (form.scope !== undefined) {
       const requested = scopeList(form.scope);
@@ -59,32 +64,36 @@ export function authHandlers(deps: HandlerDeps) {
     const presented = req.body.refresh_token;
     if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
     const sid = refreshTokenSession(presented);
-    if (!sid) throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
-    const next = newRefreshToken(sid);
+    const sub = sid === undefined ? null : await sessions.subject(sid);
+    if (!sid || !sub) throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+    // The user is looked up before the rotation commits: a database outage answers 503 and the
+    // presented token stays valid, so the client's retry works.
+    const user = await users.findById(sub);
+    if (!user || user.disabledAt) {
+      await sessions.end(sid, sub);
+      throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+    }
+    const successor = tokens.successorRefreshToken(presented);
     const jti = randomUUID();
     const now = deps.clock();
     const result = await sessions.rotate(sid, {
       presentedHash: hashRefreshToken(presented),
-      newHash: next.hash,
+      successorHash: successor.hash,
       jti,
       accessExp: now + tokens.lifetimeSeconds,
       now,
+      heldScopes: user.scopes,
       scope: req.body.scope === undefined ? undefined : scopeList(req.body.scope).join(' '),
     });
     if (result.kind === 'reused') {
       // RFC 9700 §4.14.2: a rotated token came back, so one of its two holders is an attacker.
       logger.warn({ requestId: req.requestId, ip: req.ip, sub: result.sub, sid, outcome: 'refresh_reuse' }, 'refresh token reused: session ended');
     }
-    if (result.kind === 'invalid_scope') throw new OAuthError('invalid_scope', 'A refresh may only narrow the session\'s scopes.');
+    if (result.kind === 'invalid_scope') throw new OAuthError('invalid_scope', 'A refresh may only narrow the scopes the session holds.');
     if (result.kind !== 'ok') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
-    const user = await users.findById(result.sub);
-    if (!user || user.disabledAt) {
-      await sessions.end(sid, result.sub);
-      throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
-    }
     const { token, claims } = await tokens.issue({ sub: result.sub, sid, jti, scope: result.scope, clientId: result.clientId, iat: now, exp: result.accessExp });
-    logger.info({ requestId: req.requestId, ip: req.ip, sub: result.sub, sid, jti, outcome: 'issued', grant: 'refresh_token' }, 'token issued');
-    return tokenResponse(token, claims, next.token);
+    logger.info({ requestId: req.requestId, ip: req.ip, sub: result.sub, sid, jti, outcome: 'issued', grant: 'refresh_token', retry: result.retry }, 'token issued');
+    return tokenResponse(token, claims, successor.token);
   }
 
   function tokenResponse(accessToken: string, claims: AccessClaims, refreshToken: string) {

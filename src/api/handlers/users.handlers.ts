@@ -55,12 +55,12 @@ export function usersHandlers(deps: HandlerDeps) {
     const user = await users.findById(userId);
     if (!user || user.disabledAt) throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });
     // A stolen access token must not become an oracle for the password: same limits as /token.
-    await throttle.check(user.username, req.ip);
+    // Counted before the check, like a login, so parallel guesses cannot outrun the limit.
+    const attempt = await throttle.reserve(user.username, req.ip);
     if (!(await passwords.verify(user.passwordHash, req.body.current_password))) {
-      await throttle.recordFailure(user.username, req.ip);
       throw weakPassword('current_password', 'is not the current password');
     }
-    await throttle.recordSuccess(user.username);
+    await attempt.succeeded();
     const problem = passwordProblem(req.body.new_password, user.username);
     if (problem) throw weakPassword('new_password', problem);
     await users.updatePasswordHash(user.id, await passwords.hash(req.body.new_password));

@@ -8,7 +8,7 @@ let t: TestApp;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_USER: '3' } });
+  t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_USER_IP: '3' } });
   api = client(t.url);
 });
 afterAll(() => t.stop());
@@ -45,6 +45,9 @@ describe('changePassword', () => {
     const limited = await change(token, 'sam-password-1', 'another good passphrase');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // sam logged in from this address, so the per-username ceiling does not apply to it.
+    expect(limited.headers['ratelimit-policy']).toBe('"pair";q=3;w=900, "ip";q=50;w=900');
+    expect(limited.headers.ratelimit).toMatch(/^"pair";r=0;t=\d+, "ip";r=\d+;t=\d+$/);
     expect((await api.post('/token', { form: { grant_type: 'password', username: 'sam', password: 'sam-password-1' } })).status).toBe(429);
   });
 
