@@ -95,7 +95,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     deps.clock ?? systemClock,
   );
   const clock = deps.clock ?? systemClock;
-  const sessions = new SessionStore(redis, { idleSeconds: config.jwt.refreshIdleSeconds, absoluteSeconds: config.jwt.refreshMaxSeconds }, clock);
+  const sessions = new SessionStore(redis, { idleSeconds: config.jwt.refreshIdleSeconds, absoluteSeconds: config.jwt.refreshMaxSeconds, maxPerUser: config.maxSessionsPerUser }, clock);
   const throttle = new LoginThrottle(redis, config.loginLimits);
   const metrics = new Metrics();
   const handlers = createHandlers({ metrics, db, redis, users: new UsersRepository(db), passwords, tokens, sessions, throttle, clock, document, logger, defaultClientId: 'specgate' });

@@ -11,7 +11,10 @@ import type { Logger } from './core/logger';
 export const keys = {
   /** One hash per session (login): refresh-token hashes and live access tokens. */
   session: (sid: string) => `auth:session:${sid}`,
+  /** Legacy (SET) index of a user's sessions: read, never written (see src/auth/session-index.ts). */
   userSessions: (userId: string) => `auth:user:${userId}:sessions`,
+  /** A user's sessions, a sorted set scored by login time (see src/auth/session-index.ts). */
+  userSessionIndex: (userId: string) => `auth:user:${userId}:session-index`,
   /** Failed logins of one normalised username in the current window (see src/auth/login-throttle.ts). */
   loginFailuresByUser: (normalisedUsername: string) => `rl:login:user:${normalisedUsername}`,
   /** Failed logins from one client IP bucket (IPv4 address or IPv6 /64) in the current window. */

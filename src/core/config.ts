@@ -37,6 +37,8 @@ export interface Config {
     /** A session ends this long after login at the latest. */
     readonly refreshMaxSeconds: number;
   };
+  /** Live sessions one user may hold; a new login ends the oldest beyond it (MAX_SESSIONS_PER_USER). */
+  readonly maxSessionsPerUser: number;
   /** Brute-force limits of the token endpoint and password change (RFC 6749 §4.3.2). */
   readonly loginLimits: {
     readonly maxFailuresPerUser: number;
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       refreshIdleSeconds: int('REFRESH_TOKEN_IDLE_MINUTES', 7 * 24 * 60, 5, 365 * 24 * 60) * 60,
       refreshMaxSeconds: int('REFRESH_TOKEN_MAX_DAYS', 30, 1, 365) * 86400,
     },
+    maxSessionsPerUser: int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
     loginLimits: {
       maxFailuresPerUser: int('LOGIN_MAX_FAILURES_PER_USER', 10, 1, 1000),
       maxFailuresPerIp: int('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100000),
