@@ -35,6 +35,8 @@ export interface TestAppOptions {
   /** A separate Redis for the response cache (REDIS_CACHE_URL). */
   cacheRedisServer?: RedisServer;
   cacheHooks?: AppDeps['cacheHooks'];
+  /** The password hasher (default: {@link fastPasswords}); a test may wrap it to pause a login. */
+  passwords?: PasswordHasher;
 }
 
 export interface TestApp {
@@ -69,7 +71,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const db = opts.db ?? (await openDatabase({}));
   if (!opts.db) await migrate(db);
   const redis = await connectRedis(config.redis, logger);
-  const passwords = fastPasswords();
+  const passwords = opts.passwords ?? fastPasswords();
   const cacheRedis = opts.cacheRedisServer
     ? await connectRedis({ url: opts.cacheRedisServer.url, password: opts.cacheRedisServer.password, useTls: false, tlsCaFile: undefined }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs })
     : undefined;
