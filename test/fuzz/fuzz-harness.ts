@@ -450,13 +450,7 @@ export const PLANS: Record<string, Plan<any>> = {
       fc.pre(passwordProblem(body.password!, body.username) === undefined);
     },
   },
-  getUser: {
-    choice: fc.tuple(fc.nat(), spelling),
-    async fixture(ctx, c) {
-      const [i, how] = c ?? [0, 'lower'];
-      return { path: { userId: spell(ctx.userIds[i % ctx.userIds.length]!, how) } };
-    },
-  },
+  getUser: existingUserPlan(),
   listUsers: {
     choice: fc.option(fc.nat(), { nil: undefined }),
     // A cursor must be one the service issued: none, or a real one (the second user's position).
@@ -475,13 +469,7 @@ export const PLANS: Record<string, Plan<any>> = {
   // the shared tokens of other cases: a fresh user (no admin, so never the last one) per case.
   updateUser: freshUserPlan(),
   deleteUser: freshUserPlan(),
-  listUserSessions: {
-    choice: fc.tuple(fc.nat(), spelling),
-    async fixture(ctx, c) {
-      const [i, how] = c ?? [0, 'lower'];
-      return { path: { userId: spell(ctx.userIds[i % ctx.userIds.length]!, how) } };
-    },
-  },
+  listUserSessions: existingUserPlan(),
   endUserSessions: freshUserPlan(),
   listItems: {
     choice: fc.option(fc.nat(), { nil: undefined }),
@@ -521,6 +509,17 @@ function withoutNul(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNul);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)]));
   return value;
+}
+
+/** Reads of one user: one of the fixture users, whose id may be spelled in upper case. */
+function existingUserPlan(): Plan<[number, string]> {
+  return {
+    choice: fc.tuple(fc.nat(), spelling),
+    async fixture(ctx, c) {
+      const [i, how] = c ?? [0, 'lower'];
+      return { path: { userId: spell(ctx.userIds[i % ctx.userIds.length]!, how) } };
+    },
+  };
 }
 
 /** Changes to one user (patch, delete, end sessions): a fresh user with a live session per case. */

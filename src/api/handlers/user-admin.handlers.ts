@@ -5,6 +5,7 @@
  */
 import { ApiError } from '../../core/errors';
 import { normaliseUsername, type AdminWriteResult, type UserRecord } from '../../store/users.repository';
+import { decodeCursor, encodeCursor, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 import { userBody, type Scope } from './user-body';
@@ -16,28 +17,16 @@ const STORED_USERNAME = /^[a-z0-9._-]{1,64}$/;
 
 /** The opaque cursor of a position in the username order: base64url of `[username]`. */
 export function encodeUserCursor(username: string): string {
-  return Buffer.from(JSON.stringify([username]), 'utf8').toString('base64url');
+  return encodeCursor([username]);
 }
 
 /** The username of a cursor this service issued, or undefined for anything else. */
 export function decodeUserCursor(cursor: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  const parsed = decodeCursor(cursor);
   if (!Array.isArray(parsed) || parsed.length !== 1 || typeof parsed[0] !== 'string' || !STORED_USERNAME.test(parsed[0])) return undefined;
   // Only the exact bytes this service produces.
   return encodeUserCursor(parsed[0]) === cursor ? parsed[0] : undefined;
 }
-
-const badCursor = () =>
-  new ApiError('validation_failed', {
-    detail: 'The request has 1 violation.',
-    errors: [{ in: 'query', pointer: '/cursor', message: 'is not a cursor this service issued' }],
-  });
 
 const notFound = (userId: string) => new ApiError('not_found', { detail: `No user ${userId}.` });
 
@@ -60,7 +49,7 @@ export function userAdminHandlers(deps: HandlerDeps) {
   const listUsers: Handler<'listUsers'> = async (req) => {
     const { cursor } = req.query;
     const after = cursor === undefined ? undefined : decodeUserCursor(cursor);
-    if (cursor !== undefined && after === undefined) throw badCursor();
+    if (cursor !== undefined && after === undefined) throw foreignCursor();
     const prefix = req.query.username_prefix === undefined ? undefined : normaliseUsername(req.query.username_prefix);
     const page = await users.list({ prefix, after, limit: req.query.limit ?? 20 });
     return { status: 200, body: { users: page.users.map(userBody), next_cursor: page.next === null ? null : encodeUserCursor(page.next) } };

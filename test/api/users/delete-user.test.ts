@@ -3,19 +3,15 @@
  * last enabled admin cannot be deleted.
  */
 import { client } from '../../support/contract';
-import { startTestApp, type TestApp } from '../../support/app';
+import type { TestApp } from '../../support/app';
+import { startAdminApp } from './admin-app';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
 let admin: string;
 let adminId: string;
 
-beforeAll(async () => {
-  t = await startTestApp();
-  api = client(t.url);
-  adminId = await t.createUser('root-admin', 'root-admin-password', ['users:admin']);
-  admin = await api.login('root-admin', 'root-admin-password');
-});
+beforeAll(async () => void ({ t, api, admin, adminId } = await startAdminApp()));
 afterAll(() => t.stop());
 
 const remove = (userId: string, token = admin) => api.request('DELETE', `/v1/users/${userId}`, { token });

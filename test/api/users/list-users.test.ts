@@ -3,18 +3,16 @@
  * disabled state of each user.
  */
 import { client } from '../../support/contract';
-import { startTestApp, type TestApp } from '../../support/app';
+import type { TestApp } from '../../support/app';
+import { startAdminApp } from './admin-app';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
 let admin: string;
 
 beforeAll(async () => {
-  t = await startTestApp();
-  api = client(t.url);
-  await t.createUser('root-admin', 'root-admin-password', ['users:admin']);
+  ({ t, api, admin } = await startAdminApp());
   for (const name of ['list.b_x', 'list.bax', 'list.a', 'list.c', 'other']) await t.createUser(name, `${name}-password-1`, ['items:read']);
-  admin = await api.login('root-admin', 'root-admin-password');
 });
 afterAll(() => t.stop());
 

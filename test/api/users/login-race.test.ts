@@ -8,7 +8,8 @@
 import { decodeJwt } from 'jose';
 import { PasswordHasher } from '../../../src/auth/passwords';
 import { client, type TestResponse } from '../../support/contract';
-import { startTestApp, type TestApp } from '../../support/app';
+import type { TestApp } from '../../support/app';
+import { startAdminApp } from './admin-app';
 
 /** Fast argon2id whose verify() can be held open, as if the request were slow at that point. */
 class GatedHasher extends PasswordHasher {
@@ -40,12 +41,7 @@ let t: TestApp;
 let api: ReturnType<typeof client>;
 let admin: string;
 
-beforeAll(async () => {
-  t = await startTestApp({ passwords: hasher });
-  api = client(t.url);
-  await t.createUser('root-admin', 'root-admin-password', ['users:admin']);
-  admin = await api.login('root-admin', 'root-admin-password');
-});
+beforeAll(async () => void ({ t, api, admin } = await startAdminApp({ passwords: hasher })));
 afterAll(() => t.stop());
 
 const MERGE = { 'content-type': 'application/merge-patch+json' };

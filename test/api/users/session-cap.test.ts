@@ -5,18 +5,14 @@
  */
 import { decodeJwt } from 'jose';
 import { client } from '../../support/contract';
-import { startTestApp, type TestApp } from '../../support/app';
+import type { TestApp } from '../../support/app';
+import { startAdminApp } from './admin-app';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
 let admin: string;
 
-beforeAll(async () => {
-  t = await startTestApp({ env: { MAX_SESSIONS_PER_USER: '3' } });
-  api = client(t.url);
-  await t.createUser('root-admin', 'root-admin-password', ['users:admin']);
-  admin = await api.login('root-admin', 'root-admin-password');
-});
+beforeAll(async () => void ({ t, api, admin } = await startAdminApp({ env: { MAX_SESSIONS_PER_USER: '3' } })));
 afterAll(() => t.stop());
 
 const sidOf = (token: string) => decodeJwt(token).sid as string;

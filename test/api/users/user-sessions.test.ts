@@ -4,19 +4,15 @@
  */
 import { decodeJwt } from 'jose';
 import { client } from '../../support/contract';
-import { startTestApp, type TestApp } from '../../support/app';
+import type { TestApp } from '../../support/app';
+import { startAdminApp } from './admin-app';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
 let admin: string;
 let adminId: string;
 
-beforeAll(async () => {
-  t = await startTestApp();
-  api = client(t.url);
-  adminId = await t.createUser('root-admin', 'root-admin-password', ['users:admin']);
-  admin = await api.login('root-admin', 'root-admin-password');
-});
+beforeAll(async () => void ({ t, api, admin, adminId } = await startAdminApp()));
 afterAll(() => t.stop());
 
 const sidOf = (token: string) => decodeJwt(token).sid as string;
