@@ -94,6 +94,16 @@ describe('updateUser: scopes', () => {
     expect(widen.body.error).toBe('invalid_scope');
   });
 
+  it('makes introspection report the narrowed scope of a live access token', async () => {
+    const u = await newUser();
+    const token = await api.login(u.name, u.password);
+    const inspector = await newUser(['tokens:introspect']);
+    const inspectorToken = await api.login(inspector.name, inspector.password);
+    await patch(u.id, { scopes: ['items:read'] });
+    const res = await api.post('/introspect', { token: inspectorToken, form: { token } });
+    expect(res.body).toMatchObject({ active: true, sub: u.id, scope: 'items:read' });
+  });
+
   it('leaves sessions alone when scopes are only added, and the admin\'s own token works on', async () => {
     const u = await newUser(['items:read']);
     const token = await api.login(u.name, u.password);
