@@ -1179,7 +1179,8 @@ export interface components {
         /**
          * @description The access token is valid but lacks a scope the operation needs (`insufficient_scope`).
          *     `WWW-Authenticate` names the scopes that would be enough (RFC 6750 §3.1). A token carries
-         *     at most the scopes its user holds.
+         *     at most the scopes its user holds, and loses a scope at once when an administrator takes
+         *     it from the user.
          */
         Forbidden: {
             headers: {

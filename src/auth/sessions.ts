@@ -171,6 +171,8 @@ export class SessionStore {
     const p = this.redis.pipeline();
     for (const sid of sids) p.exists(keys.session(sid));
     const replies = (await p.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
     const live = sids.filter((_, i) => replies[i]?.[1] === 1);
     await this.index.remove(sub, sids.filter((_, i) => replies[i]?.[1] === 0));
     await this.endSessions(sub, live.slice(0, Math.max(0, live.length - this.maxPerUser)));
