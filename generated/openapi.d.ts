@@ -309,7 +309,10 @@ export interface paths {
          *     `invalid_grant`. The username becomes free again. Needs `users:admin`.
          *
          *     The last enabled user holding `users:admin` cannot be deleted: 409 `conflict`. An unknown
-         *     id gets 404 `not_found`. Nothing about users is cached (`x-invalidates: []`).
+         *     id gets 404 `not_found`. 503 `unavailable` when the database or the session store cannot
+         *     be reached: the user may be deleted while sessions live on, so repeat the request (its 404
+         *     still ends whatever sessions are left). Nothing about users is cached
+         *     (`x-invalidates: []`).
          */
         delete: operations["deleteUser"];
         options?: never;
@@ -332,7 +335,10 @@ export interface paths {
          *     The last enabled user holding `users:admin` cannot be disabled or lose `users:admin`: 409
          *     `conflict` (also when two administrators try to remove each other at the same time: one
          *     of them wins). An unknown id gets 404 `not_found`; unknown members or scopes, 400
-         *     `validation_failed`. Nothing about users is cached (`x-invalidates: []`).
+         *     `validation_failed`. 503 `unavailable` when the database or the session store cannot be
+         *     reached: the change may be saved while sessions live on, so repeat the request (it ends or
+         *     narrows them even when the user already has the asked-for state). Nothing about users is
+         *     cached (`x-invalidates: []`).
          */
         patch: operations["updateUser"];
         trace?: never;

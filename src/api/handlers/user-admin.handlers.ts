@@ -65,8 +65,10 @@ export function userAdminHandlers(deps: HandlerDeps) {
     const removed = before.scopes.filter((s) => !after.scopes.includes(s));
     let ended = 0;
     let narrowed = 0;
+    // Idempotent, and run even when this request changed nothing: if the session store failed
+    // after the commit of an earlier attempt (503), repeating the request finishes its work.
     if (after.disabledAt) ended = await sessions.endAll(after.id);
-    else if (removed.length) narrowed = await sessions.narrowAll(after.id, after.scopes);
+    else if (req.body.scopes !== undefined) narrowed = await sessions.narrowAll(after.id, after.scopes);
     const added = after.scopes.filter((s) => !before.scopes.includes(s));
     const disabledChange = (before.disabledAt === null) !== (after.disabledAt === null) ? { disabled: after.disabledAt !== null } : {};
     if (removed.length || added.length || 'disabled' in disabledChange) {
@@ -78,6 +80,8 @@ export function userAdminHandlers(deps: HandlerDeps) {
   const deleteUser: Handler<'deleteUser'> = async (req) => {
     const { userId } = req.params;
     const result = await users.delete(userId);
+    // A repeated request after a 503 (deleted, sessions not yet ended) ends what is left.
+    if (result.kind === 'not_found') await sessions.endAll(userId.toLowerCase());
     if (result.kind !== 'ok') throw refusal(userId, result);
     const ended = await sessions.endAll(result.before.id);
     logger.info({ requestId: req.requestId, by: req.principal!.userId, target: result.before.id, sessionsEnded: ended }, 'user deleted by an administrator');

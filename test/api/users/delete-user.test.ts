@@ -2,6 +2,7 @@
  * DELETE /v1/users/{userId} (deleteUser): the user and every session of theirs end at once; the
  * last enabled admin cannot be deleted.
  */
+import { UsersRepository } from '../../../src/store/users.repository';
 import { client } from '../../support/contract';
 import type { TestApp } from '../../support/app';
 import { startAdminApp } from './admin-app';
@@ -48,6 +49,16 @@ describe('deleteUser', () => {
     const res = await remove(id);
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('not_found');
+  });
+
+  it('ends the sessions a first attempt left behind when repeated, though the user is gone (404)', async () => {
+    const id = await t.createUser('half-gone', 'half-gone-password-1', ['items:read']);
+    const token = await api.login('half-gone', 'half-gone-password-1');
+    // The database step of a first attempt, whose Redis step then failed (503).
+    await new UsersRepository(t.db).delete(id);
+    expect((await api.get('/v1/items', { token })).status).toBe(200);
+    expect((await remove(id.toUpperCase())).status).toBe(404);
+    expect((await api.get('/v1/items', { token })).status).toBe(401);
   });
 
   it('answers 409 conflict to deleting the last enabled admin', async () => {

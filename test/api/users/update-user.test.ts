@@ -2,6 +2,7 @@
  * PATCH /v1/users/{userId} (updateUser): disabling ends every session at once, taking a scope away
  * narrows every session at once, and the last enabled admin cannot be removed.
  */
+import { UsersRepository } from '../../../src/store/users.repository';
 import { client, type RequestOptions } from '../../support/contract';
 import type { TestApp } from '../../support/app';
 import { startAdminApp } from './admin-app';
@@ -111,6 +112,18 @@ describe('updateUser: scopes', () => {
     expect(res.body.scopes).toEqual(['items:read', 'tokens:introspect']);
     expect((await api.get('/v1/items', { token })).status).toBe(200);
     expect((await patch(u.id, {})).body).toEqual(res.body);
+  });
+});
+
+describe('updateUser: repeating after a failure', () => {
+  it('narrows sessions that an attempt whose session-store step failed left wide, when repeated', async () => {
+    const u = await newUser();
+    const token = await api.login(u.name, u.password);
+    // The database step of a first attempt, whose Redis step then failed (503).
+    await new UsersRepository(t.db).update(u.id, { scopes: ['items:read'] });
+    expect((await api.post('/v1/items', { token, json: { name: 'Tray', category: 'kitchen', price_cents: 6 } })).status).toBe(201);
+    expect((await patch(u.id, { scopes: ['items:read'] })).status).toBe(200);
+    expect((await api.post('/v1/items', { token, json: { name: 'Tray', category: 'kitchen', price_cents: 6 } })).status).toBe(403);
   });
 });
 
