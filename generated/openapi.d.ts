@@ -257,7 +257,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List users
+         * @description Every user, by username (bytewise order), with their scopes and whether they are
+         *     `disabled`; optionally only usernames starting with `username_prefix` (trimmed and
+         *     lower-cased like usernames; `_`, `.` and `-` match themselves). Pages are linked by an
+         *     opaque `next_cursor` (null on the last page): pass it back as `cursor`, with the same
+         *     `username_prefix` and `limit`, for the next page. Needs `users:admin`.
+         *
+         *     Not cached (`x-cache: false`; `Cache-Control: no-store`): an administrator always sees the
+         *     current state. A `cursor` this service did not issue gets 400 `validation_failed`
+         *     (`in: query`, `pointer: /cursor`), as does a `limit` outside 1 to 100 or a prefix with
+         *     characters no username has.
+         */
+        get: operations["listUsers"];
         put?: never;
         /**
          * Create a user
@@ -280,7 +293,10 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
+                userId: components["parameters"]["UserId"];
+            };
             cookie?: never;
         };
         /**
@@ -293,7 +309,80 @@ export interface paths {
         get: operations["getUser"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a user
+         * @description Deletes the user and ends every session of theirs at once, on every instance: their access
+         *     tokens get 401 `invalid_token` on the very next request, their refresh tokens
+         *     `invalid_grant`. The username becomes free again. Needs `users:admin`.
+         *
+         *     The last enabled user holding `users:admin` cannot be deleted: 409 `conflict`. An unknown
+         *     id gets 404 `not_found`. 503 `unavailable` when the database or the session store cannot
+         *     be reached: the user may be deleted while sessions live on, so repeat the request (its 404
+         *     still ends whatever sessions are left). Nothing about users is cached
+         *     (`x-invalidates: []`).
+         */
+        delete: operations["deleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's scopes or disable them (JSON merge patch)
+         * @description RFC 7396 merge patch of a user's `scopes` (the new set, replacing the old one) and
+         *     `disabled`. Members left out stay as they are; `{}` changes nothing and answers the user.
+         *     Needs `users:admin`.
+         *
+         *     Takes effect at once, on every instance, before the answer:
+         *     - `disabled: true` ends every session of the user: their access tokens get 401
+         *       `invalid_token` on the very next request to any operation, their refresh tokens
+         *       `invalid_grant`, and they cannot log in (the same `invalid_grant` as a wrong password).
+         *       `disabled: false` lets them log in again; ended sessions stay ended.
+         *     - Removing a scope narrows every live session of the user: an access token that carries
+         *       the removed scope no longer authorises it (403 `insufficient_scope`) from the very next
+         *       request, and a refresh cannot bring it back. Other scopes keep working.
+         *
+         *     The last enabled user holding `users:admin` cannot be disabled or lose `users:admin`: 409
+         *     `conflict` (also when two administrators try to remove each other at the same time: one
+         *     of them wins). An unknown id gets 404 `not_found`; unknown members or scopes, 400
+         *     `validation_failed`. 503 `unavailable` when the database or the session store cannot be
+         *     reached: the change may be saved while sessions live on, so repeat the request (it ends or
+         *     narrows them even when the user already has the asked-for state). Nothing about users is
+         *     cached (`x-invalidates: []`).
+         */
+        patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/v1/users/{userId}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A user's sessions
+         * @description Every live session (one per login, kept across refreshes) of a user, newest first, with the
+         *     scopes each one may still use. Needs `users:admin`.
+         *
+         *     Not cached (`x-cache: false`; `Cache-Control: no-store`). An unknown id gets 404
+         *     `not_found`; 503 `unavailable` when the session store or the database cannot be reached.
+         */
+        get: operations["listUserSessions"];
+        put?: never;
+        post?: never;
+        /**
+         * End every session of a user
+         * @description Ends every session of the user at once, on every instance: their access tokens get 401
+         *     `invalid_token` on the very next request and their refresh tokens `invalid_grant`. The
+         *     account stays enabled: the user can log in again (disable it with `PATCH` to prevent
+         *     that). Needs `users:admin`; an administrator ending their own sessions ends the calling
+         *     one too.
+         *
+         *     An unknown id gets 404 `not_found`; 503 `unavailable` when the session store cannot be
+         *     reached. Not cached (`x-invalidates: []`).
+         */
+        delete: operations["endUserSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -855,7 +944,7 @@ export interface components {
         };
         /**
          * @description An OAuth2 scope: `items:read` (read items and categories), `items:write` (create, change
-         *     and delete items), `users:admin` (create and read users, read metrics),
+         *     and delete items), `users:admin` (manage users and their sessions, read metrics),
          *     `tokens:introspect` (`POST /introspect`).
          * @enum {string}
          */
@@ -869,6 +958,7 @@ export interface components {
          *         "items:read",
          *         "items:write"
          *       ],
+         *       "disabled": false,
          *       "created_at": "2026-11-26T12:00:00.000Z"
          *     }
          */
@@ -882,11 +972,92 @@ export interface components {
             username: string;
             /** @description The scopes the user holds (a token may carry fewer). */
             scopes: components["schemas"]["Scope"][];
+            /** @description A disabled user cannot log in and has no live session (`PATCH /v1/users/{userId}`). */
+            disabled: boolean;
             /**
              * Format: date-time
              * @description When the account was created (UTC).
              */
             created_at: string;
+        };
+        /**
+         * @description RFC 7396 merge patch of a user (`PATCH /v1/users/{userId}`). Members left out stay as they
+         *     are; unknown members are rejected.
+         * @example {
+         *       "scopes": [
+         *         "items:read"
+         *       ],
+         *       "disabled": false
+         *     }
+         */
+        UserPatch: {
+            /** @description The scopes the user holds from now on (replaces the old set; may be empty). */
+            scopes?: components["schemas"]["Scope"][];
+            /** @description true ends every session of the user and refuses their logins; false allows logins again. */
+            disabled?: boolean;
+        };
+        /**
+         * @description One page of `GET /v1/users`, by username, and the cursor of the next page.
+         * @example {
+         *       "users": [
+         *         {
+         *           "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+         *           "username": "alice",
+         *           "scopes": [
+         *             "items:read"
+         *           ],
+         *           "disabled": false,
+         *           "created_at": "2026-11-26T12:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        UserPage: {
+            users: components["schemas"]["User"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /** @description One live session of a user, as an administrator sees it. */
+        UserSession: {
+            /**
+             * Format: uuid
+             * @description The session id (the `sid` of its access tokens).
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the user logged in.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the session ends unless it is refreshed (idle limit) or, at the latest, its absolute limit.
+             */
+            expires_at: string;
+            /** @description The `client_id` given at login, or the deployment's default client id. */
+            client_id: string;
+            /** @description The scopes the session may still use (narrowed when the user loses a scope). */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /**
+         * @description A user's live sessions, newest first.
+         * @example {
+         *       "sessions": [
+         *         {
+         *           "id": "6d0e8b2f-4a91-4c1e-9a57-3f1c7a4e2b8d",
+         *           "created_at": "2026-11-26T12:00:00.000Z",
+         *           "expires_at": "2026-12-03T12:00:00.000Z",
+         *           "client_id": "specgate",
+         *           "scopes": [
+         *             "items:read"
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        UserSessionList: {
+            sessions: components["schemas"]["UserSession"][];
         };
         /**
          * @description The liveness answer of `GET /healthz`.
@@ -1021,7 +1192,8 @@ export interface components {
         /**
          * @description The access token is valid but lacks a scope the operation needs (`insufficient_scope`).
          *     `WWW-Authenticate` names the scopes that would be enough (RFC 6750 §3.1). A token carries
-         *     at most the scopes its user holds.
+         *     at most the scopes its user holds, and loses a scope at once when an administrator takes
+         *     it from the user.
          */
         Forbidden: {
             headers: {
@@ -1049,6 +1221,30 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The change would leave no enabled user holding `users:admin` (`conflict`): the last
+         *     administrator cannot be disabled, deleted or lose `users:admin`. Give another user
+         *     `users:admin` first.
+         */
+        LastAdmin: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://specgate.dev/problems/conflict",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "code": "conflict",
+                 *       "detail": "This would leave no enabled user with users:admin.",
+                 *       "instance": "/v1/users/3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1292,6 +1488,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
+        UserId: string;
         /** @description The item's `id` (a UUID, as in the item and its `Location`). Upper-case hex digits are accepted. */
         ItemId: string;
         /** @description ETags the client holds; a match answers 304 without a body (RFC 9110 §13.1.2). */
@@ -1491,6 +1689,7 @@ export interface operations {
                      *         "items:read",
                      *         "items:write"
                      *       ],
+                     *       "disabled": false,
                      *       "created_at": "2026-11-26T12:00:00.000Z"
                      *     }
                      */
@@ -1608,6 +1807,39 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Only users whose username starts with this (trimmed, lower-cased; 1 to 64 of a-z 0-9 . _ -). */
+                username_prefix?: string;
+                /** @description Users per page, 1 to 100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page, exactly as received. Omit it for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     createUser: {
         parameters: {
             query?: never;
@@ -1646,6 +1878,7 @@ export interface operations {
                      *         "items:read",
                      *         "items:write"
                      *       ],
+                     *       "disabled": false,
                      *       "created_at": "2026-11-26T12:00:00.000Z"
                      *     }
                      */
@@ -1668,8 +1901,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user's id (a UUID). */
-                userId: string;
+                /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
+                userId: components["parameters"]["UserId"];
             };
             cookie?: never;
         };
@@ -1689,6 +1922,7 @@ export interface operations {
                      *         "items:read",
                      *         "items:write"
                      *       ],
+                     *       "disabled": false,
                      *       "created_at": "2026-11-26T12:00:00.000Z"
                      *     }
                      */
@@ -1700,6 +1934,155 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user is deleted and their sessions have ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["LastAdmin"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description The user as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91",
+                     *       "username": "alice",
+                     *       "scopes": [
+                     *         "items:read"
+                     *       ],
+                     *       "disabled": true,
+                     *       "created_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["LastAdmin"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's sessions, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "sessions": [
+                     *         {
+                     *           "id": "6d0e8b2f-4a91-4c1e-9a57-3f1c7a4e2b8d",
+                     *           "created_at": "2026-11-26T12:00:00.000Z",
+                     *           "expires_at": "2026-12-03T12:00:00.000Z",
+                     *           "client_id": "specgate",
+                     *           "scopes": [
+                     *             "items:read",
+                     *             "items:write"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserSessionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session of the user has ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -97,7 +97,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const sessions = new SessionStore(
     redis,
-    { idleSeconds: config.jwt.refreshIdleSeconds, absoluteSeconds: config.jwt.refreshMaxSeconds, reuseLeewaySeconds: config.jwt.refreshReuseLeewaySeconds },
+    {
+      idleSeconds: config.jwt.refreshIdleSeconds,
+      absoluteSeconds: config.jwt.refreshMaxSeconds,
+      reuseLeewaySeconds: config.jwt.refreshReuseLeewaySeconds,
+      maxPerUser: config.maxSessionsPerUser,
+    },
     clock,
   );
   const throttle = new LoginThrottle(redis, config.loginLimits);

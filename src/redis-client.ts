@@ -17,7 +17,10 @@ const userTag = (normalisedUsername: string) => `{u:${encodeURIComponent(normali
 export const keys = {
   /** One hash per session (login): refresh-token hashes and live access tokens. */
   session: (sid: string) => `auth:session:${sid}`,
+  /** Legacy (SET) index of a user's sessions: read, never written (see src/auth/session-index.ts). */
   userSessions: (userId: string) => `auth:user:${userId}:sessions`,
+  /** A user's sessions, a sorted set scored by login time (see src/auth/session-index.ts). */
+  userSessionIndex: (userId: string) => `auth:user:${userId}:session-index`,
   /**
    * Login attempts of one normalised username from one client IP bucket (src/auth/login-throttle.ts).
    * The username sits in a hash tag (see {@link userTag}): the per-user keys below share its slot.

@@ -25,12 +25,15 @@ export function bearerScheme(tokens: TokenService, sessions: SessionStore): Secu
     const claims = await tokens.verify(token);
     // Same tick as the session lookup below: the cache stage's reads share its round trip.
     req.onAuthenticated?.({ userId: claims.sub, scopes: claims.scope.split(' ') });
-    if (!(await sessions.isAccessValid(claims.sid, claims.jti, claims.sub))) {
+    const sessionScopes = await sessions.accessScope(claims.sid, claims.jti, claims.sub);
+    if (!sessionScopes) {
       throw new ApiError('invalid_token', { detail: 'The access token has been revoked or its session has ended.' });
     }
     const principal: Principal = {
       userId: claims.sub,
-      scopes: claims.scope.split(' ').filter(Boolean),
+      // The session's scope is narrowed in place when an admin takes a scope from the user
+      // (src/auth/session-narrowing.ts): the token's claim is only an upper bound.
+      scopes: claims.scope.split(' ').filter((s) => s && sessionScopes.includes(s)),
       clientId: claims.client_id,
       sessionId: claims.sid,
       tokenId: claims.jti,

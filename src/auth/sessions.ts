@@ -12,6 +12,8 @@
 import type { Redis } from 'ioredis';
 import { ApiError } from '../core/errors';
 import { keys } from '../redis-client';
+import { SessionIndex } from './session-index';
+import { narrowSessions } from './session-narrowing';
 import type { Clock } from './tokens';
 
 /** Seconds a client is asked to wait when the session store is unreachable. */
@@ -26,7 +28,12 @@ export interface SessionSettings {
   reuseMemory?: number;
   /** How long the refresh token just rotated may come back as a retry (REFRESH_REUSE_LEEWAY_SECONDS; 0: never). */
   reuseLeewaySeconds?: number;
+  /** Live sessions a user may hold (MAX_SESSIONS_PER_USER); a new login ends the oldest. */
+  maxPerUser?: number;
 }
+
+/** Sessions ended or narrowed per pipelined round trip when acting on all of a user's sessions. */
+const BATCH = 500;
 
 /** A session as listed to its user. Times are seconds since the epoch. */
 export interface SessionInfo {
@@ -139,11 +146,15 @@ export class SessionStore {
   private readonly redis: Scripted;
   private readonly reuseMemory: number;
   private readonly reuseLeewaySeconds: number;
+  private readonly index: SessionIndex;
+  private readonly maxPerUser: number;
 
   constructor(redis: Redis, private readonly settings: SessionSettings, private readonly clock: Clock) {
     this.redis = scripted(redis);
     this.reuseMemory = settings.reuseMemory ?? 64;
     this.reuseLeewaySeconds = settings.reuseLeewaySeconds ?? 30;
+    this.index = new SessionIndex(redis);
+    this.maxPerUser = settings.maxPerUser ?? 50;
   }
 
   /** When a session started now ends at the latest, and the expiry of its first access token. */
@@ -158,29 +169,51 @@ export class SessionStore {
     const expiry = Math.min(s.absExp, s.now + this.settings.idleSeconds);
     await this.run(async () => {
       // The session key is written atomically (MULTI on one key); the user's index is another key,
-      // maybe on another cluster slot, so it goes in a plain pipeline sent in the same tick.
-      const [session, index] = await Promise.all([
+      // maybe on another cluster slot, so it is written by its own script sent in the same tick.
+      const [session, indexed] = await Promise.all([
         this.redis
           .multi()
           .hset(key, { sub: s.sub, client_id: s.clientId, scope: s.scope, created_at: s.now, rotated_at: s.now, abs_exp: s.absExp, rt: s.refreshHash, used: '', [`at:${s.jti}`]: s.accessExp })
           .expireat(key, expiry)
           .exec(),
-        this.redis
-          .pipeline()
-          .sadd(keys.userSessions(s.sub), s.sid)
-          .expireat(keys.userSessions(s.sub), s.absExp, 'GT')
-          .expireat(keys.userSessions(s.sub), s.absExp, 'NX')
-          .exec(),
+        this.index.add(s.sub, s.sid, s.absExp),
       ]);
-      const failed = [...(session ?? []), ...(index ?? [])].find(([err]) => err);
+      const failed = (session ?? []).find(([err]) => err);
       if (failed) throw failed[0];
+      if (indexed > this.maxPerUser) await this.enforceCap(s.sub);
     });
+  }
+
+  /**
+   * Ends the oldest live sessions of `sub` beyond the cap (the newest is never among them). Only
+   * reached when the index holds more entries than the cap: entries of sessions that expired on
+   * their own are dropped first, so they never count against the user.
+   */
+  private async enforceCap(sub: string): Promise<void> {
+    const sids = await this.index.members(sub);
+    const p = this.redis.pipeline();
+    for (const sid of sids) p.exists(keys.session(sid));
+    const replies = (await p.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
+    const live = sids.filter((_, i) => replies[i]?.[1] === 1);
+    await this.index.remove(sub, sids.filter((_, i) => replies[i]?.[1] === 0));
+    await this.endSessions(sub, live.slice(0, Math.max(0, live.length - this.maxPerUser)));
+  }
+
+  /**
+   * The scopes session `sid` still allows access token `jti` of `sub`, or null when the token is
+   * not valid (ended session, revoked token, another user's session). One round trip.
+   */
+  async accessScope(sid: string, jti: string, sub: string): Promise<string[] | null> {
+    const [owner, exp, scope] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub', `at:${jti}`, 'scope'));
+    if (owner !== sub || exp === null || Number(exp) <= this.clock()) return null;
+    return (scope ?? '').split(' ').filter(Boolean);
   }
 
   /** Whether access token `jti` of session `sid`, issued to `sub`, is still valid. One round trip. */
   async isAccessValid(sid: string, jti: string, sub: string): Promise<boolean> {
-    const [owner, exp] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub', `at:${jti}`));
-    return owner === sub && exp !== null && Number(exp) > this.clock();
+    return (await this.accessScope(sid, jti, sub)) !== null;
   }
 
   /** The user a live session belongs to, or null: lets a refresh look the user up before it commits. */
@@ -227,7 +260,7 @@ export class SessionStore {
 
   /** Every live session of `sub`, newest first; index entries of ended sessions are dropped. */
   async list(sub: string): Promise<SessionInfo[]> {
-    const sids = await this.run(() => this.redis.smembers(keys.userSessions(sub)));
+    const sids = await this.run(() => this.index.members(sub));
     if (sids.length === 0) return [];
     const replies = await this.run(() => {
       const p = this.redis.pipeline();
@@ -241,7 +274,7 @@ export class SessionStore {
       if (info && info.sub === sub) out.push(info);
       else gone.push(sid);
     });
-    if (gone.length) await this.run(() => this.redis.srem(keys.userSessions(sub), ...gone));
+    if (gone.length) await this.run(() => this.index.remove(sub, gone));
     return out.sort((x, y) => y.createdAt - x.createdAt);
   }
 
@@ -249,23 +282,47 @@ export class SessionStore {
   async end(sid: string, sub: string): Promise<boolean> {
     const [owner] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub'));
     if (owner !== sub) return false;
-    await this.run(() => this.redis.pipeline().del(keys.session(sid)).srem(keys.userSessions(sub), sid).exec());
+    await this.run(() => this.endSessions(sub, [sid]));
     return true;
   }
 
-  /** Ends every session of `sub`, except `keep` when given. */
-  async endAll(sub: string, keep?: string): Promise<void> {
-    const sids = await this.run(() => this.redis.smembers(keys.userSessions(sub)));
-    const doomed = sids.filter((s) => s !== keep);
-    if (doomed.length === 0) return;
-    await this.run(async () => {
+  /**
+   * Ends every session of `sub`, except `keep` when given: one read of the index, then one
+   * pipelined round trip per {@link BATCH} sessions. Resolves to how many index entries it ended.
+   */
+  async endAll(sub: string, keep?: string): Promise<number> {
+    const doomed = (await this.run(() => this.index.members(sub))).filter((s) => s !== keep);
+    await this.run(() => this.endSessions(sub, doomed));
+    return doomed.length;
+  }
+
+  /**
+   * Narrows every session of `sub` to the scopes in `allowed` (the user's scopes after an admin
+   * took some away). Resolves to how many sessions lost a scope.
+   */
+  async narrowAll(sub: string, allowed: readonly string[]): Promise<number> {
+    return this.narrow(sub, await this.run(() => this.index.members(sub)), allowed);
+  }
+
+  /** Narrows sessions `sids` of `sub` to `allowed`; one pipelined round trip per batch. */
+  async narrow(sub: string, sids: string[], allowed: readonly string[]): Promise<number> {
+    let narrowed = 0;
+    for (let i = 0; i < sids.length; i += BATCH) {
+      narrowed += await this.run(() => narrowSessions(this.redis, sub, sids.slice(i, i + BATCH), allowed));
+    }
+    return narrowed;
+  }
+
+  /** DELs sessions (each its own key: no multi-key command across slots) and their index entries. */
+  private async endSessions(sub: string, sids: string[]): Promise<void> {
+    for (let i = 0; i < sids.length; i += BATCH) {
+      const batch = sids.slice(i, i + BATCH);
       const p = this.redis.pipeline();
-      for (const sid of doomed) p.del(keys.session(sid));
-      p.srem(keys.userSessions(sub), ...doomed);
-      const results = await p.exec();
-      const failed = results?.find(([e]) => e);
+      for (const sid of batch) p.del(keys.session(sid));
+      p.zrem(keys.userSessionIndex(sub), ...batch).srem(keys.userSessions(sub), ...batch);
+      const failed = ((await p.exec()) ?? []).find(([e]) => e);
       if (failed) throw failed[0];
-    });
+    }
   }
 
   /** Maps any Redis failure to 503: callers fail closed. */

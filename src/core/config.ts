@@ -40,6 +40,8 @@ export interface Config {
     /** How long the refresh token just rotated may be presented again as a retry (0: never). */
     readonly refreshReuseLeewaySeconds: number;
   };
+  /** Live sessions one user may hold; a new login ends the oldest beyond it (MAX_SESSIONS_PER_USER). */
+  readonly maxSessionsPerUser: number;
   /** Brute-force limits of the token endpoint and password change (RFC 6749 §4.3.2); see LoginLimits. */
   readonly loginLimits: {
     readonly maxFailuresPerUserAndIp: number;
@@ -214,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
       refreshMaxSeconds: int('REFRESH_TOKEN_MAX_DAYS', 30, 1, 365) * 86400,
       refreshReuseLeewaySeconds: int('REFRESH_REUSE_LEEWAY_SECONDS', 30, 0, 300),
     },
+    maxSessionsPerUser: int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
     loginLimits,
     corsOrigins,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,

@@ -95,6 +95,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ TRUST_PROXY: 'true' })).toHaveLength(1);
   });
 
+  it('caps live sessions per user at 50 unless MAX_SESSIONS_PER_USER says 1 to 10000', () => {
+    expect(loadConfig({}).maxSessionsPerUser).toBe(50);
+    expect(loadConfig({ MAX_SESSIONS_PER_USER: '3' }).maxSessionsPerUser).toBe(3);
+    for (const bad of ['0', '10001', 'many', '-1']) expect(problemsOf({ MAX_SESSIONS_PER_USER: bad })).toEqual([expect.stringContaining('MAX_SESSIONS_PER_USER')]);
+  });
+
   it('parses CORS origins and rejects paths in them', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
     expect(problemsOf({ CORS_ORIGINS: 'https://a.example/app' })).toHaveLength(1);

@@ -450,13 +450,27 @@ export const PLANS: Record<string, Plan<any>> = {
       fc.pre(passwordProblem(body.password!, body.username) === undefined);
     },
   },
-  getUser: {
-    choice: fc.tuple(fc.nat(), spelling),
+  getUser: existingUserPlan(),
+  listUsers: {
+    choice: fc.option(fc.nat(), { nil: undefined }),
+    // A cursor must be one the service issued: none, or a real one (the second user's position).
     async fixture(ctx, c) {
-      const [i, how] = c ?? [0, 'lower'];
-      return { path: { userId: spell(ctx.userIds[i % ctx.userIds.length]!, how) } };
+      if (c === undefined) return {};
+      const page = await ctx.fixture('GET', '/v1/users?limit=1', { token: await ctx.tokenFor(['users:admin']) });
+      return { data: { cursor: page.body.next_cursor as string } };
+    },
+    bind(parts, c, b) {
+      const query = (parts.query ??= {});
+      if (c === undefined) delete query.cursor;
+      else query.cursor = b.data.cursor!;
     },
   },
+  // Disabling, narrowing, deleting or ending the sessions of a shared fixture user would break
+  // the shared tokens of other cases: a fresh user (no admin, so never the last one) per case.
+  updateUser: freshUserPlan(),
+  deleteUser: freshUserPlan(),
+  listUserSessions: existingUserPlan(),
+  endUserSessions: freshUserPlan(),
   listItems: {
     choice: fc.option(fc.nat(), { nil: undefined }),
     // A cursor must be one the service issued: none, or a real one.
@@ -495,6 +509,29 @@ function withoutNul(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNul);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)]));
   return value;
+}
+
+/** Reads of one user: one of the fixture users, whose id may be spelled in upper case. */
+function existingUserPlan(): Plan<[number, string]> {
+  return {
+    choice: fc.tuple(fc.nat(), spelling),
+    async fixture(ctx, c) {
+      const [i, how] = c ?? [0, 'lower'];
+      return { path: { userId: spell(ctx.userIds[i % ctx.userIds.length]!, how) } };
+    },
+  };
+}
+
+/** Changes to one user (patch, delete, end sessions): a fresh user with a live session per case. */
+function freshUserPlan(): Plan<string> {
+  return {
+    choice: spelling,
+    async fixture(ctx, how) {
+      const user = await ctx.newUser(['items:read']);
+      await ctx.login(user);
+      return { path: { userId: spell(user.id!, how ?? 'lower') } };
+    },
+  };
 }
 
 /** Writes to one item (replace, patch, delete): a fresh item per case, If-Match bound to it. */

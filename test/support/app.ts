@@ -37,7 +37,7 @@ export interface TestAppOptions {
   /** A separate Redis for the response cache (REDIS_CACHE_URL). */
   cacheRedisServer?: RedisServer;
   cacheHooks?: AppDeps['cacheHooks'];
-  /** The app's password hasher (default {@link fastPasswords}), e.g. one that counts verifications. */
+  /** The password hasher (default: {@link fastPasswords}); a test may wrap it to count verifications or pause a login. */
   passwords?: PasswordHasher;
 }
 

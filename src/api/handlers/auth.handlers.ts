@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../core/errors';
+import { confirmLogin } from '../../auth/login-confirmation';
 import { hashRefreshToken, newRefreshToken, refreshTokenSession, type AccessClaims } from '../../auth/tokens';
 import type { HandlerDeps } from '../deps';
 import type { Handler, HandlerRequest } from '../types';
@@ -56,8 +57,12 @@ export function authHandlers(deps: HandlerDeps) {
     const { absExp, accessExp } = sessions.limits(now, tokens.lifetimeSeconds);
     const { token, claims } = await tokens.issue({ sub: user.id, sid, scope: scopes.join(' '), clientId: form.client_id ?? deps.defaultClientId, iat: now, exp: accessExp });
     await sessions.create({ sid, sub: user.id, clientId: claims.client_id, scope: claims.scope, jti: claims.jti, accessExp, refreshHash: refresh.hash, now, absExp });
+    // An administrator may have disabled the user or taken a scope since we read it: see confirmLogin.
+    const confirmed = await confirmLogin(deps, { sid, sub: user.id, scope: claims.scope });
+    if (confirmed.kind === 'refused') throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
+    const issued = confirmed.scope === claims.scope ? { token, claims } : await tokens.issue({ sub: user.id, sid, jti: claims.jti, scope: confirmed.scope, clientId: claims.client_id, iat: now, exp: accessExp });
     logger.info({ requestId: req.requestId, ip: req.ip, sub: user.id, sid, jti: claims.jti, outcome: 'issued', grant: 'password' }, 'token issued');
-    return tokenResponse(token, claims, refresh.token);
+    return tokenResponse(issued.token, issued.claims, refresh.token);
   }
 
   async function refreshGrant(req: HandlerRequest<'issueToken'>) {
@@ -104,11 +109,12 @@ export function authHandlers(deps: HandlerDeps) {
     };
   }
 
-  /** The claims of a valid access token with a live session, or undefined. */
+  /** The claims of a valid access token with a live session, or undefined; `scope` as narrowed by its session. */
   async function liveAccessToken(token: string): Promise<AccessClaims | undefined> {
     const claims = await tokens.verify(token).catch(() => undefined);
     if (!claims) return undefined;
-    return (await sessions.isAccessValid(claims.sid, claims.jti, claims.sub)) ? claims : undefined;
+    const allowed = await sessions.accessScope(claims.sid, claims.jti, claims.sub);
+    return allowed ? { ...claims, scope: claims.scope.split(' ').filter((s) => allowed.includes(s)).join(' ') } : undefined;
   }
 
   const issueToken: Handler<'issueToken'> = async (req) => {

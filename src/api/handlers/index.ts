@@ -7,12 +7,14 @@ import type { Handlers } from '../types';
 import { authHandlers } from './auth.handlers';
 import { itemsHandlers } from './items.handlers';
 import { systemHandlers } from './system.handlers';
+import { userAdminHandlers } from './user-admin.handlers';
 import { usersHandlers } from './users.handlers';
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     ...authHandlers(deps),
     ...usersHandlers(deps),
+    ...userAdminHandlers(deps),
     ...itemsHandlers(deps),
     ...systemHandlers(deps),
   } satisfies Handlers;

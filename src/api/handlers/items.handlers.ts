@@ -8,6 +8,7 @@
 import { ApiError } from '../../core/errors';
 import { ItemsRepository, POSITION_TIME, type DeleteResult, type ItemChanges, type ItemFields, type ItemPosition, type ItemRecord, type WriteResult } from '../../store/items.repository';
 import type { components } from '../../../generated/openapi';
+import { decodeCursor as decodeJson, encodeCursor as encodeJson, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 
@@ -128,18 +129,12 @@ const CURSOR_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 /** The opaque cursor of a position: base64url of `[created_at text, id]`. */
 export function encodeCursor(position: ItemPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id]), 'utf8').toString('base64url');
+  return encodeJson([position.createdAt, position.id]);
 }
 
 /** The position of a cursor this service issued, or undefined for anything else. */
 export function decodeCursor(cursor: string): ItemPosition | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  const parsed = decodeJson(cursor);
   if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
   const [createdAt, id] = parsed as unknown[];
   if (typeof createdAt !== 'string' || typeof id !== 'string' || !CURSOR_UUID.test(id) || !POSITION_TIME.test(createdAt)) return undefined;
@@ -152,19 +147,13 @@ export function decodeCursor(cursor: string): ItemPosition | undefined {
   return encodeCursor(position) === cursor ? position : undefined;
 }
 
-const badCursor = () =>
-  new ApiError('validation_failed', {
-    detail: 'The request has 1 violation.',
-    errors: [{ in: 'query', pointer: '/cursor', message: 'is not a cursor this service issued' }],
-  });
-
 export function itemsHandlers(deps: HandlerDeps) {
   const items = new ItemsRepository(deps.db);
 
   const listItems: Handler<'listItems'> = async (req) => {
     const { category, cursor } = req.query;
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && !after) throw badCursor();
+    if (cursor !== undefined && !after) throw foreignCursor();
     const page = await items.list({ category, limit: req.query.limit ?? 20, after });
     return {
       status: 200,

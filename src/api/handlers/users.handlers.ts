@@ -1,17 +1,13 @@
 /**
- * The `users` tag: the authenticated user, their sessions and password, and user administration.
+ * The `users` tag: the authenticated user, their sessions and password, and creating and reading
+ * users (the rest of user administration is in user-admin.handlers.ts).
  */
 import { passwordProblem } from '../../auth/password-policy';
 import { ApiError } from '../../core/errors';
-import { UsernameTakenError, normaliseUsername, type UserRecord } from '../../store/users.repository';
+import { UsernameTakenError, normaliseUsername } from '../../store/users.repository';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
-
-type Scope = 'items:read' | 'items:write' | 'users:admin' | 'tokens:introspect';
-
-function userBody(user: UserRecord) {
-  return { id: user.id, username: user.username, scopes: user.scopes as Scope[], created_at: user.createdAt.toISOString() };
-}
+import { userBody } from './user-body';
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 

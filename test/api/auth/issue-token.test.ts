@@ -51,7 +51,7 @@ describe('issueToken', () => {
     // Idle limit (7 days by default) well inside the absolute one (30 days).
     const ttl = await t.redis.ttl(`auth:session:${sid}`);
     expect(Math.abs(ttl - 7 * 86400)).toBeLessThan(10);
-    expect(await t.redis.sismember(`auth:user:${sub}:sessions`, sid)).toBe(1);
+    expect(await t.redis.zscore(`auth:user:${sub}:session-index`, sid)).not.toBeNull();
   });
 
   it('narrows to the requested scopes', async () => {

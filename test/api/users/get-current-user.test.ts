@@ -20,7 +20,7 @@ describe('getCurrentUser', () => {
     const token = await api.login('dave', 'dave-password-1', 'items:read');
     const res = await api.get('/me', { token });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ id: userId, username: 'dave', scopes: ['items:read', 'users:admin'], created_at: expect.any(String) });
+    expect(res.body).toEqual({ id: userId, username: 'dave', scopes: ['items:read', 'users:admin'], disabled: false, created_at: expect.any(String) });
     expect(new Date(res.body.created_at).getTime()).toBeGreaterThan(Date.now() - 600_000);
   });
 

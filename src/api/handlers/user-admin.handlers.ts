@@ -1,0 +1,110 @@
+/**
+ * The `users` tag, administration half (scope `users:admin`): list, change, disable and delete
+ * users, and see or end their sessions. Every change that takes access away takes effect in Redis
+ * before the answer, so the user's tokens fail on their very next request on every instance.
+ */
+import { ApiError } from '../../core/errors';
+import { normaliseUsername, type AdminWriteResult, type UserRecord } from '../../store/users.repository';
+import { decodeCursor, encodeCursor, foreignCursor } from '../cursor';
+import type { HandlerDeps } from '../deps';
+import type { Handler } from '../types';
+import { userBody, type Scope } from './user-body';
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/** A username as stored (see the NewUser pattern, after normalisation). */
+const STORED_USERNAME = /^[a-z0-9._-]{1,64}$/;
+
+/** The opaque cursor of a position in the username order: base64url of `[username]`. */
+export function encodeUserCursor(username: string): string {
+  return encodeCursor([username]);
+}
+
+/** The username of a cursor this service issued, or undefined for anything else. */
+export function decodeUserCursor(cursor: string): string | undefined {
+  const parsed = decodeCursor(cursor);
+  if (!Array.isArray(parsed) || parsed.length !== 1 || typeof parsed[0] !== 'string' || !STORED_USERNAME.test(parsed[0])) return undefined;
+  // Only the exact bytes this service produces.
+  return encodeUserCursor(parsed[0]) === cursor ? parsed[0] : undefined;
+}
+
+const notFound = (userId: string) => new ApiError('not_found', { detail: `No user ${userId}.` });
+
+/** Maps a refused administrator's write to its problem. */
+function refusal(userId: string, result: Exclude<AdminWriteResult, { kind: 'ok' }>): ApiError {
+  if (result.kind === 'not_found') return notFound(userId);
+  return new ApiError('conflict', { detail: 'This would leave no enabled user with users:admin.' });
+}
+
+export function userAdminHandlers(deps: HandlerDeps) {
+  const { users, sessions, logger } = deps;
+
+  /** The user, or 404. */
+  async function existing(userId: string): Promise<UserRecord> {
+    const user = await users.findById(userId);
+    if (!user) throw notFound(userId);
+    return user;
+  }
+
+  const listUsers: Handler<'listUsers'> = async (req) => {
+    const { cursor } = req.query;
+    const after = cursor === undefined ? undefined : decodeUserCursor(cursor);
+    if (cursor !== undefined && after === undefined) throw foreignCursor();
+    const prefix = req.query.username_prefix === undefined ? undefined : normaliseUsername(req.query.username_prefix);
+    const page = await users.list({ prefix, after, limit: req.query.limit ?? 20 });
+    return { status: 200, body: { users: page.users.map(userBody), next_cursor: page.next === null ? null : encodeUserCursor(page.next) } };
+  };
+
+  const updateUser: Handler<'updateUser'> = async (req) => {
+    const { userId } = req.params;
+    const result = await users.update(userId, { scopes: req.body.scopes, disabled: req.body.disabled });
+    if (result.kind !== 'ok') throw refusal(userId, result);
+    const { before } = result;
+    const after = result.after!;
+    // After the commit, so a login racing with this change sees it (src/auth/login-confirmation.ts).
+    const removed = before.scopes.filter((s) => !after.scopes.includes(s));
+    let ended = 0;
+    let narrowed = 0;
+    // Idempotent, and run even when this request changed nothing: if the session store failed
+    // after the commit of an earlier attempt (503), repeating the request finishes its work.
+    if (after.disabledAt) ended = await sessions.endAll(after.id);
+    else if (req.body.scopes !== undefined) narrowed = await sessions.narrowAll(after.id, after.scopes);
+    const added = after.scopes.filter((s) => !before.scopes.includes(s));
+    const disabledChange = (before.disabledAt === null) !== (after.disabledAt === null) ? { disabled: after.disabledAt !== null } : {};
+    if (removed.length || added.length || 'disabled' in disabledChange) {
+      logger.info({ requestId: req.requestId, by: req.principal!.userId, target: after.id, scopesAdded: added, scopesRemoved: removed, ...disabledChange, sessionsEnded: ended, sessionsNarrowed: narrowed }, 'user changed by an administrator');
+    }
+    return { status: 200, body: userBody(after) };
+  };
+
+  const deleteUser: Handler<'deleteUser'> = async (req) => {
+    const { userId } = req.params;
+    const result = await users.delete(userId);
+    // A repeated request after a 503 (deleted, sessions not yet ended) ends what is left.
+    if (result.kind === 'not_found') await sessions.endAll(userId.toLowerCase());
+    if (result.kind !== 'ok') throw refusal(userId, result);
+    const ended = await sessions.endAll(result.before.id);
+    logger.info({ requestId: req.requestId, by: req.principal!.userId, target: result.before.id, sessionsEnded: ended }, 'user deleted by an administrator');
+    return { status: 204 };
+  };
+
+  const listUserSessions: Handler<'listUserSessions'> = async (req) => {
+    const user = await existing(req.params.userId);
+    const list = await sessions.list(user.id);
+    return {
+      status: 200,
+      body: {
+        sessions: list.map((s) => ({ id: s.sid, created_at: iso(s.createdAt), expires_at: iso(s.expiresAt), client_id: s.clientId, scopes: s.scope.split(' ').filter(Boolean) as Scope[] })),
+      },
+    };
+  };
+
+  const endUserSessions: Handler<'endUserSessions'> = async (req) => {
+    const user = await existing(req.params.userId);
+    const ended = await sessions.endAll(user.id);
+    logger.info({ requestId: req.requestId, by: req.principal!.userId, target: user.id, sessionsEnded: ended }, 'sessions of a user ended by an administrator');
+    return { status: 204 };
+  };
+
+  return { listUsers, updateUser, deleteUser, listUserSessions, endUserSessions };
+}

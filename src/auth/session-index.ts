@@ -1,0 +1,72 @@
+/**
+ * The index of a user's sessions: which session ids belong to `sub`, oldest first. It lets one
+ * request list, cap, narrow or end every session of a user without scanning Redis.
+ *
+ * A sorted set, `auth:user:{sub}:session-index`, scored by the Redis server's clock (µs) when the
+ * login was recorded, so "the oldest session" is one ZRANGE on any number of instances. Releases
+ * before it kept a plain SET under `auth:user:{sub}:sessions`; that key is still read (never
+ * written) so sessions indexed before an upgrade are capped, listed and ended like the others; it
+ * expires with its sessions (30 days at most). A new name, not a type change in place: a deployed
+ * Redis holding the SET would answer WRONGTYPE to sorted-set commands.
+ *
+ * Every key here is the user's own: on a Redis Cluster each command touches one slot; commands
+ * over several sessions are pipelined, never one multi-key command.
+ */
+import type { Redis } from 'ioredis';
+import { keys } from '../redis-client';
+
+// KEYS[1] index. ARGV: sid, the session's absolute expiry (epoch seconds). Adds the session with
+// the server's time as score, keeps the index alive as long as its longest session, and answers
+// how many sessions it holds (live or not yet cleaned), so the cap costs no extra round trip.
+const ADD = `
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], tonumber(t[1]) * 1000000 + tonumber(t[2]), ARGV[1])
+if redis.call('EXPIRETIME', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end
+return redis.call('ZCARD', KEYS[1])
+`;
+
+type Scripted = Redis & { sgIndexAdd(key: string, sid: string, absExp: number): Promise<number> };
+
+const prepared = new WeakSet<Redis>();
+function scripted(redis: Redis): Scripted {
+  if (!prepared.has(redis)) {
+    redis.defineCommand('sgIndexAdd', { numberOfKeys: 1, lua: ADD });
+    prepared.add(redis);
+  }
+  return redis as Scripted;
+}
+
+/** Raises the first error of a pipeline's replies. */
+function check(replies: [Error | null, unknown][] | null): [Error | null, unknown][] {
+  const failed = replies?.find(([err]) => err);
+  if (failed) throw failed[0];
+  return replies ?? [];
+}
+
+/** The per-user session index. Callers map Redis errors (SessionStore does: 503, fail closed). */
+export class SessionIndex {
+  private readonly redis: Scripted;
+
+  constructor(redis: Redis) {
+    this.redis = scripted(redis);
+  }
+
+  /** Indexes a new session; resolves to how many sessions the index now holds. */
+  async add(sub: string, sid: string, absExp: number): Promise<number> {
+    return Number(await this.redis.sgIndexAdd(keys.userSessionIndex(sub), sid, absExp));
+  }
+
+  /** Every indexed session id of `sub`, oldest first (sessions from the legacy SET first of all). */
+  async members(sub: string): Promise<string[]> {
+    const [[, legacy], [, ordered]] = check(
+      await this.redis.pipeline().smembers(keys.userSessions(sub)).zrange(keys.userSessionIndex(sub), '0', '-1').exec(),
+    ) as [[null, string[]], [null, string[]]];
+    return [...new Set([...legacy, ...ordered])];
+  }
+
+  /** Drops these ids from the index (only these: a login racing with us keeps its entry). */
+  async remove(sub: string, sids: string[]): Promise<void> {
+    if (sids.length === 0) return;
+    check(await this.redis.pipeline().zrem(keys.userSessionIndex(sub), ...sids).srem(keys.userSessions(sub), ...sids).exec());
+  }
+}
