@@ -198,7 +198,7 @@ function describeForOAuth(err: ApiError): string {
 }
 
 /** RFC 6749 §5.1/§5.2: token endpoint responses, errors included, must not be cached. */
-const OAUTH_NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+export const OAUTH_NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
 function oauthResponse(status: number, error: OAuthErrorCode, description: string | undefined, headers: Record<string, string>): ErrorResponse {
   Object.assign(headers, OAUTH_NO_STORE);

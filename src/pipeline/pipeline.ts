@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { OpenAPIBackend, OpenAPIRouter, type Context, type Document, type Operation, type Request as BackendRequest } from 'openapi-backend';
 import proxyaddr from 'proxy-addr';
-import { ApiError, dependencyUnavailable, isUnavailable, renderError, type ErrorFormat, type Violation } from '../core/errors';
+import { ApiError, dependencyUnavailable, isUnavailable, OAUTH_NO_STORE, renderError, type ErrorFormat, type Violation } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { accepts, ClientAbortedError, mediaTypeOf, parseBody, readBody } from './body';
 import type { OpenApiDocument } from './document';
@@ -497,6 +497,8 @@ function writeResult(res: ServerResponse, op: CompiledOperation, result: Handler
     headers['cache-control'] = 'no-store';
     headers.vary = 'Authorization';
   }
+  // Every answer of an OAuth endpoint, whatever its handler sets (RFC 6749 §5.1).
+  if (op.errorFormat === 'oauth') Object.assign(headers, OAUTH_NO_STORE);
   if (result.headers) for (const [k, v] of Object.entries(result.headers)) headers[k.toLowerCase()] = v;
   const etag = headers.etag;
   if (result.status === 200 && typeof etag === 'string' && ctx.ifNoneMatch !== undefined && (op.method === 'GET') && noneMatch(ctx.ifNoneMatch, etag)) {

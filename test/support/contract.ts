@@ -57,7 +57,8 @@ export function assertConforms(doc: OpenApiDocument | undefined, method: string,
   if (!found || found.kind === 'method') {
     const expected = found ? 405 : 404;
     if (res.status !== expected && res.status !== 200) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status}`);
-    if (res.status !== 200 && (type !== 'application/problem+json' || !contract.problem(res.body))) {
+    // A HEAD answer has the headers of the GET answer and no body (RFC 9110 §9.3.2).
+    if (res.status !== 200 && (type !== 'application/problem+json' || (method !== 'HEAD' && !contract.problem(res.body)))) {
       throw new Error(`${method} ${path}: ${res.status} is not a problem document: ${res.text}`);
     }
     return undefined;
