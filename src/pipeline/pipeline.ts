@@ -254,8 +254,10 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
     let aborted = false;
     let pathFormat: ErrorFormat = 'problem';
     // RFC 9112 §9.6: while draining, each response closes its connection, so keep-alive clients
-    // open their next one elsewhere (the express fallback's responses included).
-    if (opts.lifecycle?.draining) res.setHeader('connection', 'close');
+    // open their next one elsewhere. Checked here for the express fallback's responses, and again
+    // just before writing for a request that was already in flight when the drain began.
+    const closeIfDraining = () => opts.lifecycle?.draining && res.setHeader('connection', 'close');
+    closeIfDraining();
     try {
       if (middlewares.length && (await runMiddlewares(middlewares, req, res))) return;
       const method = req.method ?? 'GET';
@@ -325,6 +327,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
           throw new ApiError('internal');
         }
       }
+      closeIfDraining();
       status = writeResult(res, op, result, { staticHeaders, requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
     } catch (err) {
       if (err instanceof ClientAbortedError) {
@@ -339,6 +342,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
         else logger.error({ err, requestId, operationId: op?.operationId }, 'request failed');
       }
       if (!res.headersSent) {
+        closeIfDraining();
         res.writeHead(rendered.status, { ...staticHeaders, ...rendered.headers, 'x-request-id': requestId, 'content-length': Buffer.byteLength(rendered.body) });
         res.end(req.method === 'HEAD' ? undefined : rendered.body);
       } else {
