@@ -3,9 +3,8 @@
  * successes, errors, and the 405 every other method gets carry `Cache-Control: no-store` and
  * `Pragma: no-cache`.
  */
-import http from 'node:http';
 import { HTTP_METHODS } from '../../../src/pipeline/operations';
-import { client, received, type TestResponse } from '../../support/contract';
+import { client, httpRequest } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
 
 let t: TestApp;
@@ -18,26 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-/** Any method, TRACE included (fetch refuses it), checked against the document like client()'s. */
-function send(method: string, path: string): Promise<TestResponse> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${t.url}${path}`, { method }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        try {
-          const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
-          resolve(received(method, path, res.statusCode!, headers, text));
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const send = (method: string, path: string) => httpRequest(`${t.url}${path}`, { method });
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const OAUTH_PATHS = ['/token', '/revoke', '/introspect'];
