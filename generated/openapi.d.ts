@@ -583,7 +583,10 @@ export interface paths {
          * Readiness
          * @description Answers 200 when Redis and the database both answer, 503 otherwise. Each dependency is
          *     probed with a one-second timeout; the body says which one is `down`, and a 503 carries
-         *     `Retry-After: 5`. Public; never cached (`x-cache: false`).
+         *     `Retry-After: 5`. From SIGTERM on the answer is 503 with `status: draining`: the instance
+         *     keeps serving for `SHUTDOWN_DRAIN_SECONDS` (every response then carries
+         *     `Connection: close`) so a load balancer following this probe moves traffic elsewhere
+         *     before it stops. Public; never cached (`x-cache: false`).
          */
         get: operations["getReadiness"];
         put?: never;
@@ -1081,10 +1084,11 @@ export interface components {
          */
         Readiness: {
             /**
-             * @description `ready` when every check is `up`.
+             * @description `ready` when every check is `up`; `draining` from SIGTERM on, while the instance
+             *     finishes its requests before it stops (whatever the checks say); else `unavailable`.
              * @enum {string}
              */
-            status: "ready" | "unavailable";
+            status: "ready" | "unavailable" | "draining";
             /** @description Whether Redis and the database answered within one second. */
             checks: {
                 /** @enum {string} */
@@ -1152,8 +1156,9 @@ export interface components {
             };
         };
         /**
-         * @description A dependency (Redis or the database) cannot be reached (`unavailable`); retry after the
-         *     seconds in `Retry-After`. On a write this can also mean the change was saved but cached
+         * @description A dependency (Redis or the database) cannot be reached (`unavailable`): refused, reset or
+         *     timed out, shutting down or starting up, out of connections, or not accepting
+         *     connections; retry after the seconds in `Retry-After`. On a write this can also mean the change was saved but cached
          *     copies could not be invalidated: read it back before relying on it.
          */
         ServiceUnavailable: {
@@ -1179,7 +1184,8 @@ export interface components {
         /**
          * @description The request does not match the document, or a rule of the operation: `validation_failed`
          *     with every violation in `errors` (where, which JSON Pointer, why), or `malformed_body`
-         *     when a JSON body does not parse.
+         *     when a JSON body does not parse. A JSON body nesting arrays and objects more than 64
+         *     levels deep is `validation_failed` (pointer `""`), checked before it is parsed.
          */
         BadRequest: {
             headers: {
@@ -2527,22 +2533,13 @@ export interface operations {
             };
             406: components["responses"]["NotAcceptable"];
             500: components["responses"]["InternalError"];
-            /** @description A dependency does not answer. */
+            /** @description A dependency does not answer, or the instance is draining before it stops. */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "status": "unavailable",
-                     *       "checks": {
-                     *         "redis": "down",
-                     *         "database": "up"
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };

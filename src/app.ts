@@ -19,6 +19,7 @@ import { bearerScheme } from './auth/security';
 import { SessionStore } from './auth/sessions';
 import { TokenService, systemClock, type Clock } from './auth/tokens';
 import type { Config } from './core/config';
+import { Lifecycle } from './core/lifecycle';
 import { ApiError, renderError } from './core/errors';
 import type { Logger } from './core/logger';
 import { Metrics, metricsTokenScheme } from './observability/metrics';
@@ -43,6 +44,8 @@ export interface AppDeps {
   cacheRedis?: Redis;
   /** Test seams of the cache stage. */
   cacheHooks?: Pick<HttpCacheOptions, 'beforeFill' | 'lockWaitMs' | 'lockTtlMs'>;
+  /** Serving state (draining on SIGTERM); main.ts passes the one it drains. Defaults to a new one. */
+  lifecycle?: Lifecycle;
 }
 
 export interface App {
@@ -54,6 +57,7 @@ export interface App {
   listener: RequestListener;
   passwords: PasswordHasher;
   tokens: TokenService;
+  lifecycle: Lifecycle;
 }
 
 /** The Redoc bundle shipped in the redoc package, served locally (no CDN). */
@@ -107,7 +111,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   );
   const throttle = new LoginThrottle(redis, config.loginLimits);
   const metrics = new Metrics();
-  const handlers = createHandlers({ metrics, db, redis, users: new UsersRepository(db), passwords, tokens, sessions, throttle, clock, document, logger, defaultClientId: 'specgate' });
+  const lifecycle = deps.lifecycle ?? new Lifecycle();
+  const handlers = createHandlers({ lifecycle, metrics, db, redis, users: new UsersRepository(db), passwords, tokens, sessions, throttle, clock, document, logger, defaultClientId: 'specgate' });
 
   const securityHeaders = helmet({
     contentSecurityPolicy: {
@@ -152,6 +157,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     staticHeaders: headersOf(securityHeaders as unknown as RawMiddleware),
     cache,
     onResponse: (operationId, method, status, seconds) => metrics.observe(operationId, method, status, seconds),
+    lifecycle,
   });
 
   const app = express();
@@ -179,5 +185,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
   };
 
   await passwords.warmUp();
-  return { express: app, pipeline, listener, passwords, tokens };
+  return { express: app, pipeline, listener, passwords, tokens, lifecycle };
 }

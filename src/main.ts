@@ -1,15 +1,16 @@
 /**
  * Entry point: reads the config, opens the database and Redis, builds the app and listens (HTTPS
- * unless PLAIN_HTTP is set), and shuts down gracefully on SIGTERM/SIGINT.
+ * unless PLAIN_HTTP is set), and drains gracefully on SIGTERM/SIGINT.
  */
-import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './core/config';
+import { Lifecycle } from './core/lifecycle';
 import { createLogger, type Logger } from './core/logger';
+import { createServer } from './http/server';
 import { connectRedis } from './redis-client';
 import { openDatabase, type Database } from './store/database';
 import { migrate } from './store/migrate';
@@ -19,6 +20,13 @@ export interface Running {
   url: string;
   redis: Redis;
   db: Database;
+  config: Config;
+  lifecycle: Lifecycle;
+  /**
+   * Drains and stops: readiness 503 and `Connection: close` for SHUTDOWN_DRAIN_SECONDS, then no new
+   * connections, idle ones closed, requests in flight awaited for at most SHUTDOWN_TIMEOUT_SECONDS,
+   * then Redis and the database closed. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -37,13 +45,9 @@ export async function start(config: Config, logger: Logger = createLogger(config
     ? await connectRedis({ ...config.redis, url: config.redis.cacheUrl, password: config.redis.cachePassword }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs, connectionName: 'specgate-cache' })
     : undefined;
 
-  const app = await createApp({ config, logger, redis, db, cacheRedis });
-  const server = config.tls
-    ? https.createServer({ cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) }, app.listener)
-    : http.createServer(app.listener);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+  const lifecycle = new Lifecycle();
+  const app = await createApp({ config, logger, redis, db, cacheRedis, lifecycle });
+  const server = createServer(config, app.listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -56,16 +60,40 @@ export async function start(config: Config, logger: Logger = createLogger(config
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      const { shutdownDrainMs, shutdownTimeoutMs } = config.server;
+      lifecycle.beginDrain();
+      logger.info({ drainSeconds: shutdownDrainMs / 1000, timeoutSeconds: shutdownTimeoutMs / 1000 }, 'draining');
+      await sleep(shutdownDrainMs);
+      const unfinished = await closeServer(server, shutdownTimeoutMs);
+      if (unfinished) logger.warn({ timeoutSeconds: shutdownTimeoutMs / 1000 }, 'requests still in flight at the shutdown timeout: their connections were closed');
       await redis.quit().catch(() => redis.disconnect());
       await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
       await db.close();
       logger.info('specgate stopped');
     })());
-  return { server, url, redis, db, stop };
+  return { server, url, redis, db, config, lifecycle, stop };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stops accepting, closes idle connections and waits for the others to finish their requests
+ * (each response closes its connection while draining). After `timeoutMs` the rest are closed.
+ * Resolves true when it had to close connections with requests in flight.
+ */
+function closeServer(server: http.Server | https.Server, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve(true);
+    }, timeoutMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    // A connection idle now would otherwise stay open until its keep-alive timeout.
+    server.closeIdleConnections();
+  });
 }
 
 async function warnOnEvictingRedis(redis: Redis, logger: Logger): Promise<void> {
@@ -80,14 +108,24 @@ async function warnOnEvictingRedis(redis: Redis, logger: Logger): Promise<void> 
   }
 }
 
-/** Stops on the first SIGTERM/SIGINT; a second one forces exit. */
+/** Time beyond the drain and shutdown timeout for closing Redis and the database. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Drains and stops on the first SIGTERM/SIGINT and exits 0; a second one forces exit 1, as does a
+ * stop that outlasts the drain, the shutdown timeout and a few seconds to close the stores.
+ */
 export function stopOnSignals(running: Running, logger: Logger): void {
+  const { shutdownDrainMs, shutdownTimeoutMs } = running.config.server;
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) process.exit(1);
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     signalled = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    const force = setTimeout(() => process.exit(1), shutdownDrainMs + shutdownTimeoutMs + CLOSE_GRACE_MS).unref();
     running.stop().then(
       () => {
         clearTimeout(force);

@@ -6,6 +6,7 @@ import type { LoginThrottle } from '../auth/login-throttle';
 import type { PasswordHasher } from '../auth/passwords';
 import type { SessionStore } from '../auth/sessions';
 import type { Clock, TokenService } from '../auth/tokens';
+import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../observability/metrics';
 import type { OpenApiDocument } from '../pipeline/document';
@@ -24,6 +25,8 @@ export interface HandlerDeps {
   clock: Clock;
   document: OpenApiDocument;
   logger: Logger;
+  /** Serving state: readiness answers 503 while the instance drains. */
+  lifecycle: Pick<Lifecycle, 'draining'>;
   /** The client_id recorded when a token request names none. */
   defaultClientId: string;
 }

@@ -61,6 +61,24 @@ export interface Config {
   /** Static bearer token for GET /metrics (Prometheus); unset: only users:admin tokens. */
   readonly metricsToken: string | undefined;
   readonly bodyLimitBytes: number;
+  /** Socket hygiene and the shutdown drain (src/http/server.ts, src/main.ts). */
+  readonly server: ServerSettings;
+}
+
+/** How long the HTTP server holds connections open, how many it takes, and how it drains. */
+export interface ServerSettings {
+  /** An idle keep-alive connection closes after this (advertised in `Keep-Alive: timeout=`). */
+  readonly keepAliveTimeoutMs: number;
+  /** A connection must deliver a whole request head within this, counted from when it opened (or its TLS handshake ended). */
+  readonly headersTimeoutMs: number;
+  /** A request (head and body) must arrive within this; also bounds a TLS handshake. */
+  readonly requestTimeoutMs: number;
+  /** Concurrent sockets; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** After SIGTERM: serve this long with readiness 503 and `Connection: close`. */
+  readonly shutdownDrainMs: number;
+  /** Then wait at most this long for requests in flight before closing their sockets. */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Thrown when the environment is invalid; lists every problem found. */
@@ -191,6 +209,16 @@ export function loadConfig(env: Env = process.env): Config {
   if (loginLimits.maxFailuresPerUserAndIp > loginLimits.maxFailuresPerIp || loginLimits.maxFailuresPerUserAndIp > loginLimits.maxFailuresPerUser) {
     problems.push('LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER');
   }
+  const server: ServerSettings = {
+    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_SECONDS', 5, 1, 600) * 1000,
+    headersTimeoutMs: int('HEADERS_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+    requestTimeoutMs: int('REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+    maxConnections: int('MAX_CONNECTIONS', 1000, 1, 1_000_000),
+    shutdownDrainMs: int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 600) * 1000,
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
+  };
+  // node:http refuses a headers timeout longer than the request timeout (the head is part of the request).
+  if (server.headersTimeoutMs > server.requestTimeoutMs) problems.push('HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
 
   const config: Config = {
     nodeEnv,
@@ -225,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     metricsToken: env.METRICS_TOKEN || undefined,
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    server,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -84,6 +84,17 @@ export class ApiError extends Error {
   }
 }
 
+/** Seconds a client is asked to wait (`Retry-After`) when a dependency cannot be reached. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one rule for outages: a dependency (database, Redis, cache) that cannot be reached is a 503
+ * `unavailable` with `Retry-After` (RFC 9110 §15.6.4, §10.2.3), never a 500.
+ */
+export function dependencyUnavailable(detail: string, cause?: unknown): ApiError {
+  return new ApiError('unavailable', { detail, retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS, cause });
+}
+
 /** An RFC 6749 §5.2 error raised by an OAuth endpoint itself (e.g. invalid_grant). */
 export class OAuthError extends Error {
   readonly status: number;
@@ -140,6 +151,9 @@ export function renderError(err: unknown, ctx: { format: ErrorFormat; instance: 
   if (apiErr.options.allow) headers.allow = apiErr.options.allow.join(', ');
   const challenge = bearerChallenge(apiErr);
   if (challenge) headers['www-authenticate'] = challenge;
+  // RFC 6749 §5.1: every answer of an OAuth endpoint, its problem-document 401/403/405 included,
+  // must not be stored.
+  if (ctx.format === 'oauth') Object.assign(headers, OAUTH_NO_STORE);
 
   if (ctx.format === 'oauth' && apiErr.status !== 401 && apiErr.status !== 403 && apiErr.status !== 405) {
     const entry = PROBLEMS[apiErr.code];
@@ -169,7 +183,7 @@ export function renderError(err: unknown, ctx: { format: ErrorFormat; instance: 
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if ((err as { code?: unknown } | null)?.code === 'database_unavailable') {
-    return new ApiError('unavailable', { detail: 'The database cannot be reached.', retryAfterSeconds: 5, cause: err });
+    return dependencyUnavailable('The database cannot be reached.', err);
   }
   return new ApiError('internal', { cause: err });
 }
@@ -186,10 +200,11 @@ function describeForOAuth(err: ApiError): string {
   return err.message;
 }
 
+/** RFC 6749 §5.1/§5.2: token endpoint responses, errors included, must not be cached. */
+export const OAUTH_NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+
 function oauthResponse(status: number, error: OAuthErrorCode, description: string | undefined, headers: Record<string, string>): ErrorResponse {
-  // RFC 6749 §5.1/§5.2: token endpoint responses, errors included, must not be cached.
-  headers['cache-control'] = 'no-store';
-  headers.pragma = 'no-cache';
+  Object.assign(headers, OAUTH_NO_STORE);
   headers['content-type'] = 'application/json';
   const body: Record<string, string> = { error };
   if (description) body.error_description = description;

@@ -4,6 +4,19 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../core/errors';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
+
+/**
+ * The client closed the connection before its request body arrived (or the server cut a body that
+ * was too slow). Not a failure of the service: nothing is answered, it is logged at info.
+ */
+export class ClientAbortedError extends Error {
+  readonly code = 'client_aborted';
+  constructor(cause: unknown) {
+    super('The client closed the connection before the request body arrived.', { cause });
+    this.name = 'ClientAbortedError';
+  }
+}
 
 /** Reads the whole body, failing with 413 as soon as it exceeds `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -14,13 +27,19 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge(limit);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        req.resume();
+        throw tooLarge(limit);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    // node:http fails the stream with "aborted" (ECONNRESET) when the socket closes mid-body.
+    if (!(err instanceof ApiError) && (req.destroyed || req.socket?.destroyed)) throw new ClientAbortedError(err);
+    throw err;
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
@@ -57,6 +76,12 @@ export function parseBody(raw: Buffer, mediaType: string, contentTypeHeader: str
     return { ...out };
   }
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+    if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) {
+      throw new ApiError('validation_failed', {
+        detail: 'The request has 1 violation.',
+        errors: [{ in: 'body', pointer: '', message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` }],
+      });
+    }
     try {
       return JSON.parse(text);
     } catch (err) {

@@ -18,9 +18,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { OpenAPIBackend, OpenAPIRouter, type Context, type Document, type Operation, type Request as BackendRequest } from 'openapi-backend';
 import proxyaddr from 'proxy-addr';
-import { ApiError, isUnavailable, renderError, type Violation } from '../core/errors';
+import { ApiError, dependencyUnavailable, isUnavailable, OAUTH_NO_STORE, renderError, type ErrorFormat, type Violation } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { accepts, mediaTypeOf, parseBody, readBody } from './body';
+import { accepts, ClientAbortedError, mediaTypeOf, parseBody, readBody } from './body';
 import type { OpenApiDocument } from './document';
 import { compileOperations, validateParameters, type CompiledOperation } from './operations';
 import { compileCachePolicy, type OperationCachePolicy } from '../cache/cache-policy';
@@ -99,6 +99,8 @@ export interface PipelineOptions {
   staticHeaders?: Record<string, string>;
   /** Called once per response the pipeline writes (metrics). */
   onResponse?: (operationId: string | undefined, method: string, status: number, seconds: number) => void;
+  /** While `draining`, every response carries `Connection: close`. */
+  lifecycle?: { readonly draining: boolean };
 }
 
 /** The mounted pipeline. */
@@ -226,7 +228,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
             await cache.invalidate(policy, request.params);
           } catch (err) {
             // Acknowledging this write could let a stale cached copy be served after it: refuse.
-            throw new ApiError('unavailable', { detail: 'The change was saved, but cached copies could not be invalidated; read it back before relying on it.', retryAfterSeconds: 5, cause: err });
+            throw dependencyUnavailable('The change was saved, but cached copies could not be invalidated; read it back before relying on it.', err);
           }
         }
         return result;
@@ -249,6 +251,13 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const path = q === -1 ? url : url.slice(0, q);
     let op: CompiledOperation | undefined;
     let status = 500;
+    let aborted = false;
+    let pathFormat: ErrorFormat = 'problem';
+    // RFC 9112 §9.6: while draining, each response closes its connection, so keep-alive clients
+    // open their next one elsewhere. Checked here for the express fallback's responses, and again
+    // just before writing for a request that was already in flight when the drain began.
+    const closeIfDraining = () => opts.lifecycle?.draining && res.setHeader('connection', 'close');
+    closeIfDraining();
     try {
       if (middlewares.length && (await runMiddlewares(middlewares, req, res))) return;
       const method = req.method ?? 'GET';
@@ -262,6 +271,8 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
         throw new ApiError('not_found', { detail: `No operation at ${path}.` });
       }
       if (found.kind === 'method') {
+        // The path's error format: a 405 from an OAuth endpoint carries its no-store headers too.
+        pathFormat = found.others.some((o) => o.op.errorFormat === 'oauth') ? 'oauth' : 'problem';
         throw new ApiError('method_not_allowed', { detail: `${method} is not allowed on ${path}.`, allow: found.allow });
       }
       op = found.value.op;
@@ -316,23 +327,32 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
           throw new ApiError('internal');
         }
       }
+      closeIfDraining();
       status = writeResult(res, op, result, { staticHeaders, requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
     } catch (err) {
-      const rendered = renderError(err, { format: op?.errorFormat ?? 'problem', instance: path, requestId });
+      if (err instanceof ClientAbortedError) {
+        // The client went away mid-request: nothing to answer, and no fault of the service.
+        aborted = true;
+        return;
+      }
+      const rendered = renderError(err, { format: op?.errorFormat ?? pathFormat, instance: path, requestId });
       status = rendered.status;
       if (rendered.status >= 500) {
         if (isUnavailable(err)) logger.warn({ requestId, operationId: op?.operationId, err: String((err as Error).cause ?? err) }, 'dependency unavailable');
         else logger.error({ err, requestId, operationId: op?.operationId }, 'request failed');
       }
       if (!res.headersSent) {
+        closeIfDraining();
         res.writeHead(rendered.status, { ...staticHeaders, ...rendered.headers, 'x-request-id': requestId, 'content-length': Buffer.byteLength(rendered.body) });
         res.end(req.method === 'HEAD' ? undefined : rendered.body);
       } else {
         res.destroy();
       }
     } finally {
-      if (status !== 0) {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (aborted) {
+        logger.info({ requestId, method: req.method, path, operationId: op?.operationId, outcome: 'client_aborted', ms: Math.round(ms * 100) / 100 }, 'request');
+      } else if (status !== 0) {
         opts.onResponse?.(op?.operationId, req.method ?? 'GET', status, ms / 1000);
         logger.info({ requestId, method: req.method, path, operationId: op?.operationId, status, ms: Math.round(ms * 100) / 100 }, 'request');
       }
@@ -481,6 +501,8 @@ function writeResult(res: ServerResponse, op: CompiledOperation, result: Handler
     headers['cache-control'] = 'no-store';
     headers.vary = 'Authorization';
   }
+  // Every answer of an OAuth endpoint, whatever its handler sets (RFC 6749 §5.1).
+  if (op.errorFormat === 'oauth') Object.assign(headers, OAUTH_NO_STORE);
   if (result.headers) for (const [k, v] of Object.entries(result.headers)) headers[k.toLowerCase()] = v;
   const etag = headers.etag;
   if (result.status === 200 && typeof etag === 'string' && ctx.ifNoneMatch !== undefined && (op.method === 'GET') && noneMatch(ctx.ifNoneMatch, etag)) {

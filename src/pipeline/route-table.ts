@@ -22,9 +22,11 @@ export interface RouteMatch<T> {
 }
 
 /** The path exists but not for this method. */
-export interface MethodMismatch {
+export interface MethodMismatch<T> {
   kind: 'method';
   allow: string[];
+  /** The values the path's other methods map to. */
+  others: T[];
 }
 
 const newNode = <T>(): Node<T> => ({ children: new Map(), methods: new Map() });
@@ -63,7 +65,7 @@ export class RouteTable<T> {
    * Looks up a request path (without query string). Literal segments win over parameters, so
    * `/items/new` and `/items/{id}` can coexist. HEAD falls back to GET.
    */
-  lookup(method: string, path: string): RouteMatch<T> | MethodMismatch | undefined {
+  lookup(method: string, path: string): RouteMatch<T> | MethodMismatch<T> | undefined {
     const segments = splitPath(path);
     const params: Record<string, string> = {};
     const node = this.walk(this.root, segments, 0, params);
@@ -72,7 +74,7 @@ export class RouteTable<T> {
     if (value === undefined) {
       const allow = [...node.methods.keys()];
       if (allow.includes('GET')) allow.push('HEAD');
-      return { kind: 'method', allow: allow.sort() };
+      return { kind: 'method', allow: allow.sort(), others: [...node.methods.values()] };
     }
     return { kind: 'match', value, params, template: node.template };
   }

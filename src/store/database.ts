@@ -57,6 +57,16 @@ const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT',
   'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOENT' /* unix socket path */,
 ]);
+/**
+ * SQLSTATEs that mean "the database cannot serve now" (PostgreSQL appendix A): class 08 connection
+ * exception, 28 invalid authorization, 53 insufficient resources (53300 too many connections),
+ * 3D000 unknown database, 57P01-57P04 admin/crash shutdown, cannot connect now, database dropped,
+ * 57014 statement timeout, and 55000, which a connection gets from a database with
+ * ALLOW_CONNECTIONS false ("database … is not accepting connections"): specgate's SQL uses nothing
+ * else that raises 55000 (no currval, no prerequisite-state features).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|28|53)|^(3D000|55000|57P0[1-4]|57014)$/;
+
 const NETWORK_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
@@ -74,11 +84,7 @@ function unavailableReason(err: unknown): string | undefined {
   const { code, message, errors } = err as { code?: unknown; message?: unknown; errors?: unknown };
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code)) return code;
-    // SQLSTATE 08 connection exception, 28 invalid authorization, 3D000 unknown
-    // database, 53300 too many connections, 57P01-03 shutting down / starting up.
-    if (/^(08|28)/.test(code) || ['3D000', '53300', '57P01', '57P02', '57P03'].includes(code)) {
-      return `SQLSTATE ${code}`;
-    }
+    if (UNAVAILABLE_SQLSTATE.test(code)) return `SQLSTATE ${code}`;
   }
   const known = typeof message === 'string' ? NETWORK_MESSAGES.find((m) => message.includes(m)) : undefined;
   if (known) return known.toLowerCase();
@@ -87,7 +93,8 @@ function unavailableReason(err: unknown): string | undefined {
   return undefined;
 }
 
-function translate(err: unknown): unknown {
+/** `err` as a {@link DatabaseUnavailableError} when it means the database cannot serve now, else unchanged. */
+export function translate(err: unknown): unknown {
   if (err instanceof DatabaseUnavailableError) return err;
   const reason = unavailableReason(err);
   return reason ? new DatabaseUnavailableError(reason, { cause: err }) : err;

@@ -126,3 +126,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', JWT_ISSUER: '', CORS_ORIGINS: '' })).toMatchObject({ port: 8443, corsOrigins: [], jwt: { issuer: 'specgate' } });
   });
 });
+
+describe('connection and shutdown settings', () => {
+  it('defaults to 5 s keep-alive, 10 s head, 30 s request, 1000 sockets, 5 s drain, 10 s shutdown timeout', () => {
+    expect(loadConfig({}).server).toEqual({
+      keepAliveTimeoutMs: 5000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxConnections: 1000,
+      shutdownDrainMs: 5000,
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('takes seconds, allows no drain, and refuses a head timeout longer than the request timeout', () => {
+    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '0', KEEP_ALIVE_TIMEOUT_SECONDS: '2' }).server).toMatchObject({ shutdownDrainMs: 0, keepAliveTimeoutMs: 2000 });
+    expect(problemsOf({ HEADERS_TIMEOUT_SECONDS: '40', REQUEST_TIMEOUT_SECONDS: '30' })).toEqual(['HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS']);
+    expect(problemsOf({ KEEP_ALIVE_TIMEOUT_SECONDS: '0', MAX_CONNECTIONS: '-1', SHUTDOWN_TIMEOUT_SECONDS: 'soon' })).toHaveLength(3);
+  });
+});

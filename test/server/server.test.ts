@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { start, type Running } from '../../src/main';
 import { client, httpsRequest } from '../support/contract';
 import { startTestApp, TEST_SECRET } from '../support/app';
 import { startRedis, type RedisServer } from '../support/redis-server';
+import { writeLocalCertificate } from '../support/tls';
 
 
 describe('main.start over HTTPS', () => {
@@ -22,14 +22,8 @@ describe('main.start over HTTPS', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-main-'));
-    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
-    });
-    fs.writeFileSync(path.join(dir, 'cert.pem'), pems.cert);
-    fs.writeFileSync(path.join(dir, 'key.pem'), pems.private);
-    ca = pems.cert;
+    const certificate = await writeLocalCertificate(dir);
+    ca = certificate.ca;
     redis = await startRedis({ password: 'main-test-password' });
     const config = loadConfig({
       NODE_ENV: 'production',
@@ -38,8 +32,9 @@ describe('main.start over HTTPS', () => {
       REDIS_URL: redis.url,
       REDIS_PASSWORD: redis.password,
       JWT_SECRET: TEST_SECRET,
-      TLS_CERT_FILE: path.join(dir, 'cert.pem'),
-      TLS_KEY_FILE: path.join(dir, 'key.pem'),
+      TLS_CERT_FILE: certificate.certFile,
+      TLS_KEY_FILE: certificate.keyFile,
+      SHUTDOWN_DRAIN_SECONDS: '0',
       DATA_DIR: dir,
       ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
       LOG_LEVEL: 'silent',

@@ -4,7 +4,7 @@
  * straight on node:http (as main.ts does) or inside express.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -12,6 +12,7 @@ import { createApp, type App, type AppDeps } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/passwords';
 import { loadConfig, type Config } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
+import { createServer } from '../../src/http/server';
 import type { OpenApiDocument } from '../../src/pipeline/document';
 import { openDatabase, type Database } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
@@ -45,6 +46,8 @@ export interface TestApp {
   url: string;
   app: App;
   config: Config;
+  /** The listening server, with the config's connection limits applied as main.ts applies them. */
+  server: http.Server;
   db: Database;
   redis: Redis;
   redisServer: RedisServer;
@@ -78,7 +81,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ? await connectRedis({ url: opts.cacheRedisServer.url, password: opts.cacheRedisServer.password, useTls: false, tlsCaFile: undefined }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs })
     : undefined;
   const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true, clock: opts.clock, cacheRedis, cacheHooks: opts.cacheHooks });
-  const server = http.createServer(opts.mount === 'express' ? app.express : app.listener);
+  const server = createServer(config, opts.mount === 'express' ? app.express : app.listener) as http.Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const users = new UsersRepository(db);
@@ -86,6 +89,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     url: `http://127.0.0.1:${port}`,
     app,
     config,
+    server,
     db,
     redis,
     redisServer,

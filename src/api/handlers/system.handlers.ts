@@ -1,6 +1,7 @@
 /**
  * The `system` tag: liveness, readiness, the document itself and its Redoc page.
  */
+import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../../core/errors';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 
@@ -44,8 +45,10 @@ export function systemHandlers(deps: HandlerDeps) {
   const getReadiness: Handler<'getReadiness'> = async () => {
     const [redis, database] = await Promise.all([probe(() => deps.redis.ping()), probe(() => deps.db.ping())]);
     const checks = { redis, database };
+    // Draining (SIGTERM): the load balancer must stop sending here while requests still succeed.
+    if (deps.lifecycle.draining) return { status: 503, headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) }, body: { status: 'draining', checks } };
     if (redis === 'up' && database === 'up') return { status: 200, body: { status: 'ready', checks } };
-    return { status: 503, headers: { 'retry-after': '5' }, body: { status: 'unavailable', checks } };
+    return { status: 503, headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) }, body: { status: 'unavailable', checks } };
   };
 
   const getOpenApiDocument: Handler<'getOpenApiDocument'> = async () => ({

@@ -1,0 +1,222 @@
+/**
+ * Nothing held open for free: real sockets (net and tls) against the server as main.ts starts it,
+ * measuring when the server closes them. Small configured timeouts keep the file fast; the bounds
+ * are generous (the machine is shared), the behaviour asserted is "closed by the server, in about
+ * the configured time, not left open".
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { loadConfig } from '../../src/core/config';
+import { createLogger } from '../../src/core/logger';
+import { start, type Running } from '../../src/main';
+import { startRedis, type RedisServer } from '../support/redis-server';
+import { TEST_SECRET } from '../support/app';
+import { writeLocalCertificate } from '../support/tls';
+
+const LIMITS = { KEEP_ALIVE_TIMEOUT_SECONDS: '1', HEADERS_TIMEOUT_SECONDS: '2', REQUEST_TIMEOUT_SECONDS: '3', MAX_CONNECTIONS: '4', SHUTDOWN_DRAIN_SECONDS: '0' };
+/** Scheduling slack on a loaded two-core machine. */
+const SLACK_MS = 2000;
+/** Measured close times, written to test-output for the record. */
+const measured: Record<string, number> = {};
+
+let dir: string;
+let redis: RedisServer;
+let plain: Running;
+let secure: Running;
+let ca: string;
+
+const portOf = (r: Running) => Number(new URL(r.url).port);
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-conn-'));
+  const certificate = await writeLocalCertificate(dir);
+  ca = certificate.ca;
+  redis = await startRedis({ password: 'conn-test-password' });
+  const env = (name: string, extra: Record<string, string>) =>
+    loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      REDIS_PASSWORD: redis.password,
+      JWT_SECRET: TEST_SECRET,
+      DATA_DIR: path.join(dir, name),
+      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
+      LOG_LEVEL: 'silent',
+      ...LIMITS,
+      ...extra,
+    });
+  plain = await start(env('plain', { PLAIN_HTTP: 'true' }), createLogger('silent'));
+  secure = await start(env('secure', { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }), createLogger('silent'));
+}, 90_000);
+
+afterAll(async () => {
+  await plain?.stop();
+  await secure?.stop();
+  await redis?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync('test-output', { recursive: true });
+  fs.writeFileSync(path.join('test-output', 'connection-timings.json'), JSON.stringify(measured, null, 2));
+});
+
+interface Closed {
+  /** Milliseconds from `since` until the server closed the socket. */
+  ms: number;
+  received: string;
+}
+
+/** Resolves when the socket closes (read side drained, so 'close' can fire). */
+function whenClosed(socket: net.Socket, since: () => number): Promise<Closed> {
+  let received = '';
+  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+  socket.on('error', () => undefined);
+  return new Promise((resolve) => socket.on('close', () => resolve({ ms: Date.now() - since(), received })));
+}
+
+function connectPlain(): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(portOf(plain), '127.0.0.1', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+function connectTls(): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ port: portOf(secure), host: '127.0.0.1', ca, servername: 'localhost' }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+const GET_HEALTHZ = 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n';
+
+/** Sends one keep-alive request and resolves once its whole response has arrived. */
+function requestOnce(socket: net.Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (c: Buffer) => {
+      text += c.toString('latin1');
+      const head = text.indexOf('\r\n\r\n');
+      const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? NaN);
+      if (head !== -1 && text.length >= head + 4 + length) {
+        socket.off('data', onData);
+        resolve(text);
+      }
+    };
+    socket.on('data', onData);
+    socket.write(GET_HEALTHZ);
+  });
+}
+
+function connectionCount(r: Running): Promise<number> {
+  return new Promise((resolve, reject) => r.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('plain HTTP', () => {
+  it('closes an idle keep-alive connection after KEEP_ALIVE_TIMEOUT_SECONDS (advertised in Keep-Alive)', async () => {
+    const socket = await connectPlain();
+    const response = await requestOnce(socket);
+    expect(response).toMatch(/^HTTP\/1\.1 200/);
+    expect(response).toMatch(/\r\nKeep-Alive: timeout=1\r\n/i);
+    const answered = Date.now();
+    const closed = await whenClosed(socket, () => answered);
+    measured.keepAliveIdleMs = closed.ms;
+    // 1 s plus node's keepAliveTimeoutBuffer (1 s), so a client honouring the header closes first.
+    expect(closed.ms).toBeGreaterThanOrEqual(900);
+    expect(closed.ms).toBeLessThan(2000 + SLACK_MS);
+  });
+
+  it('closes a TCP connection that never sends a byte within HEADERS_TIMEOUT_SECONDS', async () => {
+    const opened = Date.now();
+    const socket = await connectPlain();
+    const closed = await whenClosed(socket, () => opened);
+    measured.silentTcpMs = closed.ms;
+    expect(closed.ms).toBeGreaterThanOrEqual(1500);
+    expect(closed.ms).toBeLessThan(2000 + SLACK_MS);
+  });
+
+  it('cuts a request head that trickles in (408)', async () => {
+    const opened = Date.now();
+    const socket = await connectPlain();
+    const closed = whenClosed(socket, () => opened);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
+    const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 200);
+    const { ms, received } = await closed;
+    clearInterval(trickle);
+    measured.trickledHeadersMs = ms;
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeLessThan(2000 + SLACK_MS);
+  });
+
+  it('cuts a request body that trickles in after REQUEST_TIMEOUT_SECONDS (408)', async () => {
+    const opened = Date.now();
+    const socket = await connectPlain();
+    const closed = whenClosed(socket, () => opened);
+    socket.write('POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n');
+    const trickle = setInterval(() => socket.writable && socket.write('a'), 200);
+    const { ms, received } = await closed;
+    clearInterval(trickle);
+    measured.trickledBodyMs = ms;
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeGreaterThanOrEqual(2500);
+    expect(ms).toBeLessThan(3000 + SLACK_MS);
+  });
+
+  it('takes at most MAX_CONNECTIONS sockets at once', async () => {
+    await until(async () => (await connectionCount(plain)) === 0);
+    const held = await Promise.all([1, 2, 3, 4].map(() => connectPlain()));
+    for (const socket of held) expect(await requestOnce(socket)).toMatch(/^HTTP\/1\.1 200/);
+    const extra = await connectPlain();
+    const refused = await whenClosed(extra, () => Date.now());
+    extra.write(GET_HEALTHZ);
+    expect((await refused).received).toBe('');
+    // A slot frees up: a new connection is served again.
+    held[0]!.destroy();
+    await until(async () => (await connectionCount(plain)) < 4);
+    const next = await connectPlain();
+    expect(await requestOnce(next)).toMatch(/^HTTP\/1\.1 200/);
+    for (const socket of [...held, next]) socket.destroy();
+  });
+});
+
+describe('HTTPS', () => {
+  it('closes a TCP connection that never starts its TLS handshake within HEADERS_TIMEOUT_SECONDS', async () => {
+    const opened = Date.now();
+    const socket = await new Promise<net.Socket>((resolve) => {
+      const s = net.connect(portOf(secure), '127.0.0.1', () => resolve(s));
+    });
+    const closed = await whenClosed(socket, () => opened);
+    measured.silentTlsHandshakeMs = closed.ms;
+    expect(closed.ms).toBeGreaterThanOrEqual(1500);
+    expect(closed.ms).toBeLessThan(2000 + SLACK_MS);
+  });
+
+  it('closes a TLS connection that completes its handshake and sends nothing within HEADERS_TIMEOUT_SECONDS', async () => {
+    const socket = await connectTls();
+    const handshaken = Date.now();
+    const closed = await whenClosed(socket, () => handshaken);
+    measured.silentTlsMs = closed.ms;
+    expect(closed.ms).toBeGreaterThanOrEqual(1500);
+    expect(closed.ms).toBeLessThan(2000 + SLACK_MS);
+  });
+
+  it('closes an idle keep-alive TLS connection after KEEP_ALIVE_TIMEOUT_SECONDS', async () => {
+    const socket = await connectTls();
+    expect(await requestOnce(socket)).toMatch(/^HTTP\/1\.1 200/);
+    const answered = Date.now();
+    const closed = await whenClosed(socket, () => answered);
+    measured.keepAliveIdleTlsMs = closed.ms;
+    expect(closed.ms).toBeGreaterThanOrEqual(900);
+    expect(closed.ms).toBeLessThan(2000 + SLACK_MS);
+  });
+});
