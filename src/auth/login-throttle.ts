@@ -27,7 +27,7 @@
  * cannot be reached every method throws 503 `unavailable`: the limiter fails closed.
  */
 import type { Redis } from 'ioredis';
-import { ApiError } from '../core/errors';
+import { ApiError, dependencyUnavailable } from '../core/errors';
 import { keys } from '../redis-client';
 import { normaliseUsername } from '../store/users.repository';
 import { ipBucket } from './ip-bucket';
@@ -62,8 +62,6 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   knownAddressSeconds: 30 * 86400,
 };
 
-/** Seconds a client is asked to wait when the rate limiter is unreachable. */
-const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 // KEYS[1] counter; KEYS[2] optional exemption marker (same slot). ARGV: limit, window ms.
 // Returns {outcome, count, pttl}: 1 reserved, 0 refused (at the limit), 2 exempt (not counted).
@@ -227,11 +225,7 @@ export class LoginThrottle {
     try {
       return await fn();
     } catch (err) {
-      throw new ApiError('unavailable', {
-        detail: 'The rate limiter cannot be reached.',
-        retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
-        cause: err,
-      });
+      throw dependencyUnavailable('The rate limiter cannot be reached.', err);
     }
   }
 }

@@ -10,14 +10,14 @@
  * Nothing about validity is kept in process memory.
  */
 import type { Redis } from 'ioredis';
-import { ApiError } from '../core/errors';
+import { ApiError, dependencyUnavailable } from '../core/errors';
 import { keys } from '../redis-client';
 import { SessionIndex } from './session-index';
 import { narrowSessions } from './session-narrowing';
 import type { Clock } from './tokens';
 
-/** Seconds a client is asked to wait when the session store is unreachable. */
-export const RETRY_AFTER_SECONDS = 5;
+/** The session store is down: callers fail closed with 503 + Retry-After (core/errors.ts). */
+const storeUnavailable = (cause: unknown) => dependencyUnavailable('The session store cannot be reached.', cause);
 
 export interface SessionSettings {
   /** A session not refreshed for this long ends (REFRESH_TOKEN_IDLE_MINUTES). */
@@ -254,7 +254,7 @@ export class SessionStore {
     const [[err, fields], [err2, expiresAt]] = (await this.run(() =>
       this.redis.pipeline().hgetall(keys.session(sid)).expiretime(keys.session(sid)).exec(),
     ))! as [[Error | null, Record<string, string>], [Error | null, number]];
-    if (err || err2) throw new ApiError('unavailable', { detail: 'The session store cannot be reached.', retryAfterSeconds: RETRY_AFTER_SECONDS, cause: err ?? err2 });
+    if (err || err2) throw storeUnavailable(err ?? err2);
     return toInfo(sid, fields, expiresAt);
   }
 
@@ -331,7 +331,7 @@ export class SessionStore {
       return await fn();
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      throw new ApiError('unavailable', { detail: 'The session store cannot be reached.', retryAfterSeconds: RETRY_AFTER_SECONDS, cause: err });
+      throw storeUnavailable(err);
     }
   }
 }
