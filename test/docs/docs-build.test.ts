@@ -99,7 +99,15 @@ describe('npm run docs:build', () => {
           ({ tag, ops }) => {
             const el = document.querySelector(`[data-section-id="/${tag}"]`) as HTMLElement | null;
             const hrefs = el ? Array.from(el.querySelectorAll('a[href]')).map((a) => a.getAttribute('href')!.toLowerCase()) : [];
-            return !!el && el.innerText.trim().length > 0 && ops.every((id) => hrefs.some((h) => h.endsWith(`/${id}`)));
+            const done = !!el && el.innerText.trim().length > 0 && ops.every((id) => hrefs.some((h) => h.endsWith(`/${id}`)));
+            // Redoc 3 lists the first 8 operations of a tag and folds the rest behind "Show N
+            // more...": unfold it, so the next poll sees them.
+            if (!done && el) {
+              for (const more of Array.from(el.querySelectorAll<HTMLElement>('button, a, span, div'))) {
+                if (more.children.length === 0 && /^Show \d+ more/.test(more.textContent?.trim() ?? '')) more.click();
+              }
+            }
+            return done;
           },
           { tag, ops },
           `the operations of tag ${tag} (${ops.join(', ')})`,
