@@ -17,6 +17,8 @@ import { BROWSER_TIMEOUT_MS, OUTPUT_DIR, launchChromium, operationIdsOf, record,
 /** Browser globals used inside page functions (which run in Chromium, not in node); tsconfig has no DOM lib. */
 declare const document: any;
 type HTMLElement = { innerText: string; querySelectorAll(selector: string): ArrayLike<any> };
+/** What the folded-list check touches of an element (the page's DOM, typed by hand like the above). */
+type Clickable = { children: ArrayLike<unknown>; textContent: string | null; click(): void };
 
 const root = path.resolve(__dirname, '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -103,7 +105,7 @@ describe('npm run docs:build', () => {
             // Redoc 3 lists the first 8 operations of a tag and folds the rest behind "Show N
             // more...": unfold it, so the next poll sees them.
             if (!done && el) {
-              for (const more of Array.from(el.querySelectorAll<HTMLElement>('button, a, span, div'))) {
+              for (const more of Array.from(el.querySelectorAll('button, a, span, div')) as Clickable[]) {
                 if (more.children.length === 0 && /^Show \d+ more/.test(more.textContent?.trim() ?? '')) more.click();
               }
             }
