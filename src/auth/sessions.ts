@@ -163,11 +163,15 @@ export class SessionStore {
     return { absExp, accessExp: Math.min(now + accessLifetime, absExp) };
   }
 
-  /** Records a new session with its first access token and refresh token. */
-  async create(s: { sid: string; sub: string; clientId: string; scope: string; jti: string; accessExp: number; refreshHash: string; now: number; absExp: number }): Promise<void> {
+  /**
+   * Records a new session with its first access token and refresh token. Resolves to the ids of
+   * the user's oldest sessions this ended to stay within the cap (usually none), so the caller
+   * can log them: the store has no logger.
+   */
+  async create(s: { sid: string; sub: string; clientId: string; scope: string; jti: string; accessExp: number; refreshHash: string; now: number; absExp: number }): Promise<string[]> {
     const key = keys.session(s.sid);
     const expiry = Math.min(s.absExp, s.now + this.settings.idleSeconds);
-    await this.run(async () => {
+    return this.run(async () => {
       // The session key is written atomically (MULTI on one key); the user's index is another key,
       // maybe on another cluster slot, so it is written by its own script sent in the same tick.
       const [session, indexed] = await Promise.all([
@@ -180,16 +184,17 @@ export class SessionStore {
       ]);
       const failed = (session ?? []).find(([err]) => err);
       if (failed) throw failed[0];
-      if (indexed > this.maxPerUser) await this.enforceCap(s.sub);
+      return indexed > this.maxPerUser ? this.enforceCap(s.sub) : [];
     });
   }
 
   /**
    * Ends the oldest live sessions of `sub` beyond the cap (the newest is never among them). Only
    * reached when the index holds more entries than the cap: entries of sessions that expired on
-   * their own are dropped first, so they never count against the user.
+   * their own are dropped first, so they never count against the user. Resolves to the sessions
+   * it ended.
    */
-  private async enforceCap(sub: string): Promise<void> {
+  private async enforceCap(sub: string): Promise<string[]> {
     const sids = await this.index.members(sub);
     const p = this.redis.pipeline();
     for (const sid of sids) p.exists(keys.session(sid));
@@ -198,7 +203,7 @@ export class SessionStore {
     if (failed) throw failed[0];
     const live = sids.filter((_, i) => replies[i]?.[1] === 1);
     await this.index.remove(sub, sids.filter((_, i) => replies[i]?.[1] === 0));
-    await this.endSessions(sub, live.slice(0, Math.max(0, live.length - this.maxPerUser)));
+    return this.endSessions(sub, live.slice(0, Math.max(0, live.length - this.maxPerUser)));
   }
 
   /**
@@ -313,16 +318,24 @@ export class SessionStore {
     return narrowed;
   }
 
-  /** DELs sessions (each its own key: no multi-key command across slots) and their index entries. */
-  private async endSessions(sub: string, sids: string[]): Promise<void> {
+  /**
+   * DELs sessions (each its own key: no multi-key command across slots) and their index entries.
+   * Resolves to the sessions whose key this call deleted: of two logins capping the same user at
+   * once, or a session expiring meanwhile, only the call whose DEL found the key reports it.
+   */
+  private async endSessions(sub: string, sids: string[]): Promise<string[]> {
+    const ended: string[] = [];
     for (let i = 0; i < sids.length; i += BATCH) {
       const batch = sids.slice(i, i + BATCH);
       const p = this.redis.pipeline();
       for (const sid of batch) p.del(keys.session(sid));
       p.zrem(keys.userSessionIndex(sub), ...batch).srem(keys.userSessions(sub), ...batch);
-      const failed = ((await p.exec()) ?? []).find(([e]) => e);
+      const replies = (await p.exec()) ?? [];
+      const failed = replies.find(([e]) => e);
       if (failed) throw failed[0];
+      ended.push(...batch.filter((_, j) => replies[j]?.[1] === 1));
     }
+    return ended;
   }
 
   /** Maps any Redis failure to 503: callers fail closed. */

@@ -56,7 +56,12 @@ export function authHandlers(deps: HandlerDeps) {
     const refresh = newRefreshToken(sid);
     const { absExp, accessExp } = sessions.limits(now, tokens.lifetimeSeconds);
     const { token, claims } = await tokens.issue({ sub: user.id, sid, scope: scopes.join(' '), clientId: form.client_id ?? deps.defaultClientId, iat: now, exp: accessExp });
-    await sessions.create({ sid, sub: user.id, clientId: claims.client_id, scope: claims.scope, jti: claims.jti, accessExp, refreshHash: refresh.hash, now, absExp });
+    const evicted = await sessions.create({ sid, sub: user.id, clientId: claims.client_id, scope: claims.scope, jti: claims.jti, accessExp, refreshHash: refresh.hash, now, absExp });
+    // Logged before the confirmation below: these sessions ended whether or not this login stands.
+    // One line per session, so a search by `sid` finds its end like every other event of it.
+    for (const ended of evicted) {
+      logger.info({ requestId: req.requestId, sub: user.id, sid: ended, outcome: 'session_evicted' }, 'oldest session ended by the per-user session cap');
+    }
     // An administrator may have disabled the user or taken a scope since we read it: see confirmLogin.
     const confirmed = await confirmLogin(deps, { sid, sub: user.id, scope: claims.scope });
     if (confirmed.kind === 'refused') throw new OAuthError('invalid_grant', 'The username or password is incorrect.');

@@ -1,6 +1,6 @@
 /**
  * The per-user cap on live sessions (MAX_SESSIONS_PER_USER): a new login ends the oldest live
- * session; sessions that ended on their own do not count; sessions indexed by a release before
+ * session, and logs which; sessions that ended on their own do not count; sessions indexed by a release before
  * the ordered index (the legacy SET) are still found and ended.
  */
 import { decodeJwt } from 'jose';
@@ -26,6 +26,25 @@ describe('MAX_SESSIONS_PER_USER', () => {
     expect(await Promise.all(tokens.map(alive))).toEqual([false, false, true, true, true]);
     const me = await api.get('/me/sessions', { token: tokens[4]! });
     expect(me.body.sessions.map((s: { id: string }) => s.id).sort()).toEqual(tokens.slice(2).map(sidOf).sort());
+  });
+
+  it('logs each session it ends with the login that ended it, never a token', async () => {
+    const id = await t.createUser('audited', 'audited-password-1', []);
+    const grant = (requestId: string) =>
+      api.post('/token', { form: { grant_type: 'password', username: 'audited', password: 'audited-password-1' }, headers: { 'x-request-id': requestId } });
+    const logins = [await grant('audited-1'), await grant('audited-2'), await grant('audited-3')];
+    const evictions = () => t.logs.map((l) => JSON.parse(l)).filter((l) => l.outcome === 'session_evicted' && l.sub === id);
+    expect(evictions()).toEqual([]); // within the cap: nothing ended, nothing logged
+    const fourth = await grant('audited-4');
+    expect(fourth.status).toBe(200);
+    expect(fourth.headers['x-request-id']).toBe('audited-4');
+    expect(evictions()).toEqual([expect.objectContaining({ level: 'info', requestId: 'audited-4', sub: id, sid: sidOf(logins[0]!.body.access_token) })]);
+    expect(await alive(logins[0]!.body.access_token)).toBe(false);
+    const line = JSON.stringify(evictions()[0]);
+    for (const res of [...logins, fourth]) {
+      expect(line).not.toContain(res.body.access_token);
+      expect(line).not.toContain(res.body.refresh_token);
+    }
   });
 
   it('does not count sessions that ended on their own', async () => {
