@@ -157,6 +157,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     staticHeaders: headersOf(securityHeaders as unknown as RawMiddleware),
     cache,
     onResponse: (operationId, method, status, seconds) => metrics.observe(operationId, method, status, seconds),
+    onUnanswered: (operationId, outcome) => metrics.unanswered(operationId, outcome),
     lifecycle,
   });
 

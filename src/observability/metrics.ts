@@ -1,12 +1,13 @@
 /**
  * Prometheus metrics (prom-client), one registry per app so several apps in one process (tests,
- * benches) never collide: cache outcomes per operation and request latency.
+ * benches) never collide: cache outcomes per operation, request latency, and requests that ended
+ * unanswered (client aborts, request timeouts), which the latency histogram leaves out.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ApiError } from '../core/errors';
 import type { CacheMetrics, CacheOutcome } from '../cache/http-cache';
-import type { Principal, SecuritySchemeHandler } from '../pipeline/pipeline';
+import type { Principal, SecuritySchemeHandler, UnansweredOutcome } from '../pipeline/pipeline';
 
 export class Metrics implements CacheMetrics {
   readonly registry = new Registry();
@@ -24,6 +25,22 @@ export class Metrics implements CacheMetrics {
     registers: [this.registry],
   });
 
+  private readonly unansweredCounters: Record<UnansweredOutcome, Counter<'operation'>> = {
+    client_aborted: new Counter({
+      name: 'specgate_client_aborts_total',
+      help: 'Requests whose client closed the connection before the request body arrived, by operation.',
+      labelNames: ['operation'] as const,
+      registers: [this.registry],
+    }),
+    // Separate from client aborts: here the server ended the request (408, RFC 9110 §15.5.9).
+    request_timeout: new Counter({
+      name: 'specgate_request_timeouts_total',
+      help: 'Requests cut by the server because the body did not arrive within REQUEST_TIMEOUT_SECONDS (answered 408), by operation.',
+      labelNames: ['operation'] as const,
+      registers: [this.registry],
+    }),
+  };
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -35,6 +52,11 @@ export class Metrics implements CacheMetrics {
   /** Records a response; `operationId` is "none" when no operation matched (404/405). */
   observe(operationId: string | undefined, method: string, status: number, seconds: number): void {
     this.latency.observe({ operation: operationId ?? 'none', method, status: String(status) }, seconds);
+  }
+
+  /** Records a request that ended before its body arrived; `operationId` is "none" when unmatched. */
+  unanswered(operationId: string | undefined, outcome: UnansweredOutcome): void {
+    this.unansweredCounters[outcome].inc({ operation: operationId ?? 'none' });
   }
 
   render(): Promise<string> {

@@ -7,14 +7,28 @@ import { ApiError } from '../core/errors';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 
 /**
- * The client closed the connection before its request body arrived (or the server cut a body that
- * was too slow). Not a failure of the service: nothing is answered, it is logged at info.
+ * The client closed the connection before its request body arrived. Not a failure of the service:
+ * nothing is answered, it is logged at info and counted apart from responses.
  */
 export class ClientAbortedError extends Error {
   readonly code = 'client_aborted';
   constructor(cause: unknown) {
     super('The client closed the connection before the request body arrived.', { cause });
     this.name = 'ClientAbortedError';
+  }
+}
+
+/**
+ * The server cut the request: its body did not arrive within REQUEST_TIMEOUT_SECONDS, so node
+ * answered 408 Request Timeout (RFC 9110 §15.5.9) and closed the connection. The client did not
+ * leave, it was too slow; told apart from {@link ClientAbortedError} so the log and the metrics say
+ * who ended the request.
+ */
+export class RequestTimedOutError extends Error {
+  readonly code = 'request_timeout';
+  constructor(cause: unknown) {
+    super('The request body did not arrive within the request timeout.', { cause });
+    this.name = 'RequestTimedOutError';
   }
 }
 
@@ -37,8 +51,13 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
       chunks.push(chunk);
     }
   } catch (err) {
-    // node:http fails the stream with "aborted" (ECONNRESET) when the socket closes mid-body.
-    if (!(err instanceof ApiError) && (req.destroyed || req.socket?.destroyed)) throw new ClientAbortedError(err);
+    // node:http fails the stream with "aborted" (ECONNRESET) whoever closed the socket mid-body;
+    // the socket's own error tells: node destroys it with ERR_HTTP_REQUEST_TIMEOUT when its
+    // requestTimeout cuts the request (after writing the 408), a client's EOF leaves a parser error.
+    if (!(err instanceof ApiError) && (req.destroyed || req.socket?.destroyed)) {
+      if ((req.socket?.errored as NodeJS.ErrnoException | null | undefined)?.code === 'ERR_HTTP_REQUEST_TIMEOUT') throw new RequestTimedOutError(err);
+      throw new ClientAbortedError(err);
+    }
     throw err;
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);

@@ -20,7 +20,7 @@ import { OpenAPIBackend, OpenAPIRouter, type Context, type Document, type Operat
 import proxyaddr from 'proxy-addr';
 import { ApiError, dependencyUnavailable, isUnavailable, OAUTH_NO_STORE, renderError, type ErrorFormat, type Violation } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { accepts, ClientAbortedError, mediaTypeOf, parseBody, readBody } from './body';
+import { accepts, ClientAbortedError, mediaTypeOf, parseBody, readBody, RequestTimedOutError } from './body';
 import type { OpenApiDocument } from './document';
 import { compileOperations, validateParameters, type CompiledOperation } from './operations';
 import { compileCachePolicy, type OperationCachePolicy } from '../cache/cache-policy';
@@ -99,9 +99,17 @@ export interface PipelineOptions {
   staticHeaders?: Record<string, string>;
   /** Called once per response the pipeline writes (metrics). */
   onResponse?: (operationId: string | undefined, method: string, status: number, seconds: number) => void;
+  /** Called once per request whose body never fully arrived, instead of onResponse (metrics). */
+  onUnanswered?: (operationId: string | undefined, outcome: UnansweredOutcome) => void;
   /** While `draining`, every response carries `Connection: close`. */
   lifecycle?: { readonly draining: boolean };
 }
+
+/**
+ * How a request ended that the pipeline never answered: the client left mid-body, or node cut a
+ * body slower than REQUEST_TIMEOUT_SECONDS (and answered 408 itself).
+ */
+export type UnansweredOutcome = 'client_aborted' | 'request_timeout';
 
 /** The mounted pipeline. */
 export interface Pipeline {
@@ -251,7 +259,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const path = q === -1 ? url : url.slice(0, q);
     let op: CompiledOperation | undefined;
     let status = 500;
-    let aborted = false;
+    let unanswered: UnansweredOutcome | undefined;
     let pathFormat: ErrorFormat = 'problem';
     // RFC 9112 §9.6: while draining, each response closes its connection, so keep-alive clients
     // open their next one elsewhere. Checked here for the express fallback's responses, and again
@@ -330,9 +338,10 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
       closeIfDraining();
       status = writeResult(res, op, result, { staticHeaders, requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
     } catch (err) {
-      if (err instanceof ClientAbortedError) {
-        // The client went away mid-request: nothing to answer, and no fault of the service.
-        aborted = true;
+      if (err instanceof ClientAbortedError || err instanceof RequestTimedOutError) {
+        // The client went away mid-request, or node cut it for slowness and answered 408 itself:
+        // nothing left to answer here, and no fault of the service.
+        unanswered = err.code;
         return;
       }
       const rendered = renderError(err, { format: op?.errorFormat ?? pathFormat, instance: path, requestId });
@@ -350,8 +359,12 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
       }
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (aborted) {
-        logger.info({ requestId, method: req.method, path, operationId: op?.operationId, outcome: 'client_aborted', ms: Math.round(ms * 100) / 100 }, 'request');
+      if (unanswered) {
+        // Info, not warn, for a timeout too: a slow client is the client's condition, handled as
+        // configured, and warn lines any client can produce at will would drown the service's
+        // own; the metrics counter is what to alert on.
+        opts.onUnanswered?.(op?.operationId, unanswered);
+        logger.info({ requestId, method: req.method, path, operationId: op?.operationId, outcome: unanswered, ms: Math.round(ms * 100) / 100 }, 'request');
       } else if (status !== 0) {
         opts.onResponse?.(op?.operationId, req.method ?? 'GET', status, ms / 1000);
         logger.info({ requestId, method: req.method, path, operationId: op?.operationId, status, ms: Math.round(ms * 100) / 100 }, 'request');

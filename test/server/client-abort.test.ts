@@ -1,6 +1,8 @@
 /**
  * A client that goes away halfway through its request body is not a failure of the service: no
- * error-level log line and no 500 in the metrics, one info line with outcome `client_aborted`.
+ * error-level log line and no 500 in the metrics, one info line with outcome `client_aborted`, and
+ * one count in `specgate_client_aborts_total` per abort (not in the request-timeout counter: the
+ * client left, the server did not cut it; test/server/connections.test.ts covers the timeout).
  */
 import net from 'node:net';
 import { client } from '../support/contract';
@@ -24,7 +26,20 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-it('logs an abort mid-body at info as client_aborted, counts no 500 and logs no error', async () => {
+async function metricsText(): Promise<string> {
+  const metrics = await client(t.url).get('/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  expect(metrics.status).toBe(200);
+  return metrics.text;
+}
+
+/** A counter's value for createItem; 0 while the series does not exist yet. */
+function createItemCount(text: string, name: string): number {
+  const m = new RegExp(`^${name}\\{operation="createItem"\\} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Sends the head and half the body of a createItem request, waits until the server has them, and leaves. */
+async function abortMidBody(): Promise<void> {
   const { port } = new URL(t.url);
   const socket = net.connect(Number(port), '127.0.0.1');
   socket.on('error', () => undefined);
@@ -35,14 +50,29 @@ it('logs an abort mid-body at info as client_aborted, counts no 500 and logs no 
   // The server has the head and half the body (it is waiting for the rest) before the client leaves.
   await new Promise((r) => setTimeout(r, 300));
   socket.destroy();
+}
 
-  await until(() => parsedLogs().some((l) => l.outcome === 'client_aborted'));
-  const aborted = parsedLogs().find((l) => l.outcome === 'client_aborted')!;
-  expect(aborted).toMatchObject({ level: 'info', method: 'POST', path: '/v1/items', operationId: 'createItem' });
+const abortLines = () => parsedLogs().filter((l) => l.outcome === 'client_aborted');
+
+it('logs an abort mid-body at info as client_aborted, counts it once per abort, counts no 500 and logs no error', async () => {
+  const before = await metricsText();
+
+  await abortMidBody();
+  await until(() => abortLines().length === 1);
+  expect(abortLines()[0]).toMatchObject({ level: 'info', method: 'POST', path: '/v1/items', operationId: 'createItem' });
+  const afterOne = await metricsText();
+  expect(createItemCount(afterOne, 'specgate_client_aborts_total')).toBe(createItemCount(before, 'specgate_client_aborts_total') + 1);
+
+  await abortMidBody();
+  await until(() => abortLines().length === 2);
+  const afterTwo = await metricsText();
+  expect(createItemCount(afterTwo, 'specgate_client_aborts_total')).toBe(createItemCount(before, 'specgate_client_aborts_total') + 2);
+
+  // The client left; the server cut nothing: no request_timeout, in the log or the metrics.
+  expect(parsedLogs().filter((l) => l.outcome === 'request_timeout')).toEqual([]);
+  expect(createItemCount(afterTwo, 'specgate_request_timeouts_total')).toBe(0);
   expect(parsedLogs().filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
-
-  const metrics = await client(t.url).get('/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-  expect(metrics.status).toBe(200);
-  expect(metrics.text).not.toMatch(/status="500"/);
-  expect(metrics.text).not.toMatch(/operation="createItem"/);
+  expect(afterTwo).not.toMatch(/status="500"/);
+  // Not a response: createItem has no latency series at all.
+  expect(afterTwo).not.toMatch(/^specgate_http_request_duration_seconds_\w+\{[^}]*operation="createItem"/m);
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import tls from 'node:tls';
 import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
@@ -19,6 +20,9 @@ import { writeLocalCertificate } from '../support/tls';
 const LIMITS = { KEEP_ALIVE_TIMEOUT_SECONDS: '1', HEADERS_TIMEOUT_SECONDS: '2', REQUEST_TIMEOUT_SECONDS: '3', MAX_CONNECTIONS: '4', SHUTDOWN_DRAIN_SECONDS: '0' };
 /** Scheduling slack on a loaded two-core machine. */
 const SLACK_MS = 2000;
+const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
+/** The plain server's log lines. */
+const plainLogs: string[] = [];
 /** Measured close times, written to test-output for the record. */
 const measured: Record<string, number> = {};
 
@@ -49,7 +53,8 @@ beforeAll(async () => {
       ...LIMITS,
       ...extra,
     });
-  plain = await start(env('plain', { PLAIN_HTTP: 'true' }), createLogger('silent'));
+  const capture = new Writable({ write(chunk, _enc, cb) { plainLogs.push(String(chunk)); cb(); } });
+  plain = await start(env('plain', { PLAIN_HTTP: 'true', METRICS_TOKEN }), createLogger('info', capture as never));
   secure = await start(env('secure', { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }), createLogger('silent'));
 }, 90_000);
 
@@ -114,6 +119,16 @@ function connectionCount(r: Running): Promise<number> {
   return new Promise((resolve, reject) => r.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
+/** A counter's value for issueToken on the plain server; 0 while the series does not exist yet. */
+async function issueTokenCount(name: string): Promise<number> {
+  const res = await fetch(`${plain.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  expect(res.status).toBe(200);
+  const m = new RegExp(`^${name}\\{operation="issueToken"\\} (\\d+)$`, 'm').exec(await res.text());
+  return m ? Number(m[1]) : 0;
+}
+
+const plainLogLines = () => plainLogs.map((line) => JSON.parse(line) as Record<string, unknown>);
+
 async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -158,7 +173,9 @@ describe('plain HTTP', () => {
     expect(ms).toBeLessThan(2000 + SLACK_MS);
   });
 
-  it('cuts a request body that trickles in after REQUEST_TIMEOUT_SECONDS (408)', async () => {
+  it('cuts a request body that trickles in after REQUEST_TIMEOUT_SECONDS (408), logged and counted as request_timeout, not client_aborted', async () => {
+    const timeoutsBefore = await issueTokenCount('specgate_request_timeouts_total');
+    const abortsBefore = await issueTokenCount('specgate_client_aborts_total');
     const opened = Date.now();
     const socket = await connectPlain();
     const closed = whenClosed(socket, () => opened);
@@ -170,6 +187,16 @@ describe('plain HTTP', () => {
     expect(received).toMatch(/^HTTP\/1\.1 408/);
     expect(ms).toBeGreaterThanOrEqual(2500);
     expect(ms).toBeLessThan(3000 + SLACK_MS);
+
+    // The server ended this request (RFC 9110 §15.5.9: 408, the client took too long), so it is no
+    // client abort: its own outcome in the log, its own counter.
+    await until(async () => plainLogLines().some((l) => l.outcome === 'request_timeout'));
+    const line = plainLogLines().find((l) => l.outcome === 'request_timeout')!;
+    expect(line).toMatchObject({ level: 'info', method: 'POST', path: '/token', operationId: 'issueToken' });
+    expect(plainLogLines().filter((l) => l.outcome === 'client_aborted')).toEqual([]);
+    expect(plainLogLines().filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+    expect(await issueTokenCount('specgate_request_timeouts_total')).toBe(timeoutsBefore + 1);
+    expect(await issueTokenCount('specgate_client_aborts_total')).toBe(abortsBefore);
   });
 
   it('takes at most MAX_CONNECTIONS sockets at once', async () => {

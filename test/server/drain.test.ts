@@ -9,58 +9,21 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
 import { UsersRepository } from '../../src/store/users.repository';
-import { fastPasswords, TEST_SECRET } from '../support/app';
+import { fastPasswords } from '../support/app';
 import { client, received } from '../support/contract';
-import { startInstance, type Instance } from '../support/instance';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import type { Instance } from '../support/instance';
+import { useInstanceFleet } from '../support/instance-fleet';
 
 const DRAIN_SECONDS = 2;
-let dir: string;
-let redis: RedisServer;
-const instances: Instance[] = [];
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-drain-'));
-  redis = await startRedis({ password: 'drain-test-password' });
-});
-
-afterAll(async () => {
-  for (const i of instances) if (i.child.exitCode === null) i.child.kill('SIGKILL');
-  await redis?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function baseEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    NODE_ENV: 'test',
-    PLAIN_HTTP: 'true',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    REDIS_URL: redis.url,
-    REDIS_PASSWORD: redis.password!,
-    JWT_SECRET: TEST_SECRET,
-    DATA_DIR: path.join(dir, name),
-    ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
-    LOG_LEVEL: 'info',
-    SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS),
-    ...extra,
-  };
-}
-
-async function launch(name: string, extra?: Record<string, string>): Promise<Instance> {
-  const instance = await startInstance(baseEnv(name, extra));
-  instances.push(instance);
-  return instance;
-}
+const fleet = useInstanceFleet('drain', { SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS) });
 
 /** A user in the database instance `name` will use (its own PGlite, or the shared PostgreSQL). */
 async function createUser(name: string, username: string, password: string): Promise<void> {
-  const db = await openDatabase(process.env.TEST_DATABASE_URL ? { url: process.env.TEST_DATABASE_URL } : { dataDir: path.join(dir, name, 'pglite') });
+  const db = await openDatabase(process.env.TEST_DATABASE_URL ? { url: process.env.TEST_DATABASE_URL } : { dataDir: path.join(fleet.dataDir(name), 'pglite') });
   try {
     await migrate(db);
     await new UsersRepository(db).create({ username, passwordHash: await fastPasswords().hash(password), scopes: ['items:read'] });
@@ -82,7 +45,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 it('SIGTERM to one of two instances under keep-alive load loses no request and exits 0', async () => {
   const username = `drain-${Date.now()}`;
   await createUser('a', username, 'drain-password-1');
-  const [a, b] = await Promise.all([launch('a'), launch('b')]);
+  const [a, b] = await Promise.all([fleet.launch('a'), fleet.launch('b')]);
   const token = await client(a.url).login(username, 'drain-password-1');
   const targets: Target[] = [a, b].map((instance) => ({ instance, agent: new http.Agent({ keepAlive: true, maxSockets: 4 }), inUse: true, served: 0, closes: 0 }));
   const failures: string[] = [];
@@ -187,7 +150,7 @@ async function partialRequest(url: string, body: string, sentBytes: number): Pro
 }
 
 it('completes a request in flight when the drain ends, cuts one past SHUTDOWN_TIMEOUT_SECONDS, and exits 0', async () => {
-  const c = await launch('c', { SHUTDOWN_DRAIN_SECONDS: '1', SHUTDOWN_TIMEOUT_SECONDS: '4', REQUEST_TIMEOUT_SECONDS: '30', HEADERS_TIMEOUT_SECONDS: '10' });
+  const c = await fleet.launch('c', { SHUTDOWN_DRAIN_SECONDS: '1', SHUTDOWN_TIMEOUT_SECONDS: '4', REQUEST_TIMEOUT_SECONDS: '30', HEADERS_TIMEOUT_SECONDS: '10' });
   const body = 'grant_type=password&username=nobody&password=whatever-password-1';
   const slow = await partialRequest(c.url, body, 20);
   const stuck = await partialRequest(c.url, body, 20);
