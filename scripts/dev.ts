@@ -123,9 +123,9 @@ async function main(): Promise<void> {
   const secret = config.jwt.secret ?? new TextEncoder().encode(secretFile(path.join(config.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64url')));
   const { redis } = await devRedis(config, logger);
   const devConfig: Config = { ...config, redis, tls: await devTls(config), jwt: { ...config.jwt, secret } };
-  const running = await start(devConfig, logger);
-  stopOnSignals(running, logger);
-  await ensureAdmin(running, config, logger);
+  const starting = start(devConfig, logger);
+  stopOnSignals(starting, devConfig, logger);
+  await ensureAdmin(await starting, config, logger);
 }
 
 if (require.main === module) {

@@ -115,8 +115,8 @@ const CLOSE_GRACE_MS = 5_000;
  * Drains and stops on the first SIGTERM/SIGINT and exits 0; a second one forces exit 1, as does a
  * stop that outlasts the drain, the shutdown timeout and a few seconds to close the stores.
  */
-export function stopOnSignals(running: Running, logger: Logger): void {
-  const { shutdownDrainMs, shutdownTimeoutMs } = running.config.server;
+export function stopOnSignals(running: Promise<Running>, config: Config, logger: Logger): void {
+  const { shutdownDrainMs, shutdownTimeoutMs } = config.server;
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -126,16 +126,19 @@ export function stopOnSignals(running: Running, logger: Logger): void {
     signalled = true;
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), shutdownDrainMs + shutdownTimeoutMs + CLOSE_GRACE_MS).unref();
-    running.stop().then(
-      () => {
-        clearTimeout(force);
-        process.exit(0);
-      },
-      (err) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // A signal during start-up waits for the start to finish, then drains like any other.
+    running
+      .then((r) => r.stop())
+      .then(
+        () => {
+          clearTimeout(force);
+          process.exit(0);
+        },
+        (err) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -154,11 +157,12 @@ export function loadConfigOrExit(): Config {
 if (require.main === module) {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
-  start(config, logger).then(
-    (running) => stopOnSignals(running, logger),
-    (err) => {
-      logger.fatal({ err: (err as Error).message }, 'specgate failed to start');
-      process.exit(1);
-    },
-  );
+  const running = start(config, logger);
+  // The handlers go in before the server listens: installed after "specgate listening", a SIGTERM
+  // sent the moment that line appears could still meet node's default action (killed, no drain).
+  stopOnSignals(running, config, logger);
+  running.catch((err: unknown) => {
+    logger.fatal({ err: (err as Error).message }, 'specgate failed to start');
+    process.exit(1);
+  });
 }

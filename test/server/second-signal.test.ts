@@ -2,7 +2,8 @@
  * A second SIGTERM or SIGINT while the instance drains is an operator (or an orchestrator) saying
  * "now": the process exits at once with code 1 and logs a warning, instead of finishing a drain
  * that could last SHUTDOWN_DRAIN_SECONDS + SHUTDOWN_TIMEOUT_SECONDS. Real processes, as main.ts
- * runs. (A single SIGTERM drains and exits 0: test/server/drain.test.ts.)
+ * runs. (A single SIGTERM under load drains and exits 0: test/server/drain.test.ts.) The handlers
+ * are in place before the service says it listens, so even a SIGTERM sent on that very line drains.
  */
 import { useInstanceFleet } from '../support/instance-fleet';
 import type { Instance } from '../support/instance';
@@ -31,9 +32,6 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
 
 it.each(['SIGTERM', 'SIGINT'] as const)('a %s during the drain after a SIGTERM exits at once with code 1 and a warning', async (second) => {
   const instance = await fleet.launch(`second-${second}`);
-  // Served first: main.ts installs its signal handlers just after it logs "specgate listening",
-  // and on a loaded machine a SIGTERM sent on that line alone can arrive before them (the default
-  // action then kills the process). An answered request comes from a later turn of its event loop.
   expect((await fetch(`${instance.url}/readyz`)).status).toBe(200);
   instance.signal('SIGTERM');
   // The first signal is being handled: the drain has begun (and /readyz says so).
@@ -48,4 +46,18 @@ it.each(['SIGTERM', 'SIGINT'] as const)('a %s during the drain after a SIGTERM e
   expect(logLines(instance)).toContainEqual(expect.objectContaining({ level: 'warn', signal: second, msg: 'second signal: exiting now' }));
   // It did not finish the drain: no clean stop was logged.
   expect(instance.output()).not.toContain('"msg":"specgate stopped"');
+}, 90_000);
+
+it('drains and exits 0 on a SIGTERM sent the moment the service says it listens', async () => {
+  // Before the handlers went in ahead of "specgate listening", 1 in 3 to 1 in 8 such signals met
+  // node's default action (killed by the signal, no drain) on this two-core machine under load; on
+  // an idle machine the gap is too short to hit. So this guards the order by chance, three tries
+  // at a time; the order itself is fixed in main.ts.
+  for (const n of [1, 2, 3]) {
+    const instance = await fleet.launch(`at-once-${n}`, { SHUTDOWN_DRAIN_SECONDS: '0' });
+    instance.signal('SIGTERM');
+    const { code } = await instance.exited;
+    expect({ code, signal: instance.child.signalCode }).toEqual({ code: 0, signal: null });
+    expect(instance.output()).toContain('"msg":"specgate stopped"');
+  }
 }, 90_000);
