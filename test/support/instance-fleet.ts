@@ -31,7 +31,10 @@ export function useInstanceFleet(label: string, env: Record<string, string> = {}
     redis = await startRedis({ password: `${label}-test-password` });
   });
   afterAll(async () => {
-    for (const i of started) if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGKILL');
+    const running = started.filter((i) => i.child.exitCode === null && i.child.signalCode === null);
+    for (const i of running) i.child.kill('SIGKILL');
+    // Waited for: a child still exiting holds its pipes open in this jest worker.
+    await Promise.all(running.map((i) => i.exited));
     await redis?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
