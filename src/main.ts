@@ -20,8 +20,6 @@ export interface Running {
   url: string;
   redis: Redis;
   db: Database;
-  config: Config;
-  lifecycle: Lifecycle;
   /**
    * Drains and stops: readiness 503 and `Connection: close` for SHUTDOWN_DRAIN_SECONDS, then no new
    * connections, idle ones closed, requests in flight awaited for at most SHUTDOWN_TIMEOUT_SECONDS,
@@ -71,7 +69,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       await db.close();
       logger.info('specgate stopped');
     })());
-  return { server, url, redis, db, config, lifecycle, stop };
+  return { server, url, redis, db, stop };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

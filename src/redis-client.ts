@@ -34,6 +34,37 @@ export const keys = {
   loginKnownAddress: (normalisedUsername: string, bucket: string) => `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
 } as const;
 
+/** A Lua script registered as an ioredis command (EVALSHA, EVAL on NOSCRIPT). */
+export interface ScriptDefinition {
+  lua: string;
+  /** Omitted: the caller passes the key count first on every call. */
+  numberOfKeys?: number;
+}
+
+const registered = new WeakMap<Redis, Set<string>>();
+
+/**
+ * `redis` with the scripts `defs` registered as commands, once per connection however often it is
+ * called; typed by the caller as `T` (the commands' signatures).
+ */
+export function withScripts<T extends object>(redis: Redis, defs: Record<string, ScriptDefinition>): Redis & T {
+  let names = registered.get(redis);
+  if (!names) registered.set(redis, (names = new Set()));
+  for (const [name, def] of Object.entries(defs)) {
+    if (names.has(name)) continue;
+    redis.defineCommand(name, def);
+    names.add(name);
+  }
+  return redis as Redis & T;
+}
+
+/** The replies of a pipeline's `exec()`, or the first command error among them thrown. */
+export function pipelineReplies(replies: [Error | null, unknown][] | null): [Error | null, unknown][] {
+  const failed = replies?.find(([err]) => err);
+  if (failed) throw failed[0];
+  return replies ?? [];
+}
+
 /** Where a Redis is and how to reach it (the session Redis, or the cache's own). */
 export interface RedisTarget {
   url: string | undefined;

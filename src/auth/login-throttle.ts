@@ -28,7 +28,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ApiError, dependencyUnavailable } from '../core/errors';
-import { keys } from '../redis-client';
+import { keys, withScripts } from '../redis-client';
 import { normaliseUsername } from '../store/users.repository';
 import { ipBucket } from './ip-bucket';
 import { rateLimitFields, type RateLimitState } from './rate-limit-fields';
@@ -142,10 +142,7 @@ export class LoginThrottle {
       const min = name === 'knownAddressSeconds' ? 0 : 1;
       if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`LoginLimits.${name} must be an integer ≥ ${min}, got ${value}`);
     }
-    // Idempotent: registering the same script again on a shared connection only replaces it.
-    redis.defineCommand(RESERVE, { lua: RESERVE_LUA });
-    redis.defineCommand(REFUND, { numberOfKeys: 1, lua: REFUND_LUA });
-    this.redis = redis as ThrottleRedis;
+    this.redis = withScripts<ThrottleRedis>(redis, { [RESERVE]: { lua: RESERVE_LUA }, [REFUND]: { numberOfKeys: 1, lua: REFUND_LUA } });
   }
 
   /**

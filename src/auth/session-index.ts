@@ -13,7 +13,7 @@
  * over several sessions are pipelined, never one multi-key command.
  */
 import type { Redis } from 'ioredis';
-import { keys } from '../redis-client';
+import { keys, pipelineReplies, withScripts } from '../redis-client';
 
 // KEYS[1] index. ARGV: sid, the session's absolute expiry (epoch seconds). Adds the session with
 // the server's time as score, keeps the index alive as long as its longest session, and answers
@@ -27,28 +27,12 @@ return redis.call('ZCARD', KEYS[1])
 
 type Scripted = Redis & { sgIndexAdd(key: string, sid: string, absExp: number): Promise<number> };
 
-const prepared = new WeakSet<Redis>();
-function scripted(redis: Redis): Scripted {
-  if (!prepared.has(redis)) {
-    redis.defineCommand('sgIndexAdd', { numberOfKeys: 1, lua: ADD });
-    prepared.add(redis);
-  }
-  return redis as Scripted;
-}
-
-/** Raises the first error of a pipeline's replies. */
-function check(replies: [Error | null, unknown][] | null): [Error | null, unknown][] {
-  const failed = replies?.find(([err]) => err);
-  if (failed) throw failed[0];
-  return replies ?? [];
-}
-
 /** The per-user session index. Callers map Redis errors (SessionStore does: 503, fail closed). */
 export class SessionIndex {
   private readonly redis: Scripted;
 
   constructor(redis: Redis) {
-    this.redis = scripted(redis);
+    this.redis = withScripts<Scripted>(redis, { sgIndexAdd: { numberOfKeys: 1, lua: ADD } });
   }
 
   /** Indexes a new session; resolves to how many sessions the index now holds. */
@@ -58,7 +42,7 @@ export class SessionIndex {
 
   /** Every indexed session id of `sub`, oldest first (sessions from the legacy SET first of all). */
   async members(sub: string): Promise<string[]> {
-    const [[, legacy], [, ordered]] = check(
+    const [[, legacy], [, ordered]] = pipelineReplies(
       await this.redis.pipeline().smembers(keys.userSessions(sub)).zrange(keys.userSessionIndex(sub), '0', '-1').exec(),
     ) as [[null, string[]], [null, string[]]];
     return [...new Set([...legacy, ...ordered])];
@@ -67,6 +51,6 @@ export class SessionIndex {
   /** Drops these ids from the index (only these: a login racing with us keeps its entry). */
   async remove(sub: string, sids: string[]): Promise<void> {
     if (sids.length === 0) return;
-    check(await this.redis.pipeline().zrem(keys.userSessionIndex(sub), ...sids).srem(keys.userSessions(sub), ...sids).exec());
+    pipelineReplies(await this.redis.pipeline().zrem(keys.userSessionIndex(sub), ...sids).srem(keys.userSessions(sub), ...sids).exec());
   }
 }

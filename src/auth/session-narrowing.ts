@@ -6,7 +6,7 @@
  * without logging the user out of the scopes they keep.
  */
 import type { Redis } from 'ioredis';
-import { keys } from '../redis-client';
+import { keys, pipelineReplies, withScripts } from '../redis-client';
 
 // KEYS[1] session. ARGV: sub, the scopes the user holds now (space-separated). Keeps only those
 // in the session's scope. Atomic per session, so it serialises with ROTATE on the same key; a
@@ -26,26 +26,14 @@ return 1
 
 type Scripted = Redis & { sgNarrow(key: string, sub: string, allowed: string): Promise<number> };
 
-const prepared = new WeakSet<Redis>();
-function scripted(redis: Redis): Scripted {
-  if (!prepared.has(redis)) {
-    redis.defineCommand('sgNarrow', { numberOfKeys: 1, lua: NARROW });
-    prepared.add(redis);
-  }
-  return redis as Scripted;
-}
-
 /**
  * Narrows sessions `sids` of `sub` to `allowed`, pipelined (one round trip; each script touches
  * one key, so this is valid on a Redis Cluster). Resolves to how many sessions lost a scope.
  */
 export async function narrowSessions(redis: Redis, sub: string, sids: string[], allowed: readonly string[]): Promise<number> {
   if (sids.length === 0) return 0;
-  const r = scripted(redis);
+  const r = withScripts<Scripted>(redis, { sgNarrow: { numberOfKeys: 1, lua: NARROW } });
   const p = r.pipeline() as ReturnType<Redis['pipeline']> & { sgNarrow(key: string, sub: string, allowed: string): unknown };
   for (const sid of sids) p.sgNarrow(keys.session(sid), sub, allowed.join(' '));
-  const replies = (await p.exec()) ?? [];
-  const failed = replies.find(([err]) => err);
-  if (failed) throw failed[0];
-  return replies.reduce((n, [, changed]) => n + Number(changed), 0);
+  return pipelineReplies(await p.exec()).reduce((n, [, changed]) => n + Number(changed), 0);
 }

@@ -11,7 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ApiError, dependencyUnavailable } from '../core/errors';
-import { keys } from '../redis-client';
+import { keys, pipelineReplies, withScripts } from '../redis-client';
 import { SessionIndex } from './session-index';
 import { narrowSessions } from './session-narrowing';
 import type { Clock } from './tokens';
@@ -132,15 +132,8 @@ type Scripted = Redis & {
   sgRevokeRefresh(key: string, hash: string): Promise<number>;
 };
 
-const prepared = new WeakSet<Redis>();
-function scripted(redis: Redis): Scripted {
-  if (!prepared.has(redis)) {
-    redis.defineCommand('sgRotate', { numberOfKeys: 1, lua: ROTATE });
-    redis.defineCommand('sgRevokeRefresh', { numberOfKeys: 1, lua: REVOKE_REFRESH });
-    prepared.add(redis);
-  }
-  return redis as Scripted;
-}
+const scripted = (redis: Redis) =>
+  withScripts<Scripted>(redis, { sgRotate: { numberOfKeys: 1, lua: ROTATE }, sgRevokeRefresh: { numberOfKeys: 1, lua: REVOKE_REFRESH } });
 
 export class SessionStore {
   private readonly redis: Scripted;
@@ -182,8 +175,7 @@ export class SessionStore {
           .exec(),
         this.index.add(s.sub, s.sid, s.absExp),
       ]);
-      const failed = (session ?? []).find(([err]) => err);
-      if (failed) throw failed[0];
+      pipelineReplies(session);
       return indexed > this.maxPerUser ? this.enforceCap(s.sub) : [];
     });
   }
@@ -198,27 +190,23 @@ export class SessionStore {
     const sids = await this.index.members(sub);
     const p = this.redis.pipeline();
     for (const sid of sids) p.exists(keys.session(sid));
-    const replies = (await p.exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
+    const replies = pipelineReplies(await p.exec());
     const live = sids.filter((_, i) => replies[i]?.[1] === 1);
     await this.index.remove(sub, sids.filter((_, i) => replies[i]?.[1] === 0));
     return this.endSessions(sub, live.slice(0, Math.max(0, live.length - this.maxPerUser)));
   }
 
   /**
-   * The scopes session `sid` still allows access token `jti` of `sub`, or null when the token is
-   * not valid (ended session, revoked token, another user's session). One round trip.
+   * The scopes access token `token` may use now: its `scope` claim narrowed to its session's
+   * `scope` field (an administrator narrows that in place: src/auth/session-narrowing.ts), or null
+   * when the token is not valid (ended session, revoked token, another user's session). One round
+   * trip.
    */
-  async accessScope(sid: string, jti: string, sub: string): Promise<string[] | null> {
-    const [owner, exp, scope] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub', `at:${jti}`, 'scope'));
-    if (owner !== sub || exp === null || Number(exp) <= this.clock()) return null;
-    return (scope ?? '').split(' ').filter(Boolean);
-  }
-
-  /** Whether access token `jti` of session `sid`, issued to `sub`, is still valid. One round trip. */
-  async isAccessValid(sid: string, jti: string, sub: string): Promise<boolean> {
-    return (await this.accessScope(sid, jti, sub)) !== null;
+  async liveScopes(token: { sid: string; jti: string; sub: string; scope: string }): Promise<string[] | null> {
+    const [owner, exp, scope] = await this.run(() => this.redis.hmget(keys.session(token.sid), 'sub', `at:${token.jti}`, 'scope'));
+    if (owner !== token.sub || exp === null || Number(exp) <= this.clock()) return null;
+    const allowed = (scope ?? '').split(' ');
+    return token.scope.split(' ').filter((s) => s && allowed.includes(s));
   }
 
   /** The user a live session belongs to, or null: lets a refresh look the user up before it commits. */
@@ -330,9 +318,7 @@ export class SessionStore {
       const p = this.redis.pipeline();
       for (const sid of batch) p.del(keys.session(sid));
       p.zrem(keys.userSessionIndex(sub), ...batch).srem(keys.userSessions(sub), ...batch);
-      const replies = (await p.exec()) ?? [];
-      const failed = replies.find(([e]) => e);
-      if (failed) throw failed[0];
+      const replies = pipelineReplies(await p.exec());
       ended.push(...batch.filter((_, j) => replies[j]?.[1] === 1));
     }
     return ended;

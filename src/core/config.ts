@@ -71,7 +71,7 @@ export interface ServerSettings {
   readonly keepAliveTimeoutMs: number;
   /** A connection must deliver a whole request head within this, counted from when it opened (or its TLS handshake ended). */
   readonly headersTimeoutMs: number;
-  /** A request (head and body) must arrive within this; also bounds a TLS handshake. */
+  /** A request (head and body) must arrive within this (a TLS handshake is bounded by the headers timeout). */
   readonly requestTimeoutMs: number;
   /** Concurrent sockets; more are closed as they arrive. */
   readonly maxConnections: number;

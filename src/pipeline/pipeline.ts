@@ -261,11 +261,9 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
     let status = 500;
     let unanswered: UnansweredOutcome | undefined;
     let pathFormat: ErrorFormat = 'problem';
-    // RFC 9112 §9.6: while draining, each response closes its connection, so keep-alive clients
-    // open their next one elsewhere. Checked here for the express fallback's responses, and again
-    // just before writing for a request that was already in flight when the drain began.
-    const closeIfDraining = () => opts.lifecycle?.draining && res.setHeader('connection', 'close');
-    closeIfDraining();
+    // Here for the express fallback's responses, and again just before writing for a request that
+    // was already in flight when the drain began.
+    closeIfDraining(res, opts.lifecycle);
     try {
       if (middlewares.length && (await runMiddlewares(middlewares, req, res))) return;
       const method = req.method ?? 'GET';
@@ -335,7 +333,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
           throw new ApiError('internal');
         }
       }
-      closeIfDraining();
+      closeIfDraining(res, opts.lifecycle);
       status = writeResult(res, op, result, { staticHeaders, requestId, head: method === 'HEAD', authenticated: request.principal !== undefined, state, ifNoneMatch: req.headers['if-none-match'] });
     } catch (err) {
       if (err instanceof ClientAbortedError || err instanceof RequestTimedOutError) {
@@ -351,7 +349,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
         else logger.error({ err, requestId, operationId: op?.operationId }, 'request failed');
       }
       if (!res.headersSent) {
-        closeIfDraining();
+        closeIfDraining(res, opts.lifecycle);
         res.writeHead(rendered.status, { ...staticHeaders, ...rendered.headers, 'x-request-id': requestId, 'content-length': Buffer.byteLength(rendered.body) });
         res.end(req.method === 'HEAD' ? undefined : rendered.body);
       } else {
@@ -492,6 +490,14 @@ interface WriteContext {
   authenticated: boolean;
   state: RequestState;
   ifNoneMatch: string | undefined;
+}
+
+/**
+ * RFC 9112 §9.6: while the instance drains, each response closes its connection, so keep-alive
+ * clients open their next one elsewhere.
+ */
+function closeIfDraining(res: ServerResponse, lifecycle: { readonly draining: boolean } | undefined): void {
+  if (lifecycle?.draining) res.setHeader('connection', 'close');
 }
 
 /** If-None-Match uses weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored; `*` matches any. */

@@ -158,9 +158,9 @@ export class UsersRepository {
   async update(id: string, changes: UserChanges): Promise<AdminWriteResult> {
     if (!UUID.test(id)) return { kind: 'not_found' };
     return this.guardedWrite(id, async (tx, before) => {
+      if (changes.scopes === undefined && changes.disabled === undefined) return before;
       const scopes = changes.scopes ?? before.scopes;
       const disabled = changes.disabled ?? before.disabledAt !== null;
-      if (changes.scopes === undefined && changes.disabled === undefined) return before;
       const rows = await tx.query<UserRow>(
         `UPDATE users SET scopes = $2::text[],
            disabled_at = CASE WHEN $3::boolean THEN coalesce(disabled_at, now()) ELSE NULL END,

@@ -3,14 +3,12 @@
  * revocation (RFC 7009), introspection (RFC 7662) and logout.
  */
 import { randomUUID } from 'node:crypto';
-import { OAuthError } from '../../core/errors';
+import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
 import { confirmLogin } from '../../auth/login-confirmation';
 import { hashRefreshToken, newRefreshToken, refreshTokenSession, type AccessClaims } from '../../auth/tokens';
 import type { HandlerDeps } from '../deps';
 import type { Handler, HandlerRequest } from '../types';
 
-/** RFC 6749 §5.1: token responses must not be stored by any cache. */
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
 /** Sorted, de-duplicated scopes of a space-separated string. */
 function scopeList(scope: string): string[] {
@@ -109,7 +107,7 @@ export function authHandlers(deps: HandlerDeps) {
   function tokenResponse(accessToken: string, claims: AccessClaims, refreshToken: string) {
     return {
       status: 200 as const,
-      headers: NO_STORE,
+      headers: OAUTH_NO_STORE,
       body: { access_token: accessToken, token_type: 'Bearer' as const, expires_in: claims.exp - claims.iat, scope: claims.scope, refresh_token: refreshToken },
     };
   }
@@ -118,8 +116,8 @@ export function authHandlers(deps: HandlerDeps) {
   async function liveAccessToken(token: string): Promise<AccessClaims | undefined> {
     const claims = await tokens.verify(token).catch(() => undefined);
     if (!claims) return undefined;
-    const allowed = await sessions.accessScope(claims.sid, claims.jti, claims.sub);
-    return allowed ? { ...claims, scope: claims.scope.split(' ').filter((s) => allowed.includes(s)).join(' ') } : undefined;
+    const scopes = await sessions.liveScopes(claims);
+    return scopes ? { ...claims, scope: scopes.join(' ') } : undefined;
   }
 
   const issueToken: Handler<'issueToken'> = async (req) => {
@@ -145,7 +143,7 @@ export function authHandlers(deps: HandlerDeps) {
       if (claims) await sessions.revokeAccess(claims.sid, claims.jti);
     }
     // RFC 7009 §2.2: 200 whether or not the token was valid, so the answer reveals nothing.
-    return { status: 200, headers: NO_STORE };
+    return { status: 200, headers: OAUTH_NO_STORE };
   };
 
   const introspectToken: Handler<'introspectToken'> = async (req) => {

@@ -8,9 +8,7 @@ import { normaliseUsername, type AdminWriteResult, type UserRecord } from '../..
 import { decodeCursor, encodeCursor, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
-import { userBody, type Scope } from './user-body';
-
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+import { sessionBody, userBody, type Scope } from './user-body';
 
 /** A username as stored (see the NewUser pattern, after normalisation). */
 const STORED_USERNAME = /^[a-z0-9._-]{1,64}$/;
@@ -81,7 +79,7 @@ export function userAdminHandlers(deps: HandlerDeps) {
     const { userId } = req.params;
     const result = await users.delete(userId);
     // A repeated request after a 503 (deleted, sessions not yet ended) ends what is left.
-    if (result.kind === 'not_found') await sessions.endAll(userId.toLowerCase());
+    if (result.kind === 'not_found') await sessions.endAll(userId);
     if (result.kind !== 'ok') throw refusal(userId, result);
     const ended = await sessions.endAll(result.before.id);
     logger.info({ requestId: req.requestId, by: req.principal!.userId, target: result.before.id, sessionsEnded: ended }, 'user deleted by an administrator');
@@ -94,7 +92,7 @@ export function userAdminHandlers(deps: HandlerDeps) {
     return {
       status: 200,
       body: {
-        sessions: list.map((s) => ({ id: s.sid, created_at: iso(s.createdAt), expires_at: iso(s.expiresAt), client_id: s.clientId, scopes: s.scope.split(' ').filter(Boolean) as Scope[] })),
+        sessions: list.map((s) => ({ ...sessionBody(s), scopes: s.scope.split(' ').filter(Boolean) as Scope[] })),
       },
     };
   };

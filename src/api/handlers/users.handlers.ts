@@ -7,9 +7,7 @@ import { ApiError } from '../../core/errors';
 import { UsernameTakenError, normaliseUsername } from '../../store/users.repository';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
-import { userBody } from './user-body';
-
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+import { sessionBody, userBody } from './user-body';
 
 function weakPassword(field: string, reason: string): ApiError {
   return new ApiError('validation_failed', { detail: 'The request has 1 violation.', errors: [{ in: 'body', pointer: `/${field}`, message: reason }] });
@@ -31,7 +29,7 @@ export function usersHandlers(deps: HandlerDeps) {
     return {
       status: 200,
       body: {
-        sessions: list.map((s) => ({ id: s.sid, created_at: iso(s.createdAt), expires_at: iso(s.expiresAt), client_id: s.clientId, current: s.sid === sessionId })),
+        sessions: list.map((s) => ({ ...sessionBody(s), current: s.sid === sessionId })),
       },
     };
   };
