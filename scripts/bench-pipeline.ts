@@ -25,10 +25,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { OpenAPIBackend, type Context, type Document } from 'openapi-backend';
 import { createLogger } from '../src/core/logger';
-import { loadDocument, type OpenApiDocument } from '../src/pipeline/document';
-import type { CompiledOperation } from '../src/pipeline/operations';
+import { loadDocument, type OpenApiDocument } from '../src/pipeline/compile/document';
+import type { CompiledOperation } from '../src/pipeline/compile/operations';
 import { createPipeline, type HandlerResult, type Pipeline, type RawHandler } from '../src/pipeline/pipeline';
-import { RouteTable } from '../src/pipeline/route-table';
+import { RouteTable } from '../src/pipeline/compile/route-table';
 import { BODY_WITH_UNKNOWN_MEMBER, makeSpec, sampleRecord, VALID_BODY } from './bench/make-spec';
 
 // ---------------------------------------------------------------------------------------------

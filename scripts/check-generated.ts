@@ -27,9 +27,9 @@ import { isDeepStrictEqual } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { compileCachePolicy } from '../src/cache/cache-policy';
-import { loadDocument, type OpenApiDocument } from '../src/pipeline/document';
-import { compileOperations } from '../src/pipeline/operations';
-import { SchemaCompiler } from '../src/pipeline/schema-compiler';
+import { loadDocument, type OpenApiDocument } from '../src/pipeline/compile/document';
+import { compileOperations } from '../src/pipeline/compile/operations';
+import { SchemaCompiler } from '../src/pipeline/compile/schema-compiler';
 
 const root = path.resolve(__dirname, '..');
 const documentPath = path.resolve(process.argv[2] ?? process.env.SPEC_DOCUMENT ?? path.join(root, 'openapi', 'openapi.yaml'));

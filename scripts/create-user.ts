@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PasswordHasher, MAX_PASSWORD_LENGTH } from '../src/auth/passwords';
 import { loadConfigOrExit } from '../src/main';
-import { loadDocument } from '../src/pipeline/document';
+import { loadDocument } from '../src/pipeline/compile/document';
 import { openDatabase } from '../src/store/database';
 import { migrate } from '../src/store/migrate';
 import { UsersRepository, UsernameTakenError, normaliseUsername } from '../src/store/users.repository';

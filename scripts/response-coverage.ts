@@ -12,8 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { loadDocument } from '../src/pipeline/document';
-import { HTTP_METHODS } from '../src/pipeline/operations';
+import { loadDocument } from '../src/pipeline/compile/document';
+import { HTTP_METHODS } from '../src/pipeline/compile/operations';
 
 const root = path.resolve(__dirname, '..');
 // The environment can point the gate elsewhere (its own tests do); the defaults are the suite's.

@@ -23,7 +23,7 @@ import { Lifecycle } from './core/lifecycle';
 import { ApiError, renderError } from './core/errors';
 import type { Logger } from './core/logger';
 import { Metrics, metricsTokenScheme } from './observability/metrics';
-import { loadDocument, type OpenApiDocument } from './pipeline/document';
+import { loadDocument, type OpenApiDocument } from './pipeline/compile/document';
 import { createPipeline, type Pipeline, type RawMiddleware, type RawHandler } from './pipeline/pipeline';
 import type { Database } from './store/database';
 import { UsersRepository } from './store/users.repository';

@@ -10,7 +10,7 @@
  * properties and `unevaluatedProperties: false` (a 2020-12 keyword), so a body with an unknown
  * member must be rejected by a validator that really implements JSON Schema 2020-12.
  */
-import type { OpenApiDocument } from '../../src/pipeline/document';
+import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 
 export interface GeneratedSpecOptions {
   /** Number of resources; the document has 2 paths and 4 operations per resource. */

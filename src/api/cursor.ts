@@ -3,7 +3,7 @@
  * what the value is (a position in its own order) and accepts only cursors whose bytes it would
  * have produced itself, so a client can neither forge nor tweak one.
  */
-import { ApiError } from '../core/errors';
+import { type ApiError, validationFailed } from '../core/errors';
 
 /** The cursor carrying `value`. */
 export function encodeCursor(value: unknown): string {
@@ -22,8 +22,5 @@ export function decodeCursor(cursor: string): unknown {
 
 /** The 400 for a cursor this service did not issue (`in: query`, `pointer: /cursor`). */
 export function foreignCursor(): ApiError {
-  return new ApiError('validation_failed', {
-    detail: 'The request has 1 violation.',
-    errors: [{ in: 'query', pointer: '/cursor', message: 'is not a cursor this service issued' }],
-  });
+  return validationFailed({ in: 'query', pointer: '/cursor', message: 'is not a cursor this service issued' });
 }

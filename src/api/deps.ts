@@ -9,7 +9,7 @@ import type { Clock, TokenService } from '../auth/tokens';
 import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../observability/metrics';
-import type { OpenApiDocument } from '../pipeline/document';
+import type { OpenApiDocument } from '../pipeline/compile/document';
 import type { Database } from '../store/database';
 import type { UsersRepository } from '../store/users.repository';
 

@@ -210,3 +210,11 @@ function oauthResponse(status: number, error: OAuthErrorCode, description: strin
   if (description) body.error_description = description;
   return { status, headers, body: JSON.stringify(body) };
 }
+
+/** A 400 `validation_failed` listing every violation (each with where and a JSON pointer). */
+export function validationFailed(...violations: Violation[]): ApiError {
+  return new ApiError('validation_failed', {
+    detail: `The request has ${violations.length} violation${violations.length === 1 ? '' : 's'}.`,
+    errors: violations,
+  });
+}

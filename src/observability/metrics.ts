@@ -3,11 +3,9 @@
  * benches) never collide: cache outcomes per operation, request latency, and requests that ended
  * unanswered (client aborts, request timeouts), which the latency histogram leaves out.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ApiError } from '../core/errors';
 import type { CacheMetrics, CacheOutcome } from '../cache/http-cache';
-import type { Principal, SecuritySchemeHandler, UnansweredOutcome } from '../pipeline/pipeline';
+import type { UnansweredOutcome } from '../pipeline/context';
 
 export class Metrics implements CacheMetrics {
   readonly registry = new Registry();
@@ -66,20 +64,4 @@ export class Metrics implements CacheMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
-}
-
-/**
- * The `metricsToken` scheme: a static bearer token from METRICS_TOKEN, compared in constant time.
- * Without METRICS_TOKEN nothing matches and only `users:admin` access tokens can read /metrics.
- */
-export function metricsTokenScheme(expected: string | undefined): SecuritySchemeHandler {
-  const want = expected ? Buffer.from(expected) : undefined;
-  return async (req) => {
-    const header = req.headers.authorization;
-    if (!header) throw new ApiError('unauthorized');
-    const given = Buffer.from(header.replace(/^bearer\s+/i, ''));
-    if (!want || given.length !== want.length || !timingSafeEqual(given, want)) throw new ApiError('invalid_token', { detail: 'The access token is invalid.' });
-    const principal: Principal = { userId: 'metrics', scopes: [], clientId: 'metrics', sessionId: '', tokenId: '', expiresAt: 0 };
-    return principal;
-  };
 }

@@ -2,8 +2,8 @@
  * Fail closed, proved over every operation of the document: no token, a bad token, or an
  * unreachable Redis never reaches a protected handler.
  */
-import { loadDocument } from '../../src/pipeline/document';
-import { compileOperations } from '../../src/pipeline/operations';
+import { loadDocument } from '../../src/pipeline/compile/document';
+import { compileOperations } from '../../src/pipeline/compile/operations';
 import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
 import { startRedis } from '../support/redis-server';

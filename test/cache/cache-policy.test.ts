@@ -2,8 +2,8 @@
  * x-cache / x-invalidates are read and checked at start-up; a bad declaration stops the service.
  */
 import { compileCachePolicy } from '../../src/cache/cache-policy';
-import { loadDocument } from '../../src/pipeline/document';
-import { compileOperations } from '../../src/pipeline/operations';
+import { loadDocument } from '../../src/pipeline/compile/document';
+import { compileOperations } from '../../src/pipeline/compile/operations';
 
 const op = (method: string, raw: Record<string, unknown>, pathParams: string[] = ['itemId']) => ({ operationId: 'op', method, raw, pathParams });
 

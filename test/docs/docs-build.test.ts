@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
-import { loadDocument } from '../../src/pipeline/document';
+import { loadDocument } from '../../src/pipeline/compile/document';
 import { externalResources } from '../../scripts/build-docs';
 import { BROWSER_TIMEOUT_MS, OUTPUT_DIR, launchChromium, operationIdsOf, record, waitInPage, type Headless, type PageRecord } from './browser';
 

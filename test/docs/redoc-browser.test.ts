@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { loadDocument } from '../../src/pipeline/document';
+import { loadDocument } from '../../src/pipeline/compile/document';
 import { startTestApp, type TestApp } from '../support/app';
 import { received } from '../support/contract';
 import { BROWSER_TIMEOUT_MS, OUTPUT_DIR, foreignRequests, launchChromium, operationIdsOf, record, type Headless, type PageRecord } from './browser';

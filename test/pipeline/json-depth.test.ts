@@ -2,7 +2,7 @@
  * JSON bodies nesting deeper than MAX_JSON_DEPTH (64) are a 400 validation_failed, never a stack
  * overflow: `{"a":` 9000 times around "\u0000" used to crash the U+0000 check's recursion (500).
  */
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/pipeline/json-depth';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/http/json-depth';
 import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { ApiError } from '../../src/core/errors';
-import { loadDocument } from '../../src/pipeline/document';
+import { loadDocument } from '../../src/pipeline/compile/document';
 import type { PipelineRequest } from '../../src/pipeline/pipeline';
 import { client } from '../support/contract';
 import { startFixtureServer, type FixtureServer } from '../support/pipeline-server';

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadDocument } from '../../src/pipeline/document';
-import { compileOperations } from '../../src/pipeline/operations';
+import { loadDocument } from '../../src/pipeline/compile/document';
+import { compileOperations } from '../../src/pipeline/compile/operations';
 
 const root = path.resolve(__dirname, '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');

@@ -5,9 +5,9 @@
  * body has examples that the service's own validator accepts.
  */
 import { PROBLEMS, type ProblemCode } from '../../src/core/errors';
-import { loadDocument, resolveRef } from '../../src/pipeline/document';
-import { compileOperations, HTTP_METHODS } from '../../src/pipeline/operations';
-import { SchemaCompiler, toViolations } from '../../src/pipeline/schema-compiler';
+import { loadDocument, resolveRef } from '../../src/pipeline/compile/document';
+import { compileOperations, HTTP_METHODS } from '../../src/pipeline/compile/operations';
+import { SchemaCompiler, toViolations } from '../../src/pipeline/compile/schema-compiler';
 
 const doc = loadDocument();
 const operations = compileOperations(doc);

@@ -13,7 +13,7 @@ import { PasswordHasher } from '../../src/auth/passwords';
 import { loadConfig, type Config } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { createServer } from '../../src/http/server';
-import type { OpenApiDocument } from '../../src/pipeline/document';
+import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import { openDatabase, type Database } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
 import { connectRedis } from '../../src/redis-client';

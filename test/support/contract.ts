@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { loadDocument, type OpenApiDocument } from '../../src/pipeline/document';
-import { compileOperations, type CompiledOperation } from '../../src/pipeline/operations';
-import { ResponseValidator } from '../../src/pipeline/response-validator';
-import { RouteTable } from '../../src/pipeline/route-table';
-import { SchemaCompiler } from '../../src/pipeline/schema-compiler';
+import { loadDocument, type OpenApiDocument } from '../../src/pipeline/compile/document';
+import { compileOperations, type CompiledOperation } from '../../src/pipeline/compile/operations';
+import { ResponseValidator } from '../../src/pipeline/compile/response-validator';
+import { RouteTable } from '../../src/pipeline/compile/route-table';
+import { SchemaCompiler } from '../../src/pipeline/compile/schema-compiler';
 
 export interface TestResponse {
   status: number;

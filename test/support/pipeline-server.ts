@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { ApiError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
-import type { OpenApiDocument } from '../../src/pipeline/document';
+import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import { createPipeline, type Pipeline, type PipelineRequest, type Principal, type RawHandler } from '../../src/pipeline/pipeline';
 
 export interface FixtureServer {

@@ -17,8 +17,8 @@
  */
 import fc from 'fast-check';
 import type { ValidateFunction } from 'ajv';
-import { pointer, type OpenApiDocument } from '../../src/pipeline/document';
-import { SchemaCompiler } from '../../src/pipeline/schema-compiler';
+import { pointer, type OpenApiDocument } from '../../src/pipeline/compile/document';
+import { SchemaCompiler } from '../../src/pipeline/compile/schema-compiler';
 
 export type Schema = Record<string, unknown>;
 

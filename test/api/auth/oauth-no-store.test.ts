@@ -3,7 +3,7 @@
  * successes, errors, and the 405 every other method gets carry `Cache-Control: no-store` and
  * `Pragma: no-cache`.
  */
-import { HTTP_METHODS } from '../../../src/pipeline/operations';
+import { HTTP_METHODS } from '../../../src/pipeline/compile/operations';
 import { client, httpRequest } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
 

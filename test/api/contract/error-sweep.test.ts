@@ -6,8 +6,8 @@
  * coverage gate (scripts/response-coverage.ts) fails when a declared status is never produced.
  */
 import { randomUUID } from 'node:crypto';
-import { loadDocument } from '../../../src/pipeline/document';
-import { compileOperations, type CompiledOperation } from '../../../src/pipeline/operations';
+import { loadDocument } from '../../../src/pipeline/compile/document';
+import { compileOperations, type CompiledOperation } from '../../../src/pipeline/compile/operations';
 import { client, type TestResponse } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
 import { startRedis } from '../../support/redis-server';

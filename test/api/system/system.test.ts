@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import { REDOC_FOOTER_LOGO, REDOC_FOOTER_LOGO_LOCAL } from '../../../src/app';
-import { loadDocument } from '../../../src/pipeline/document';
+import { loadDocument } from '../../../src/pipeline/compile/document';
 import { client } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
 

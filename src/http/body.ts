@@ -1,10 +1,12 @@
 /**
  * Reading and parsing request bodies, with the limit enforced while reading (413 before the whole
- * body is buffered) and media types checked against what the operation declares.
+ * body is buffered).
  */
 import type { IncomingMessage } from 'node:http';
-import { ApiError } from '../core/errors';
+import { ApiError, validationFailed } from '../core/errors';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
+import { multiValues } from './multi-values';
+import { charsetOf, isJsonType } from './negotiate';
 
 /**
  * The client closed the connection before its request body arrived. Not a failure of the service:
@@ -67,39 +69,21 @@ function tooLarge(limit: number): ApiError {
   return new ApiError('payload_too_large', { detail: `The request body exceeds ${limit} bytes.` });
 }
 
-/** The media type of a Content-Type header, lower-cased, without parameters. */
-export function mediaTypeOf(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const type = header.split(';', 1)[0]!.trim().toLowerCase();
-  return type === '' ? undefined : type;
-}
-
 /**
  * Parses `raw` as `mediaType`. JSON bodies must be UTF-8 (RFC 8259 §8.1); form bodies become an
  * object whose repeated keys hold arrays, so a schema can reject repeats (RFC 6749 §3.2).
  */
 export function parseBody(raw: Buffer, mediaType: string, contentTypeHeader: string): unknown {
-  const charset = /;\s*charset=("?)([^";]+)\1/i.exec(contentTypeHeader)?.[2]?.toLowerCase();
+  const charset = charsetOf(contentTypeHeader);
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     throw new ApiError('unsupported_media_type', { detail: `Unsupported charset "${charset}": use UTF-8.` });
   }
   const text = raw.toString('utf8');
-  if (mediaType === 'application/x-www-form-urlencoded') {
-    const out: Record<string, string | string[]> = Object.create(null);
-    for (const [k, v] of new URLSearchParams(text)) {
-      // RFC 6749 §3.2 / §4.3.2: a parameter sent without a value is treated as omitted.
-      if (v === '') continue;
-      const prev = out[k];
-      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    return { ...out };
-  }
-  if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+  // RFC 6749 §3.2 / §4.3.2: a parameter sent without a value is treated as omitted.
+  if (mediaType === 'application/x-www-form-urlencoded') return multiValues(text, { dropEmpty: true });
+  if (isJsonType(mediaType)) {
     if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) {
-      throw new ApiError('validation_failed', {
-        detail: 'The request has 1 violation.',
-        errors: [{ in: 'body', pointer: '', message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` }],
-      });
+      throw validationFailed({ in: 'body', pointer: '', message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` });
     }
     try {
       return JSON.parse(text);
@@ -108,26 +92,4 @@ export function parseBody(raw: Buffer, mediaType: string, contentTypeHeader: str
     }
   }
   return text;
-}
-
-/**
- * Whether the Accept header allows any of `produces` (RFC 9110 §12.5.1). No Accept header accepts
- * everything; a range with q=0 excludes.
- */
-export function accepts(acceptHeader: string | undefined, produces: readonly string[]): boolean {
-  if (!acceptHeader || produces.length === 0) return true;
-  const ranges = acceptHeader.split(',').map((part) => {
-    const [range = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith('q='));
-    return { range, q: q ? Number(q.slice(2)) : 1 };
-  });
-  return produces.some((type) => {
-    const [major] = type.split('/');
-    let best: { specificity: number; q: number } | undefined;
-    for (const { range, q } of ranges) {
-      const specificity = range === type ? 3 : range === `${major}/*` ? 2 : range === '*/*' ? 1 : 0;
-      if (specificity > 0 && (!best || specificity > best.specificity)) best = { specificity, q };
-    }
-    return best !== undefined && best.q > 0;
-  });
 }

@@ -6,7 +6,7 @@
 import type { ValidateFunction } from 'ajv';
 import { resolveRef, type OpenApiDocument, type SecurityRequirement } from './document';
 import { SchemaCompiler, toViolations } from './schema-compiler';
-import type { ErrorFormat, Violation } from '../core/errors';
+import type { ErrorFormat, Violation } from '../../core/errors';
 
 type Location = 'path' | 'query' | 'header';
 

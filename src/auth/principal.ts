@@ -1,0 +1,48 @@
+/**
+ * Who a request is authenticated as, and the shape of a security scheme as the pipeline uses it.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Who a request is authenticated as, produced by a security scheme. */
+export interface Principal {
+  userId: string;
+  scopes: string[];
+  clientId: string;
+  /** The session (login) the credentials belong to. */
+  sessionId: string;
+  /** The access token's own id (jti). */
+  tokenId: string;
+  /** Token expiry, seconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * One security scheme of the document, in two steps so the pipeline can start other Redis reads
+ * between them (the cache lookup shares the session check's round trip):
+ *
+ * - `verify` reads the credentials and checks what needs no store (a token's signature and claims).
+ *   Its principal carries the scopes the credentials claim.
+ * - `check`, when present, asks the store whether those credentials are still live and returns the
+ *   principal as the store allows it now (a session may have been narrowed).
+ *
+ * Both throw an ApiError: `unauthorized` (no credentials), `invalid_token`, or `unavailable`.
+ */
+export interface SecurityScheme {
+  verify(headers: IncomingHttpHeaders): Principal | Promise<Principal>;
+  check?(claimed: Principal): Promise<Principal>;
+}
+
+/** The credentials of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or why there are none. */
+export function bearerCredentials(header: string | undefined): { token: string } | { missing: true } | { malformed: true } {
+  if (!header) return { missing: true };
+  const space = header.indexOf(' ');
+  const scheme = space === -1 ? header : header.slice(0, space);
+  // The scheme name is case-insensitive (RFC 9110 §11.1); other schemes carry no bearer credentials.
+  if (scheme.toLowerCase() !== 'bearer') return { missing: true };
+  const token = header.slice(space + 1).trim();
+  if (space === -1 || !B64TOKEN.test(token)) return { malformed: true };
+  return { token };
+}
+
+/** RFC 6750 §2.1 b64token. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;

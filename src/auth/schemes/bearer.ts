@@ -1,0 +1,37 @@
+/**
+ * The `oauth2` scheme: a bearer access token from the Authorization header only (RFC 6750 §2.1;
+ * never the query string). `verify` checks its signature and claims (memoised by TokenService);
+ * `check` asks Redis whether its session and the token itself are still live, on every request.
+ * Scopes are checked by the pipeline's authorize stage, from the operation's requirement.
+ */
+import { ApiError } from '../../core/errors';
+import { bearerCredentials, type Principal, type SecurityScheme } from '../principal';
+import type { SessionStore } from '../sessions';
+import type { TokenService } from '../tokens';
+
+export function bearerScheme(tokens: TokenService, sessions: SessionStore): SecurityScheme {
+  return {
+    async verify(headers) {
+      const credentials = bearerCredentials(headers.authorization);
+      if ('missing' in credentials) {
+        throw new ApiError('unauthorized', { detail: 'This operation needs an access token: Authorization: Bearer <token>.' });
+      }
+      if ('malformed' in credentials) throw new ApiError('invalid_token', { detail: 'The access token is malformed.' });
+      const claims = await tokens.verify(credentials.token);
+      return {
+        userId: claims.sub,
+        scopes: claims.scope.split(' '),
+        clientId: claims.client_id,
+        sessionId: claims.sid,
+        tokenId: claims.jti,
+        expiresAt: claims.exp,
+      };
+    },
+    async check(claimed): Promise<Principal> {
+      const scopes = await sessions.liveScopes({ sub: claimed.userId, sid: claimed.sessionId, jti: claimed.tokenId, scope: claimed.scopes.join(' ') });
+      if (!scopes) throw new ApiError('invalid_token', { detail: 'The access token has been revoked or its session has ended.' });
+      // The token's claim as its session allows it now: an admin may have narrowed the session.
+      return { ...claimed, scopes };
+    },
+  };
+}

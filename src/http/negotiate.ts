@@ -1,0 +1,39 @@
+/**
+ * Content negotiation (RFC 9110 §12.5.1) through `negotiator`, which honours q-values, specificity
+ * and media-type parameters, and the request's own Content-Type.
+ */
+import Negotiator from 'negotiator';
+
+/**
+ * The media type to answer with: the client's most preferred of `produces`, or the first one when
+ * the request sends no Accept. Undefined when the client accepts none of them (406).
+ */
+export function negotiateMediaType(accept: string | undefined, produces: readonly string[]): string | undefined {
+  if (produces.length === 0) return undefined;
+  if (accept === undefined || accept === '' || accept === '*/*') return produces[0];
+  return new Negotiator({ headers: { accept } }).mediaType(produces as string[]);
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaTypeOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const type = header.split(';', 1)[0]!.trim().toLowerCase();
+  return type === '' ? undefined : type;
+}
+
+/** The `charset` parameter of a Content-Type header, lower-cased (RFC 9110 §8.3.2). */
+export function charsetOf(header: string): string | undefined {
+  return /;\s*charset=("?)([^";]+)\1/i.exec(header)?.[2]?.toLowerCase();
+}
+
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
+
+/** Whether a media type (parameters ignored) is JSON: application/json or application/*+json. */
+export function isJsonType(type: string): boolean {
+  return JSON_TYPE.test(type.split(';', 1)[0]!.trim());
+}
+
+/** A Content-Type value: textual types without a charset get `; charset=utf-8`. */
+export function contentTypeValue(type: string): string {
+  return type.includes(';') || !(isJsonType(type) || type.startsWith('text/')) ? type : `${type}; charset=utf-8`;
+}
