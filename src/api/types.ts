@@ -3,7 +3,8 @@
  * has a handler and that each handler returns only documented statuses with documented bodies.
  */
 import type { operations } from '../../generated/openapi';
-import type { PipelineRequest, Principal } from '../pipeline/pipeline';
+import type { Principal } from '../auth/principal';
+import type { OperationRequest } from '../pipeline/context';
 
 export type OperationId = keyof operations;
 
@@ -22,9 +23,11 @@ type RequestBodyOf<K extends OperationId> = operations[K] extends { requestBody?
   : undefined;
 
 /** What the handler of operation K receives (already authenticated and validated). */
-export interface HandlerRequest<K extends OperationId> extends Omit<PipelineRequest, 'params' | 'query' | 'body' | 'principal'> {
+export interface HandlerRequest<K extends OperationId> extends Omit<OperationRequest, 'params' | 'query' | 'headers' | 'body' | 'principal'> {
   params: Params<K, 'path'>;
   query: Params<K, 'query'>;
+  /** The documented header parameters, validated, under the document's spelling (`If-Match`). */
+  headers: Params<K, 'header'>;
   body: RequestBodyOf<K>;
   /** Set on operations with a security requirement; undefined on public ones. */
   principal: Principal | undefined;

@@ -1,8 +1,8 @@
 /**
- * The cache stage of the pipeline. For a GET whose operation declares x-cache it answers from Redis
- * (X-Cache: HIT), or loads through the handler and stores the result (MISS), or, when the cache
- * cannot answer in time, serves from the database without it (BYPASS). For a write it bumps the
- * generations of the tags in x-invalidates after the handler (and so the database) committed.
+ * The read-through cache the cache stage (cache-stage.ts) drives. A read is answered from Redis
+ * (X-Cache: HIT), or loaded through the handler and stored (MISS), or, when the cache cannot answer
+ * in time, served from the database without it (BYPASS). A write bumps the generations of the tags
+ * in x-invalidates after the handler (and so the database) committed.
  *
  * - Keys: `cache:{operationId}:{digest}` of the normalised request (path parameters, query with
  *   defaults applied and keys sorted), plus the user id for `scope: private`. A `shared` entry never
@@ -14,18 +14,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../core/logger';
-import { CacheBackend, lockToken, type CacheEntry, type Lookup } from './cache-backend';
+import type { Response } from '../pipeline/context';
+import { CacheBackend, cacheKeys, lockToken, type CacheEntry, type Lookup } from './cache-backend';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
-
-/** What the stage needs of a handler result (the pipeline's HandlerResult). */
-export interface CacheableResult {
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  contentType?: string;
-}
 
 export interface CacheRequest {
   operationId: string;
@@ -50,12 +43,12 @@ export interface HttpCacheOptions {
   beforeFill?: (entryKey: string) => Promise<void>;
 }
 
-/** A prepared read: the key, the tags and (maybe) a lookup already in flight. */
+/** A prepared read: the key, the tags and the lookup in flight. */
 export interface PreparedRead {
   policy: ReadPolicy;
   entryKey: string;
   tags: string[];
-  lookup?: Promise<Lookup>;
+  lookup: Promise<Lookup>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,18 +56,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The strong validator of stored bytes (RFC 9110 §8.8.3: quoted). */
 export function etagOf(body: string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-}
-
-const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
-
-/** Whether a media type (without parameters) is JSON: application/json or application/*+json. */
-export function isJsonType(type: string): boolean {
-  return JSON_TYPE.test(type.split(';', 1)[0]!.trim());
-}
-
-/** A body as it goes on the wire: strings as they are for non-JSON types, JSON.stringify otherwise. */
-export function serialise(result: CacheableResult, contentType: string): string {
-  return typeof result.body === 'string' && !isJsonType(contentType) ? result.body : JSON.stringify(result.body);
 }
 
 export class HttpCache {
@@ -86,32 +67,28 @@ export class HttpCache {
     this.lockWaitMs = opts.lockWaitMs ?? 1000;
   }
 
-  /** Key and tags of a read; starts the lookup at once when `start` (to share a round trip). */
-  prepare(policy: ReadPolicy, req: CacheRequest, start: boolean): PreparedRead {
+  /**
+   * Key and tags of a read, and its lookup, started at once: issued in the same tick as the
+   * session check, both share one round trip to Redis.
+   */
+  prepare(policy: ReadPolicy, req: CacheRequest): PreparedRead {
     const material: unknown[] = [req.operationId, sortObject(req.params), sortObject(req.query)];
     if (policy.scope === 'private') material.push(req.userId ?? '');
     const digest = createHash('sha256').update(JSON.stringify(material)).digest('base64url').slice(0, 32);
-    const entryKey = `cache:${req.operationId}:${digest}`;
+    const entryKey = cacheKeys.entry(req.operationId, digest);
     const tags = policy.tags.map((t) => t(req.params));
-    const prepared: PreparedRead = { policy, entryKey, tags };
-    if (start) prepared.lookup = this.opts.backend.lookup(entryKey, tags);
-    return prepared;
+    const lookup = this.opts.backend.lookup(entryKey, tags);
+    // Awaited by read(); until then a failure must not be an unhandled rejection.
+    lookup.catch(() => undefined);
+    return { policy, entryKey, tags, lookup };
   }
 
-  /**
-   * Answers a read: from the cache, or through `load` (the handler). `contentTypeOf` names the media
-   * type of a result for serialisation.
-   */
-  async read(
-    operationId: string,
-    prepared: PreparedRead,
-    load: () => Promise<CacheableResult>,
-    contentTypeOf: (r: CacheableResult) => string,
-  ): Promise<{ result: CacheableResult; outcome: CacheOutcome; serialised?: string }> {
+  /** Answers a read: from the cache, or through `load` (the handler). */
+  async read(operationId: string, prepared: PreparedRead, load: () => Promise<Response>): Promise<{ response: Response; outcome: CacheOutcome }> {
     const { backend } = this.opts;
     let found: Lookup;
     try {
-      found = await (prepared.lookup ?? backend.lookup(prepared.entryKey, prepared.tags));
+      found = await prepared.lookup;
     } catch (err) {
       return this.bypass(operationId, load, err);
     }
@@ -136,22 +113,21 @@ export class HttpCache {
         const entry = again && fresh(again);
         if (entry) return this.hit(operationId, entry);
       }
-      const result = await load();
+      const response = await load();
       this.opts.metrics?.outcome(operationId, 'MISS');
-      return { result, outcome: 'MISS' };
+      return { response, outcome: 'MISS' };
     }
     try {
       // The generations were read before this load: if a write lands meanwhile, the entry is dead.
-      const result = await load();
-      if (result.status !== 200) return { result, outcome: 'MISS' };
-      const contentType = contentTypeOf(result);
-      const body = serialise(result, contentType);
-      const headers = { ...result.headers, etag: result.headers?.etag ?? etagOf(body) };
-      const entry: CacheEntry = { g: found.gens, status: 200, headers, body, contentType };
+      const response = await load();
+      const { body } = response;
+      if (response.status !== 200 || typeof body !== 'string') return { response, outcome: 'MISS' };
+      response.headers.etag ??= etagOf(body);
+      const entry: CacheEntry = { g: found.gens, status: 200, headers: response.headers, body, contentType: response.contentType ?? 'application/json' };
       await this.opts.beforeFill?.(prepared.entryKey);
       await backend.set(prepared.entryKey, entry, prepared.policy.ttlSeconds).catch((err) => this.warn(operationId, err, 'cache fill failed'));
       this.opts.metrics?.outcome(operationId, 'MISS');
-      return { result: { ...result, headers }, outcome: 'MISS', serialised: body };
+      return { response, outcome: 'MISS' };
     } finally {
       void backend.unlock(prepared.entryKey, token).catch(() => undefined);
     }
@@ -175,17 +151,14 @@ export class HttpCache {
 
   private hit(operationId: string, entry: CacheEntry) {
     this.opts.metrics?.outcome(operationId, 'HIT');
-    return {
-      result: { status: entry.status, headers: entry.headers, contentType: entry.contentType },
-      outcome: 'HIT' as const,
-      serialised: entry.body,
-    };
+    const response: Response = { status: entry.status, headers: { ...entry.headers }, body: entry.body, contentType: entry.contentType };
+    return { response, outcome: 'HIT' as const };
   }
 
-  private async bypass(operationId: string, load: () => Promise<CacheableResult>, err: unknown) {
+  private async bypass(operationId: string, load: () => Promise<Response>, err: unknown) {
     this.warn(operationId, err, 'cache unavailable: serving from the database');
     this.opts.metrics?.outcome(operationId, 'BYPASS');
-    return { result: await load(), outcome: 'BYPASS' as const };
+    return { response: await load(), outcome: 'BYPASS' as const };
   }
 
   private warn(operationId: string, err: unknown, msg: string): void {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { ApiError } from '../../src/core/errors';
 import { loadDocument } from '../../src/pipeline/compile/document';
-import type { PipelineRequest } from '../../src/pipeline/pipeline';
+import type { OperationRequest } from '../../src/pipeline/context';
 import { client } from '../support/contract';
 import { startFixtureServer, type FixtureServer } from '../support/pipeline-server';
 
@@ -16,9 +16,9 @@ const widget = { name: 'w', size: [2, 3] };
 
 beforeAll(async () => {
   server = await startFixtureServer(doc, {
-    listWidgets: (req) => ({ status: 200, body: { items: [{ id: Number(req.query.limit), ...widget }] } }),
-    createWidget: (req) => ({ status: 201, body: { id: 1, ...(req.body as object) } }),
-    getWidget: (req: PipelineRequest) => {
+    listWidgets: (req: OperationRequest) => ({ status: 200, body: { items: [{ id: Number(req.query.limit), ...widget }] } }),
+    createWidget: (req: OperationRequest) => ({ status: 201, body: { id: 1, ...(req.body as object) } }),
+    getWidget: (req: OperationRequest) => {
       if (req.params.widgetId === 404) throw new ApiError('not_found', { detail: 'No such widget.' });
       return { status: 200, body: { id: req.params.widgetId, ...widget } };
     },

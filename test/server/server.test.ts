@@ -69,8 +69,8 @@ describe('main.start over HTTPS', () => {
   });
 });
 
-describe('the pipeline mounted inside express', () => {
-  it('serves the same operations, errors and docs as the node:http mount', async () => {
+describe('specgate embedded in an express application', () => {
+  it('serves its operations, errors and docs beside the application\'s own routes', async () => {
     const t = await startTestApp({ mount: 'express', env: { CORS_ORIGINS: 'https://app.example' } });
     try {
       await t.createUser('heidi', 'heidi-password-1', ['items:read']);
@@ -78,10 +78,15 @@ describe('the pipeline mounted inside express', () => {
       const token = await api.login('heidi', 'heidi-password-1');
       expect((await api.get('/me', { token })).body.username).toBe('heidi');
       expect((await api.get('/me')).status).toBe(401);
-      expect((await api.get('/nowhere')).status).toBe(404);
+      // The application's own route, declared before specgate, and its own fallback after it.
+      const hello = await fetch(`${t.url}/hello`);
+      expect([hello.status, await hello.text()]).toEqual([200, 'hello from the host']);
+      const elsewhere = await fetch(`${t.url}/nowhere`);
+      expect([elsewhere.status, elsewhere.headers.get('content-type'), await elsewhere.text()]).toEqual([404, 'text/plain; charset=utf-8', 'not a route of the host']);
+      expect(elsewhere.headers.get('x-request-id')).toBeNull();
       expect((await api.request('PUT', '/me')).headers.allow).toBe('GET, HEAD');
       expect((await fetch(`${t.url}/docs/redoc.standalone.js`, { method: 'HEAD' })).status).toBe(200);
-      // CORS preflight on a spec path is answered before routing (OPTIONS is no operation).
+      // CORS preflight on a spec path is answered by specgate's cors stage (OPTIONS is no operation).
       const preflight = await fetch(`${t.url}/me`, {
         method: 'OPTIONS',
         headers: { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },

@@ -1,12 +1,13 @@
 /**
  * Starts the real app for integration tests: a private redis-server, a migrated PGlite database
  * (shared per test file), and the app listening on a free port over plain HTTP, mounted either
- * straight on node:http (as main.ts does) or inside express.
+ * straight on node:http (as main.ts does) or inside a user's express application.
  */
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import express from 'express';
 import { Redis } from 'ioredis';
 import { createApp, type App, type AppDeps } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/passwords';
@@ -57,6 +58,18 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
+/**
+ * An application of a user's own that embeds specgate: a route before it, specgate mounted with
+ * `app.use(specgate.express())`, and the application's own fallback for every other path.
+ */
+function embeddingApp(app: App): express.Express {
+  const host = express();
+  host.get('/hello', (_req, res) => void res.type('text/plain').send('hello from the host'));
+  host.use(app.express());
+  host.use((_req, res) => void res.status(404).type('text/plain').send('not a route of the host'));
+  return host;
+}
+
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const redisServer = opts.redisServer ?? (await startRedis({ password: 'redis-test-password' }));
   const config = loadConfig({
@@ -81,7 +94,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ? await connectRedis({ url: opts.cacheRedisServer.url, password: opts.cacheRedisServer.password, useTls: false, tlsCaFile: undefined }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs })
     : undefined;
   const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true, clock: opts.clock, cacheRedis, cacheHooks: opts.cacheHooks });
-  const server = createServer(config, opts.mount === 'express' ? app.express : app.listener) as http.Server;
+  const server = createServer(config, opts.mount === 'express' ? embeddingApp(app) : app.listener) as http.Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const users = new UsersRepository(db);

@@ -8,26 +8,30 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { ApiError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
+import type { SecurityScheme } from '../../src/auth/principal';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
-import { createPipeline, type Pipeline, type PipelineRequest, type Principal, type RawHandler } from '../../src/pipeline/pipeline';
+import type { OperationRequest, RawHandler } from '../../src/pipeline/context';
+import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline';
 
 export interface FixtureServer {
   url: string;
   pipeline: Pipeline;
   logs: string[];
   /** Requests the handlers received, in order. */
-  received: PipelineRequest[];
+  received: OperationRequest[];
   stop(): Promise<void>;
 }
 
 /** Tokens the fixture scheme accepts: `token-<scope>+<scope>` grants those scopes. */
-export function fixtureScheme(req: PipelineRequest): Promise<Principal> {
-  const auth = req.headers.authorization;
-  if (!auth) return Promise.reject(new ApiError('unauthorized'));
-  const m = /^Bearer token-(.*)$/.exec(auth);
-  if (!m) return Promise.reject(new ApiError('invalid_token'));
-  return Promise.resolve({ userId: 'u1', scopes: m[1] ? m[1].split('+') : [], clientId: 'c', sessionId: 's', tokenId: 't', expiresAt: 0 });
-}
+export const fixtureScheme: SecurityScheme = {
+  verify(headers) {
+    const auth = headers.authorization;
+    if (!auth) throw new ApiError('unauthorized');
+    const m = /^Bearer token-(.*)$/.exec(auth);
+    if (!m) throw new ApiError('invalid_token');
+    return { userId: 'u1', scopes: m[1] ? m[1].split('+') : [], clientId: 'c', sessionId: 's', tokenId: 't', expiresAt: 0 };
+  },
+};
 
 export async function startFixtureServer(
   document: OpenApiDocument,
@@ -35,12 +39,12 @@ export async function startFixtureServer(
   opts: { bodyLimitBytes?: number; validateResponses?: boolean } = {},
 ): Promise<FixtureServer> {
   const logs: string[] = [];
-  const received: PipelineRequest[] = [];
+  const received: OperationRequest[] = [];
   const logger = createLogger('debug', new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } }) as never);
   const wrapped = Object.fromEntries(
-    Object.entries(handlers).map(([id, h]) => [id, (req: PipelineRequest) => (received.push(req), h(req))]),
+    Object.entries(handlers).map(([id, h]) => [id, (req: OperationRequest) => (received.push(req), h(req))]),
   );
-  const pipeline = await createPipeline({
+  const pipeline = createPipeline({
     document,
     handlers: wrapped,
     securitySchemes: { bearer: fixtureScheme },

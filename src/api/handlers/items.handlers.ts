@@ -6,6 +6,7 @@
  * handlers only set the ETag of a single item, which is its version.
  */
 import { ApiError } from '../../core/errors';
+import { parseEntityTags } from '../../http/conditional';
 import { ItemsRepository, POSITION_TIME, type DeleteResult, type ItemChanges, type ItemFields, type ItemPosition, type ItemRecord, type WriteResult } from '../../store/items.repository';
 import type { components } from '../../../generated/openapi';
 import { decodeCursor as decodeJson, encodeCursor as encodeJson, foreignCursor } from '../cursor';
@@ -65,41 +66,23 @@ export type IfMatch =
 const MAX_VERSION = 2_147_483_647;
 
 /**
- * Parses If-Match (RFC 9110 §13.1.1): `*` or a comma-separated list of entity tags, compared
- * strongly, so weak tags (`W/"…"`) never match. Elements that are not entity tags are ignored;
- * a header left with no strong tag matches nothing.
+ * Reads If-Match (RFC 9110 §13.1.1) as item versions: tags are compared strongly, so weak tags
+ * (`W/"…"`) never match; a header left with no strong tag matches nothing.
  */
 export function parseIfMatch(value: string | undefined): IfMatch {
-  if (value === undefined || value.trim() === '*') return { kind: 'any' };
+  if (value === undefined) return { kind: 'any' };
+  const list = parseEntityTags(value);
+  if (list.any) return { kind: 'any' };
   const versions: number[] = [];
   const strongTags: string[] = [];
-  for (const element of listElements(value)) {
-    const tag = /^(W\/)?"([^"]*)"$/.exec(element);
-    if (!tag || tag[1]) continue;
-    strongTags.push(element);
+  for (const tag of list.tags) {
+    if (tag.weak) continue;
+    strongTags.push(tag.opaque);
     // Only the exact form this service issues ("7", not "07") can name a version.
-    const opaque = tag[2]!;
+    const opaque = tag.opaque.slice(1, -1);
     if (/^[1-9][0-9]{0,9}$/.test(opaque) && Number(opaque) <= MAX_VERSION) versions.push(Number(opaque));
   }
   return { kind: 'versions', versions, strongTags };
-}
-
-/** Splits a field value on the commas outside quoted strings (an entity tag may contain a comma). */
-function listElements(value: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const ch of value) {
-    if (ch === '"') quoted = !quoted;
-    if (ch === ',' && !quoted) {
-      out.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  out.push(current);
-  return out.map((s) => s.trim()).filter(Boolean);
 }
 
 function ifVersionsOf(header: string | undefined): { ifVersions: number[] | undefined; condition: IfMatch } {
@@ -178,7 +161,7 @@ export function itemsHandlers(deps: HandlerDeps) {
 
   const replaceItem: Handler<'replaceItem'> = async (req) => {
     const { itemId } = req.params;
-    const { ifVersions, condition } = ifVersionsOf(req.headers['if-match']);
+    const { ifVersions, condition } = ifVersionsOf(req.headers['If-Match']);
     const result = await items.replace(itemId, itemFields(req.body), ifVersions);
     if (result.kind !== 'ok') throw writeFailure(itemId, result, condition);
     return { status: 200, headers: { etag: itemEtag(result.item.version) }, body: itemBody(result.item) };
@@ -186,7 +169,7 @@ export function itemsHandlers(deps: HandlerDeps) {
 
   const updateItem: Handler<'updateItem'> = async (req) => {
     const { itemId } = req.params;
-    const { ifVersions, condition } = ifVersionsOf(req.headers['if-match']);
+    const { ifVersions, condition } = ifVersionsOf(req.headers['If-Match']);
     const result = await items.patch(itemId, itemChanges(req.body), ifVersions);
     if (result.kind !== 'ok') throw writeFailure(itemId, result, condition);
     return { status: 200, headers: { etag: itemEtag(result.item.version) }, body: itemBody(result.item) };
@@ -194,7 +177,7 @@ export function itemsHandlers(deps: HandlerDeps) {
 
   const deleteItem: Handler<'deleteItem'> = async (req) => {
     const { itemId } = req.params;
-    const { ifVersions, condition } = ifVersionsOf(req.headers['if-match']);
+    const { ifVersions, condition } = ifVersionsOf(req.headers['If-Match']);
     const result = await items.delete(itemId, ifVersions);
     if (result.kind !== 'ok') throw writeFailure(itemId, result, condition);
     return { status: 204 };

@@ -10,9 +10,11 @@ import type { ErrorFormat, Violation } from '../../core/errors';
 
 type Location = 'path' | 'query' | 'header';
 
-interface ParameterSet {
+export interface ParameterSet {
   /** Parameter names as they appear in the request (headers lower-cased). */
   names: string[];
+  /** The same names as the document spells them (the generated types' keys). */
+  documented: string[];
   /** Names of array-typed parameters (collected from repeated query keys). */
   arrays: Set<string>;
   /** Names of `format: uuid` parameters, lower-cased after validation (one spelling, one cache key). */
@@ -91,7 +93,9 @@ function compileParameters(compiler: SchemaCompiler, params: Record<string, unkn
   const arrays = new Set<string>();
   const uuids = new Set<string>();
   const names: string[] = [];
+  const documented: string[] = [];
   for (const p of mine) {
+    documented.push(String(p.name));
     const name = location === 'header' ? String(p.name).toLowerCase() : String(p.name);
     const schema = (p.schema as Record<string, unknown> | undefined) ?? {};
     properties[name] = schema;
@@ -100,7 +104,7 @@ function compileParameters(compiler: SchemaCompiler, params: Record<string, unkn
     if (schema.format === 'uuid') uuids.add(name);
     if (p.required === true || location === 'path') required.push(name);
   }
-  return { names, arrays, uuids, validate: compiler.compileCoercing({ type: 'object', properties, required }) };
+  return { names, documented, arrays, uuids, validate: compiler.compileCoercing({ type: 'object', properties, required }) };
 }
 
 function compileBody(doc: OpenApiDocument, compiler: SchemaCompiler, op: Record<string, unknown>): CompiledOperation['body'] {

@@ -1,0 +1,108 @@
+/**
+ * The one typed object a request carries through the stages, and the shapes handlers see.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '../auth/principal';
+import type { ErrorFormat } from '../core/errors';
+import type { CacheState } from '../cache/cache-stage';
+import type { OperationRoute } from './compile/operation-route';
+import type { ParameterValues } from './stages/validate';
+
+/** What a handler receives. Typed per operation by src/api/types.ts. */
+export interface OperationRequest {
+  operationId: string;
+  method: string;
+  path: string;
+  /** Validated and coerced path parameters. */
+  params: Record<string, unknown>;
+  /** Validated and coerced query parameters. */
+  query: Record<string, unknown>;
+  /** Validated header parameters, under the names the document gives them. */
+  headers: Record<string, unknown>;
+  body: unknown;
+  /** Set on operations with a security requirement; undefined on public ones. */
+  principal: Principal | undefined;
+  requestId: string;
+  /** The client's address, through TRUST_PROXY hops of X-Forwarded-For. */
+  ip: string;
+}
+
+/** What a handler returns; the pipeline writes it. Handlers never touch the response object. */
+export interface HandlerResult {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Defaults to the media type negotiated for the request (or the document's first for the status). */
+  contentType?: string;
+}
+
+export type RawHandler = (req: OperationRequest) => Promise<HandlerResult> | HandlerResult;
+
+/** A response as the stages pass it on: the body in one form, the bytes that go on the wire. */
+export interface Response {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+  /** The media type, without parameters. */
+  contentType: string | undefined;
+}
+
+/**
+ * How a request ended that the pipeline never answered: the client left mid-body, or node cut a
+ * body slower than REQUEST_TIMEOUT_SECONDS (and answered 408 itself).
+ */
+export type UnansweredOutcome = 'client_aborted' | 'request_timeout';
+
+/** A client's X-Request-Id is kept when it is a sane token; else the request gets a UUID. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** One request's state, created on arrival; each stage reads what earlier stages set. */
+export class RequestContext {
+  readonly started = process.hrtime.bigint();
+  readonly method: string;
+  readonly path: string;
+  /** The query string, without `?` ('' when absent). */
+  readonly rawQuery: string;
+  readonly requestId: string;
+  /** The matched operation (route stage). */
+  route: OperationRoute | undefined = undefined;
+  /** Percent-decoded path parameters, not yet validated (route stage). */
+  pathParams: Record<string, string> = {};
+  /** The media type the response will have (negotiate stage). */
+  mediaType: string | undefined = undefined;
+  rawBody: Buffer | undefined = undefined;
+  /** Validated path and query parameters, once computed (see stages/validate.ts). */
+  parameters: ParameterValues | undefined = undefined;
+  /** Per scheme of the operation: its verified credentials, or why they failed (authenticate stages). */
+  credentials: (Principal | Error)[] = [];
+  principal: Principal | undefined = undefined;
+  /** The request as the handler sees it (validate stage). */
+  input: OperationRequest | undefined = undefined;
+  cache: CacheState | undefined = undefined;
+  response: Response | undefined = undefined;
+  /**
+   * Set when the stages will not write a response: the client left or was cut, the cors stage
+   * answered a preflight itself, or the path is not ours and goes to the embedding app's `next`.
+   */
+  unanswered: UnansweredOutcome | 'preflight' | 'handed_off' | undefined = undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** The embedding app's next handler (express), for paths outside the document. */
+    readonly next: (() => void) | undefined,
+  ) {
+    this.method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.rawQuery = q === -1 ? '' : url.slice(q + 1);
+    const incoming = req.headers['x-request-id'];
+    this.requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  }
+
+  /** How errors of this request are written: the operation's `x-error-format`, or the path's. */
+  errorFormat: ErrorFormat = 'problem';
+}

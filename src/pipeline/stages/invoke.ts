@@ -1,0 +1,31 @@
+/**
+ * invoke: the operation's handler, bound by operationId, with the validated request; its result
+ * becomes the response, with the body serialised once into the bytes that go on the wire.
+ */
+import { isJsonType } from '../../http/negotiate';
+import { ResponseValidator } from '../compile/response-validator';
+import type { HandlerResult, RequestContext, Response } from '../context';
+
+export async function invoke(ctx: RequestContext): Promise<void> {
+  const result = await ctx.route!.handler(ctx.input!);
+  ctx.response = toResponse(ctx, result);
+}
+
+function toResponse(ctx: RequestContext, result: HandlerResult): Response {
+  const headers: Record<string, string> = {};
+  if (result.headers) for (const name in result.headers) headers[name.toLowerCase()] = result.headers[name]!;
+  if (result.body === undefined || result.status === 204 || result.status === 304) {
+    return { status: result.status, headers, body: undefined, contentType: undefined };
+  }
+  const contentType = result.contentType ?? mediaTypeFor(ctx, result.status);
+  const { body } = result;
+  const bytes = Buffer.isBuffer(body) ? body : typeof body === 'string' && !isJsonType(contentType) ? body : JSON.stringify(body);
+  return { status: result.status, headers, body: bytes, contentType };
+}
+
+/** The negotiated type when the document lists it for this status, else the first it lists. */
+function mediaTypeFor(ctx: RequestContext, status: number): string {
+  const listed = ResponseValidator.lookup(ctx.route!.op, status)?.mediaTypes ?? [];
+  if (ctx.mediaType !== undefined && listed.includes(ctx.mediaType)) return ctx.mediaType;
+  return listed[0] ?? 'application/json';
+}
