@@ -31,8 +31,16 @@ export interface Running {
 /** Redis eviction policies that may drop session keys (a revoked or live session could vanish). */
 const EVICTING = /^(allkeys|volatile)-/;
 
-/** Starts the service with a validated config. */
-export async function start(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Running> {
+/** The service's connections: the database (migrated), Redis, and the cache's Redis when separate. */
+export interface Resources {
+  db: Database;
+  redis: Redis;
+  cacheRedis: Redis | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens and migrates the database and connects Redis, as the config says. */
+export async function openResources(config: Config, logger: Logger): Promise<Resources> {
   const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pglite') });
   const applied = await migrate(db);
   logger.info({ database: db.kind, migrationsApplied: applied }, 'database ready');
@@ -42,7 +50,18 @@ export async function start(config: Config, logger: Logger = createLogger(config
   const cacheRedis = config.redis.cacheUrl
     ? await connectRedis({ ...config.redis, url: config.redis.cacheUrl, password: config.redis.cachePassword }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs, connectionName: 'specgate-cache' })
     : undefined;
+  const close = async () => {
+    await redis.quit().catch(() => redis.disconnect());
+    await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
+    await db.close();
+  };
+  return { db, redis, cacheRedis, close };
+}
 
+/** Starts the service with a validated config. */
+export async function start(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Running> {
+  const resources = await openResources(config, logger);
+  const { db, redis, cacheRedis } = resources;
   const lifecycle = new Lifecycle();
   const app = await createApp({ config, logger, redis, db, cacheRedis, lifecycle });
   const server = createServer(config, app.listener);
@@ -64,9 +83,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       await sleep(shutdownDrainMs);
       const unfinished = await closeServer(server, shutdownTimeoutMs);
       if (unfinished) logger.warn({ timeoutSeconds: shutdownTimeoutMs / 1000 }, 'requests still in flight at the shutdown timeout: their connections were closed');
-      await redis.quit().catch(() => redis.disconnect());
-      await cacheRedis?.quit().catch(() => cacheRedis.disconnect());
-      await db.close();
+      await resources.close();
       logger.info('specgate stopped');
     })());
   return { server, url, redis, db, stop };

@@ -4,14 +4,23 @@
  */
 import Negotiator from 'negotiator';
 
+/** Per list of produced types, the Content-Type values actually sent for them (with charset). */
+const offered = new WeakMap<readonly string[], string[]>();
+
 /**
  * The media type to answer with: the client's most preferred of `produces`, or the first one when
  * the request sends no Accept. Undefined when the client accepts none of them (406).
+ *
+ * Ranges are matched against the representations as sent (`application/json; charset=utf-8`), so
+ * `Accept: application/json; charset=utf-8` matches and a charset other than UTF-8 does not.
  */
 export function negotiateMediaType(accept: string | undefined, produces: readonly string[]): string | undefined {
   if (produces.length === 0) return undefined;
   if (accept === undefined || accept === '' || accept === '*/*') return produces[0];
-  return new Negotiator({ headers: { accept } }).mediaType(produces as string[]);
+  let values = offered.get(produces);
+  if (!values) offered.set(produces, (values = produces.map(contentTypeValue)));
+  const chosen = new Negotiator({ headers: { accept } }).mediaType(values);
+  return chosen === undefined ? undefined : produces[values.indexOf(chosen)];
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */

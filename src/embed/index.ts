@@ -1,0 +1,34 @@
+/**
+ * specgate inside an existing application:
+ *
+ *   import express from 'express';
+ *   import { createSpecgate } from 'specgate/embed';
+ *
+ *   const app = express();
+ *   const specgate = await createSpecgate(); // reads the same environment as `npm start`
+ *   app.get('/hello', (req, res) => res.send('mine'));
+ *   app.use(specgate.express());             // every operation, /docs and /openapi.json
+ *   app.listen(3000);
+ *   // on shutdown: await specgate.close();
+ */
+import type { RequestHandler } from 'express';
+import { createApp, type App } from '../app';
+import { loadConfig, type Config } from '../core/config';
+import { createLogger, type Logger } from '../core/logger';
+import { openResources } from '../main';
+
+export interface Specgate {
+  app: App;
+  /** express middleware; paths outside the document go on to the application's next handler. */
+  express(): RequestHandler;
+  /** Closes Redis and the database (the application owns its server). */
+  close(): Promise<void>;
+}
+
+export async function createSpecgate(opts: { config?: Config; logger?: Logger } = {}): Promise<Specgate> {
+  const config = opts.config ?? loadConfig();
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const resources = await openResources(config, logger);
+  const app = await createApp({ config, logger, redis: resources.redis, db: resources.db, cacheRedis: resources.cacheRedis });
+  return { app, express: () => app.express(), close: resources.close };
+}
