@@ -6,6 +6,7 @@
 import { createHash, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { ApiError } from '../core/errors';
+import { UUID_TEXT } from '../core/uuid';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
@@ -143,7 +144,7 @@ export class TokenService {
  * Refresh tokens are opaque: `<session id>.<256 random bits, base64url>`. Only their SHA-256 is
  * stored; the session id in front lets the server find the one key to check without a lookup table.
  */
-const REFRESH_FORMAT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+const REFRESH_FORMAT = new RegExp(`^(${UUID_TEXT})\\.([A-Za-z0-9_-]{43})$`);
 
 export function newRefreshToken(sid: string): { token: string; hash: string } {
   const token = `${sid}.${randomBytes(32).toString('base64url')}`;

@@ -1,3 +1,4 @@
+import { UUID } from '../core/uuid';
 import type { Database } from './database';
 import { toDate, toStringArray } from './row-mapping';
 
@@ -75,7 +76,6 @@ export function normaliseUsername(username: string): string {
   return username.trim().toLowerCase();
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNIQUE_VIOLATION = '23505';
 const COLUMNS = 'id, username, password_hash, scopes, created_at, disabled_at';
 
@@ -103,7 +103,7 @@ export class UsersRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Looks a user up by id; an id that is not a canonical UUID yields null without a query. */
+  /** Looks a user up by id; an id that is not a UUID yields null without a query. */
   async findById(id: string): Promise<UserRecord | null> {
     if (!UUID.test(id)) return null;
     const rows = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);

@@ -1,3 +1,4 @@
+import { CANONICAL_UUID } from '../../src/core/uuid';
 import type { Database } from '../../src/store/database';
 import { UsernameTakenError, UsersRepository, normaliseUsername } from '../../src/store/users.repository';
 import {
@@ -7,8 +8,6 @@ import {
   truncateAll,
   type TestDatabase,
 } from '../support/database';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let databases: TestDatabase[] = [];
 beforeAll(async () => {
@@ -35,7 +34,7 @@ describe.each(testDatabaseNames())('UsersRepository on %s', (name) => {
     const user = await users.create({ username: '  Alice ', passwordHash: 'hash-1', scopes: ['items:read', 'items:write'] });
 
     expect(user).toEqual({
-      id: expect.stringMatching(UUID),
+      id: expect.stringMatching(CANONICAL_UUID),
       username: 'alice',
       passwordHash: 'hash-1',
       scopes: ['items:read', 'items:write'],
