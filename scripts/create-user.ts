@@ -8,12 +8,14 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PasswordHasher, MAX_PASSWORD_LENGTH } from '../src/auth/passwords';
+import { MAX_PASSWORD_LENGTH } from '../src/auth/password-policy';
+import { PasswordHasher } from '../src/auth/passwords';
+import { normaliseUsername } from '../src/core/username';
 import { loadConfigOrExit } from '../src/main';
 import { loadDocument } from '../src/pipeline/document';
 import { openDatabase } from '../src/store/database';
 import { migrate } from '../src/store/migrate';
-import { UsersRepository, UsernameTakenError, normaliseUsername } from '../src/store/users.repository';
+import { UsersRepository, UsernameTakenError } from '../src/store/users.repository';
 
 const MIN_PASSWORD_LENGTH = 8;
 

@@ -28,9 +28,9 @@
  */
 import type { Redis } from 'ioredis';
 import { ApiError, dependencyUnavailable } from '../core/errors';
+import { normaliseUsername } from '../core/username';
 import { withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
-import { normaliseUsername } from '../store/users.repository';
 import { ipBucket } from './ip-bucket';
 import { rateLimitFields, type RateLimitState } from './rate-limit-fields';
 

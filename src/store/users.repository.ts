@@ -1,3 +1,4 @@
+import { normaliseUsername } from '../core/username';
 import { UUID } from '../core/uuid';
 import type { Database } from './database';
 import { toDate, toStringArray } from './row-mapping';
@@ -69,11 +70,6 @@ export class UsernameTakenError extends Error {
     super(`Username "${username}" is already taken`, options);
     this.name = 'UsernameTakenError';
   }
-}
-
-/** The canonical form usernames are stored and looked up in: trimmed, lower-cased. */
-export function normaliseUsername(username: string): string {
-  return username.trim().toLowerCase();
 }
 
 const UNIQUE_VIOLATION = '23505';

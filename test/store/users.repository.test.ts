@@ -1,6 +1,7 @@
+import { normaliseUsername } from '../../src/core/username';
 import { CANONICAL_UUID } from '../../src/core/uuid';
 import type { Database } from '../../src/store/database';
-import { UsernameTakenError, UsersRepository, normaliseUsername } from '../../src/store/users.repository';
+import { UsernameTakenError, UsersRepository } from '../../src/store/users.repository';
 import {
   closeTestDatabases,
   openTestDatabases,

@@ -4,7 +4,8 @@
  * before the answer, so the user's tokens fail on their very next request on every instance.
  */
 import { ApiError } from '../../core/errors';
-import { normaliseUsername, type AdminWriteResult, type UserRecord } from '../../store/users.repository';
+import { normaliseUsername } from '../../core/username';
+import type { AdminWriteResult, UserRecord } from '../../store/users.repository';
 import { decodeCursor, encodeCursor, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';

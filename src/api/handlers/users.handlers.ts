@@ -4,7 +4,8 @@
  */
 import { passwordProblem } from '../../auth/password-policy';
 import { ApiError } from '../../core/errors';
-import { UsernameTakenError, normaliseUsername } from '../../store/users.repository';
+import { normaliseUsername } from '../../core/username';
+import { UsernameTakenError } from '../../store/users.repository';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 import { sessionBody, userBody } from './user-body';
