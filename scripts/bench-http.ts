@@ -1,7 +1,7 @@
 /**
  * `npm run bench:http`: the cached, authenticated read over real HTTP, as a ratio to a floor server
- * measured in the same run (../shared/reference/performance-targets.md: "at 0.5x the floor or
- * better, in the same run, is on target").
+ * measured in the same run. The target: 0.5x the floor or better (requests per second), its p99
+ * within 3x the floor's.
  *
  * One private redis-server, and each server in its own child process (scripts/bench/*-server.ts,
  * run as `node -r tsx/cjs`), so the load generator never shares an event loop with a server:

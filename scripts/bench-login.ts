@@ -14,7 +14,7 @@ import { createApp } from '../src/app';
 import { PasswordHasher } from '../src/auth/passwords';
 import { loadConfig } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
-import { connectRedis } from '../src/redis-client';
+import { connectRedis } from '../src/store/redis';
 import { openDatabase } from '../src/store/database';
 import { migrate } from '../src/store/migrate';
 import { UsersRepository } from '../src/store/users.repository';

@@ -8,20 +8,15 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PasswordHasher, MAX_PASSWORD_LENGTH } from '../src/auth/passwords';
+import { passwordProblem } from '../src/auth/password-policy';
+import { PasswordHasher } from '../src/auth/passwords';
+import { documentScopes } from '../src/auth/scopes';
+import { normaliseUsername } from '../src/core/username';
 import { loadConfigOrExit } from '../src/main';
 import { loadDocument } from '../src/pipeline/compile/document';
 import { openDatabase } from '../src/store/database';
 import { migrate } from '../src/store/migrate';
-import { UsersRepository, UsernameTakenError, normaliseUsername } from '../src/store/users.repository';
-
-const MIN_PASSWORD_LENGTH = 8;
-
-/** The scopes the document's OAuth2 scheme declares: the only ones a user may hold. */
-function knownScopes(): string[] {
-  const schemes = (loadDocument().components?.securitySchemes ?? {}) as Record<string, { flows?: Record<string, { scopes?: Record<string, string> }> }>;
-  return [...new Set(Object.values(schemes).flatMap((s) => Object.values(s.flows ?? {}).flatMap((f) => Object.keys(f.scopes ?? {}))))];
-}
+import { UsersRepository, UsernameTakenError } from '../src/store/users.repository';
 
 async function readPassword(): Promise<string> {
   const stdin = process.stdin;
@@ -69,14 +64,15 @@ async function main(): Promise<void> {
   const username = normaliseUsername(values.username);
   if (!/^[a-z0-9._-]{3,64}$/.test(username)) fail('usernames are 3 to 64 of a-z 0-9 . _ -');
   const scopes = [...new Set((values.scopes ?? '').split(/[\s,]+/).filter(Boolean))];
-  const known = knownScopes();
+  const known = documentScopes(loadDocument());
   const unknown = scopes.filter((s) => !known.includes(s));
   if (unknown.length) fail(`unknown scope(s): ${unknown.join(' ')} (known: ${known.join(' ')})`);
 
   const config = loadConfigOrExit();
   const password = await readPassword();
-  const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) fail(`passwords are ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
+  // The API's policy (POST /v1/users, password change), so no account can get a password it refuses.
+  const problem = passwordProblem(password, username);
+  if (problem) fail(`the password ${problem}`);
 
   const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pglite') });
   try {

@@ -19,9 +19,9 @@ import type { Config } from '../src/core/config';
 import { createLogger, type Logger } from '../src/core/logger';
 import { loadConfigOrExit, start, stopOnSignals } from '../src/main';
 import { PasswordHasher } from '../src/auth/passwords';
+import { documentScopes } from '../src/auth/scopes';
+import { loadDocument } from '../src/pipeline/compile/document';
 import { UsersRepository } from '../src/store/users.repository';
-
-const ALL_SCOPES = ['items:read', 'items:write', 'users:admin', 'tokens:introspect'];
 
 function secretFile(file: string, make: () => string): string {
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
@@ -112,7 +112,7 @@ async function ensureAdmin(running: Awaited<ReturnType<typeof start>>, config: C
   if ((await users.count()) > 0) return;
   const file = path.join(config.dataDir, 'admin-password');
   const password = secretFile(file, () => randomBytes(18).toString('base64url'));
-  await users.create({ username: 'admin', passwordHash: await new PasswordHasher().hash(password), scopes: ALL_SCOPES });
+  await users.create({ username: 'admin', passwordHash: await new PasswordHasher().hash(password), scopes: documentScopes(loadDocument()) });
   logger.info({ username: 'admin', passwordFile: file }, 'created the first user; its password is in the file');
 }
 

@@ -11,9 +11,9 @@ import { ConfigError, loadConfig, type Config } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import { createLogger, type Logger } from './core/logger';
 import { createServer } from './http/server';
-import { connectRedis } from './redis-client';
 import { openDatabase, type Database } from './store/database';
 import { migrate } from './store/migrate';
+import { connectRedis } from './store/redis';
 
 export interface Running {
   server: http.Server | https.Server;

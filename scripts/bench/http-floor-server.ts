@@ -2,7 +2,7 @@
  * The floor of scripts/bench-http.ts, run as its own process: a bare node:http server that answers
  * every request with the value of one ioredis GET, as `200 application/json`.
  *
- * The ioredis client is built by src/redis-client.ts's connectRedis, so it has exactly the
+ * The ioredis client is built by src/store/redis.ts's connectRedis, so it has exactly the
  * service's client settings (auto-pipelining, timeouts). Environment:
  *   BENCH_REDIS_URL, BENCH_REDIS_AUTH   the bench's private redis-server
  *   BENCH_FLOOR_KEY                         the key to GET (the bench stores a ~300-byte JSON there)
@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/core/logger';
-import { connectRedis } from '../../src/redis-client';
+import { connectRedis } from '../../src/store/redis';
 import { announce, countResponses, serveParent } from './child-protocol';
 
 async function main(): Promise<void> {

@@ -6,6 +6,13 @@
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 
+// ipaddr.js 1.9 has `toRFC5952String()` but its type declarations leave it out.
+declare module 'ipaddr.js' {
+  interface IPv6 {
+    toRFC5952String(): string;
+  }
+}
+
 /** Prefix length of the IPv6 bucket: one /64 is what a single subscriber or host usually gets. */
 const IPV6_BUCKET_PREFIX_BITS = 64;
 
@@ -30,31 +37,8 @@ export function ipBucket(ip: string): string {
     return ip;
   }
   if (address.isIPv4MappedAddress()) return address.toIPv4Address().toString();
-  const groups = address.parts.map((part, i) => (i * 16 < IPV6_BUCKET_PREFIX_BITS ? part : 0));
-  return `${formatIPv6(groups)}/${IPV6_BUCKET_PREFIX_BITS}`;
-}
-
-/**
- * RFC 5952 §4 text form of eight 16-bit groups: lower-case hex without leading zeros, the longest
- * run (first on a tie) of two or more zero groups replaced by `::`. One address, one spelling.
- */
-function formatIPv6(groups: number[]): string {
-  let bestStart = -1;
-  let bestLength = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
-  for (let i = 0; i < groups.length; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < groups.length && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (part: number[]) => part.map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+  const prefix = new ipaddr.IPv6(address.parts.map((part, i) => (i * 16 < IPV6_BUCKET_PREFIX_BITS ? part : 0)));
+  // RFC 5952 §4: one address, one spelling (lower case, longest zero run as `::`). ipaddr.js
+  // 1.9's `toString()` is not that form: it compresses the first zero run, even a single group.
+  return `${prefix.toRFC5952String()}/${IPV6_BUCKET_PREFIX_BITS}`;
 }

@@ -19,8 +19,9 @@
  *
  * Each counter is one key, changed by one Lua script (atomic, expiry set in the same script, valid
  * on a Redis Cluster); the ceiling's exemption marker shares the username's hash tag, so the script
- * that reads both touches one slot. Own scripts rather than rate-limiter-flexible: three ~10-line
- * scripts give exactly reserve/refund/exempt semantics without a dependency and its RESP3 caveats.
+ * that reads both touches one slot. Own scripts rather than rate-limiter-flexible: two short scripts
+ * (reserve, which also honours the exemption, and refund) give exactly these semantics without a
+ * dependency and its RESP3 caveats.
  *
  * The throttle never consults the user database: unknown usernames are counted exactly like real
  * ones, so it cannot be used to enumerate accounts. Nothing is kept in process memory. When Redis
@@ -28,8 +29,9 @@
  */
 import type { Redis } from 'ioredis';
 import { ApiError, dependencyUnavailable } from '../core/errors';
-import { keys, withScripts } from '../redis-client';
-import { normaliseUsername } from '../store/users.repository';
+import { normaliseUsername } from '../core/username';
+import { withScripts } from '../store/redis';
+import { keys } from '../store/redis-keys';
 import { ipBucket } from './ip-bucket';
 import { rateLimitFields, type RateLimitState } from './rate-limit-fields';
 

@@ -5,7 +5,7 @@
  * the caller hashes exactly the string it was given. Existing passwords are never re-checked at
  * login; this only gates new ones.
  */
-import { normaliseUsername } from '../store/users.repository';
+import { normaliseUsername } from '../core/username';
 import { COMMON_PASSWORDS } from './common-passwords';
 
 /** Fewest characters (Unicode code points) a password may have (ASVS 5.0 6.2.1). */

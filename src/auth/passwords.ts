@@ -15,9 +15,6 @@ export interface Argon2Params {
 /** OWASP Password Storage Cheat Sheet: argon2id, m=19456 KiB, t=2, p=1. */
 export const ARGON2_PARAMS: Argon2Params = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-/** Longest password accepted, in characters: bounds the hashing cost of a request. */
-export const MAX_PASSWORD_LENGTH = 128;
-
 export class PasswordHasher {
   private dummy: Promise<string> | undefined;
 

@@ -13,7 +13,8 @@
  * over several sessions are pipelined, never one multi-key command.
  */
 import type { Redis } from 'ioredis';
-import { keys, pipelineReplies, withScripts } from '../redis-client';
+import { pipelineReplies, withScripts } from '../store/redis';
+import { keys } from '../store/redis-keys';
 
 // KEYS[1] index. ARGV: sid, the session's absolute expiry (epoch seconds). Adds the session with
 // the server's time as score, keeps the index alive as long as its longest session, and answers

@@ -6,7 +6,8 @@
  * without logging the user out of the scopes they keep.
  */
 import type { Redis } from 'ioredis';
-import { keys, pipelineReplies, withScripts } from '../redis-client';
+import { pipelineReplies, withScripts } from '../store/redis';
+import { keys } from '../store/redis-keys';
 
 // KEYS[1] session. ARGV: sub, the scopes the user holds now (space-separated). Keeps only those
 // in the session's scope. Atomic per session, so it serialises with ROTATE on the same key; a

@@ -11,7 +11,8 @@
  */
 import type { Redis } from 'ioredis';
 import { ApiError, dependencyUnavailable } from '../core/errors';
-import { keys, pipelineReplies, withScripts } from '../redis-client';
+import { pipelineReplies, withScripts } from '../store/redis';
+import { keys } from '../store/redis-keys';
 import { SessionIndex } from './session-index';
 import { narrowSessions } from './session-narrowing';
 import type { Clock } from './tokens';

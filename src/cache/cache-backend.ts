@@ -6,13 +6,15 @@
  * the generations its reader saw BEFORE reading the database; a lookup fetches the entry and the
  * current generations together and accepts the entry only when they are equal. A writer commits,
  * then bumps its tags, so a slow reader that loaded old data can only store an entry nobody will
- * accept (../shared/reference/cache-correctness.md §3.1, "generation keys").
+ * accept (the "stale set" race, closed by generation keys: test/cache/race.test.ts).
  *
  * Cluster: entries, generations and locks are separate keys, fetched in one pipeline (one round trip
  * per node), never in one multi-key script.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { keys } from '../store/redis-keys';
+import { pipelineReplies, withScripts } from '../store/redis';
 
 /** A stored response. */
 export interface CacheEntry {
@@ -55,23 +57,16 @@ export function lockToken(): string {
   return randomBytes(12).toString('base64url');
 }
 
-export const cacheKeys = {
-  entry: (operationId: string, digest: string) => `cache:${operationId}:${digest}`,
-  gen: (tag: string) => `cache:gen:${tag}`,
-  lock: (entryKey: string) => `${entryKey}:lock`,
-};
-
 // Deletes the lock only if we still hold it (a fill that outlived its lock must not free another's).
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-type WithUnlock = Redis & { sgUnlock(key: string, token: string): Promise<number> };
+type Scripted = Redis & { sgUnlock(key: string, token: string): Promise<number> };
 
 export class CacheBackend {
-  private readonly redis: WithUnlock;
+  private readonly redis: Scripted;
 
   constructor(redis: Redis, private readonly timeoutMs: number) {
-    if (!(redis as unknown as Partial<WithUnlock>).sgUnlock) redis.defineCommand('sgUnlock', { numberOfKeys: 1, lua: UNLOCK });
-    this.redis = redis as unknown as WithUnlock;
+    this.redis = withScripts<Scripted>(redis, { sgUnlock: { numberOfKeys: 1, lua: UNLOCK } });
   }
 
   /**
@@ -80,7 +75,7 @@ export class CacheBackend {
    */
   lookup(entryKey: string, tags: string[]): Promise<Lookup> {
     const entry = this.redis.get(entryKey);
-    const gens = tags.map((t) => this.redis.get(cacheKeys.gen(t)));
+    const gens = tags.map((t) => this.redis.get(keys.cacheGeneration(t)));
     return this.timed(
       Promise.all([entry, ...gens]).then(([raw, ...g]) => ({
         gens: g.map((v) => v ?? '0'),
@@ -94,27 +89,21 @@ export class CacheBackend {
     await this.timed(this.redis.set(entryKey, encode(entry), 'EX', ttlSeconds));
   }
 
-  async delete(entryKey: string): Promise<void> {
-    await this.timed(this.redis.del(entryKey));
-  }
-
   /** Bumps the generation of every tag: every entry stored under the old ones is dead at once. */
   async invalidate(tags: string[]): Promise<void> {
     if (tags.length === 0) return;
     const p = this.redis.pipeline();
-    for (const t of tags) p.incr(cacheKeys.gen(t));
-    const results = await this.timed(p.exec());
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    for (const t of tags) p.incr(keys.cacheGeneration(t));
+    pipelineReplies(await this.timed(p.exec()));
   }
 
   /** Takes the fill lock of an entry with `token` (SET NX PX); false when another holds it. */
   async lock(entryKey: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.timed(this.redis.set(cacheKeys.lock(entryKey), token, 'PX', ttlMs, 'NX'))) === 'OK';
+    return (await this.timed(this.redis.set(keys.cacheFillLock(entryKey), token, 'PX', ttlMs, 'NX'))) === 'OK';
   }
 
   async unlock(entryKey: string, token: string): Promise<void> {
-    await this.timed(this.redis.sgUnlock(cacheKeys.lock(entryKey), token));
+    await this.timed(this.redis.sgUnlock(keys.cacheFillLock(entryKey), token));
   }
 
   /** A cache command slower than the timeout counts as failed: the request goes to the database. */

@@ -15,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import type { Response } from '../pipeline/context';
-import { CacheBackend, cacheKeys, lockToken, type CacheEntry, type Lookup } from './cache-backend';
+import { keys } from '../store/redis-keys';
+import { CacheBackend, lockToken, type CacheEntry, type Lookup } from './cache-backend';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
@@ -75,7 +76,7 @@ export class HttpCache {
     const material: unknown[] = [req.operationId, sortObject(req.params), sortObject(req.query)];
     if (policy.scope === 'private') material.push(req.userId ?? '');
     const digest = createHash('sha256').update(JSON.stringify(material)).digest('base64url').slice(0, 32);
-    const entryKey = cacheKeys.entry(req.operationId, digest);
+    const entryKey = keys.cacheEntry(req.operationId, digest);
     const tags = policy.tags.map((t) => t(req.params));
     const lookup = this.opts.backend.lookup(entryKey, tags);
     // Awaited by read(); until then a failure must not be an unhandled rejection.

@@ -93,170 +93,223 @@ export class ConfigError extends Error {
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** RFC 7518 §3.2: an HS256 key must be at least 256 bits. */
 export const MIN_SECRET_BYTES = 32;
+const REDIS_PROTOCOLS = ['redis:', 'rediss:'];
+const POSTGRES_PROTOCOLS = ['postgres:', 'postgresql:'];
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * Reads one environment. Every value is trimmed, and a blank one counts as unset (compose passes
+ * empty strings from .env; a secret pasted from a file brings its newline). Problems are collected,
+ * not thrown, so that {@link loadConfig} can report them all at once.
+ */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  str(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      this.problem(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string): boolean {
+    const raw = this.str(name)?.toLowerCase();
+    if (raw === undefined) return false;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    this.problem(`${name} must be true or false (got "${raw}")`);
+    return false;
+  }
+
+  /**
+   * A URL with one of `protocols` (`'redis:'`). `passwordVariable`: where its password goes instead,
+   * so that the URL, which is logged and shown in process lists, must not carry one.
+   */
+  url(name: string, protocols: readonly string[], passwordVariable?: string): string | undefined {
+    const raw = this.str(name);
+    if (raw === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      this.problem(`${name} is not a valid URL`);
+      return raw;
+    }
+    if (!protocols.includes(url.protocol)) this.problem(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    if (passwordVariable !== undefined && url.password) this.problem(`${name} must not carry a password: set ${passwordVariable}`);
+    return raw;
+  }
+}
 
 /**
  * Parses and validates `env` (defaults to `process.env`). Throws {@link ConfigError} naming every
  * invalid variable. Secret values never appear in the messages.
  */
 export function loadConfig(env: Env = process.env): Config {
-  const problems: string[] = [];
-  const str = (name: string): string | undefined => {
-    const v = env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = str(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return n;
-  };
-  const bool = (name: string): boolean => {
-    const raw = str(name)?.toLowerCase();
-    if (raw === undefined) return false;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    problems.push(`${name} must be true or false (got "${raw}")`);
-    return false;
-  };
-
-  const nodeEnvRaw = str('NODE_ENV') ?? 'development';
-  let nodeEnv: NodeEnv = 'development';
-  if (nodeEnvRaw === 'development' || nodeEnvRaw === 'production' || nodeEnvRaw === 'test') nodeEnv = nodeEnvRaw;
-  else problems.push(`NODE_ENV must be development, production or test (got "${nodeEnvRaw}")`);
+  const r = new EnvReader(env);
+  const nodeEnv = readNodeEnv(r);
   const production = nodeEnv === 'production';
-
-  const redisUrl = str('REDIS_URL');
-  if (redisUrl !== undefined) {
-    try {
-      const u = new URL(redisUrl);
-      if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') problems.push('REDIS_URL must start with redis:// or rediss://');
-      if (u.password) problems.push('REDIS_URL must not carry a password: set REDIS_PASSWORD');
-    } catch {
-      problems.push('REDIS_URL is not a valid URL');
-    }
-  }
-  const tlsCaFile = str('REDIS_TLS_CA_FILE');
-  const redisCacheUrl = str('REDIS_CACHE_URL');
-  if (redisCacheUrl !== undefined && !/^rediss?:\/\/[^@]+$/.test(redisCacheUrl)) problems.push('REDIS_CACHE_URL must be redis:// or rediss:// without a password (set REDIS_CACHE_PASSWORD)');
-
-  const databaseUrl = str('DATABASE_URL');
-  if (databaseUrl !== undefined) {
-    try {
-      const u = new URL(databaseUrl);
-      if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') problems.push('DATABASE_URL must start with postgres:// or postgresql://');
-    } catch {
-      problems.push('DATABASE_URL is not a valid URL');
-    }
-  }
-
-  const secretRaw = env.JWT_SECRET;
-  let secret: Uint8Array | undefined;
-  if (secretRaw !== undefined && secretRaw !== '') {
-    secret = new TextEncoder().encode(secretRaw);
-    if (secret.byteLength < MIN_SECRET_BYTES) {
-      problems.push(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes of random data (RFC 7518 §3.2); ${SECRET_ADVICE}`);
-    } else if (new Set(secretRaw).size < 8) {
-      problems.push(`JWT_SECRET looks like a placeholder, not random data; ${SECRET_ADVICE}`);
-    } else if (production) {
-      // Production also weighs the randomness: 32 bytes of words or repeats are not a 256-bit key.
-      const weakness = secretWeakness('JWT_SECRET', secretRaw);
-      if (weakness) problems.push(weakness);
-    }
-  } else if (production) {
-    problems.push(`JWT_SECRET is required in production (at least ${MIN_SECRET_BITS} bits of randomness); ${SECRET_ADVICE}`);
-  }
-
-  const certFile = str('TLS_CERT_FILE');
-  const keyFile = str('TLS_KEY_FILE');
-  if ((certFile === undefined) !== (keyFile === undefined)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
-  const plainHttp = bool('PLAIN_HTTP');
-  if (plainHttp && certFile !== undefined) problems.push('PLAIN_HTTP=true and TLS_CERT_FILE are mutually exclusive');
-  if (production && !plainHttp && certFile === undefined) {
-    problems.push('production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or PLAIN_HTTP=true behind a TLS-terminating proxy');
-  }
-
-  if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 32) problems.push('METRICS_TOKEN must be at least 32 characters of random data');
-  const logLevelRaw = (str('LOG_LEVEL') ?? 'info').toLowerCase();
-  const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as LogLevel) : 'info';
-  if (logLevel !== logLevelRaw) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-
-  const corsOrigins = (str('CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const origin of corsOrigins) {
-    if (origin === '*') continue;
-    try {
-      const u = new URL(origin);
-      if (u.origin !== origin) problems.push(`CORS_ORIGINS entry "${origin}" must be a bare origin like https://app.example.com`);
-    } catch {
-      problems.push(`CORS_ORIGINS entry "${origin}" is not an origin`);
-    }
-  }
-
-  const loginLimits = {
-    maxFailuresPerUserAndIp: int('LOGIN_MAX_FAILURES_PER_USER_IP', 10, 1, 1000),
-    maxFailuresPerIp: int('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100000),
-    windowSeconds: int('LOGIN_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60) * 60,
-    maxFailuresPerUser: int('LOGIN_MAX_FAILURES_PER_USER', 100, 1, 100000),
-    userWindowSeconds: int('LOGIN_USER_WINDOW_MINUTES', 60, 1, 24 * 60) * 60,
-    knownAddressSeconds: int('LOGIN_KNOWN_ADDRESS_DAYS', 30, 0, 365) * 86400,
-  };
-  // The pair limit is the tight one: were it above either other limit it would never trip first.
-  if (loginLimits.maxFailuresPerUserAndIp > loginLimits.maxFailuresPerIp || loginLimits.maxFailuresPerUserAndIp > loginLimits.maxFailuresPerUser) {
-    problems.push('LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER');
-  }
-  const server: ServerSettings = {
-    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_SECONDS', 5, 1, 600) * 1000,
-    headersTimeoutMs: int('HEADERS_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
-    requestTimeoutMs: int('REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
-    maxConnections: int('MAX_CONNECTIONS', 1000, 1, 1_000_000),
-    shutdownDrainMs: int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 600) * 1000,
-    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
-  };
-  // node:http refuses a headers timeout longer than the request timeout (the head is part of the request).
-  if (server.headersTimeoutMs > server.requestTimeoutMs) problems.push('HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
-
   const config: Config = {
     nodeEnv,
-    host: str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
-    port: int('PORT', 8443, 0, 65535),
-    redis: {
-      url: redisUrl,
-      password: env.REDIS_PASSWORD || undefined,
-      useTls: bool('REDIS_USE_TLS'),
-      tlsCaFile,
-      cacheUrl: redisCacheUrl,
-      cachePassword: env.REDIS_CACHE_PASSWORD || env.REDIS_PASSWORD || undefined,
-      cacheTimeoutMs: int('CACHE_TIMEOUT_MS', 50, 1, 10_000),
-    },
-    databaseUrl,
-    dataDir: path.resolve(str('DATA_DIR') ?? '.data'),
-    jwt: {
-      secret,
-      issuer: str('JWT_ISSUER') ?? 'specgate',
-      audience: str('JWT_AUDIENCE') ?? 'specgate-api',
-      accessTokenSeconds: int('TOKEN_EXPIRE_MINUTES', 15, 1, 24 * 60) * 60,
-      refreshIdleSeconds: int('REFRESH_TOKEN_IDLE_MINUTES', 7 * 24 * 60, 5, 365 * 24 * 60) * 60,
-      refreshMaxSeconds: int('REFRESH_TOKEN_MAX_DAYS', 30, 1, 365) * 86400,
-      refreshReuseLeewaySeconds: int('REFRESH_REUSE_LEEWAY_SECONDS', 30, 0, 300),
-    },
-    maxSessionsPerUser: int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
-    loginLimits,
-    corsOrigins,
-    tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
-    plainHttp,
-    trustProxy: int('TRUST_PROXY', 0, 0, 32),
-    logLevel,
-    metricsToken: env.METRICS_TOKEN || undefined,
-    bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
-    server,
+    host: r.str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    port: r.int('PORT', 8443, 0, 65535),
+    redis: readRedis(r, production),
+    databaseUrl: r.url('DATABASE_URL', POSTGRES_PROTOCOLS),
+    dataDir: path.resolve(r.str('DATA_DIR') ?? '.data'),
+    jwt: readJwt(r, production),
+    maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
+    loginLimits: readLoginLimits(r),
+    corsOrigins: readCorsOrigins(r),
+    ...readTransport(r, production),
+    trustProxy: r.int('TRUST_PROXY', 0, 0, 32),
+    logLevel: readLogLevel(r),
+    metricsToken: readMetricsToken(r),
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    server: readServerSettings(r),
   };
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+function readNodeEnv(r: EnvReader): NodeEnv {
+  const raw = r.str('NODE_ENV') ?? 'development';
+  if (raw === 'development' || raw === 'production' || raw === 'test') return raw;
+  r.problem(`NODE_ENV must be development, production or test (got "${raw}")`);
+  return 'development';
+}
+
+/** The session Redis and the cache's. Outside production REDIS_URL may be unset: the dev runner finds or starts one. */
+function readRedis(r: EnvReader, production: boolean): Config['redis'] {
+  const url = r.url('REDIS_URL', REDIS_PROTOCOLS, 'REDIS_PASSWORD');
+  if (url === undefined && production) r.problem('REDIS_URL is required in production (sessions, tokens and login limits live in Redis)');
+  const password = r.str('REDIS_PASSWORD');
+  return {
+    url,
+    password,
+    useTls: r.bool('REDIS_USE_TLS'),
+    tlsCaFile: r.str('REDIS_TLS_CA_FILE'),
+    cacheUrl: r.url('REDIS_CACHE_URL', REDIS_PROTOCOLS, 'REDIS_CACHE_PASSWORD'),
+    cachePassword: r.str('REDIS_CACHE_PASSWORD') ?? password,
+    cacheTimeoutMs: r.int('CACHE_TIMEOUT_MS', 50, 1, 10_000),
+  };
+}
+
+function readJwt(r: EnvReader, production: boolean): Config['jwt'] {
+  return {
+    secret: readJwtSecret(r, production),
+    issuer: r.str('JWT_ISSUER') ?? 'specgate',
+    audience: r.str('JWT_AUDIENCE') ?? 'specgate-api',
+    accessTokenSeconds: r.int('TOKEN_EXPIRE_MINUTES', 15, 1, 24 * 60) * 60,
+    refreshIdleSeconds: r.int('REFRESH_TOKEN_IDLE_MINUTES', 7 * 24 * 60, 5, 365 * 24 * 60) * 60,
+    refreshMaxSeconds: r.int('REFRESH_TOKEN_MAX_DAYS', 30, 1, 365) * 86400,
+    refreshReuseLeewaySeconds: r.int('REFRESH_REUSE_LEEWAY_SECONDS', 30, 0, 300),
+  };
+}
+
+/** The HS256 key: required in production; outside it, unset leaves the dev runner to generate one. */
+function readJwtSecret(r: EnvReader, production: boolean): Uint8Array | undefined {
+  const raw = r.str('JWT_SECRET');
+  if (raw === undefined) {
+    if (production) r.problem(`JWT_SECRET is required in production (at least ${MIN_SECRET_BITS} bits of randomness); ${SECRET_ADVICE}`);
+    return undefined;
+  }
+  const secret = new TextEncoder().encode(raw);
+  if (secret.byteLength < MIN_SECRET_BYTES) {
+    r.problem(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes of random data (RFC 7518 §3.2); ${SECRET_ADVICE}`);
+  } else if (new Set(raw).size < 8) {
+    r.problem(`JWT_SECRET looks like a placeholder, not random data; ${SECRET_ADVICE}`);
+  } else if (production) {
+    // Production also weighs the randomness: 32 bytes of words or repeats are not a 256-bit key.
+    const weakness = secretWeakness('JWT_SECRET', raw);
+    if (weakness) r.problem(weakness);
+  }
+  return secret;
+}
+
+function readLoginLimits(r: EnvReader): Config['loginLimits'] {
+  const limits = {
+    maxFailuresPerUserAndIp: r.int('LOGIN_MAX_FAILURES_PER_USER_IP', 10, 1, 1000),
+    maxFailuresPerIp: r.int('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100000),
+    windowSeconds: r.int('LOGIN_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60) * 60,
+    maxFailuresPerUser: r.int('LOGIN_MAX_FAILURES_PER_USER', 100, 1, 100000),
+    userWindowSeconds: r.int('LOGIN_USER_WINDOW_MINUTES', 60, 1, 24 * 60) * 60,
+    knownAddressSeconds: r.int('LOGIN_KNOWN_ADDRESS_DAYS', 30, 0, 365) * 86400,
+  };
+  // The pair limit is the tight one: were it above either other limit it would never trip first.
+  if (limits.maxFailuresPerUserAndIp > limits.maxFailuresPerIp || limits.maxFailuresPerUserAndIp > limits.maxFailuresPerUser) {
+    r.problem('LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER');
+  }
+  return limits;
+}
+
+/** Browser origins allowed by CORS: `*`, or bare origins (scheme, host, port; no path). */
+function readCorsOrigins(r: EnvReader): string[] {
+  const origins = (r.str('CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    try {
+      if (new URL(origin).origin !== origin) r.problem(`CORS_ORIGINS entry "${origin}" must be a bare origin like https://app.example.com`);
+    } catch {
+      r.problem(`CORS_ORIGINS entry "${origin}" is not an origin`);
+    }
+  }
+  return origins;
+}
+
+/** HTTPS with a certificate, or plain HTTP asked for explicitly; production must choose. */
+function readTransport(r: EnvReader, production: boolean): Pick<Config, 'tls' | 'plainHttp'> {
+  const certFile = r.str('TLS_CERT_FILE');
+  const keyFile = r.str('TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) r.problem('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  const plainHttp = r.bool('PLAIN_HTTP');
+  if (plainHttp && certFile !== undefined) r.problem('PLAIN_HTTP=true and TLS_CERT_FILE are mutually exclusive');
+  if (production && !plainHttp && certFile === undefined) {
+    r.problem('production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or PLAIN_HTTP=true behind a TLS-terminating proxy');
+  }
+  return { tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined, plainHttp };
+}
+
+function readLogLevel(r: EnvReader): LogLevel {
+  const raw = (r.str('LOG_LEVEL') ?? 'info').toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  r.problem(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return 'info';
+}
+
+function readMetricsToken(r: EnvReader): string | undefined {
+  const token = r.str('METRICS_TOKEN');
+  if (token !== undefined && token.length < 32) r.problem('METRICS_TOKEN must be at least 32 characters of random data');
+  return token;
+}
+
+function readServerSettings(r: EnvReader): ServerSettings {
+  const server: ServerSettings = {
+    keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_SECONDS', 5, 1, 600) * 1000,
+    headersTimeoutMs: r.int('HEADERS_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+    requestTimeoutMs: r.int('REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+    maxConnections: r.int('MAX_CONNECTIONS', 1000, 1, 1_000_000),
+    shutdownDrainMs: r.int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 600) * 1000,
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
+  };
+  // node:http refuses a headers timeout longer than the request timeout (the head is part of the request).
+  if (server.headersTimeoutMs > server.requestTimeoutMs) r.problem('HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
+  return server;
 }
 
 function deepFreeze<T>(value: T): T {

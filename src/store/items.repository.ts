@@ -1,3 +1,4 @@
+import { UUID } from '../core/uuid';
 import type { Database } from './database';
 import { toDate, toInt, toStringArray } from './row-mapping';
 
@@ -75,7 +76,6 @@ export type DeleteResult = { kind: 'ok' } | { kind: 'not_found' } | { kind: 'ver
 /** The exact, session-independent (DateStyle, TimeZone) text form of a position's timestamp. */
 export const POSITION_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COLUMNS = 'id, name, description, category, price_cents, tags, version, created_at, updated_at';
 const POSITION_SQL = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 /** `$n` is an int[] of acceptable versions, or NULL for "any version". */

@@ -1,3 +1,5 @@
+import { normaliseUsername } from '../core/username';
+import { UUID } from '../core/uuid';
 import type { Database } from './database';
 import { toDate, toStringArray } from './row-mapping';
 
@@ -70,12 +72,6 @@ export class UsernameTakenError extends Error {
   }
 }
 
-/** The canonical form usernames are stored and looked up in: trimmed, lower-cased. */
-export function normaliseUsername(username: string): string {
-  return username.trim().toLowerCase();
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNIQUE_VIOLATION = '23505';
 const COLUMNS = 'id, username, password_hash, scopes, created_at, disabled_at';
 
@@ -103,7 +99,7 @@ export class UsersRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Looks a user up by id; an id that is not a canonical UUID yields null without a query. */
+  /** Looks a user up by id; an id that is not a UUID yields null without a query. */
   async findById(id: string): Promise<UserRecord | null> {
     if (!UUID.test(id)) return null;
     const rows = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { ApiError } from '../../src/core/errors';
 import { LoginThrottle, DEFAULT_LOGIN_LIMITS, type LoginAttempt, type LoginLimits } from '../../src/auth/login-throttle';
 import { ipBucket } from '../../src/auth/ip-bucket';
-import { keys } from '../../src/redis-client';
+import { keys } from '../../src/store/redis-keys';
 import { startRedis, type RedisServer } from '../support/redis-server';
 
 let server: RedisServer;

@@ -31,11 +31,37 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/PORT[\s\S]*TOKEN_EXPIRE_MINUTES|TOKEN_EXPIRE_MINUTES[\s\S]*PORT/);
   });
 
-  it('refuses to start in production without a JWT secret or TLS', () => {
+  it('refuses to start in production without Redis, a JWT secret or TLS', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems.some((p) => p.startsWith('REDIS_URL is required in production'))).toBe(true);
     expect(problems.some((p) => p.startsWith('JWT_SECRET is required in production'))).toBe(true);
     expect(problems.some((p) => p.includes('TLS_CERT_FILE'))).toBe(true);
-    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: SECRET, PLAIN_HTTP: 'true' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production', REDIS_URL: 'redis://redis:6379', JWT_SECRET: SECRET, PLAIN_HTTP: 'true' })).toEqual([]);
+  });
+
+  it('names a missing REDIS_URL and JWT_SECRET in production in the same error as every other problem', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', PLAIN_HTTP: 'true', PORT: 'eighty' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems).toHaveLength(3);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PORT must be an integer from 0 to 65535 (got "eighty")',
+        'REDIS_URL is required in production (sessions, tokens and login limits live in Redis)',
+        expect.stringMatching(/^JWT_SECRET is required in production/),
+      ]),
+    );
+    for (const name of ['PORT', 'REDIS_URL', 'JWT_SECRET']) expect(message).toContain(name);
+  });
+
+  it('leaves REDIS_URL and JWT_SECRET to the dev runner outside production', () => {
+    const c = loadConfig({ NODE_ENV: 'development' });
+    expect([c.redis.url, c.jwt.secret]).toEqual([undefined, undefined]);
   });
 
   it('refuses a JWT secret shorter than 32 bytes or a placeholder, without echoing it', () => {
@@ -47,7 +73,7 @@ describe('loadConfig', () => {
   });
 
   describe('in production, a JWT secret must carry 256 bits of randomness', () => {
-    const production = (secret: string) => problemsOf({ NODE_ENV: 'production', PLAIN_HTTP: 'true', JWT_SECRET: secret });
+    const production = (secret: string) => problemsOf({ NODE_ENV: 'production', PLAIN_HTTP: 'true', REDIS_URL: 'redis://redis:6379', JWT_SECRET: secret });
 
     it.each([
       ['openssl rand -base64 48', () => randomBytes(48).toString('base64')],
@@ -88,6 +114,25 @@ describe('loadConfig', () => {
   it('keeps passwords out of REDIS_URL and needs TLS files in pairs', () => {
     expect(problemsOf({ REDIS_URL: 'redis://:hunter2@localhost:6379' })).toEqual(['REDIS_URL must not carry a password: set REDIS_PASSWORD']);
     expect(problemsOf({ TLS_CERT_FILE: '/c.pem' })).toEqual(['TLS_CERT_FILE and TLS_KEY_FILE must be set together']);
+  });
+
+  it('checks REDIS_CACHE_URL like REDIS_URL: a redis URL, its password in its own variable', () => {
+    expect(problemsOf({ REDIS_CACHE_URL: 'redis://:hunter2@cache:6379' })).toEqual(['REDIS_CACHE_URL must not carry a password: set REDIS_CACHE_PASSWORD']);
+    expect(problemsOf({ REDIS_CACHE_URL: 'http://cache:6379' })).toEqual(['REDIS_CACHE_URL must start with redis:// or rediss://']);
+    expect(problemsOf({ REDIS_CACHE_URL: 'redis://cache:port' })).toEqual(['REDIS_CACHE_URL is not a valid URL']);
+    expect(problemsOf({ DATABASE_URL: 'mysql://db/specgate' })).toEqual(['DATABASE_URL must start with postgres:// or postgresql://']);
+    // An ACL user name is not a secret (connectRedis sends it), for either Redis.
+    const c = loadConfig({ REDIS_URL: 'rediss://specgate@redis:6380/1', REDIS_CACHE_URL: 'rediss://cache-user@cache:6380', REDIS_PASSWORD: 'pw' });
+    expect(c.redis).toMatchObject({ url: 'rediss://specgate@redis:6380/1', cacheUrl: 'rediss://cache-user@cache:6380', password: 'pw', cachePassword: 'pw' });
+  });
+
+  it('trims every value, secrets included, and treats a blank one as unset', () => {
+    const token = 'm'.repeat(8) + randomBytes(24).toString('hex');
+    const c = loadConfig({ JWT_SECRET: ` ${SECRET}\n`, REDIS_PASSWORD: ' pw\n', REDIS_CACHE_PASSWORD: ' \t', METRICS_TOKEN: `${token}\n`, REDIS_URL: ' redis://r:6379 ' });
+    expect(c.jwt.secret).toEqual(new TextEncoder().encode(SECRET));
+    expect(c.redis).toMatchObject({ url: 'redis://r:6379', password: 'pw', cachePassword: 'pw' });
+    expect(c.metricsToken).toBe(token);
+    expect(loadConfig({ METRICS_TOKEN: '  ' }).metricsToken).toBeUndefined();
   });
 
   it('sets trust proxy only as a hop count', () => {

@@ -233,10 +233,10 @@ describe('.env.example', () => {
   const names = new Set(assignments.map((a) => a.name));
 
   // Every variable src/core/config.ts reads, so the example cannot fall behind the code.
-  const readByConfig = [...readText('src/core/config.ts').matchAll(/(?:str|int|bool)\('([A-Z][A-Z0-9_]*)'|env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] ?? m[2]!);
+  const readByConfig = [...readText('src/core/config.ts').matchAll(/(?:str|int|bool|url)\('([A-Z][A-Z0-9_]*)'|env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] ?? m[2]!);
 
   it('finds the variables config.ts reads', () => {
-    expect(readByConfig).toEqual(expect.arrayContaining(['PORT', 'JWT_SECRET', 'REDIS_PASSWORD', 'TOKEN_EXPIRE_MINUTES']));
+    expect(readByConfig).toEqual(expect.arrayContaining(['PORT', 'JWT_SECRET', 'REDIS_PASSWORD', 'REDIS_URL', 'DATABASE_URL', 'TOKEN_EXPIRE_MINUTES']));
   });
 
   it.each([...new Set([...readByConfig, 'POSTGRES_PASSWORD'])])('names %s', (name) => {

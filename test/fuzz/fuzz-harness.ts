@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { passwordProblem } from '../../src/auth/password-policy';
+import { UUID } from '../../src/core/uuid';
 import { loadDocument, resolveRef, type OpenApiDocument, type SecurityRequirement } from '../../src/pipeline/compile/document';
 import { HTTP_METHODS } from '../../src/pipeline/compile/operations';
 import { startTestApp, type TestApp } from '../support/app';
@@ -692,7 +693,6 @@ function unacceptable(produces: string[]): fc.Arbitrary<string> {
   return fc.oneof(fc.constantFrom(...list), fc.constantFrom(...produces.map((p) => `${p};q=0`)), fc.constantFrom(...list).map((c) => `${c}, ${produces[0]};q=0`));
 }
 
-const UUIDISH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const safeDecode = (s: string) => {
   try {
     return decodeURIComponent(s);
@@ -720,7 +720,7 @@ function brokenPath(ctx: FuzzContext, op: OperationModel, name: string, schema: 
   const random = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map((s) => ({ raw: encodeURIComponent(s), reason: 'random text' }));
   const broken = fc
     .oneof(fromSchema, junk, long, random)
-    .filter((b) => !rewritten(b.raw) && !UUIDISH.test(safeDecode(b.raw) ?? ''))
+    .filter((b) => !rewritten(b.raw) && !UUID.test(safeDecode(b.raw) ?? ''))
     .map((b) => ({ ...b, expect: [400] }));
   // Well-formed, but nothing has that id.
   const unknown = fc.uuid().map((u) => ({ raw: u, reason: 'unknown id', expect: [404] }));

@@ -4,6 +4,7 @@
  * reference: every operation, component and parameter is described, and every request and response
  * body has examples that the service's own validator accepts.
  */
+import { documentScopes } from '../../src/auth/scopes';
 import { PROBLEMS, type ProblemCode } from '../../src/core/errors';
 import { loadDocument, resolveRef } from '../../src/pipeline/compile/document';
 import { compileOperations, HTTP_METHODS } from '../../src/pipeline/compile/operations';
@@ -53,6 +54,15 @@ describe.each(operations.map((op) => [op.operationId, op] as const))('%s', (_id,
     if (unauthorized) expect(unauthorized.headers.has('www-authenticate')).toBe(true);
     else expect(pipelineStatuses(op)).not.toContain(401);
   });
+});
+
+it('declares one list of scopes: the Scope schema is the oauth2 scheme, and every required scope is in it', () => {
+  const scopes = documentScopes(doc);
+  expect(scopes).toEqual(['items:read', 'items:write', 'users:admin', 'tokens:introspect']);
+  // The generated `Scope` type comes from the schema; users get their scopes checked against the scheme.
+  expect(resolveRef<{ enum: string[] }>(doc, { $ref: '#/components/schemas/Scope' }).enum).toEqual(scopes);
+  const required = new Set(operations.flatMap((op) => op.security.flatMap((r) => r.oauth2 ?? [])));
+  expect([...required].filter((s) => !scopes.includes(s))).toEqual([]);
 });
 
 it('maps every problem code to a status some operation documents', () => {

@@ -1,5 +1,7 @@
+import { normaliseUsername } from '../../src/core/username';
+import { CANONICAL_UUID } from '../../src/core/uuid';
 import type { Database } from '../../src/store/database';
-import { UsernameTakenError, UsersRepository, normaliseUsername } from '../../src/store/users.repository';
+import { UsernameTakenError, UsersRepository } from '../../src/store/users.repository';
 import {
   closeTestDatabases,
   openTestDatabases,
@@ -7,8 +9,6 @@ import {
   truncateAll,
   type TestDatabase,
 } from '../support/database';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let databases: TestDatabase[] = [];
 beforeAll(async () => {
@@ -35,7 +35,7 @@ describe.each(testDatabaseNames())('UsersRepository on %s', (name) => {
     const user = await users.create({ username: '  Alice ', passwordHash: 'hash-1', scopes: ['items:read', 'items:write'] });
 
     expect(user).toEqual({
-      id: expect.stringMatching(UUID),
+      id: expect.stringMatching(CANONICAL_UUID),
       username: 'alice',
       passwordHash: 'hash-1',
       scopes: ['items:read', 'items:write'],

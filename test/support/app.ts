@@ -17,7 +17,7 @@ import { createServer } from '../../src/http/server';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import { openDatabase, type Database } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
-import { connectRedis } from '../../src/redis-client';
+import { connectRedis } from '../../src/store/redis';
 import { UsersRepository } from '../../src/store/users.repository';
 import { startRedis, type RedisServer } from './redis-server';
 

@@ -4,11 +4,12 @@
  * before the answer, so the user's tokens fail on their very next request on every instance.
  */
 import { ApiError } from '../../core/errors';
-import { normaliseUsername, type AdminWriteResult, type UserRecord } from '../../store/users.repository';
+import { normaliseUsername } from '../../core/username';
+import type { AdminWriteResult, UserRecord } from '../../store/users.repository';
 import { decodeCursor, encodeCursor, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
-import { sessionBody, userBody, type Scope } from './user-body';
+import { scopedBodies, sessionBody } from './user-body';
 
 /** A username as stored (see the NewUser pattern, after normalisation). */
 const STORED_USERNAME = /^[a-z0-9._-]{1,64}$/;
@@ -36,6 +37,7 @@ function refusal(userId: string, result: Exclude<AdminWriteResult, { kind: 'ok' 
 
 export function userAdminHandlers(deps: HandlerDeps) {
   const { users, sessions, logger } = deps;
+  const { userBody, scopeList } = scopedBodies(deps.document);
 
   /** The user, or 404. */
   async function existing(userId: string): Promise<UserRecord> {
@@ -92,7 +94,7 @@ export function userAdminHandlers(deps: HandlerDeps) {
     return {
       status: 200,
       body: {
-        sessions: list.map((s) => ({ ...sessionBody(s), scopes: s.scope.split(' ').filter(Boolean) as Scope[] })),
+        sessions: list.map((s) => ({ ...sessionBody(s), scopes: scopeList(s.scope.split(' ')) })),
       },
     };
   };

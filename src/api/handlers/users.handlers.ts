@@ -4,10 +4,11 @@
  */
 import { passwordProblem } from '../../auth/password-policy';
 import { ApiError } from '../../core/errors';
-import { UsernameTakenError, normaliseUsername } from '../../store/users.repository';
+import { normaliseUsername } from '../../core/username';
+import { UsernameTakenError } from '../../store/users.repository';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
-import { sessionBody, userBody } from './user-body';
+import { scopedBodies, sessionBody } from './user-body';
 
 function weakPassword(field: string, reason: string): ApiError {
   return new ApiError('validation_failed', { detail: 'The request has 1 violation.', errors: [{ in: 'body', pointer: `/${field}`, message: reason }] });
@@ -15,6 +16,7 @@ function weakPassword(field: string, reason: string): ApiError {
 
 export function usersHandlers(deps: HandlerDeps) {
   const { users, passwords, sessions, throttle, logger } = deps;
+  const { userBody } = scopedBodies(deps.document);
 
   const getCurrentUser: Handler<'getCurrentUser'> = async (req) => {
     const user = await users.findById(req.principal!.userId);

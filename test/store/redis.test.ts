@@ -3,7 +3,7 @@
  */
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/core/logger';
-import { connectRedis } from '../../src/redis-client';
+import { connectRedis } from '../../src/store/redis';
 import { startRedis, type RedisServer } from '../support/redis-server';
 
 const servers: RedisServer[] = [];

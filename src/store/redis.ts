@@ -1,38 +1,11 @@
 /**
- * ioredis connections built from {@link Config}. Every key specgate writes is namespaced here, so a
- * shared Redis can be read at a glance (`auth:` sessions, `cache:` responses, `rl:` rate limits).
+ * ioredis connections built from {@link Config}, and the one way Lua scripts are registered on them
+ * ({@link withScripts}). The keys written through them are built in ./redis-keys.ts.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from './core/logger';
-
-/**
- * A Redis Cluster hash tag for one username: percent-encoded, so a `{` or `}` in the name cannot
- * end the tag early, and prefixed, so the tag is never empty (an empty tag hashes the whole key).
- */
-const userTag = (normalisedUsername: string) => `{u:${encodeURIComponent(normalisedUsername)}}`;
-
-/** Key builders: the only place key shapes are defined. */
-export const keys = {
-  /** One hash per session (login): refresh-token hashes and live access tokens. */
-  session: (sid: string) => `auth:session:${sid}`,
-  /** Legacy (SET) index of a user's sessions: read, never written (see src/auth/session-index.ts). */
-  userSessions: (userId: string) => `auth:user:${userId}:sessions`,
-  /** A user's sessions, a sorted set scored by login time (see src/auth/session-index.ts). */
-  userSessionIndex: (userId: string) => `auth:user:${userId}:session-index`,
-  /**
-   * Login attempts of one normalised username from one client IP bucket (src/auth/login-throttle.ts).
-   * The username sits in a hash tag (see {@link userTag}): the per-user keys below share its slot.
-   */
-  loginAttemptsByUserAndIp: (normalisedUsername: string, bucket: string) => `rl:login:pair:${userTag(normalisedUsername)}:${bucket}`,
-  /** Login attempts from one client IP bucket (IPv4 address or IPv6 /64) across all usernames. */
-  loginAttemptsByIp: (bucket: string) => `rl:login:ip:${bucket}`,
-  /** Login attempts of one normalised username from every address (the ceiling). */
-  loginAttemptsByUser: (normalisedUsername: string) => `rl:login:user:${userTag(normalisedUsername)}`,
-  /** Marks a client IP bucket that logged in to this username recently (exempt from the ceiling). */
-  loginKnownAddress: (normalisedUsername: string, bucket: string) => `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
-} as const;
+import type { Logger } from '../core/logger';
 
 /** A Lua script registered as an ioredis command (EVALSHA, EVAL on NOSCRIPT). */
 export interface ScriptDefinition {

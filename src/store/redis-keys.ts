@@ -1,0 +1,40 @@
+/**
+ * Every Redis key specgate writes, by its builder: the only place key shapes are defined. Each is
+ * namespaced so a shared Redis can be read at a glance: `auth:` sessions, `cache:` responses (on
+ * the cache's own Redis when REDIS_CACHE_URL is set), `rl:` rate limits.
+ */
+
+/**
+ * A Redis Cluster hash tag for one username: percent-encoded, so a `{` or `}` in the name cannot
+ * end the tag early, and prefixed, so the tag is never empty (an empty tag hashes the whole key).
+ */
+const userTag = (normalisedUsername: string) => `{u:${encodeURIComponent(normalisedUsername)}}`;
+
+export const keys = {
+  /** One hash per session (login): refresh-token hashes and live access tokens. */
+  session: (sid: string) => `auth:session:${sid}`,
+  /** Legacy (SET) index of a user's sessions: read, never written (see src/auth/session-index.ts). */
+  userSessions: (userId: string) => `auth:user:${userId}:sessions`,
+  /** A user's sessions, a sorted set scored by login time (see src/auth/session-index.ts). */
+  userSessionIndex: (userId: string) => `auth:user:${userId}:session-index`,
+  /**
+   * Login attempts of one normalised username from one client IP bucket (src/auth/login-throttle.ts).
+   * The username sits in a hash tag (see {@link userTag}): the per-user keys below share its slot.
+   */
+  loginAttemptsByUserAndIp: (normalisedUsername: string, bucket: string) => `rl:login:pair:${userTag(normalisedUsername)}:${bucket}`,
+  /** Login attempts from one client IP bucket (IPv4 address or IPv6 /64) across all usernames. */
+  loginAttemptsByIp: (bucket: string) => `rl:login:ip:${bucket}`,
+  /** Login attempts of one normalised username from every address (the ceiling). */
+  loginAttemptsByUser: (normalisedUsername: string) => `rl:login:user:${userTag(normalisedUsername)}`,
+  /** Marks a client IP bucket that logged in to this username recently (exempt from the ceiling). */
+  loginKnownAddress: (normalisedUsername: string, bucket: string) => `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
+  /**
+   * A stored response (src/cache/http-cache.ts): one per operation and digest of the normalised
+   * request. Never an operation called `gen`: its entries would share the namespace below.
+   */
+  cacheEntry: (operationId: string, digest: string) => `cache:${operationId}:${digest}`,
+  /** The generation counter of one cache tag; bumping it retires every entry stored under it. */
+  cacheGeneration: (tag: string) => `cache:gen:${tag}`,
+  /** The fill lock of one cache entry, named after the entry's key. */
+  cacheFillLock: (entryKey: string) => `${entryKey}:lock`,
+} as const;
