@@ -27,7 +27,7 @@
  * cannot be reached every method throws 503 `unavailable`: the limiter fails closed.
  */
 import type { Redis } from 'ioredis';
-import { ApiError, dependencyUnavailable } from '../core/errors';
+import { ApiError, DependencyUnavailableError } from '../core/errors';
 import { keys, withScripts } from '../redis-client';
 import { normaliseUsername } from '../store/users.repository';
 import { ipBucket } from './ip-bucket';
@@ -222,7 +222,7 @@ export class LoginThrottle {
     try {
       return await fn();
     } catch (err) {
-      throw dependencyUnavailable('The rate limiter cannot be reached.', err);
+      throw new DependencyUnavailableError('redis', { detail: 'The rate limiter cannot be reached.', cause: err });
     }
   }
 }

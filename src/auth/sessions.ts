@@ -10,14 +10,14 @@
  * Nothing about validity is kept in process memory.
  */
 import type { Redis } from 'ioredis';
-import { ApiError, dependencyUnavailable } from '../core/errors';
+import { ApiError, DependencyUnavailableError } from '../core/errors';
 import { keys, pipelineReplies, withScripts } from '../redis-client';
 import { SessionIndex } from './session-index';
 import { narrowSessions } from './session-narrowing';
 import type { Clock } from './tokens';
 
 /** The session store is down: callers fail closed with 503 + Retry-After (core/errors.ts). */
-const storeUnavailable = (cause: unknown) => dependencyUnavailable('The session store cannot be reached.', cause);
+const storeUnavailable = (cause: unknown) => new DependencyUnavailableError('redis', { detail: 'The session store cannot be reached.', cause });
 
 export interface SessionSettings {
   /** A session not refreshed for this long ends (REFRESH_TOKEN_IDLE_MINUTES). */

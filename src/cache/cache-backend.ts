@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { ServiceError } from '../core/errors';
 
 /** A stored response. */
 export interface CacheEntry {
@@ -32,7 +33,8 @@ export interface Lookup {
 }
 
 /** Thrown when a cache command does not answer within the timeout. */
-export class CacheTimeoutError extends Error {
+export class CacheTimeoutError extends ServiceError {
+  static override readonly code = 'cache_timeout';
   readonly code = 'cache_timeout';
 }
 

@@ -3,6 +3,8 @@
  * reported together so a broken deployment is fixed in one round, not one variable at a time.
  */
 import path from 'node:path';
+import { ServiceError } from './errors';
+import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './problems';
 import { MIN_SECRET_BITS, SECRET_ADVICE, secretWeakness } from './secret-strength';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -63,6 +65,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Socket hygiene and the shutdown drain (src/http/server.ts, src/main.ts). */
   readonly server: ServerSettings;
+  /** Prefix of problem `type` URIs, `<base><code>` (PROBLEM_TYPE_BASE; default `/docs#section/Errors/`). */
+  readonly problemTypeBase: string;
 }
 
 /** How long the HTTP server holds connections open, how many it takes, and how it drains. */
@@ -82,11 +86,11 @@ export interface ServerSettings {
 }
 
 /** Thrown when the environment is invalid; lists every problem found. */
-export class ConfigError extends Error {
+export class ConfigError extends ServiceError {
+  static override readonly code = 'config_invalid';
   readonly code = 'config_invalid';
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
   }
 }
 
@@ -220,6 +224,10 @@ export function loadConfig(env: Env = process.env): Config {
   // node:http refuses a headers timeout longer than the request timeout (the head is part of the request).
   if (server.headersTimeoutMs > server.requestTimeoutMs) problems.push('HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
 
+  const problemTypeBase = str('PROBLEM_TYPE_BASE') ?? DEFAULT_PROBLEM_TYPE_BASE;
+  const typeBaseProblem = problemTypeBaseProblem(problemTypeBase);
+  if (typeBaseProblem) problems.push(`PROBLEM_TYPE_BASE ${typeBaseProblem} (got "${problemTypeBase}")`);
+
   const config: Config = {
     nodeEnv,
     host: str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
@@ -254,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: env.METRICS_TOKEN || undefined,
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     server,
+    problemTypeBase,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
