@@ -732,7 +732,7 @@ export interface components {
         /**
          * @description An RFC 9457 problem document. `code` is stable and meant for programs; `title` and `detail` for people.
          * @example {
-         *       "type": "https://specgate.dev/problems/validation-failed",
+         *       "type": "/docs#section/Errors/validation_failed",
          *       "title": "Request validation failed",
          *       "status": 400,
          *       "code": "validation_failed",
@@ -750,8 +750,11 @@ export interface components {
          */
         Problem: {
             /**
-             * Format: uri
-             * @description A URI naming the problem type.
+             * Format: uri-reference
+             * @description A URI reference naming the problem type, which resolves to the section of this
+             *     reference that explains it: `/docs#section/Errors/<code>` unless the deployment sets
+             *     `PROBLEM_TYPE_BASE` (then `<PROBLEM_TYPE_BASE><code>`). A relative reference resolves
+             *     against the request URL (RFC 3986 §5). Match on `code`, not on `type`.
              */
             type: string;
             /** @description A short summary of the problem type. */
@@ -760,9 +763,10 @@ export interface components {
             status: number;
             /**
              * @description A stable, machine-readable error code: validation_failed, malformed_body,
-             *     invalid_request, unauthorized, invalid_token, insufficient_scope, not_found,
-             *     method_not_allowed, not_acceptable, conflict, precondition_failed, payload_too_large,
-             *     unsupported_media_type, too_many_requests, internal or unavailable.
+             *     unauthorized, invalid_token, insufficient_scope, not_found, method_not_allowed,
+             *     not_acceptable, conflict, precondition_failed, payload_too_large,
+             *     unsupported_media_type, too_many_requests, internal or unavailable. Each has its
+             *     section under Errors in this reference.
              */
             code: string;
             /** @description What went wrong with this request. */
@@ -1121,7 +1125,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/not-acceptable",
+                 *       "type": "/docs#section/Errors/not_acceptable",
                  *       "title": "Not acceptable",
                  *       "status": 406,
                  *       "code": "not_acceptable",
@@ -1144,7 +1148,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/internal",
+                 *       "type": "/docs#section/Errors/internal",
                  *       "title": "Internal server error",
                  *       "status": 500,
                  *       "code": "internal",
@@ -1169,7 +1173,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/unavailable",
+                 *       "type": "/docs#section/Errors/unavailable",
                  *       "title": "Service unavailable",
                  *       "status": 503,
                  *       "code": "unavailable",
@@ -1209,7 +1213,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/insufficient-scope",
+                 *       "type": "/docs#section/Errors/insufficient_scope",
                  *       "title": "Insufficient scope",
                  *       "status": 403,
                  *       "code": "insufficient_scope",
@@ -1242,7 +1246,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/conflict",
+                 *       "type": "/docs#section/Errors/conflict",
                  *       "title": "Conflict",
                  *       "status": 409,
                  *       "code": "conflict",
@@ -1262,7 +1266,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/conflict",
+                 *       "type": "/docs#section/Errors/conflict",
                  *       "title": "Conflict",
                  *       "status": 409,
                  *       "code": "conflict",
@@ -1282,7 +1286,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/payload-too-large",
+                 *       "type": "/docs#section/Errors/payload_too_large",
                  *       "title": "Payload too large",
                  *       "status": 413,
                  *       "code": "payload_too_large",
@@ -1302,7 +1306,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/unsupported-media-type",
+                 *       "type": "/docs#section/Errors/unsupported_media_type",
                  *       "title": "Unsupported media type",
                  *       "status": 415,
                  *       "code": "unsupported_media_type",
@@ -1330,7 +1334,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://specgate.dev/problems/too-many-requests",
+                 *       "type": "/docs#section/Errors/too_many_requests",
                  *       "title": "Too many requests",
                  *       "status": 429,
                  *       "code": "too_many_requests",

@@ -91,6 +91,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     trustProxy: config.trustProxy,
     cache,
     corsOrigins: config.corsOrigins,
+    problemTypeBase: config.problemTypeBase,
     // HSTS only where clients arrive over TLS: served with a certificate, or behind a TLS proxy.
     headers: securityHeaders({ tls: !config.plainHttp || config.tls !== undefined }),
     assets: { [REDOC_BUNDLE_PATH]: { load: loadRedocBundle, contentType: 'text/javascript', cacheControl: 'public, max-age=86400' } },

@@ -28,7 +28,7 @@
  * cannot be reached every method throws 503 `unavailable`: the limiter fails closed.
  */
 import type { Redis } from 'ioredis';
-import { ApiError, dependencyUnavailable } from '../core/errors';
+import { ApiError, DependencyUnavailableError } from '../core/errors';
 import { normaliseUsername } from '../core/username';
 import { withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
@@ -224,7 +224,7 @@ export class LoginThrottle {
     try {
       return await fn();
     } catch (err) {
-      throw dependencyUnavailable('The rate limiter cannot be reached.', err);
+      throw new DependencyUnavailableError('redis', { detail: 'The rate limiter cannot be reached.', cause: err });
     }
   }
 }

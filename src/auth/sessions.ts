@@ -10,7 +10,7 @@
  * Nothing about validity is kept in process memory.
  */
 import type { Redis } from 'ioredis';
-import { ApiError, dependencyUnavailable } from '../core/errors';
+import { ApiError, DependencyUnavailableError } from '../core/errors';
 import { pipelineReplies, withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
 import { SessionIndex } from './session-index';
@@ -18,7 +18,7 @@ import { narrowSessions } from './session-narrowing';
 import type { Clock } from './tokens';
 
 /** The session store is down: callers fail closed with 503 + Retry-After (core/errors.ts). */
-const storeUnavailable = (cause: unknown) => dependencyUnavailable('The session store cannot be reached.', cause);
+const storeUnavailable = (cause: unknown) => new DependencyUnavailableError('redis', { detail: 'The session store cannot be reached.', cause });
 
 export interface SessionSettings {
   /** A session not refreshed for this long ends (REFRESH_TOKEN_IDLE_MINUTES). */

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { ServiceError } from '../core/errors';
 import { keys } from '../store/redis-keys';
 import { pipelineReplies, withScripts } from '../store/redis';
 
@@ -34,7 +35,8 @@ export interface Lookup {
 }
 
 /** Thrown when a cache command does not answer within the timeout. */
-export class CacheTimeoutError extends Error {
+export class CacheTimeoutError extends ServiceError {
+  static override readonly code = 'cache_timeout';
   readonly code = 'cache_timeout';
 }
 

@@ -11,7 +11,7 @@
  * - Then the response's caching headers: Cache-Control, Vary, X-Cache, and 304 Not Modified for a
  *   client that holds the current ETag (RFC 9110 §13.1.2, §15.4.5).
  */
-import { dependencyUnavailable, OAUTH_NO_STORE } from '../core/errors';
+import { DependencyUnavailableError, OAUTH_NO_STORE } from '../core/errors';
 import { noneMatchHits } from '../http/conditional';
 import { firstSatisfied } from '../pipeline/compile/security';
 import type { RequestContext } from '../pipeline/context';
@@ -65,7 +65,8 @@ export function cacheStages(cache: HttpCache | undefined) {
             await cache!.invalidate(policy, ctx.input!.params);
           } catch (err) {
             // Acknowledging this write could let a stale cached copy be served after it: refuse.
-            throw dependencyUnavailable('The change was saved, but cached copies could not be invalidated; read it back before relying on it.', err);
+            const detail = 'The change was saved, but cached copies could not be invalidated; read it back before relying on it.';
+            throw new DependencyUnavailableError('cache', { detail, cause: err });
           }
         }
       }

@@ -3,6 +3,8 @@
  * reported together so a broken deployment is fixed in one round, not one variable at a time.
  */
 import path from 'node:path';
+import { ServiceError } from './errors';
+import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './problems';
 import { MIN_SECRET_BITS, SECRET_ADVICE, secretWeakness } from './secret-strength';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -63,6 +65,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Socket hygiene and the shutdown drain (src/http/server.ts, src/main.ts). */
   readonly server: ServerSettings;
+  /** Prefix of problem `type` URIs, `<base><code>` (PROBLEM_TYPE_BASE; default `/docs#section/Errors/`). */
+  readonly problemTypeBase: string;
 }
 
 /** How long the HTTP server holds connections open, how many it takes, and how it drains. */
@@ -82,11 +86,11 @@ export interface ServerSettings {
 }
 
 /** Thrown when the environment is invalid; lists every problem found. */
-export class ConfigError extends Error {
+export class ConfigError extends ServiceError {
+  static override readonly code = 'config_invalid';
   readonly code = 'config_invalid';
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
   }
 }
 
@@ -182,9 +186,17 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: readMetricsToken(r),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     server: readServerSettings(r),
+    problemTypeBase: readProblemTypeBase(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+function readProblemTypeBase(r: EnvReader): string {
+  const base = r.str('PROBLEM_TYPE_BASE') ?? DEFAULT_PROBLEM_TYPE_BASE;
+  const problem = problemTypeBaseProblem(base);
+  if (problem) r.problem(`PROBLEM_TYPE_BASE ${problem} (got "${base}")`);
+  return base;
 }
 
 function readNodeEnv(r: EnvReader): NodeEnv {

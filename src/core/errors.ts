@@ -1,65 +1,31 @@
 /**
- * The closed set of errors specgate answers with, and the one mapping from an error to an HTTP
- * response: RFC 9457 problem+json everywhere, RFC 6749 §5.2 error JSON on OAuth endpoints.
- * Anything that is not an {@link ApiError} becomes a 500 that reveals nothing but the request id.
+ * The errors specgate raises on purpose, and the one mapping from an error to an HTTP response:
+ * RFC 9457 problem+json everywhere, RFC 6749 §5.2 error JSON on OAuth endpoints.
+ *
+ * Every such error is a {@link ServiceError} with a stable `code` (jose's JOSEError pattern: the
+ * code is on the class and on each instance); callers branch with `instanceof` or on `code`, never
+ * on the message. {@link renderError} answers an {@link ApiError} with its problem, a
+ * {@link DependencyUnavailableError} with 503 `unavailable` + `Retry-After`, and anything else
+ * with a 500 that reveals nothing but the request id.
  */
+import { DEFAULT_PROBLEM_TYPE_BASE, OAUTH_STATUS, PROBLEMS, problemType, type OAuthErrorCode, type ProblemCode, type Violation } from './problems';
 
-/** Where a validation violation was found. */
-export interface Violation {
-  in: 'path' | 'query' | 'header' | 'body';
-  pointer: string;
-  message: string;
+export { DEFAULT_PROBLEM_TYPE_BASE, PROBLEMS, problemType, type OAuthErrorCode, type ProblemCode, type Violation } from './problems';
+
+/**
+ * The base of specgate's own errors. A class whose errors all mean one thing declares its code
+ * twice, `static readonly code` and `readonly code` (e.g. `DependencyUnavailableError.code`);
+ * ApiError and OAuthError carry one code of a catalogue per instance and have no class code.
+ */
+export abstract class ServiceError extends Error {
+  static readonly code?: string;
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
 }
-
-interface CatalogueEntry {
-  status: number;
-  title: string;
-  /** The RFC 6749 §5.2 `error` value used when the operation answers in OAuth format. */
-  oauth: OAuthErrorCode;
-}
-
-/** Every problem code, its status and title. Tests keep this in step with the document. */
-export const PROBLEMS = {
-  validation_failed: { status: 400, title: 'Request validation failed', oauth: 'invalid_request' },
-  malformed_body: { status: 400, title: 'Malformed request body', oauth: 'invalid_request' },
-  unauthorized: { status: 401, title: 'Authentication required', oauth: 'invalid_request' },
-  invalid_token: { status: 401, title: 'Invalid access token', oauth: 'invalid_request' },
-  insufficient_scope: { status: 403, title: 'Insufficient scope', oauth: 'invalid_scope' },
-  not_found: { status: 404, title: 'Not found', oauth: 'invalid_request' },
-  method_not_allowed: { status: 405, title: 'Method not allowed', oauth: 'invalid_request' },
-  not_acceptable: { status: 406, title: 'Not acceptable', oauth: 'invalid_request' },
-  conflict: { status: 409, title: 'Conflict', oauth: 'invalid_request' },
-  precondition_failed: { status: 412, title: 'Precondition failed', oauth: 'invalid_request' },
-  payload_too_large: { status: 413, title: 'Payload too large', oauth: 'invalid_request' },
-  unsupported_media_type: { status: 415, title: 'Unsupported media type', oauth: 'invalid_request' },
-  too_many_requests: { status: 429, title: 'Too many requests', oauth: 'invalid_request' },
-  unavailable: { status: 503, title: 'Service unavailable', oauth: 'temporarily_unavailable' },
-  internal: { status: 500, title: 'Internal server error', oauth: 'server_error' },
-} as const satisfies Record<string, CatalogueEntry>;
-
-export type ProblemCode = keyof typeof PROBLEMS;
-
-/** RFC 6749 §5.2 error codes (plus §4.1.2.1's server_error / temporarily_unavailable). */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'server_error'
-  | 'temporarily_unavailable';
-
-const OAUTH_STATUS: Record<OAuthErrorCode, number> = {
-  invalid_request: 400,
-  invalid_client: 401,
-  invalid_grant: 400,
-  unauthorized_client: 400,
-  unsupported_grant_type: 400,
-  invalid_scope: 400,
-  server_error: 500,
-  temporarily_unavailable: 503,
-};
 
 /** Optional members of an {@link ApiError}. */
 export interface ApiErrorOptions {
@@ -68,6 +34,7 @@ export interface ApiErrorOptions {
   allow?: string[];
   /** insufficient_scope: the scopes that would have been enough (RFC 6750 §3). */
   scope?: string;
+  /** `Retry-After` (429); `unavailable` gets {@link DEPENDENCY_RETRY_AFTER_SECONDS} without it. */
   retryAfterSeconds?: number;
   /** Further response headers (lower-case names), e.g. the RateLimit fields of a 429. */
   headers?: Record<string, string>;
@@ -75,38 +42,75 @@ export interface ApiErrorOptions {
 }
 
 /** An error with a stable code from {@link PROBLEMS}. `detail` must never carry secrets. */
-export class ApiError extends Error {
+export class ApiError extends ServiceError {
   readonly status: number;
   constructor(readonly code: ProblemCode, readonly options: ApiErrorOptions = {}) {
     super(options.detail ?? PROBLEMS[code].title, { cause: options.cause });
-    this.name = 'ApiError';
     this.status = PROBLEMS[code].status;
+  }
+}
+
+/** An RFC 6749 §5.2 error raised by an OAuth endpoint itself (e.g. invalid_grant); `code` is `error`. */
+export class OAuthError extends ServiceError {
+  readonly status: number;
+  readonly code: OAuthErrorCode;
+  constructor(readonly error: OAuthErrorCode, readonly description?: string) {
+    super(description ?? error);
+    this.code = error;
+    this.status = OAUTH_STATUS[error];
+  }
+}
+
+/** What specgate depends on at run time: the database, the session Redis, the response cache. */
+export type Dependency = 'database' | 'redis' | 'cache';
+
+export interface DependencyUnavailableOptions {
+  /** What the client is told (the problem's `detail`); defaults to "The <dependency> cannot be reached." */
+  detail?: string;
+  /** Why, for the logs only (e.g. `ECONNREFUSED`): part of the message, never of the response. */
+  reason?: string;
+  cause?: unknown;
+}
+
+const DEFAULT_DETAIL: Record<Dependency, string> = {
+  database: 'The database cannot be reached.',
+  redis: 'Redis cannot be reached.',
+  cache: 'The response cache cannot be reached.',
+};
+
+/**
+ * A dependency cannot serve now: refused, reset, timed out, shutting down, out of connections…
+ * Whoever raises it names the dependency; {@link renderError} answers every one with 503
+ * `unavailable` and `Retry-After` (RFC 9110 §15.6.4, §10.2.3), never a 500.
+ */
+export class DependencyUnavailableError extends ServiceError {
+  static override readonly code = 'dependency_unavailable';
+  readonly code = 'dependency_unavailable';
+  readonly detail: string;
+
+  constructor(readonly dependency: Dependency, options: DependencyUnavailableOptions = {}) {
+    const detail = options.detail ?? DEFAULT_DETAIL[dependency];
+    super(options.reason ? `${dependency} unavailable: ${options.reason}` : detail, { cause: options.cause });
+    this.detail = detail;
   }
 }
 
 /** Seconds a client is asked to wait (`Retry-After`) when a dependency cannot be reached. */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
-/**
- * The one rule for outages: a dependency (database, Redis, cache) that cannot be reached is a 503
- * `unavailable` with `Retry-After` (RFC 9110 §15.6.4, §10.2.3), never a 500.
- */
-export function dependencyUnavailable(detail: string, cause?: unknown): ApiError {
-  return new ApiError('unavailable', { detail, retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS, cause });
-}
-
-/** An RFC 6749 §5.2 error raised by an OAuth endpoint itself (e.g. invalid_grant). */
-export class OAuthError extends Error {
-  readonly status: number;
-  constructor(readonly error: OAuthErrorCode, readonly description?: string) {
-    super(description ?? error);
-    this.name = 'OAuthError';
-    this.status = OAUTH_STATUS[error];
-  }
-}
 
 /** How an operation reports errors: from its `x-error-format` in the document. */
 export type ErrorFormat = 'problem' | 'oauth';
+
+/** What {@link renderError} needs to know about the request. */
+export interface RenderErrorContext {
+  format: ErrorFormat;
+  /** The problem's `instance`: the request path. */
+  instance: string;
+  requestId: string;
+  /** Prefix of problem `type` URIs (config.problemTypeBase, PROBLEM_TYPE_BASE); default {@link DEFAULT_PROBLEM_TYPE_BASE}. */
+  typeBase?: string;
+}
 
 /** A fully rendered error response. */
 export interface ErrorResponse {
@@ -116,7 +120,6 @@ export interface ErrorResponse {
 }
 
 const REALM = 'specgate';
-const PROBLEM_BASE = 'https://specgate.dev/problems/';
 
 /** The `WWW-Authenticate` challenge for a 401/403 (RFC 6750 §3). */
 function bearerChallenge(err: ApiError): string | undefined {
@@ -140,13 +143,15 @@ function quoteSafe(s: string): string {
  * Maps any thrown value to the response the client gets. Unknown errors become 500 with only the
  * request id; the caller logs the original.
  */
-export function renderError(err: unknown, ctx: { format: ErrorFormat; instance: string; requestId: string }): ErrorResponse {
+export function renderError(err: unknown, ctx: RenderErrorContext): ErrorResponse {
   const headers: Record<string, string> = {};
   if (err instanceof OAuthError) {
     return oauthResponse(err.status, err.error, err.description, headers);
   }
   const apiErr = toApiError(err);
-  if (apiErr.options.retryAfterSeconds !== undefined) headers['retry-after'] = String(apiErr.options.retryAfterSeconds);
+  // The one place the outage rule lives: every `unavailable` says when to come back.
+  const retryAfter = apiErr.options.retryAfterSeconds ?? (apiErr.code === 'unavailable' ? DEPENDENCY_RETRY_AFTER_SECONDS : undefined);
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   if (apiErr.options.headers) Object.assign(headers, apiErr.options.headers);
   if (apiErr.options.allow) headers.allow = apiErr.options.allow.join(', ');
   const challenge = bearerChallenge(apiErr);
@@ -165,7 +170,7 @@ export function renderError(err: unknown, ctx: { format: ErrorFormat; instance: 
   }
 
   const body: Record<string, unknown> = {
-    type: PROBLEM_BASE + apiErr.code.replace(/_/g, '-'),
+    type: problemType(apiErr.code, ctx.typeBase ?? DEFAULT_PROBLEM_TYPE_BASE),
     title: PROBLEMS[apiErr.code].title,
     status: apiErr.status,
     code: apiErr.code,
@@ -179,12 +184,10 @@ export function renderError(err: unknown, ctx: { format: ErrorFormat; instance: 
   return { status: apiErr.status, headers, body: JSON.stringify(body) };
 }
 
-/** Errors the store layer raises for an unreachable dependency carry a stable code: a 503, not a 500. */
+/** The problem an error is answered with: its own, 503 `unavailable` for an outage, else 500. */
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  if ((err as { code?: unknown } | null)?.code === 'database_unavailable') {
-    return dependencyUnavailable('The database cannot be reached.', err);
-  }
+  if (err instanceof DependencyUnavailableError) return new ApiError('unavailable', { detail: err.detail, cause: err });
   return new ApiError('internal', { cause: err });
 }
 

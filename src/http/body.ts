@@ -3,7 +3,7 @@
  * body is buffered).
  */
 import type { IncomingMessage } from 'node:http';
-import { ApiError, validationFailed } from '../core/errors';
+import { ApiError, ServiceError, validationFailed } from '../core/errors';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 import { multiValues } from './multi-values';
 import { charsetOf, isJsonType } from './negotiate';
@@ -12,11 +12,11 @@ import { charsetOf, isJsonType } from './negotiate';
  * The client closed the connection before its request body arrived. Not a failure of the service:
  * nothing is answered, it is logged at info and counted apart from responses.
  */
-export class ClientAbortedError extends Error {
+export class ClientAbortedError extends ServiceError {
+  static override readonly code = 'client_aborted';
   readonly code = 'client_aborted';
   constructor(cause: unknown) {
     super('The client closed the connection before the request body arrived.', { cause });
-    this.name = 'ClientAbortedError';
   }
 }
 
@@ -26,11 +26,11 @@ export class ClientAbortedError extends Error {
  * leave, it was too slow; told apart from {@link ClientAbortedError} so the log and the metrics say
  * who ended the request.
  */
-export class RequestTimedOutError extends Error {
+export class RequestTimedOutError extends ServiceError {
+  static override readonly code = 'request_timeout';
   readonly code = 'request_timeout';
   constructor(cause: unknown) {
     super('The request body did not arrive within the request timeout.', { cause });
-    this.name = 'RequestTimedOutError';
   }
 }
 

@@ -47,6 +47,8 @@ export interface PipelineOptions {
   headers?: SecurityHeaders;
   /** Files served beside the operations, by path (the Redoc bundle). */
   assets?: Record<string, StaticAsset>;
+  /** Prefix of problem `type` URIs (PROBLEM_TYPE_BASE). */
+  problemTypeBase?: string;
   /** While `draining`, every response carries `Connection: close`. */
   lifecycle?: { readonly draining: boolean };
   /** Called once per response the pipeline writes (metrics). */
@@ -114,7 +116,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       ctx.unanswered = err.code;
       return;
     }
-    const rendered = renderError(err, { format: ctx.errorFormat, instance: ctx.path, requestId: ctx.requestId });
+    const rendered = renderError(err, { format: ctx.errorFormat, instance: ctx.path, requestId: ctx.requestId, typeBase: opts.problemTypeBase });
     if (rendered.status >= 500) {
       const operationId = ctx.route?.op.operationId;
       if (isUnavailable(err)) opts.logger.warn({ requestId: ctx.requestId, operationId, err: String((err as Error).cause ?? err) }, 'dependency unavailable');

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { Client, Pool, type PoolClient } from 'pg';
+import { DependencyUnavailableError } from '../core/errors';
 
 /**
  * A minimal PostgreSQL-dialect database handle, backed either by a `pg` pool
@@ -19,7 +20,7 @@ export interface Database {
   transaction<R>(fn: (tx: Pick<Database, 'query'>) => Promise<R>): Promise<R>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
-  /** Releases every connection. Idempotent; later calls fail with {@link DatabaseUnavailableError}. */
+  /** Releases every connection. Idempotent; later calls fail with a {@link DependencyUnavailableError}. */
   close(): Promise<void>;
 }
 
@@ -34,19 +35,12 @@ export interface OpenDatabaseOptions {
 }
 
 /**
- * The database cannot be reached (refused, timed out, shutting down, closed,
- * rejected our credentials…). The HTTP layer maps it to 503. The message never
- * contains the connection string; the driver error is kept as `cause` for logs.
+ * The database cannot be reached (refused, timed out, shutting down, closed, rejected our
+ * credentials…): a {@link DependencyUnavailableError} for 'database', which the HTTP layer answers
+ * with 503. The reason and message never contain the connection string; the driver error is kept
+ * as `cause` for logs.
  */
-export class DatabaseUnavailableError extends Error {
-  /** Stable machine-readable code. */
-  readonly code = 'database_unavailable';
-
-  constructor(reason: string, options?: { cause?: unknown }) {
-    super(`Database unavailable: ${reason}`, options);
-    this.name = 'DatabaseUnavailableError';
-  }
-}
+const databaseUnavailable = (reason: string, cause?: unknown) => new DependencyUnavailableError('database', { reason, cause });
 
 const POOL_SIZE = 5;
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -93,11 +87,11 @@ function unavailableReason(err: unknown): string | undefined {
   return undefined;
 }
 
-/** `err` as a {@link DatabaseUnavailableError} when it means the database cannot serve now, else unchanged. */
+/** `err` as a {@link DependencyUnavailableError} when it means the database cannot serve now, else unchanged. */
 export function translate(err: unknown): unknown {
-  if (err instanceof DatabaseUnavailableError) return err;
+  if (err instanceof DependencyUnavailableError) return err;
   const reason = unavailableReason(err);
-  return reason ? new DatabaseUnavailableError(reason, { cause: err }) : err;
+  return reason ? databaseUnavailable(reason, err) : err;
 }
 
 async function guarded<T>(work: () => Promise<T>): Promise<T> {
@@ -111,7 +105,7 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
 /**
  * Opens a database and checks it answers: a small `pg` pool when `url` is
  * given, an embedded PGlite otherwise. Rejects with
- * {@link DatabaseUnavailableError} if the server cannot be reached.
+ * a {@link DependencyUnavailableError} if the server cannot be reached.
  */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
@@ -160,7 +154,7 @@ function createPostgres(url: string, schema: string | undefined): Database {
   pool.on('error', () => undefined);
   let closed = false;
   const ensureOpen = () => {
-    if (closed) throw new DatabaseUnavailableError('database handle is closed');
+    if (closed) throw databaseUnavailable('database handle is closed');
   };
   const run = async <T>(client: Pool | PoolClient, sql: string, params?: unknown[]): Promise<T[]> => {
     const result = await client.query(sql, params);

@@ -1,3 +1,4 @@
+import { ServiceError } from '../core/errors';
 import { normaliseUsername } from '../core/username';
 import { UUID } from '../core/uuid';
 import type { Database } from './database';
@@ -62,13 +63,12 @@ export type AdminWriteResult =
 const ADMIN_LOCK = 0x73_67_61_64_6d_69_6e;
 
 /** Thrown by {@link UsersRepository.create} when the normalised username already exists. */
-export class UsernameTakenError extends Error {
-  /** Stable machine-readable code. */
+export class UsernameTakenError extends ServiceError {
+  static override readonly code = 'username_taken';
   readonly code = 'username_taken';
 
   constructor(readonly username: string, options?: { cause?: unknown }) {
     super(`Username "${username}" is already taken`, options);
-    this.name = 'UsernameTakenError';
   }
 }
 

@@ -5,7 +5,7 @@
  * cluster slot per script, and fail-closed on outage.
  */
 import { Redis } from 'ioredis';
-import { ApiError } from '../../src/core/errors';
+import { ApiError, renderError } from '../../src/core/errors';
 import { LoginThrottle, DEFAULT_LOGIN_LIMITS, type LoginAttempt, type LoginLimits } from '../../src/auth/login-throttle';
 import { ipBucket } from '../../src/auth/ip-bucket';
 import { keys } from '../../src/store/redis-keys';
@@ -306,9 +306,11 @@ describe('LoginThrottle', () => {
     const attempt = await throttle.reserve('alice', '192.0.2.1');
     await server.kill();
     for (const call of [() => throttle.reserve('alice', '192.0.2.1'), () => attempt.succeeded(), () => attempt.released()]) {
-      const err = await rejection(call());
-      expect([err.code, err.status, err.options.retryAfterSeconds]).toEqual(['unavailable', 503, 5]);
-      expect(err.cause).toBeDefined();
+      const err = await call().then(() => { throw new Error('expected a rejection'); }, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'dependency_unavailable', dependency: 'redis' });
+      expect((err as Error).cause).toBeDefined();
+      const answer = renderError(err, { format: 'oauth', instance: '/token', requestId: 'r' });
+      expect([answer.status, answer.headers['retry-after'], JSON.parse(answer.body).error]).toEqual([503, '5', 'temporarily_unavailable']);
     }
   });
 });

@@ -2,18 +2,22 @@
  * GET /docs in a real browser: headless Chromium opens the Redoc page of the running service and
  * the reference must render a section for every operation of the live document, with every
  * asset served by the service itself: no request leaves the host, not even an attempt (Redoc 2's
- * footer logo, a CDN URL in the bundle, is served as a data: URI: see src/app.ts).
+ * footer logo, a CDN URL in the bundle, is served as a data: URI: see src/app.ts). And every
+ * problem `type` URI the service answers with leads there: to the section of its code.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { PROBLEMS } from '../../src/core/errors';
+import { ERRORS_SECTION_ANCHOR } from '../../src/core/problems';
 import { loadDocument } from '../../src/pipeline/compile/document';
 import { startTestApp, type TestApp } from '../support/app';
 import { received } from '../support/contract';
-import { BROWSER_TIMEOUT_MS, OUTPUT_DIR, foreignRequests, launchChromium, operationIdsOf, record, type Headless, type PageRecord } from './browser';
+import { BROWSER_TIMEOUT_MS, OUTPUT_DIR, foreignRequests, launchChromium, operationIdsOf, record, waitInPage, type Headless, type PageRecord } from './browser';
 
 /** Browser globals used inside page functions (which run in Chromium, not in node); tsconfig has no DOM lib. */
 declare const document: any;
+declare const window: any;
 declare const CSS: { escape(value: string): string };
 type HTMLElement = { innerText: string };
 
@@ -104,3 +108,52 @@ describe('GET /docs in headless Chromium', () => {
     expect(nonConforming).toEqual([]);
   });
 });
+
+describe('problem type URIs on the served docs', () => {
+  /** The text of the rendered section `id` (its data-section-id), or null while there is none. */
+  const sectionText = (p: Page, id: string) =>
+    p.evaluate((sid) => (document.querySelector(`[data-section-id="${CSS.escape(sid)}"]`) as HTMLElement | null)?.innerText ?? null, id);
+
+  it('renders a section for every problem code, under the anchor its type URI names', async () => {
+    const ids = Object.keys(PROBLEMS).map((code) => ERRORS_SECTION_ANCHOR + code);
+    await waitInPage(page, (all) => all.every((id) => document.querySelector(`[data-section-id="${CSS.escape(id)}"]`)), ids, 'the Errors sections');
+    for (const [code, entry] of Object.entries(PROBLEMS)) {
+      const text = await sectionText(page, ERRORS_SECTION_ANCHOR + code);
+      expect({ code, text: text?.includes(`${entry.status} ${entry.title}.`) }).toEqual({ code, text: true });
+    }
+  });
+
+  it('following the type of a real problem opens the docs at the section of its code', async () => {
+    // A 404 from the service itself; its type is resolved against the request URL (RFC 3986 §5),
+    // as a client does, and opened in a fresh page, as a developer following it would.
+    const requested = `${t.url}/v1/no-such-thing`;
+    const res = await fetch(requested);
+    const problem = (await res.json()) as { type: string; code: string };
+    expect([res.status, problem.code]).toEqual([404, 'not_found']);
+    const target = new URL(problem.type, requested);
+    expect(target.pathname + target.hash).toBe(`/docs#${ERRORS_SECTION_ANCHOR}not_found`);
+
+    const fresh = await headless.newPage();
+    try {
+      fresh.setDefaultTimeout(BROWSER_TIMEOUT_MS);
+      const freshRec = await record(fresh);
+      await fresh.goto(target.href, { waitUntil: 'load' });
+      const id = decodeURIComponent(target.hash.slice(1));
+      // Redoc scrolls the section of the fragment to the top of the window once it has rendered.
+      await waitInPage(
+        fresh,
+        (sid) => {
+          const el = document.querySelector(`[data-section-id="${CSS.escape(sid)}"]`);
+          return el !== null && window.scrollY > 0 && Math.abs(el.getBoundingClientRect().top) < 5;
+        },
+        id,
+        `the page scrolled to ${id}`,
+      );
+      expect(await sectionText(fresh, id)).toContain(`404 ${PROBLEMS.not_found.title}.`);
+      expect(freshRec.errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+

@@ -26,7 +26,7 @@ describe('the nesting limit over HTTP', () => {
     const res = await api.post('/v1/items', { token: writer, body: nested(9000, '{"a":', '"\\u0000"', '}'), headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body.type).toBe('https://specgate.dev/problems/validation-failed');
+    expect(res.body.type).toBe('/docs#section/Errors/validation_failed');
     expect(res.body.errors).toEqual([DEPTH_VIOLATION]);
   });
 

@@ -186,7 +186,7 @@ describe('errors and request ids', () => {
     const res = await api.get('/boom', { headers: { 'x-request-id': 'req-123' } });
     expect(res.status).toBe(500);
     expect(res.body).toEqual({
-      type: 'https://specgate.dev/problems/internal',
+      type: '/docs#section/Errors/internal',
       title: 'Internal server error',
       status: 500,
       code: 'internal',

@@ -5,7 +5,8 @@
  * body has examples that the service's own validator accepts.
  */
 import { documentScopes } from '../../src/auth/scopes';
-import { PROBLEMS, type ProblemCode } from '../../src/core/errors';
+import { PROBLEMS, problemType, type ProblemCode } from '../../src/core/errors';
+import { ERRORS_SECTION_ANCHOR } from '../../src/core/problems';
 import { loadDocument, resolveRef } from '../../src/pipeline/compile/document';
 import { compileOperations, HTTP_METHODS } from '../../src/pipeline/compile/operations';
 import { SchemaCompiler, toViolations } from '../../src/pipeline/compile/schema-compiler';
@@ -147,6 +148,45 @@ describe('the reference documentation', () => {
     expect(Object.keys(PROBLEMS).filter((code) => !text.includes(`\`${code}\``))).toEqual([]);
   });
 
+  describe('the Errors section of info.description, where problem type URIs point', () => {
+    // Redoc makes a section of every level-1 and level-2 markdown heading, a level-2 one nested in
+    // the level-1 one before it: `# Errors` then `## <code>` is the anchor section/Errors/<code>,
+    // the fragment of every problem type (src/core/problems.ts).
+    const lines = String(doc.info.description).split('\n');
+    const top = lines.flatMap((line, i) => (/^# /.test(line) ? [i] : []));
+    const start = lines.indexOf('# Errors');
+    const end = top.find((i) => i > start) ?? lines.length;
+    const errors = lines.slice(start, end);
+    const headings = errors.flatMap((line) => (/^## /.test(line) ? [line.slice(3)] : []));
+    /** The text of the section of `code`: from its heading to the next one. */
+    const sectionOf = (code: string) => {
+      const from = errors.indexOf(`## ${code}`);
+      const to = errors.findIndex((line, i) => i > from && /^#/.test(line));
+      return errors.slice(from + 1, to === -1 ? undefined : to).join('\n');
+    };
+
+    it('is a level-1 heading, with no level-2 heading outside a level-1 one', () => {
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(lines.findIndex((line) => /^## /.test(line))).toBeGreaterThan(top[0] ?? Infinity);
+    });
+
+    it('has one level-2 heading per problem code, and no other', () => {
+      expect([...headings].sort()).toEqual(Object.keys(PROBLEMS).sort());
+    });
+
+    it.each(Object.entries(PROBLEMS))('explains %s with its status and title', (code, entry) => {
+      // A code is all [a-z_], which Redoc's slugify keeps as it is: the anchor is the code.
+      expect(code).toMatch(/^[a-z_]+$/);
+      const opening = `**${entry.status} ${entry.title}.** `;
+      expect(sectionOf(code).slice(0, opening.length)).toBe(opening);
+    });
+
+    it('links each row of its summary table to the section of the code', () => {
+      const text = errors.join('\n');
+      expect(Object.keys(PROBLEMS).filter((code) => !text.includes(`| [\`${code}\`](#${ERRORS_SECTION_ANCHOR}${code}) |`))).toEqual([]);
+    });
+  });
+
   it('finds request and response bodies to check', () => {
     expect(sites.some((s) => s.label.includes(' request '))).toBe(true);
     expect(sites.some((s) => s.type === 'application/problem+json')).toBe(true);
@@ -177,7 +217,7 @@ describe('the reference documentation', () => {
           const entry = PROBLEMS[problem.code];
           expect([name, entry && { type: problem.type, title: problem.title, status: problem.status }]).toEqual([
             name,
-            { type: `https://specgate.dev/problems/${problem.code.replace(/_/g, '-')}`, title: entry?.title, status: entry?.status },
+            { type: problemType(problem.code), title: entry?.title, status: entry?.status },
           ]);
           if (site.status) expect([name, String(problem.status)]).toEqual([name, site.status]);
         }

@@ -30,7 +30,7 @@ describe('the outage mapping', () => {
     const problem = render(err, 'problem');
     expect(problem.status).toBe(503);
     expect(problem.headers['retry-after']).toBe('5');
-    expect(JSON.parse(problem.body)).toMatchObject({ type: 'https://specgate.dev/problems/unavailable', code: 'unavailable' });
+    expect(JSON.parse(problem.body)).toMatchObject({ type: '/docs#section/Errors/unavailable', code: 'unavailable', detail: 'The database cannot be reached.' });
     const oauth = render(err, 'oauth');
     expect(oauth.status).toBe(503);
     expect(oauth.headers['retry-after']).toBe('5');

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DatabaseUnavailableError, openDatabase, type Database } from '../../src/store/database';
+import { DependencyUnavailableError } from '../../src/core/errors';
+import { openDatabase, type Database } from '../../src/store/database';
 import {
   closeTestDatabases,
   openTestDatabases,
@@ -11,13 +12,16 @@ import {
   type TestDatabase,
 } from '../support/database';
 
+/** What every form of "the database cannot serve now" is: one error class, one code. */
+const DATABASE_DOWN = { code: DependencyUnavailableError.code, dependency: 'database' };
+
 describe('openDatabase with an unreachable server', () => {
-  test('rejects with DatabaseUnavailableError without revealing the URL', async () => {
+  test('rejects with a DependencyUnavailableError for the database without revealing the URL', async () => {
     const url = 'postgres://postgres@127.0.0.1:1/test';
     const error = await openDatabase({ url }).catch((err: unknown) => err);
 
-    expect(error).toBeInstanceOf(DatabaseUnavailableError);
-    expect(error).toMatchObject({ code: 'database_unavailable', name: 'DatabaseUnavailableError' });
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect(error).toMatchObject({ code: 'dependency_unavailable', dependency: 'database', name: 'DependencyUnavailableError' });
     expect((error as Error).message).not.toContain(url);
     expect((error as Error).cause).toBeDefined();
   });
@@ -25,7 +29,7 @@ describe('openDatabase with an unreachable server', () => {
   test('never puts the password in the message', async () => {
     const error = (await openDatabase({ url: 'postgres://postgres:s3cr3t-pw@127.0.0.1:1/test' }).catch((e: unknown) => e)) as Error;
 
-    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(error).toMatchObject(DATABASE_DOWN);
     expect(`${error.message} ${error.stack}`).not.toContain('s3cr3t-pw');
   });
 
@@ -52,7 +56,7 @@ describe('embedded PGlite on disk', () => {
       await first.query('INSERT INTO notes VALUES ($1)', ['kept']);
       await first.close();
       await first.close();
-      await expect(first.query('SELECT 1')).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      await expect(first.query('SELECT 1')).rejects.toMatchObject(DATABASE_DOWN);
 
       const second = await openDatabase({ dataDir });
       try {
@@ -99,7 +103,7 @@ describe.each(testDatabaseNames())('Database on %s', (name) => {
 
   test('SQL errors propagate unchanged', async () => {
     const error = await db.query('SELEC 1').catch((e: unknown) => e);
-    expect(error).not.toBeInstanceOf(DatabaseUnavailableError);
+    expect(error).not.toBeInstanceOf(DependencyUnavailableError);
     expect(error).toMatchObject({ code: '42601' });
   });
 
@@ -140,13 +144,13 @@ if (url) {
         await db.query(`DROP SCHEMA ${schema} CASCADE`);
         await db.close();
       }
-      await expect(db.ping()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      await expect(db.ping()).rejects.toMatchObject(DATABASE_DOWN);
     });
 
-    test('a connection killed by the server surfaces as DatabaseUnavailableError', async () => {
+    test('a connection killed by the server surfaces as the database being unavailable', async () => {
       const db = await openDatabase({ url });
       try {
-        await expect(db.query('SELECT pg_terminate_backend(pg_backend_pid())')).rejects.toBeInstanceOf(DatabaseUnavailableError);
+        await expect(db.query('SELECT pg_terminate_backend(pg_backend_pid())')).rejects.toMatchObject(DATABASE_DOWN);
         await expect(db.ping()).resolves.toBeUndefined();
       } finally {
         await db.close();

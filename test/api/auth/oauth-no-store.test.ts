@@ -29,7 +29,7 @@ describe.each(OAUTH_PATHS)('%s', (path) => {
     expect([method, res.status]).toEqual([method, 405]);
     expect(res.headers.allow).toBe('POST');
     expect(res.headers).toMatchObject(NO_STORE);
-    if (method !== 'HEAD') expect(res.body.type).toBe('https://specgate.dev/problems/method-not-allowed');
+    if (method !== 'HEAD') expect(res.body.type).toBe('/docs#section/Errors/method_not_allowed');
   });
 });
 

@@ -133,7 +133,7 @@ describe('updateUser: the last admin', () => {
       const res = await patch(adminId, body);
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('conflict');
-      expect(res.body.type).toBe('https://specgate.dev/problems/conflict');
+      expect(res.body.type).toBe('/docs#section/Errors/conflict');
     }
     expect((await api.get('/v1/users', { token: admin })).status).toBe(200);
 
