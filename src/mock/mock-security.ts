@@ -1,6 +1,7 @@
 /**
- * The mock's security: the real service's rules for the Authorization header, without its token
- * signatures and sessions, so a client meets the same 401s, and a 403 when a token lacks a scope.
+ * The mock's security: the real service's rules for the Authorization header (bearerToken of
+ * src/auth/security.ts), without its token signatures and sessions, so a client meets the same
+ * 401s, and a 403 when a token lacks a scope.
  *
  * - No Authorization header, or not the Bearer scheme: 401 `unauthorized`.
  * - A token that is not an RFC 6750 b64token: 401 `invalid_token`.
@@ -11,23 +12,15 @@
  *   `POST /token` answers with (the document's example: a JWT without a `scope` claim).
  */
 import { decodeJwt } from 'jose';
+import { bearerToken } from '../auth/security';
 import { ApiError } from '../core/errors';
 import type { OpenApiDocument } from '../pipeline/document';
 import type { Principal, SecuritySchemeHandler } from '../pipeline/pipeline';
 
-/** RFC 6750 §2.1 b64token, as src/auth/security.ts checks it. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-
 /** The mock's check of a bearer token; `allScopes` are what a token without a `scope` claim gets. */
 export function mockBearerScheme(allScopes: readonly string[]): SecuritySchemeHandler {
   return async (req) => {
-    const header = req.headers.authorization;
-    if (!header) throw new ApiError('unauthorized', { detail: 'This operation needs an access token: Authorization: Bearer <token>.' });
-    const space = header.indexOf(' ');
-    const scheme = space === -1 ? header : header.slice(0, space);
-    if (scheme.toLowerCase() !== 'bearer') throw new ApiError('unauthorized', { detail: 'Use the Bearer authentication scheme.' });
-    const token = space === -1 ? '' : header.slice(space + 1).trim();
-    if (!B64TOKEN.test(token)) throw new ApiError('invalid_token', { detail: 'The access token is malformed.' });
+    const token = bearerToken(req.headers.authorization);
     let claims: Record<string, unknown> = {};
     if (token.split('.').length === 3) {
       try {
