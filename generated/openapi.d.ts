@@ -1525,15 +1525,20 @@ export interface components {
          *     client address across usernames, `"user"` per username from every address (left out when
          *     the address recently logged in to that user, which exempts it). `q` is the quota, `w` the
          *     window in seconds. Example: `"pair";q=10;w=900, "ip";q=50;w=900, "user";q=100;w=3600`.
+         * @example "pair";q=10;w=900, "ip";q=50;w=900, "user";q=100;w=3600
          */
         RateLimitPolicy: string;
         /**
          * @description The state of each policy in `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers):
          *     `r` attempts left, `t` seconds until the quota is restored. A policy at `r=0` is why the
          *     attempt was refused. Example: `"pair";r=0;t=540, "ip";r=41;t=540, "user";r=91;t=3120`.
+         * @example "pair";r=0;t=540, "ip";r=41;t=540, "user";r=91;t=3120
          */
         RateLimit: string;
-        /** @description The Bearer challenge (RFC 6750 §3). */
+        /**
+         * @description The Bearer challenge (RFC 6750 §3).
+         * @example Bearer realm="specgate"
+         */
         WWWAuthenticate: string;
         /** @description The URL of the created resource. */
         Location: string;

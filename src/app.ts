@@ -90,7 +90,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     validateResponses: deps.validateResponses ?? config.nodeEnv !== 'production',
     trustProxy: config.trustProxy,
     cache,
-    corsOrigins: config.corsOrigins,
+    cors: { origins: config.corsOrigins },
     problemTypeBase: config.problemTypeBase,
     // HSTS only where clients arrive over TLS: served with a certificate, or behind a TLS proxy.
     headers: securityHeaders({ tls: !config.plainHttp || config.tls !== undefined }),

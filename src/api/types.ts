@@ -23,7 +23,7 @@ type RequestBodyOf<K extends OperationId> = operations[K] extends { requestBody?
   : undefined;
 
 /** What the handler of operation K receives (already authenticated and validated). */
-export interface HandlerRequest<K extends OperationId> extends Omit<OperationRequest, 'params' | 'query' | 'headers' | 'body' | 'principal'> {
+export interface HandlerRequest<K extends OperationId> extends Omit<OperationRequest, 'params' | 'query' | 'headers' | 'body' | 'principal' | 'raw'> {
   params: Params<K, 'path'>;
   query: Params<K, 'query'>;
   /** The documented header parameters, validated, under the document's spelling (`If-Match`). */

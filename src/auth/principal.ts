@@ -2,6 +2,7 @@
  * Who a request is authenticated as, and the shape of a security scheme as the pipeline uses it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { ApiError } from '../core/errors';
 
 /** Who a request is authenticated as, produced by a security scheme. */
 export interface Principal {
@@ -33,15 +34,27 @@ export interface SecurityScheme {
 }
 
 /** The credentials of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or why there are none. */
-export function bearerCredentials(header: string | undefined): { token: string } | { missing: true } | { malformed: true } {
-  if (!header) return { missing: true };
+export function bearerCredentials(header: string | undefined): { token: string } | { missing: 'header' | 'scheme' } | { malformed: true } {
+  if (!header) return { missing: 'header' };
   const space = header.indexOf(' ');
   const scheme = space === -1 ? header : header.slice(0, space);
   // The scheme name is case-insensitive (RFC 9110 §11.1); other schemes carry no bearer credentials.
-  if (scheme.toLowerCase() !== 'bearer') return { missing: true };
+  if (scheme.toLowerCase() !== 'bearer') return { missing: 'scheme' };
   const token = header.slice(space + 1).trim();
   if (space === -1 || !B64TOKEN.test(token)) return { malformed: true };
   return { token };
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header. Throws an ApiError: `unauthorized` when
+ * there is no header or it names another scheme, `invalid_token` when the token is malformed.
+ */
+export function bearerToken(header: string | undefined): string {
+  const credentials = bearerCredentials(header);
+  if ('token' in credentials) return credentials.token;
+  if ('malformed' in credentials) throw new ApiError('invalid_token', { detail: 'The access token is malformed.' });
+  const detail = credentials.missing === 'header' ? 'This operation needs an access token: Authorization: Bearer <token>.' : 'Use the Bearer authentication scheme.';
+  throw new ApiError('unauthorized', { detail });
 }
 
 /** RFC 6750 §2.1 b64token. */

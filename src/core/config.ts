@@ -94,7 +94,8 @@ export class ConfigError extends ServiceError {
   }
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** The levels LOG_LEVEL may name (pino's). */
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** RFC 7518 §3.2: an HS256 key must be at least 256 bits. */
 export const MIN_SECRET_BYTES = 32;
 const REDIS_PROTOCOLS = ['redis:', 'rediss:'];

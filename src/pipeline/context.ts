@@ -26,6 +26,11 @@ export interface OperationRequest {
   requestId: string;
   /** The client's address, through TRUST_PROXY hops of X-Forwarded-For. */
   ip: string;
+  /**
+   * The request as it arrived, for handlers outside the document's types (the mock reads `Prefer`).
+   * The product's handlers do not see it (api/types.ts): they get the validated parameters only.
+   */
+  raw: IncomingMessage;
 }
 
 /** What a handler returns; the pipeline writes it. Handlers never touch the response object. */

@@ -41,8 +41,8 @@ export interface PipelineOptions {
   trustProxy: number;
   /** The response cache; operations then must declare x-cache / x-invalidates. */
   cache?: HttpCache;
-  /** CORS_ORIGINS; none: no CORS headers. */
-  corsOrigins?: readonly string[];
+  /** CORS_ORIGINS, and headers to expose beyond specgate's own; no origins: no CORS headers. */
+  cors?: { origins: readonly string[]; expose?: readonly string[] };
   /** Header sets by kind of response (API, docs page). */
   headers?: SecurityHeaders;
   /** Files served beside the operations, by path (the Redoc bundle). */
@@ -71,7 +71,7 @@ export interface Pipeline {
 export function createPipeline(opts: PipelineOptions): Pipeline {
   const compiler = new SchemaCompiler(opts.document);
   const { table, routes } = compileRoutes(opts.document, compiler, { handlers: opts.handlers, securitySchemes: opts.securitySchemes, caching: opts.cache !== undefined });
-  const cors = opts.corsOrigins?.length ? corsStage(opts.corsOrigins) : undefined;
+  const cors = opts.cors?.origins.length ? corsStage(opts.cors.origins, opts.cors.expose) : undefined;
   const { prefetchCache, cached } = cacheStages(opts.cache);
   const trust = opts.trustProxy > 0 ? (ctx: RequestContext) => proxyaddr(ctx.req, (_a, i) => i < opts.trustProxy) : (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? '';
   const checkResponse = opts.validateResponses ? checkResponseStage(new ResponseValidator(compiler), opts.logger) : undefined;

@@ -3,6 +3,7 @@
  * document (test/support/contract.ts), and every exchange is recorded so tests can count calls
  * (e.g. refreshes at POST /token).
  */
+import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import { received } from '../support/contract';
 
 export interface Exchange {
@@ -18,7 +19,12 @@ export interface Exchange {
   form: Record<string, string> | undefined;
 }
 
-export function contractFetch(exchanges: Exchange[] = []) {
+/**
+ * @param doc - The document to check against; default the project's, whose checks also count
+ *   toward the response-coverage gate (a server that is not the service, such as the mock,
+ *   passes the document explicitly so its answers do not count).
+ */
+export function contractFetch(exchanges: Exchange[] = [], doc?: OpenApiDocument) {
   async function checkedFetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname + url.search;
@@ -28,7 +34,7 @@ export function contractFetch(exchanges: Exchange[] = []) {
     const text = request.method === 'HEAD' ? '' : await response.clone().text();
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name] = value));
-    received(request.method, path, response.status, headers, text);
+    received(request.method, path, response.status, headers, text, doc);
     exchanges.push({ method: request.method, path, status: response.status, authorization: request.headers.get('authorization'), contentType, form });
     return response;
   }

@@ -5,19 +5,14 @@
  * Scopes are checked by the pipeline's authorize stage, from the operation's requirement.
  */
 import { ApiError } from '../../core/errors';
-import { bearerCredentials, type Principal, type SecurityScheme } from '../principal';
+import { bearerToken, type Principal, type SecurityScheme } from '../principal';
 import type { SessionStore } from '../sessions';
 import type { TokenService } from '../tokens';
 
 export function bearerScheme(tokens: TokenService, sessions: SessionStore): SecurityScheme {
   return {
     async verify(headers) {
-      const credentials = bearerCredentials(headers.authorization);
-      if ('missing' in credentials) {
-        throw new ApiError('unauthorized', { detail: 'This operation needs an access token: Authorization: Bearer <token>.' });
-      }
-      if ('malformed' in credentials) throw new ApiError('invalid_token', { detail: 'The access token is malformed.' });
-      const claims = await tokens.verify(credentials.token);
+      const claims = await tokens.verify(bearerToken(headers.authorization));
       return {
         userId: claims.sub,
         scopes: claims.scope.split(' '),

@@ -9,8 +9,8 @@ import type { RequestContext } from '../context';
 /** Headers a browser script may read beyond the CORS-safelisted ones (Fetch §3.2.6). */
 const EXPOSED = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'RateLimit-Policy', 'RateLimit', 'Location', 'ETag'];
 
-export function corsStage(origins: readonly string[]) {
-  const middleware = cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: EXPOSED, maxAge: 600 });
+export function corsStage(origins: readonly string[], expose: readonly string[] = []) {
+  const middleware = cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: [...EXPOSED, ...expose], maxAge: 600 });
   return function applyCors(ctx: RequestContext): Promise<void> | void {
     return new Promise<void>((resolve, reject) => {
       middleware(ctx.req as IncomingMessage & { method: string }, ctx.res as ServerResponse & { statusCode: number }, (err?: unknown) => (err ? reject(err) : resolve()));

@@ -49,6 +49,7 @@ export function validateStage(trust: (ctx: RequestContext) => string) {
       principal: ctx.principal,
       requestId: ctx.requestId,
       ip: trust(ctx),
+      raw: ctx.req,
     };
   };
 }

@@ -1,0 +1,66 @@
+/**
+ * The mock's security: the real service's rules for the Authorization header (bearerToken of
+ * src/auth/principal.ts), without its token signatures and sessions, so a client meets the same
+ * 401s, and a 403 when a token lacks a scope.
+ *
+ * - No Authorization header, or not the Bearer scheme: 401 `unauthorized`.
+ * - A token that is not an RFC 6750 b64token: 401 `invalid_token`.
+ * - A JWT (`header.payload.signature`, base64url) grants the scopes of its `scope` claim, as the
+ *   service's access tokens do; its signature is not checked, and once its `exp` has passed it
+ *   gets 401 `invalid_token`. A JWT without a `scope` claim grants every scope.
+ * - Any other well-formed token grants every scope. So does the access token the mock's own
+ *   `POST /token` answers with (the document's example: a JWT without a `scope` claim).
+ */
+import { decodeJwt } from 'jose';
+import { bearerToken, type Principal, type SecurityScheme } from '../auth/principal';
+import { ApiError } from '../core/errors';
+import type { OpenApiDocument } from '../pipeline/compile/document';
+
+/** The mock's check of a bearer token; `allScopes` are what a token without a `scope` claim gets. */
+export function mockBearerScheme(allScopes: readonly string[]): SecurityScheme {
+  return {
+    verify: (headers) => principalOf(bearerToken(headers.authorization), allScopes),
+  };
+}
+
+function principalOf(token: string, allScopes: readonly string[]): Principal {
+  {
+    let claims: Record<string, unknown> = {};
+    if (token.split('.').length === 3) {
+      try {
+        claims = decodeJwt(token);
+      } catch {
+        throw new ApiError('invalid_token', { detail: 'The access token is a malformed JWT.' });
+      }
+    }
+    if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) throw new ApiError('invalid_token', { detail: 'The access token has expired.' });
+    if (claims.scope !== undefined && typeof claims.scope !== 'string') throw new ApiError('invalid_token', { detail: 'The scope claim must be a string.' });
+    const principal: Principal = {
+      userId: typeof claims.sub === 'string' ? claims.sub : 'mock-user',
+      scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [...allScopes],
+      clientId: 'mock',
+      sessionId: 'mock-session',
+      tokenId: typeof claims.jti === 'string' ? claims.jti : 'mock-token',
+      expiresAt: typeof claims.exp === 'number' ? claims.exp : 0,
+    };
+    return principal;
+  }
+}
+
+/**
+ * The mock's handler for each security scheme of the document: all are bearer schemes (OAuth2 and
+ * HTTP bearer) and get {@link mockBearerScheme}, with every scope the document's OAuth2 flows name.
+ */
+export function mockSecuritySchemes(document: OpenApiDocument): Record<string, SecurityScheme> {
+  const schemes = (document.components?.securitySchemes ?? {}) as Record<string, { type?: string; scheme?: string; flows?: Record<string, { scopes?: Record<string, string> }> }>;
+  const allScopes = new Set(Object.values(schemes).flatMap((s) => Object.values(s.flows ?? {}).flatMap((f) => Object.keys(f.scopes ?? {}))));
+  const handler = mockBearerScheme([...allScopes]);
+  return Object.fromEntries(
+    Object.entries(schemes).map(([name, s]) => {
+      if (s.type !== 'oauth2' && !(s.type === 'http' && s.scheme?.toLowerCase() === 'bearer')) {
+        throw new Error(`security scheme ${name} (${s.type}) is not a bearer scheme: the mock cannot check it`);
+      }
+      return [name, handler];
+    }),
+  );
+}
