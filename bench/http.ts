@@ -1,6 +1,6 @@
 /**
  * `npm run bench:http`: the cached, authenticated read over real HTTP, as a ratio to a floor server
- * measured in the same run (shared/reference/performance-targets.md: 0.5x the floor or better).
+ * measured in the same run (the project's performance target: 0.5x the floor or better).
  * Scenarios, each on a server process of its own (server.ts): floor (node:http + 1 Redis GET of the
  * cached item's bytes), cached GET /v1/items/{id}, the same with misses forced, cached GET /v1/items.
  * BENCH_HTTP_ROUNDS rounds, each measuring every scenario once with autocannon (floor first in odd

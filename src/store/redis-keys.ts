@@ -29,7 +29,7 @@ export const keys = {
   /** Marks a client IP bucket that logged in to this username recently (exempt from the ceiling). */
   loginKnownAddress: (normalisedUsername: string, bucket: string) => `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
   /**
-   * A stored response (src/cache/http-cache.ts): one per operation and digest of the normalised
+   * A stored response (src/cache/http-cache.ts, keyed by src/cache/cache-stage.ts): one per operation and digest of the normalised
    * request. Never an operation called `gen`: its entries would share the namespace below.
    */
   cacheEntry: (operationId: string, digest: string) => `cache:${operationId}:${digest}`,

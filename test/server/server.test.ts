@@ -48,14 +48,32 @@ describe('main.start over HTTPS', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serves HTTPS with HSTS and helmet\'s headers', async () => {
+  it('serves HTTPS with HSTS and the API header set the OWASP REST cheat sheet recommends', async () => {
     expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const res = await httpsRequest(`${running.url}/readyz`, ca);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ready', checks: { redis: 'up', database: 'up' } });
+    const { date, 'x-request-id': requestId, ...rest } = res.headers;
+    expect([typeof date, typeof requestId]).toEqual(['string', 'string']);
+    expect(rest).toEqual({
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'cache-control': 'no-store',
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(JSON.stringify(res.body).length),
+      connection: 'keep-alive',
+      'keep-alive': expect.stringMatching(/^timeout=\d+$/),
+    });
+  });
+
+  it('gives the docs page the policy Redoc needs, and HSTS', async () => {
+    const res = await httpsRequest(`${running.url}/docs`, ca);
+    expect(res.status).toBe(200);
     expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'.*worker-src 'self' blob:/);
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 
   it('has migrated the database (a login path reaches the users table)', async () => {

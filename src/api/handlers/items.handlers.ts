@@ -6,6 +6,7 @@
  * handlers only set the ETag of a single item, which is its version.
  */
 import { ApiError } from '../../core/errors';
+import { CANONICAL_UUID } from '../../core/uuid';
 import { parseEntityTags } from '../../http/conditional';
 import { ItemsRepository, POSITION_TIME, type DeleteResult, type ItemChanges, type ItemFields, type ItemPosition, type ItemRecord, type WriteResult } from '../../store/items.repository';
 import type { components } from '../../../generated/openapi';
@@ -108,7 +109,6 @@ function notFound(itemId: string): ApiError {
   return new ApiError('not_found', { detail: `No item ${itemId}.` });
 }
 
-const CURSOR_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The opaque cursor of a position: base64url of `[created_at text, id]`. */
 export function encodeCursor(position: ItemPosition): string {
@@ -120,7 +120,7 @@ export function decodeCursor(cursor: string): ItemPosition | undefined {
   const parsed = decodeJson(cursor);
   if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
   const [createdAt, id] = parsed as unknown[];
-  if (typeof createdAt !== 'string' || typeof id !== 'string' || !CURSOR_UUID.test(id) || !POSITION_TIME.test(createdAt)) return undefined;
+  if (typeof createdAt !== 'string' || typeof id !== 'string' || !CANONICAL_UUID.test(id) || !POSITION_TIME.test(createdAt)) return undefined;
   // A real calendar instant (no 2024-02-30, no year 0), so the database never sees a bad timestamp.
   const millis = `${createdAt.slice(0, 23)}Z`;
   const date = new Date(millis);

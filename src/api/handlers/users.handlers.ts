@@ -3,7 +3,7 @@
  * users (the rest of user administration is in user-admin.handlers.ts).
  */
 import { passwordProblem } from '../../auth/password-policy';
-import { ApiError } from '../../core/errors';
+import { ApiError, validationFailed } from '../../core/errors';
 import { normaliseUsername } from '../../core/username';
 import { UsernameTakenError } from '../../store/users.repository';
 import type { HandlerDeps } from '../deps';
@@ -11,7 +11,7 @@ import type { Handler } from '../types';
 import { scopedBodies, sessionBody } from './user-body';
 
 function weakPassword(field: string, reason: string): ApiError {
-  return new ApiError('validation_failed', { detail: 'The request has 1 violation.', errors: [{ in: 'body', pointer: `/${field}`, message: reason }] });
+  return validationFailed({ in: 'body', pointer: `/${field}`, message: reason });
 }
 
 export function usersHandlers(deps: HandlerDeps) {

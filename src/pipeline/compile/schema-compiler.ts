@@ -1,7 +1,7 @@
 /**
  * Compiles the document's schemas with Ajv's JSON Schema 2020-12 build, which OpenAPI 3.1 uses.
- * (openapi-backend compiles with draft-07 Ajv, which rejects or silently ignores 2020-12 keywords
- * such as `prefixItems` and `unevaluatedProperties`: ../shared/reference/openapi-stack-notes.md §1.)
+ * (A draft-07 Ajv, as openapi-backend uses, rejects or silently ignores 2020-12 keywords such as
+ * `prefixItems` and `unevaluatedProperties`.)
  *
  * Component schemas are registered once under `specgate:/components/schemas/<Name>` and every
  * `#/components/schemas/...` reference is rewritten to that id, so recursive schemas work and each
@@ -11,8 +11,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats';
 import type { OpenApiDocument } from './document';
 import type { Violation } from '../../core/errors';
-
-const UUID_FORMAT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID } from '../../core/uuid';
 
 const ID_BASE = 'specgate:';
 
@@ -24,7 +23,7 @@ export class SchemaCompiler {
   private readonly strictAjv: Ajv2020;
   private readonly coercingAjv: Ajv2020;
 
-  constructor(private readonly doc: OpenApiDocument) {
+  constructor(doc: OpenApiDocument) {
     const make = (coerceTypes: boolean | 'array') => {
       const ajv = new Ajv2020({
         allErrors: true,
@@ -40,7 +39,7 @@ export class SchemaCompiler {
       addFormats(ajv);
       // ajv-formats' uuid also takes a "urn:uuid:" prefix; RFC 9562's string form (and our store)
       // does not, so such an id would pass validation and then match nothing: refuse it with a 400.
-      ajv.addFormat('uuid', UUID_FORMAT);
+      ajv.addFormat('uuid', UUID);
       ajv.addKeyword({ keyword: OPENAPI_KEYWORDS.filter((k) => k !== 'discriminator') });
       for (const schemaName of Object.keys(doc.components?.schemas ?? {})) {
         const schema = (doc.components!.schemas as Record<string, unknown>)[schemaName];
