@@ -337,7 +337,7 @@ export class SessionStore {
 }
 
 function toInfo(sid: string, f: Record<string, string> | undefined, expiresAt: number | undefined): SessionInfo | null {
-  if (!f || !f.sub || !f.rt) return null;
+  if (!f?.sub || !f.rt) return null;
   return {
     sid,
     sub: f.sub,

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import type { Response } from '../pipeline/context';
 import { keys } from '../store/redis-keys';
-import { CacheBackend, lockToken, type CacheEntry, type Lookup } from './cache-backend';
+import { type CacheBackend, lockToken, type CacheEntry, type Lookup } from './cache-backend';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';

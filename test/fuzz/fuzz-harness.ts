@@ -332,7 +332,7 @@ export class FuzzContext {
     const summary = { file: this.file, seed: SEED, runs: RUNS, cases, fixtureRequests: this.fixtureRequests, wallMs: Date.now() - this.started, operations };
     const dir = path.resolve(__dirname, '..', '..', 'test-output', 'fuzz');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `summary-${this.file}.json`), JSON.stringify(summary, null, 2) + '\n');
+    fs.writeFileSync(path.join(dir, `summary-${this.file}.json`), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   }
 }

@@ -64,7 +64,7 @@ describe('nestsDeeperThan', () => {
   });
 
   it('ignores brackets inside strings, escaped quotes included', () => {
-    expect(nestsDeeperThan(bytes(JSON.stringify({ s: '['.repeat(500), t: '\\"{{{{' + '{'.repeat(500) })), 2)).toBe(false);
+    expect(nestsDeeperThan(bytes(JSON.stringify({ s: '['.repeat(500), t: `\\"{{{{${'{'.repeat(500)}` })), 2)).toBe(false);
   });
 
   it('counts siblings by depth, not by number', () => {

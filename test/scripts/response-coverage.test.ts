@@ -26,7 +26,7 @@ function gate(produced: { operationId: string; status: number }[], allow: string
   const records = fs.mkdtempSync(path.join(tmp, 'responses-'));
   const half = Math.ceil(produced.length / 2);
   for (const [i, part] of [produced.slice(0, half), produced.slice(half)].entries()) {
-    fs.writeFileSync(path.join(records, `${1000 + i}.jsonl`), part.map((p) => JSON.stringify(p) + '\n').join(''));
+    fs.writeFileSync(path.join(records, `${1000 + i}.jsonl`), part.map((p) => `${JSON.stringify(p)}\n`).join(''));
   }
   fs.writeFileSync(path.join(tmp, 'allow.yaml'), allow);
   const table = path.join(tmp, 'table.md');

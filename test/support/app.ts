@@ -8,7 +8,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createApp, type App, type AppDeps } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/passwords';
 import { loadConfig, type Config } from '../../src/core/config';

@@ -92,7 +92,7 @@ function recordProduced(operationId: string, status: number): void {
   if (recorded.has(key)) return;
   recorded.add(key);
   fs.mkdirSync(RESPONSES_DIR, { recursive: true });
-  fs.appendFileSync(path.join(RESPONSES_DIR, `${process.pid}.jsonl`), JSON.stringify({ operationId, status }) + '\n');
+  fs.appendFileSync(path.join(RESPONSES_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ operationId, status })}\n`);
 }
 
 /**

@@ -518,7 +518,6 @@ export class SchemaArbitraries {
 
   private objectMutations(s: Schema, value: Record<string, unknown>, mode: Mode, at: string, depth: number): fc.Arbitrary<Mutation>[] {
     const out: fc.Arbitrary<Mutation>[] = [];
-    const where = at || '/';
     const props = (s.properties as Record<string, unknown>) ?? {};
     const required = ((s.required as string[]) ?? []).filter((k) => k in value);
     if (required.length) {

@@ -6,7 +6,7 @@
  */
 import type { ValidateFunction } from 'ajv';
 import type { CompiledOperation, CompiledResponse } from './operations';
-import { SchemaCompiler, toViolations } from './schema-compiler';
+import { type SchemaCompiler, toViolations } from './schema-compiler';
 
 /** The parts of a response that are checked. Header names are lower-case. */
 export interface ResponseShape {

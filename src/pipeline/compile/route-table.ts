@@ -69,7 +69,7 @@ export class RouteTable<T> {
     const segments = splitPath(path);
     const params: Record<string, string> = {};
     const node = this.walk(this.root, segments, 0, params);
-    if (!node || !node.template) return undefined;
+    if (!node?.template) return undefined;
     const value = node.methods.get(method) ?? (method === 'HEAD' ? node.methods.get('GET') : undefined);
     if (value === undefined) {
       const allow = [...node.methods.keys()];

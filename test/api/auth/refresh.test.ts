@@ -159,7 +159,7 @@ describe('refresh grant', () => {
   it('refuses malformed, unknown and forged refresh tokens alike', async () => {
     const { refresh_token } = await login();
     const forged = `${refresh_token.split('.')[0]}.${'A'.repeat(43)}`;
-    for (const token of ['nonsense', '00000000-0000-4000-8000-000000000000.' + 'B'.repeat(43), forged]) {
+    for (const token of ['nonsense', `00000000-0000-4000-8000-000000000000.${'B'.repeat(43)}`, forged]) {
       const res = await refresh(token);
       expect([res.status, res.body.error]).toEqual([400, 'invalid_grant']);
     }

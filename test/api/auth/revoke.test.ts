@@ -49,7 +49,7 @@ describe('revokeToken', () => {
   it('answers 200 for unknown, malformed and already revoked tokens', async () => {
     const { refresh_token } = await login();
     await revoke({ token: refresh_token });
-    for (const token of [refresh_token, 'unknown', 'a.b.c', '00000000-0000-4000-8000-000000000000.' + 'x'.repeat(43)]) {
+    for (const token of [refresh_token, 'unknown', 'a.b.c', `00000000-0000-4000-8000-000000000000.${'x'.repeat(43)}`]) {
       expect((await revoke({ token })).status).toBe(200);
     }
   });

@@ -3,7 +3,7 @@
  * last enabled admin cannot be deleted.
  */
 import { UsersRepository } from '../../../src/store/users.repository';
-import { client } from '../../support/contract';
+import type { client } from '../../support/contract';
 import type { TestApp } from '../../support/app';
 import { startAdminApp } from './admin-app';
 

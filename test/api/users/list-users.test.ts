@@ -2,7 +2,7 @@
  * GET /v1/users (listUsers), for users:admin: cursor paging, the username prefix filter and the
  * disabled state of each user.
  */
-import { client } from '../../support/contract';
+import type { client } from '../../support/contract';
 import type { TestApp } from '../../support/app';
 import { startAdminApp } from './admin-app';
 

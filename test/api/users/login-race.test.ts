@@ -7,7 +7,7 @@
  */
 import { decodeJwt } from 'jose';
 import { PasswordHasher } from '../../../src/auth/passwords';
-import { client, type TestResponse } from '../../support/contract';
+import type { client, TestResponse } from '../../support/contract';
 import type { TestApp } from '../../support/app';
 import { startAdminApp } from './admin-app';
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { SessionStore } from '../../../src/auth/sessions';
 import type { TestApp } from '../../support/app';
-import { client } from '../../support/contract';
+import type { client } from '../../support/contract';
 import { watchWrites, type WireCommand } from '../../support/redis-wire';
 import { startAdminApp } from './admin-app';
 

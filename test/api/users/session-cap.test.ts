@@ -4,7 +4,7 @@
  * the ordered index (the legacy SET) are still found and ended.
  */
 import { decodeJwt } from 'jose';
-import { client } from '../../support/contract';
+import type { client } from '../../support/contract';
 import type { TestApp } from '../../support/app';
 import { startAdminApp } from './admin-app';
 

@@ -3,7 +3,7 @@
  * narrows every session at once, and the last enabled admin cannot be removed.
  */
 import { UsersRepository } from '../../../src/store/users.repository';
-import { client, type RequestOptions } from '../../support/contract';
+import type { client, RequestOptions } from '../../support/contract';
 import type { TestApp } from '../../support/app';
 import { startAdminApp } from './admin-app';
 

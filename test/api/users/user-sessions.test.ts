@@ -3,7 +3,7 @@
  * (endUserSessions), for users:admin.
  */
 import { decodeJwt } from 'jose';
-import { client } from '../../support/contract';
+import type { client } from '../../support/contract';
 import type { TestApp } from '../../support/app';
 import { startAdminApp } from './admin-app';
 
