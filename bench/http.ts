@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { cpuTimeUs, PASSWORD, startBenchRedis, startServer, USERNAME, type Server } from './servers';
+import { cpuTimeUs, PASSWORD, type Server, startBenchRedis, startServer, USERNAME } from './servers';
 
 const num = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback);
@@ -27,7 +27,11 @@ const NODE_ENV = process.env.BENCH_HTTP_NODE_ENV ?? 'production';
 const PROFILE = process.env.BENCH_HTTP_PROFILE ?? '';
 const KEYS = ['floor', 'cached', 'miss', 'list'] as const;
 type Key = (typeof KEYS)[number];
-const ONLY = new Set([...(process.env.BENCH_HTTP_ONLY ?? KEYS.join(',')).split(',').map((s) => s.trim()), 'floor', 'cached']);
+const ONLY = new Set([
+  ...(process.env.BENCH_HTTP_ONLY ?? KEYS.join(',')).split(',').map((s) => s.trim()),
+  'floor',
+  'cached',
+]);
 const FLOOR_KEY = 'bench:floor:value';
 
 interface Scenario {
@@ -57,9 +61,14 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  for (const k of ONLY) if (!(KEYS as readonly string[]).includes(k)) throw new Error(`BENCH_HTTP_ONLY: unknown scenario ${k} (${KEYS.join(', ')})`);
-  if (PROFILE && !ONLY.has(PROFILE)) throw new Error(`BENCH_HTTP_PROFILE=${PROFILE}: name a scenario this run measures`);
-  const profileDir = PROFILE ? path.resolve(process.env.BENCH_HTTP_PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'specgate-bench-prof-'))) : undefined;
+  for (const k of ONLY)
+    if (!(KEYS as readonly string[]).includes(k))
+      throw new Error(`BENCH_HTTP_ONLY: unknown scenario ${k} (${KEYS.join(', ')})`);
+  if (PROFILE && !ONLY.has(PROFILE))
+    throw new Error(`BENCH_HTTP_PROFILE=${PROFILE}: name a scenario this run measures`);
+  const profileDir = PROFILE
+    ? path.resolve(process.env.BENCH_HTTP_PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'specgate-bench-prof-')))
+    : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   process.once('SIGINT', () => process.exit(130)); // runs the exit hooks that stop the servers and Redis
 
@@ -90,26 +99,60 @@ async function main(): Promise<void> {
     const first = await get(cachedSvc!.origin, itemPath, cachedAuth);
     if (first.status !== 200) throw new Error(`GET ${itemPath}: ${first.status} ${first.body}`);
     await client.set(FLOOR_KEY, first.body);
-    const isItemAt = (body: string, p: string) => ((JSON.parse(body) as { id?: string }).id === p.split('/').pop() ? undefined : `body is not the item at ${p}`);
+    const isItemAt = (body: string, p: string) =>
+      (JSON.parse(body) as { id?: string }).id === p.split('/').pop() ? undefined : `body is not the item at ${p}`;
     const scenarios: Scenario[] = [
-      { key: 'floor', label: 'floor (node:http + 1 Redis GET)', server: floor!, paths: [itemPath], headers: {}, check: (b) => (b === first.body ? undefined : 'floor body differs') },
-      { key: 'cached', label: 'GET /v1/items/{id} cached', server: cachedSvc!, paths: [itemPath], headers: cachedAuth, xCache: 'HIT', check: isItemAt },
+      {
+        key: 'floor',
+        label: 'floor (node:http + 1 Redis GET)',
+        server: floor!,
+        paths: [itemPath],
+        headers: {},
+        check: (b) => (b === first.body ? undefined : 'floor body differs'),
+      },
+      {
+        key: 'cached',
+        label: 'GET /v1/items/{id} cached',
+        server: cachedSvc!,
+        paths: [itemPath],
+        headers: cachedAuth,
+        xCache: 'HIT',
+        check: isItemAt,
+      },
     ];
     if (missSvc) {
       const paths = missSvc.itemIds.map((id) => `/v1/items/${id}`);
-      scenarios.push({ key: 'miss', label: 'GET /v1/items/{id} miss forced', server: missSvc, paths, headers: await login(missSvc.origin), xCache: 'MISS', check: isItemAt });
+      scenarios.push({
+        key: 'miss',
+        label: 'GET /v1/items/{id} miss forced',
+        server: missSvc,
+        paths,
+        headers: await login(missSvc.origin),
+        xCache: 'MISS',
+        check: isItemAt,
+      });
     }
     if (listSvc) {
       const headers = await login(listSvc.origin);
       await get(listSvc.origin, '/v1/items', headers);
-      const check = (b: string) => ((JSON.parse(b) as { items?: unknown[] }).items?.length === 20 ? undefined : 'page has not 20 items');
-      scenarios.push({ key: 'list', label: 'GET /v1/items cached (20 items)', server: listSvc, paths: ['/v1/items'], headers, xCache: 'HIT', check });
+      const check = (b: string) =>
+        (JSON.parse(b) as { items?: unknown[] }).items?.length === 20 ? undefined : 'page has not 20 items';
+      scenarios.push({
+        key: 'list',
+        label: 'GET /v1/items cached (20 items)',
+        server: listSvc,
+        paths: ['/v1/items'],
+        headers,
+        xCache: 'HIT',
+        check,
+      });
     }
 
     // Every scenario answers as it should before any load runs; misses stay misses when repeated.
     for (const s of scenarios) {
       const problems = await verify(s, 24, 'before');
-      if (s.key === 'miss') problems.push(...(await verify({ ...s, paths: s.paths.slice(0, 4).flatMap((p) => [p, p]) }, 8, 'repeat')));
+      if (s.key === 'miss')
+        problems.push(...(await verify({ ...s, paths: s.paths.slice(0, 4).flatMap((p) => [p, p]) }, 8, 'repeat')));
       if (problems.length) throw new Error(`${s.label}: ${problems.join('; ')}`);
     }
 
@@ -118,7 +161,12 @@ async function main(): Promise<void> {
       const order = r % 2 === 0 ? scenarios : [...scenarios.slice(1), scenarios[0]!];
       for (const s of order) runs.get(s.key)!.push(await measure(s, client));
       const ratio = (k: Key) => (runs.get(k)![r]!.rps / runs.get('floor')![r]!.rps).toFixed(2);
-      process.stderr.write(`round ${r + 1}/${ROUNDS}: ${scenarios.slice(1).map((s) => `${s.key} ${ratio(s.key)}x`).join(', ')} the floor\n`);
+      process.stderr.write(
+        `round ${r + 1}/${ROUNDS}: ${scenarios
+          .slice(1)
+          .map((s) => `${s.key} ${ratio(s.key)}x`)
+          .join(', ')} the floor\n`,
+      );
     }
     report(scenarios, runs, { startedIn, floorBytes: Buffer.byteLength(first.body), totalS: (Date.now() - t0) / 1e3 });
     if ([...runs.values()].some((rs) => rs.some((r) => r.problems.length))) process.exitCode = 1;
@@ -129,7 +177,9 @@ async function main(): Promise<void> {
   }
   if (profileDir) {
     const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${profiledPid}.`));
-    process.stdout.write(`\nCPU profile of the ${PROFILE} server (its whole life, start-up included), for speedscope or Chrome DevTools:\n`);
+    process.stdout.write(
+      `\nCPU profile of the ${PROFILE} server (its whole life, start-up included), for speedscope or Chrome DevTools:\n`,
+    );
     for (const f of files) process.stdout.write(`  ${path.join(profileDir, f)}\n`);
   }
 }
@@ -156,14 +206,22 @@ async function measure(s: Scenario, client: Redis): Promise<Run> {
   if (run.errors) problems.push(`${run.errors} socket errors/timeouts`);
   const warnings: string[] = [];
   const answered = sum(Object.values(xCache));
-  if (s.xCache && (xCache[s.xCache] ?? 0) < 0.99 * answered) warnings.push(`X-Cache during the run: ${mix(xCache)}, expected ${s.xCache}`);
+  if (s.xCache && (xCache[s.xCache] ?? 0) < 0.99 * answered)
+    warnings.push(`X-Cache during the run: ${mix(xCache)}, expected ${s.xCache}`);
   const locks = (await client.keys('cache:*:lock')).length;
   if (locks) warnings.push(`${locks} fill lock(s) left in Redis after every request was answered`);
   return { ...run, cpuUs: (cpu1 - cpu0) / run.requests, xCache, problems, warnings };
 }
 
 type Autocannon = (
-  opts: { url: string; connections: number; duration: number; headers: Record<string, string>; requests?: unknown[]; timeout: number },
+  opts: {
+    url: string;
+    connections: number;
+    duration: number;
+    headers: Record<string, string>;
+    requests?: unknown[];
+    timeout: number;
+  },
   done: (err: Error | null, result: { errors: number; timeouts: number; non2xx: number }) => void,
 ) => { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void };
 const autocannon = require('autocannon') as Autocannon;
@@ -177,15 +235,32 @@ async function load(s: Scenario, seconds: number) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await new Promise<Parameters<Parameters<Autocannon>[1]>[1]>((resolve, reject) => {
-    const opts = { url: `${s.server.origin}${s.paths[0]}`, connections: CONNECTIONS, duration: seconds, headers: s.headers, requests, timeout: 10 };
-    autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))).on('response', (_c, _status, _bytes, ms) => latencies.push(ms));
+    const opts = {
+      url: `${s.server.origin}${s.paths[0]}`,
+      connections: CONNECTIONS,
+      duration: seconds,
+      headers: s.headers,
+      requests,
+      timeout: 10,
+    };
+    autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))).on('response', (_c, _status, _bytes, ms) =>
+      latencies.push(ms),
+    );
   });
   const elapsed = (performance.now() - t0) / 1e3;
   const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   const loadgenPct = (cpu.user + cpu.system) / 1e4 / elapsed;
-  return { requests: latencies.length, rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), loadgenPct, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  return {
+    requests: latencies.length,
+    rps: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+    loadgenPct,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
 }
 
 /** Sends `n` requests over the scenario's paths, one at a time; returns what did not match. */
@@ -195,7 +270,8 @@ async function verify(s: Scenario, n: number, when: string): Promise<string[]> {
     const p = s.paths[Math.floor((i * s.paths.length) / n)]!;
     const res = await get(s.server.origin, p, s.headers);
     if (res.status !== 200) problems.add(`${when}: GET ${p} answered ${res.status}`);
-    if (s.xCache && res.xCache !== s.xCache) problems.add(`${when}: X-Cache ${res.xCache ?? '(none)'}, expected ${s.xCache}`);
+    if (s.xCache && res.xCache !== s.xCache)
+      problems.add(`${when}: X-Cache ${res.xCache ?? '(none)'}, expected ${s.xCache}`);
     const bad = res.status === 200 ? s.check(res.body, p) : undefined;
     if (bad) problems.add(`${when}: ${bad}`);
   }
@@ -228,24 +304,57 @@ const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');
 /** e.g. "HIT 100%" or "MISS 92.3% BYPASS 7.7%"; "-" when the server sends no X-Cache. */
 const mix = (counts: Record<string, number>) => {
   const total = sum(Object.values(counts));
-  const parts = Object.entries(counts).filter(([k]) => k !== '-').sort((a, b) => b[1] - a[1]);
+  const parts = Object.entries(counts)
+    .filter(([k]) => k !== '-')
+    .sort((a, b) => b[1] - a[1]);
   return parts.map(([k, v]) => `${k} ${((100 * v) / total).toFixed(v === total ? 0 : 1)}%`).join(' ') || '-';
 };
 
-function report(scenarios: Scenario[], runs: Map<Key, Run[]>, meta: { startedIn: number; floorBytes: number; totalS: number }): void {
+function report(
+  scenarios: Scenario[],
+  runs: Map<Key, Run[]>,
+  meta: { startedIn: number; floorBytes: number; totalS: number },
+): void {
   const floor = runs.get('floor')!;
   const ratios = (k: Key) => runs.get(k)!.map((r, i) => r.rps / floor[i]!.rps);
   const cpuRatios = (k: Key) => runs.get(k)!.map((r, i) => floor[i]!.cpuUs / r.cpuUs);
   const med = (k: Key, f: (r: Run) => number) => median(runs.get(k)!.map(f));
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio to floor', 'per round', 'server CPU µs/req', 'CPU ratio', 'loadgen CPU %', 'X-Cache in run'];
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'ratio to floor',
+    'per round',
+    'server CPU µs/req',
+    'CPU ratio',
+    'loadgen CPU %',
+    'X-Cache in run',
+  ];
   const rows = scenarios.map(({ key, label }) => {
     const xCache: Record<string, number> = {};
     for (const r of runs.get(key)!) for (const [k, v] of Object.entries(r.xCache)) xCache[k] = (xCache[k] ?? 0) + v;
-    return [label, fmtInt(med(key, (r) => r.rps)), med(key, (r) => r.p50).toFixed(2), med(key, (r) => r.p99).toFixed(2), median(ratios(key)).toFixed(2),
-      ratios(key).map((x) => x.toFixed(2)).join(' '), fmtInt(med(key, (r) => r.cpuUs)), median(cpuRatios(key)).toFixed(2), fmtInt(med(key, (r) => r.loadgenPct)), mix(xCache)];
+    return [
+      label,
+      fmtInt(med(key, (r) => r.rps)),
+      med(key, (r) => r.p50).toFixed(2),
+      med(key, (r) => r.p99).toFixed(2),
+      median(ratios(key)).toFixed(2),
+      ratios(key)
+        .map((x) => x.toFixed(2))
+        .join(' '),
+      fmtInt(med(key, (r) => r.cpuUs)),
+      median(cpuRatios(key)).toFixed(2),
+      fmtInt(med(key, (r) => r.loadgenPct)),
+      mix(xCache),
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i >= cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 || i >= cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('   ')
+      .trimEnd();
   const cpus = os.cpus();
   const version = (require('autocannon/package.json') as { version: string }).version;
   const out = [
@@ -262,7 +371,9 @@ function report(scenarios: Scenario[], runs: Map<Key, Run[]>, meta: { startedIn:
   for (const s of scenarios) {
     const rs = runs.get(s.key)!;
     const problems = [...new Set(rs.flatMap((r) => r.problems))];
-    out.push(`  ${s.label}: ${rs.map((r) => fmtInt(r.requests)).join(' / ')} requests${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ', all checks passed'}`);
+    out.push(
+      `  ${s.label}: ${rs.map((r) => fmtInt(r.requests)).join(' / ')} requests${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ', all checks passed'}`,
+    );
     for (const w of new Set(rs.flatMap((r) => r.warnings))) out.push(`    WARNING: ${w}`);
   }
   const cached = median(ratios('cached'));

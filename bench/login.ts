@@ -14,8 +14,17 @@ const range = (xs: number[]) => `[${Math.min(...xs).toFixed(2)}–${Math.max(...
 
 async function main(): Promise<void> {
   const redis = await startBenchRedis();
-  const limits = { LOGIN_MAX_FAILURES_PER_USER_IP: '1000', LOGIN_MAX_FAILURES_PER_USER: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' };
-  const server = await startServer('service', { ...redis.env, NODE_ENV: 'production', BENCH_ITEMS: '0', BENCH_CONFIG: JSON.stringify(limits) });
+  const limits = {
+    LOGIN_MAX_FAILURES_PER_USER_IP: '1000',
+    LOGIN_MAX_FAILURES_PER_USER: '1000',
+    LOGIN_MAX_FAILURES_PER_IP: '100000',
+  };
+  const server = await startServer('service', {
+    ...redis.env,
+    NODE_ENV: 'production',
+    BENCH_ITEMS: '0',
+    BENCH_CONFIG: JSON.stringify(limits),
+  });
   try {
     const attempt = async (username: string): Promise<number> => {
       const started = performance.now();

@@ -23,11 +23,23 @@ const string = { type: 'string' };
 
 /** Builds a document with 2 paths and 4 operations per resource. */
 export function makeSpec(resources: number): OpenApiDocument {
-  const problem = { type: 'object', required: ['type', 'title', 'status'], properties: { type: string, title: string, status: { type: 'integer' }, detail: string } };
+  const problem = {
+    type: 'object',
+    required: ['type', 'title', 'status'],
+    properties: { type: string, title: string, status: { type: 'integer' }, detail: string },
+  };
   const schemas: Record<string, unknown> = { Problem: problem };
   const paths: Record<string, unknown> = {};
-  const badRequest = { description: 'The request is invalid.', content: { 'application/problem+json': { schema: ref('Problem') } } };
-  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 36, pattern: '^[A-Za-z0-9-]+$' } };
+  const badRequest = {
+    description: 'The request is invalid.',
+    content: { 'application/problem+json': { schema: ref('Problem') } },
+  };
+  const id = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', minLength: 1, maxLength: 36, pattern: '^[A-Za-z0-9-]+$' },
+  };
   const query = [
     { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } },
     { name: 'cursor', in: 'query', required: false, schema: { type: 'string', maxLength: 64 } },
@@ -49,9 +61,19 @@ export function makeSpec(resources: number): OpenApiDocument {
     schemas[R] = {
       type: 'object',
       required: ['id', 'name', 'count'],
-      properties: { id: string, name: string, count: { type: 'integer' }, tags: { type: 'array', items: string }, active: { type: 'boolean' } },
+      properties: {
+        id: string,
+        name: string,
+        count: { type: 'integer' },
+        tags: { type: 'array', items: string },
+        active: { type: 'boolean' },
+      },
     };
-    const page = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref(R) }, next: string } };
+    const page = {
+      type: 'object',
+      required: ['items'],
+      properties: { items: { type: 'array', items: ref(R) }, next: string },
+    };
     const op = (operationId: string, status: string, schema: unknown, extra: object) => ({
       operationId,
       summary: `${operationId} (generated)`,

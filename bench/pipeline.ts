@@ -13,9 +13,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Bench } from 'tinybench';
+import type { Principal } from '../src/auth/principal';
 import { createLogger } from '../src/core/logger';
 import { loadDocument, type OpenApiDocument } from '../src/pipeline/compile/document';
-import type { Principal } from '../src/auth/principal';
 import type { HandlerResult, OperationRequest } from '../src/pipeline/context';
 import { createPipeline } from '../src/pipeline/pipeline';
 import { makeSpec, sampleRecord, VALID_BODY } from './make-spec';
@@ -38,7 +38,11 @@ function makeRequest(r: Req): http.IncomingMessage {
   req.url = r.url;
   req.httpVersion = '1.1';
   req.headers = { host: 'bench.local', accept: 'application/json', authorization: 'Bearer bench' };
-  if (r.body) Object.assign(req.headers, { 'content-type': r.contentType ?? 'application/json', 'content-length': String(Buffer.byteLength(r.body)) });
+  if (r.body)
+    Object.assign(req.headers, {
+      'content-type': r.contentType ?? 'application/json',
+      'content-length': String(Buffer.byteLength(r.body)),
+    });
   if (r.body) req.push(r.body);
   req.push(null);
   req.complete = true; // fully received: auto-destroy after 'end' is not an abort
@@ -77,12 +81,26 @@ class CapturedResponse {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const operationIds = (document: OpenApiDocument) =>
-  Object.values(document.paths).flatMap((item) => METHODS.flatMap((m) => (item as Record<string, { operationId?: string }>)[m]?.operationId ?? []));
+  Object.values(document.paths).flatMap((item) =>
+    METHODS.flatMap((m) => (item as Record<string, { operationId?: string }>)[m]?.operationId ?? []),
+  );
 
 /** The pipeline over `document`, every operation answered by `answer`; runs one request, resolves with its status. */
-async function inMemoryPipeline(document: OpenApiDocument, answer: (req: OperationRequest) => HandlerResult): Promise<(r: Req) => Promise<number>> {
-  const principal: Principal = { userId: 'u-1', scopes: ['items:read', 'items:write'], clientId: 'bench', sessionId: 's-1', tokenId: 't-1', expiresAt: 4e9 };
-  const schemes = Object.keys((document as { components?: { securitySchemes?: object } }).components?.securitySchemes ?? {});
+async function inMemoryPipeline(
+  document: OpenApiDocument,
+  answer: (req: OperationRequest) => HandlerResult,
+): Promise<(r: Req) => Promise<number>> {
+  const principal: Principal = {
+    userId: 'u-1',
+    scopes: ['items:read', 'items:write'],
+    clientId: 'bench',
+    sessionId: 's-1',
+    tokenId: 't-1',
+    expiresAt: 4e9,
+  };
+  const schemes = Object.keys(
+    (document as { components?: { securitySchemes?: object } }).components?.securitySchemes ?? {},
+  );
   const pipeline = createPipeline({
     document: structuredClone(document),
     handlers: Object.fromEntries(operationIds(document).map((id) => [id, answer])),
@@ -99,7 +117,10 @@ async function inMemoryPipeline(document: OpenApiDocument, answer: (req: Operati
   };
 }
 
-const answer = (req: OperationRequest): HandlerResult => ({ status: req.operationId.startsWith('create') ? 201 : 200, body: sampleRecord('r-1') });
+const answer = (req: OperationRequest): HandlerResult => ({
+  status: req.operationId.startsWith('create') ? 201 : 200,
+  body: sampleRecord('r-1'),
+});
 
 interface Doc {
   name: string;
@@ -111,16 +132,27 @@ interface Doc {
 }
 
 function realDoc(): Doc {
-  const item = { method: 'POST', url: '/v1/items', body: JSON.stringify({ name: 'Espresso cup', category: 'kitchen', price_cents: 1250 }), status: 201 };
+  const item = {
+    method: 'POST',
+    url: '/v1/items',
+    body: JSON.stringify({ name: 'Espresso cup', category: 'kitchen', price_cents: 1250 }),
+    status: 201,
+  };
   const form = 'grant_type=password&username=alice&password=correct+horse+battery+staple&scope=items%3Aread';
   return {
     name: 'openapi.yaml',
     document: loadDocument(path.resolve(__dirname, '../openapi/openapi.yaml')),
     cases: {
-      'POST /token (form body)': [{ method: 'POST', url: '/token', body: form, contentType: 'application/x-www-form-urlencoded', status: 200 }],
+      'POST /token (form body)': [
+        { method: 'POST', url: '/token', body: form, contentType: 'application/x-www-form-urlencoded', status: 200 },
+      ],
       'POST /v1/items (JSON body)': [item],
-      'GET /v1/items/{itemId} (path param)': [{ method: 'GET', url: '/v1/items/3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91', status: 200 }],
-      'GET /v1/items?limit&category (query)': [{ method: 'GET', url: '/v1/items?limit=20&category=kitchen', status: 200 }],
+      'GET /v1/items/{itemId} (path param)': [
+        { method: 'GET', url: '/v1/items/3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91', status: 200 },
+      ],
+      'GET /v1/items?limit&category (query)': [
+        { method: 'GET', url: '/v1/items?limit=20&category=kitchen', status: 200 },
+      ],
     },
     invalid: { ...item, body: JSON.stringify({ name: 'Espresso cup' }), status: 400 },
   };
@@ -135,7 +167,11 @@ function generatedDoc(resources: number): Doc {
     cases: {
       'POST /v1/resN (JSON body)': picks.map((n) => ({ method: 'POST', url: `/v1/res${n}`, body, status: 201 })),
       'GET /v1/resN/{id} (path param)': picks.map((n) => ({ method: 'GET', url: `/v1/res${n}/item-42`, status: 200 })),
-      'GET /v1/resN?limit&cursor (query)': picks.map((n) => ({ method: 'GET', url: `/v1/res${n}?limit=20&cursor=abc`, status: 200 })),
+      'GET /v1/resN?limit&cursor (query)': picks.map((n) => ({
+        method: 'GET',
+        url: `/v1/res${n}?limit=20&cursor=abc`,
+        status: 200,
+      })),
     },
     invalid: { method: 'POST', url: `/v1/res${resources - 1}`, body: JSON.stringify({ name: 'widget' }), status: 400 },
   };
@@ -151,7 +187,8 @@ async function main(): Promise<void> {
     bench.add(label, async () => {
       const r = requests[i++ % requests.length]!;
       const status = await run(r);
-      if (status !== r.status) throw new Error(`${label}: ${r.method} ${r.url} answered ${status}, expected ${r.status}`);
+      if (status !== r.status)
+        throw new Error(`${label}: ${r.method} ${r.url} answered ${status}, expected ${r.status}`);
     });
   };
   const docs = [realDoc(), generatedDoc(2), generatedDoc(125)];
@@ -160,15 +197,19 @@ async function main(): Promise<void> {
     const t = performance.now();
     const run = await inMemoryPipeline(d.document, answer);
     const status = await run(d.invalid);
-    if (status !== 400) throw new Error(`${d.name}: an invalid ${d.invalid.method} ${d.invalid.url} answered ${status}, not 400`);
-    process.stderr.write(`${d.name} (${opsOf(d)} ops): createPipeline ${(performance.now() - t).toFixed(0)} ms; invalid request rejected (400)\n`);
+    if (status !== 400)
+      throw new Error(`${d.name}: an invalid ${d.invalid.method} ${d.invalid.url} answered ${status}, not 400`);
+    process.stderr.write(
+      `${d.name} (${opsOf(d)} ops): createPipeline ${(performance.now() - t).toFixed(0)} ms; invalid request rejected (400)\n`,
+    );
     runs.set(d, run);
   }
   const [real, small, big] = docs as [Doc, Doc, Doc];
   const label = (d: Doc, request: string) => `${d.name} ${opsOf(d)} ops: ${request}`;
   for (const [request, reqs] of Object.entries(real.cases)) taskOf(label(real, request), reqs, runs.get(real)!);
   // The same request at 8 and at 500 operations, one right after the other.
-  for (const request of Object.keys(small.cases)) for (const d of [small, big]) taskOf(label(d, request), d.cases[request]!, runs.get(d)!);
+  for (const request of Object.keys(small.cases))
+    for (const d of [small, big]) taskOf(label(d, request), d.cases[request]!, runs.get(d)!);
   // What building the in-memory request and draining its body costs, without the pipeline.
   taskOf('in-memory request + response alone', small.cases['POST /v1/resN (JSON body)']!, async (r) => {
     for await (const _ of makeRequest(r)) new CapturedResponse().end();
@@ -176,7 +217,9 @@ async function main(): Promise<void> {
   });
 
   const cpus = os.cpus();
-  console.log(`bench:pipeline  node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, load average ${os.loadavg()[0]!.toFixed(1)}; tinybench, ${time} ms a task`);
+  console.log(
+    `bench:pipeline  node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, load average ${os.loadavg()[0]!.toFixed(1)}; tinybench, ${time} ms a task`,
+  );
   await bench.run();
   console.table(bench.table());
 
@@ -187,7 +230,9 @@ async function main(): Promise<void> {
   };
   const growth = Object.keys(small.cases).map((request) => {
     const [at8, at500] = [p50(label(small, request)), p50(label(big, request))];
-    console.log(`${request}: ${at8.toFixed(1)} µs at ${opsOf(small)} ops, ${at500.toFixed(1)} µs at ${opsOf(big)} ops: ${(at500 / at8).toFixed(2)}x`);
+    console.log(
+      `${request}: ${at8.toFixed(1)} µs at ${opsOf(small)} ops, ${at500.toFixed(1)} µs at ${opsOf(big)} ops: ${(at500 / at8).toFixed(2)}x`,
+    );
     return at500 / at8;
   });
   const worst = Math.max(...growth);

@@ -16,10 +16,10 @@ import { createApp } from '../src/app';
 import { PasswordHasher } from '../src/auth/passwords';
 import { loadConfig } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
-import { connectRedis } from '../src/store/redis';
 import { openDatabase } from '../src/store/database';
 import { ItemsRepository } from '../src/store/items.repository';
 import { migrate } from '../src/store/migrate';
+import { connectRedis } from '../src/store/redis';
 import { UsersRepository } from '../src/store/users.repository';
 import { withoutCacheStores } from './no-store-cache-redis';
 
@@ -41,7 +41,10 @@ async function floor(): Promise<{ listener: http.RequestListener; close: () => P
   const listener: http.RequestListener = (_req, res) => {
     redis.get(key).then(
       (value) => {
-        res.writeHead(value === null ? 404 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(value ?? '') });
+        res.writeHead(value === null ? 404 : 200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(value ?? ''),
+        });
         res.end(value ?? '');
       },
       () => res.writeHead(503, { 'content-length': 0 }).end(),
@@ -54,7 +57,11 @@ async function service(): Promise<{ listener: http.RequestListener; close: () =>
   const db = await openDatabase({});
   await migrate(db);
   const passwords = new PasswordHasher();
-  const user = { username: env.BENCH_USERNAME ?? 'bench', passwordHash: await passwords.hash(env.BENCH_PASSWORD ?? 'bench'), scopes: ['items:read'] };
+  const user = {
+    username: env.BENCH_USERNAME ?? 'bench',
+    passwordHash: await passwords.hash(env.BENCH_PASSWORD ?? 'bench'),
+    scopes: ['items:read'],
+  };
   await new UsersRepository(db).create(user);
   const items = new ItemsRepository(db);
   const itemIds: string[] = [];
@@ -69,7 +76,10 @@ async function service(): Promise<{ listener: http.RequestListener; close: () =>
     itemIds.push(item.id);
   }
   const redis = await connectRedis(config.redis, logger);
-  const cacheConnection = await connectRedis(config.redis, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs, connectionName: 'specgate-cache' });
+  const cacheConnection = await connectRedis(config.redis, logger, {
+    commandTimeoutMs: config.redis.cacheTimeoutMs,
+    connectionName: 'specgate-cache',
+  });
   const cacheRedis = env.BENCH_NO_STORE === '1' ? withoutCacheStores(cacheConnection) : cacheConnection;
   const app = await createApp({ config, logger, redis, db, passwords, cacheRedis, validateResponses: false });
   const close = async () => {

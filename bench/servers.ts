@@ -6,12 +6,12 @@
  *   BENCH_ITEMS (100), BENCH_NO_STORE, BENCH_FLOOR_KEY, BENCH_CONFIG (JSON of extra config variables)
  * A server exits by itself when this process goes away (its IPC channel closes), even on SIGKILL.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startRedis, type RedisServer } from '../test/support/redis-server';
+import { type RedisServer, startRedis } from '../test/support/redis-server';
 
 export const USERNAME = 'bench';
 export const PASSWORD = randomBytes(18).toString('base64url');
@@ -47,7 +47,11 @@ const live = new Set<ChildProcess>();
 process.on('exit', () => live.forEach((c) => c.kill('SIGKILL')));
 
 /** Forks server.ts; with `cpuProfDir`, under `node --cpu-prof` writing its profile there on exit. */
-export function startServer(mode: 'floor' | 'service', env: Record<string, string>, cpuProfDir?: string): Promise<Server> {
+export function startServer(
+  mode: 'floor' | 'service',
+  env: Record<string, string>,
+  cpuProfDir?: string,
+): Promise<Server> {
   const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   const child = fork(path.join(__dirname, 'server.ts'), [mode], {
     execArgv: [...profile, '-r', require.resolve('tsx/cjs')],
@@ -56,14 +60,19 @@ export function startServer(mode: 'floor' | 'service', env: Record<string, strin
   live.add(child);
   const exited = once(child, 'exit').then(() => void live.delete(child));
   return new Promise((resolve, reject) => {
-    child.once('exit', (code, signal) => reject(new Error(`${mode} server exited before it was ready (${code ?? signal})`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${mode} server exited before it was ready (${code ?? signal})`)),
+    );
     child.once('message', (m) => {
       const info = m as { port: number; itemIds: string[] };
       resolve({
         pid: child.pid!,
         origin: `http://127.0.0.1:${info.port}`,
         itemIds: info.itemIds,
-        stats: () => new Promise((answer) => (child.once('message', (s) => answer(s as Record<string, number>)), child.send('stats'))),
+        stats: () =>
+          new Promise(
+            (answer) => (child.once('message', (s) => answer(s as Record<string, number>)), child.send('stats')),
+          ),
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited;

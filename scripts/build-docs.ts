@@ -24,7 +24,9 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
 const documentPath = path.resolve(process.env.DOCS_DOCUMENT ?? path.join(root, 'openapi', 'openapi.yaml'));
-const output = path.resolve(process.argv[2] ?? process.env.DOCS_OUTPUT ?? path.join(root, 'dist', 'docs', 'index.html'));
+const output = path.resolve(
+  process.argv[2] ?? process.env.DOCS_OUTPUT ?? path.join(root, 'dist', 'docs', 'index.html'),
+);
 const template = path.join(__dirname, 'docs-template.hbs');
 const redocly = path.join(root, 'node_modules', '.bin', 'redocly');
 
@@ -75,9 +77,9 @@ function main(): void {
     "default-src 'none'",
     `script-src ${hashes.join(' ')}`,
     "style-src 'unsafe-inline'",
-    "img-src data:",
-    "font-src data:",
-    "worker-src blob:",
+    'img-src data:',
+    'font-src data:',
+    'worker-src blob:',
     "connect-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -88,7 +90,9 @@ function main(): void {
   if (external.length > 0) fail(`the page would fetch external resources:\n  ${external.join('\n  ')}`);
   fs.writeFileSync(output, html);
   const kib = Math.ceil(Buffer.byteLength(html) / 1024);
-  process.stdout.write(`docs:build: wrote ${path.relative(process.cwd(), output) || output} (${kib} KiB, self-contained)\n`);
+  process.stdout.write(
+    `docs:build: wrote ${path.relative(process.cwd(), output) || output} (${kib} KiB, self-contained)\n`,
+  );
 }
 
 if (require.main === module) main();

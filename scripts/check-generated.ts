@@ -32,7 +32,9 @@ import { compileOperations } from '../src/pipeline/compile/operations';
 import { SchemaCompiler } from '../src/pipeline/compile/schema-compiler';
 
 const root = path.resolve(__dirname, '..');
-const documentPath = path.resolve(process.argv[2] ?? process.env.SPEC_DOCUMENT ?? path.join(root, 'openapi', 'openapi.yaml'));
+const documentPath = path.resolve(
+  process.argv[2] ?? process.env.SPEC_DOCUMENT ?? path.join(root, 'openapi', 'openapi.yaml'),
+);
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-spec-'));
 
@@ -51,7 +53,10 @@ function report(name: string, ok: boolean, detail: string): void {
 /** The first `n` lines of a tool's output, without its boxed banners (e.g. redocly's Node.js notice). */
 function firstLines(text: string, n = 12): string {
   const lines = text.split('\n').filter((l) => l.trim() !== '' && !/^\s*[╔║╚]/.test(l));
-  return lines.slice(0, n).map((l) => `\n       ${l}`).join('');
+  return lines
+    .slice(0, n)
+    .map((l) => `\n       ${l}`)
+    .join('');
 }
 function run(cmd: string, args: string[]) {
   return spawnSync(cmd, args, {
@@ -64,7 +69,8 @@ function run(cmd: string, args: string[]) {
 function checkTypes(): void {
   const out = path.join(tmp, 'openapi.d.ts');
   const gen = run(bin('openapi-typescript'), [documentPath, '-o', out]);
-  if (gen.status !== 0) return report('types', false, `openapi-typescript failed:${firstLines(gen.stderr || gen.stdout)}`);
+  if (gen.status !== 0)
+    return report('types', false, `openapi-typescript failed:${firstLines(gen.stderr || gen.stdout)}`);
   const committed = fs.readFileSync(path.join(root, 'generated', 'openapi.d.ts'), 'utf8');
   if (fs.readFileSync(out, 'utf8') !== committed) {
     return report('types', false, 'generated/openapi.d.ts is stale: run `npm run generate` and commit the result');
@@ -98,7 +104,8 @@ function schemaObjects(doc: OpenApiDocument): { where: string; schema: unknown }
     }
   };
   walk({ ...doc, components: { ...doc.components, schemas: undefined } }, '#');
-  for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) found.push({ where: `#/components/schemas/${name}`, schema });
+  for (const [name, schema] of Object.entries(doc.components?.schemas ?? {}))
+    found.push({ where: `#/components/schemas/${name}`, schema });
   return found;
 }
 
@@ -113,12 +120,19 @@ function checkSchema(doc: OpenApiDocument, bundlePath: string): void {
     const validate = ajv.compile(JSON.parse(fs.readFileSync(official, 'utf8')));
     const ok = validate(doc);
     const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
-    return report('schema', ok, ok ? `valid against the OpenAPI 3.1 schema (${path.relative(root, official)}), Ajv 2020` : `invalid:${firstLines(errors.join('\n'))}`);
+    return report(
+      'schema',
+      ok,
+      ok
+        ? `valid against the OpenAPI 3.1 schema (${path.relative(root, official)}), Ajv 2020`
+        : `invalid:${firstLines(errors.join('\n'))}`,
+    );
   }
   const problems: string[] = [];
   // (a) Redocly's OAS 3.1 structural model of the whole bundle, with the project's rules.
   const lint = run(bin('redocly'), ['lint', bundlePath, '--format', 'codeframe']);
-  if (lint.status !== 0) problems.push(`redocly lint of the bundle failed:${firstLines(lint.stdout + lint.stderr, 20)}`);
+  if (lint.status !== 0)
+    problems.push(`redocly lint of the bundle failed:${firstLines(lint.stdout + lint.stderr, 20)}`);
   // (b) every Schema Object against the JSON Schema 2020-12 meta-schema (the OAS 3.1 base dialect).
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   addFormats(ajv);
@@ -126,15 +140,29 @@ function checkSchema(doc: OpenApiDocument, bundlePath: string): void {
   for (const { where, schema } of schemas) {
     if (!ajv.validateSchema(schema as object)) problems.push(`${where}: ${ajv.errorsText(ajv.errors)}`);
   }
-  if (problems.length) return report('schema', false, `the bundle is not a valid OpenAPI 3.1 document:${firstLines(problems.join('\n'), 30)}`);
-  report('schema', true, `OpenAPI ${doc.openapi}: no copy of the official OAS 3.1 JSON Schema is installed; valid by redocly lint of the bundle (OAS 3.1 model) and ${schemas.length} Schema Objects against the JSON Schema 2020-12 meta-schema (Ajv 2020)`);
+  if (problems.length)
+    return report(
+      'schema',
+      false,
+      `the bundle is not a valid OpenAPI 3.1 document:${firstLines(problems.join('\n'), 30)}`,
+    );
+  report(
+    'schema',
+    true,
+    `OpenAPI ${doc.openapi}: no copy of the official OAS 3.1 JSON Schema is installed; valid by redocly lint of the bundle (OAS 3.1 model) and ${schemas.length} Schema Objects against the JSON Schema 2020-12 meta-schema (Ajv 2020)`,
+  );
 }
 
 function checkCompile(doc: OpenApiDocument): void {
   try {
     const operations = compileOperations(doc, new SchemaCompiler(doc));
     for (const op of operations) {
-      compileCachePolicy({ operationId: op.operationId, method: op.method, raw: op.raw, pathParams: op.parameters.path?.names ?? [] });
+      compileCachePolicy({
+        operationId: op.operationId,
+        method: op.method,
+        raw: op.raw,
+        pathParams: op.parameters.path?.names ?? [],
+      });
     }
     report('compile', true, `${operations.length} operations and their cache policies compile in the service pipeline`);
   } catch (err) {
@@ -148,14 +176,20 @@ function checkSame(doc: OpenApiDocument): void {
     // What GET /openapi.json serves: the loaded document, as JSON.
     served = JSON.parse(JSON.stringify(loadDocument(documentPath)));
   } catch (err) {
-    return report('same', false, `the service cannot load ${path.relative(root, documentPath)}: ${(err as Error).message}`);
+    return report(
+      'same',
+      false,
+      `the service cannot load ${path.relative(root, documentPath)}: ${(err as Error).message}`,
+    );
   }
-  if (isDeepStrictEqual(served, doc)) return report('same', true, 'the bundle deep-equals the document the service serves');
+  if (isDeepStrictEqual(served, doc))
+    return report('same', true, 'the bundle deep-equals the document the service serves');
   const diff: string[] = [];
   const compare = (a: unknown, b: unknown, where: string): void => {
     if (diff.length >= 5 || isDeepStrictEqual(a, b)) return;
     if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) compare((a as never)[k], (b as never)[k], `${where}/${k}`);
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+        compare((a as never)[k], (b as never)[k], `${where}/${k}`);
     } else diff.push(`${where}: served ${JSON.stringify(a)?.slice(0, 80)} / bundle ${JSON.stringify(b)?.slice(0, 80)}`);
   };
   compare(served, doc, '#');

@@ -16,7 +16,7 @@ import { loadConfigOrExit } from '../src/main';
 import { loadDocument } from '../src/pipeline/compile/document';
 import { openDatabase } from '../src/store/database';
 import { migrate } from '../src/store/migrate';
-import { UsersRepository, UsernameTakenError } from '../src/store/users.repository';
+import { UsernameTakenError, UsersRepository } from '../src/store/users.repository';
 
 async function readPassword(): Promise<string> {
   const stdin = process.stdin;
@@ -59,7 +59,10 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { username: { type: 'string' }, scopes: { type: 'string', default: '' } }, strict: true });
+  const { values } = parseArgs({
+    options: { username: { type: 'string' }, scopes: { type: 'string', default: '' } },
+    strict: true,
+  });
   if (!values.username) fail('--username is required');
   const username = normaliseUsername(values.username);
   if (!/^[a-z0-9._-]{3,64}$/.test(username)) fail('usernames are 3 to 64 of a-z 0-9 . _ -');
@@ -74,11 +77,19 @@ async function main(): Promise<void> {
   const problem = passwordProblem(password, username);
   if (problem) fail(`the password ${problem}`);
 
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pglite') });
+  const db = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pglite') },
+  );
   try {
     await migrate(db);
-    const user = await new UsersRepository(db).create({ username, passwordHash: await new PasswordHasher().hash(password), scopes });
-    process.stdout.write(`created user ${user.username} (${user.id}) with scopes: ${user.scopes.join(' ') || '(none)'}\n`);
+    const user = await new UsersRepository(db).create({
+      username,
+      passwordHash: await new PasswordHasher().hash(password),
+      scopes,
+    });
+    process.stdout.write(
+      `created user ${user.username} (${user.id}) with scopes: ${user.scopes.join(' ') || '(none)'}\n`,
+    );
   } catch (err) {
     if (err instanceof UsernameTakenError) fail(`username ${username} is taken`);
     throw err;

@@ -15,11 +15,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { generate } from 'selfsigned';
+import { PasswordHasher } from '../src/auth/passwords';
+import { documentScopes } from '../src/auth/scopes';
 import type { Config } from '../src/core/config';
 import { createLogger, type Logger } from '../src/core/logger';
 import { loadConfigOrExit, start, stopOnSignals } from '../src/main';
-import { PasswordHasher } from '../src/auth/passwords';
-import { documentScopes } from '../src/auth/scopes';
 import { loadDocument } from '../src/pipeline/compile/document';
 import { UsersRepository } from '../src/store/users.repository';
 
@@ -31,7 +31,15 @@ function secretFile(file: string, make: () => string): string {
 }
 
 async function answersPing(port: number, password?: string): Promise<boolean> {
-  const client = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    password,
+    lazyConnect: true,
+    connectTimeout: 500,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -57,7 +65,11 @@ function freePort(): Promise<number> {
  * The Redis for a dev run: REDIS_URL, else one answering on `probePort` (6379), else a private
  * redis-server with a generated password (stopped when this process exits).
  */
-export async function devRedis(config: Config, logger: Logger, probePort = 6379): Promise<{ redis: Config['redis']; stop?: () => void }> {
+export async function devRedis(
+  config: Config,
+  logger: Logger,
+  probePort = 6379,
+): Promise<{ redis: Config['redis']; stop?: () => void }> {
   if (config.redis.url) return { redis: config.redis };
   if (await answersPing(probePort)) {
     logger.info(`using the Redis on 127.0.0.1:${probePort}`);
@@ -76,9 +88,13 @@ export async function devRedis(config: Config, logger: Logger, probePort = 6379)
   const password = secretFile(path.join(config.dataDir, 'redis-password'), () => randomBytes(24).toString('base64url'));
   const port = await freePort();
   // The password goes in through stdin (a config file read from "-"), never on the command line.
-  const child = spawn('redis-server', ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['pipe', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    'redis-server',
+    ['-', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    },
+  );
   child.stdin.end(`requirepass "${password}"\n`);
   const stop = () => child.kill();
   process.on('exit', stop);
@@ -99,7 +115,16 @@ export async function devTls(config: Config): Promise<Config['tls']> {
       keyType: 'ec',
       curve: 'P-256',
       notAfterDate: new Date(Date.now() + 365 * 86400_000),
-      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] }],
+      extensions: [
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 2, value: 'localhost' },
+            { type: 7, ip: '127.0.0.1' },
+            { type: 7, ip: '::1' },
+          ],
+        },
+      ],
     });
     fs.writeFileSync(keyFile, pems.private, { mode: 0o600 });
     fs.writeFileSync(certFile, pems.cert);
@@ -112,7 +137,11 @@ async function ensureAdmin(running: Awaited<ReturnType<typeof start>>, config: C
   if ((await users.count()) > 0) return;
   const file = path.join(config.dataDir, 'admin-password');
   const password = secretFile(file, () => randomBytes(18).toString('base64url'));
-  await users.create({ username: 'admin', passwordHash: await new PasswordHasher().hash(password), scopes: documentScopes(loadDocument()) });
+  await users.create({
+    username: 'admin',
+    passwordHash: await new PasswordHasher().hash(password),
+    scopes: documentScopes(loadDocument()),
+  });
   logger.info({ username: 'admin', passwordFile: file }, 'created the first user; its password is in the file');
 }
 
@@ -120,7 +149,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const secret = config.jwt.secret ?? new TextEncoder().encode(secretFile(path.join(config.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64url')));
+  const secret =
+    config.jwt.secret ??
+    new TextEncoder().encode(
+      secretFile(path.join(config.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64url')),
+    );
   const { redis } = await devRedis(config, logger);
   const devConfig: Config = { ...config, redis, tls: await devTls(config), jwt: { ...config.jwt, secret } };
   const starting = start(devConfig, logger);

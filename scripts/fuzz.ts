@@ -25,7 +25,13 @@ const started = Date.now();
 // The same node flags as the test:jest script.
 const result = spawnSync(
   process.execPath,
-  ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', 'node_modules/jest/bin/jest.js', 'test/fuzz', ...process.argv.slice(2)],
+  [
+    '--experimental-vm-modules',
+    '--disable-warning=ExperimentalWarning',
+    'node_modules/jest/bin/jest.js',
+    'test/fuzz',
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, FUZZ_SEED: String(seed), FUZZ_RUNS: String(runs) } },
 );
 
@@ -33,10 +39,19 @@ let cases = 0;
 const dir = path.join(root, 'test-output', 'fuzz');
 for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
   if (!file.startsWith('summary-')) continue;
-  const summary = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { seed: number; runs: number; cases: number };
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+    seed: number;
+    runs: number;
+    cases: number;
+  };
   if (summary.seed === seed && summary.runs === runs) cases += summary.cases;
 }
 const status = result.status ?? 1;
-console.log(`fuzz: seed ${seed}, ${runs} runs per property, ${cases} cases in ${Math.round((Date.now() - started) / 1000)} s: ${status === 0 ? 'passed' : 'FAILED'}`);
-if (status !== 0) console.log(`fuzz: replay with FUZZ_SEED=${seed} FUZZ_RUNS=${runs} npm run fuzz (the failing property's own seed and path are above)`);
+console.log(
+  `fuzz: seed ${seed}, ${runs} runs per property, ${cases} cases in ${Math.round((Date.now() - started) / 1000)} s: ${status === 0 ? 'passed' : 'FAILED'}`,
+);
+if (status !== 0)
+  console.log(
+    `fuzz: replay with FUZZ_SEED=${seed} FUZZ_RUNS=${runs} npm run fuzz (the failing property's own seed and path are above)`,
+  );
 process.exit(status);

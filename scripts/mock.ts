@@ -11,15 +11,17 @@
  */
 import { LOG_LEVELS, type LogLevel } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
-import { startMockServer, type RunningMock } from '../src/mock/mock-server';
+import { type RunningMock, startMockServer } from '../src/mock/mock-server';
 
 /** The mock's settings from the environment; exits 2 naming every bad value. */
 function settings(env: NodeJS.ProcessEnv): { port: number; host: string; logLevel: LogLevel } {
   const problems: string[] = [];
   const port = Number(env.PORT || 4010);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be an integer from 0 to 65535, got ${env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    problems.push(`PORT must be an integer from 0 to 65535, got ${env.PORT}`);
   const logLevel = (env.LOG_LEVEL || 'info').toLowerCase() as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${env.LOG_LEVEL}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${env.LOG_LEVEL}`);
   if (problems.length > 0) {
     process.stderr.write(`${problems.join('\n')}\n`);
     process.exit(2);
@@ -37,10 +39,12 @@ const stop = (signal: NodeJS.Signals) => {
   if (stopping) process.exit(1);
   stopping = true;
   logger.info({ signal }, 'specgate mock stopping');
-  running.then((mock) => mock.close()).then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
+  running
+    .then((mock) => mock.close())
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

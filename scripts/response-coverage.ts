@@ -21,7 +21,11 @@ const recordsDir = process.env.COVERAGE_RECORDS_DIR ?? path.join(root, 'test-out
 const allowlistFile = process.env.COVERAGE_ALLOWLIST ?? path.join(root, 'test', 'response-coverage-allowlist.yaml');
 const tableFile = process.env.COVERAGE_TABLE ?? path.join(root, 'test-output', 'response-coverage.md');
 
-interface AllowEntry { operationId: string; status: number; reason: string }
+interface AllowEntry {
+  operationId: string;
+  status: number;
+  reason: string;
+}
 
 function documentedPairs(): Map<string, number[]> {
   const doc = loadDocument() as any;
@@ -30,7 +34,10 @@ function documentedPairs(): Map<string, number[]> {
     for (const method of HTTP_METHODS) {
       const op = item[method];
       if (!op) continue;
-      const statuses = Object.keys(op.responses ?? {}).filter((s) => /^\d{3}$/.test(s)).map(Number).sort((a, b) => a - b);
+      const statuses = Object.keys(op.responses ?? {})
+        .filter((s) => /^\d{3}$/.test(s))
+        .map(Number)
+        .sort((a, b) => a - b);
       out.set(op.operationId, statuses);
     }
   }
@@ -54,14 +61,21 @@ function readAllowlist(documented: Map<string, number[]>): { entries: AllowEntry
   const raw = YAML.parse(fs.readFileSync(allowlistFile, 'utf8')) as { allow?: unknown };
   const errors: string[] = [];
   const entries: AllowEntry[] = [];
-  if (!raw || !Array.isArray(raw.allow)) return { entries, errors: [`${allowlistFile}: expected a top-level "allow" list`] };
+  if (!raw || !Array.isArray(raw.allow))
+    return { entries, errors: [`${allowlistFile}: expected a top-level "allow" list`] };
   for (const [i, e] of (raw.allow as any[]).entries()) {
     const where = `allow[${i}]`;
-    if (typeof e?.status !== 'number' || typeof e?.operationId !== 'string' || typeof e?.reason !== 'string' || e.reason.trim().length < 10) {
+    if (
+      typeof e?.status !== 'number' ||
+      typeof e?.operationId !== 'string' ||
+      typeof e?.reason !== 'string' ||
+      e.reason.trim().length < 10
+    ) {
       errors.push(`${where}: needs operationId ("*" for all), a numeric status and a reason of a few words`);
       continue;
     }
-    if (e.operationId !== '*' && !documented.has(e.operationId)) errors.push(`${where}: ${e.operationId} is not an operation of the document`);
+    if (e.operationId !== '*' && !documented.has(e.operationId))
+      errors.push(`${where}: ${e.operationId} is not an operation of the document`);
     entries.push(e as AllowEntry);
   }
   return { entries, errors };
@@ -71,11 +85,14 @@ function main(): void {
   const documented = documentedPairs();
   const produced = producedPairs();
   if (produced.size === 0) {
-    process.stderr.write(`response coverage: no records in ${path.relative(root, recordsDir)}: run the whole jest suite first (npm test)\n`);
+    process.stderr.write(
+      `response coverage: no records in ${path.relative(root, recordsDir)}: run the whole jest suite first (npm test)\n`,
+    );
     process.exit(1);
   }
   const { entries, errors } = readAllowlist(documented);
-  const allowedBy = (op: string, status: number) => entries.find((e) => e.status === status && (e.operationId === op || e.operationId === '*'));
+  const allowedBy = (op: string, status: number) =>
+    entries.find((e) => e.status === status && (e.operationId === op || e.operationId === '*'));
   const usedEntries = new Set<AllowEntry>();
 
   const rows: string[] = [];
@@ -91,7 +108,8 @@ function main(): void {
       if (produced.has(`${op} ${status}`)) {
         hit++;
         cells.push(`${status} ✔`);
-        if (entry && entry.operationId !== '*') errors.push(`allowlisted pair ${op} ${status} is produced by the tests: remove it from the allowlist`);
+        if (entry && entry.operationId !== '*')
+          errors.push(`allowlisted pair ${op} ${status} is produced by the tests: remove it from the allowlist`);
       } else if (entry) {
         allowed++;
         usedEntries.add(entry);
@@ -121,7 +139,14 @@ function main(): void {
     '|---|---|',
     ...rows,
     '',
-    ...(entries.length ? ['## Allowlist (test/response-coverage-allowlist.yaml)', '', ...entries.map((e) => `- ${e.operationId} ${e.status}: ${e.reason.trim()}`), ''] : []),
+    ...(entries.length
+      ? [
+          '## Allowlist (test/response-coverage-allowlist.yaml)',
+          '',
+          ...entries.map((e) => `- ${e.operationId} ${e.status}: ${e.reason.trim()}`),
+          '',
+        ]
+      : []),
   ].join('\n');
   fs.mkdirSync(path.dirname(tableFile), { recursive: true });
   fs.writeFileSync(tableFile, table);

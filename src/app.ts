@@ -2,8 +2,9 @@
  * createApp(deps): wires the pipeline from its dependencies. It never listens and never reads
  * process.env: main.ts and the tests hand it a config, Redis, a database and a logger.
  */
-import type { RequestHandler } from 'express';
+
 import type { RequestListener } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { createHandlers } from './api/handlers';
 import { LoginThrottle } from './auth/login-throttle';
@@ -11,7 +12,7 @@ import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/schemes/bearer';
 import { metricsTokenScheme } from './auth/schemes/metrics-token';
 import { SessionStore } from './auth/sessions';
-import { TokenService, systemClock, type Clock } from './auth/tokens';
+import { type Clock, systemClock, TokenService } from './auth/tokens';
 import { CacheBackend } from './cache/cache-backend';
 import { HttpCache, type HttpCacheOptions } from './cache/http-cache';
 import type { Config } from './core/config';
@@ -67,18 +68,45 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const document = deps.document ?? loadDocument();
   const clock = deps.clock ?? systemClock;
   const passwords = deps.passwords ?? new PasswordHasher();
-  const tokens = new TokenService({ secret: jwt.secret, issuer: jwt.issuer, audience: jwt.audience, lifetimeSeconds: jwt.accessTokenSeconds }, clock);
+  const tokens = new TokenService(
+    { secret: jwt.secret, issuer: jwt.issuer, audience: jwt.audience, lifetimeSeconds: jwt.accessTokenSeconds },
+    clock,
+  );
   const sessions = new SessionStore(
     redis,
-    { idleSeconds: jwt.refreshIdleSeconds, absoluteSeconds: jwt.refreshMaxSeconds, reuseLeewaySeconds: jwt.refreshReuseLeewaySeconds, maxPerUser: config.maxSessionsPerUser },
+    {
+      idleSeconds: jwt.refreshIdleSeconds,
+      absoluteSeconds: jwt.refreshMaxSeconds,
+      reuseLeewaySeconds: jwt.refreshReuseLeewaySeconds,
+      maxPerUser: config.maxSessionsPerUser,
+    },
     clock,
   );
   const throttle = new LoginThrottle(redis, config.loginLimits);
   const metrics = new Metrics();
   const lifecycle = deps.lifecycle ?? new Lifecycle();
   const users = new UsersRepository(db);
-  const handlers = createHandlers({ lifecycle, metrics, db, redis, users, passwords, tokens, sessions, throttle, clock, document, logger, defaultClientId: 'specgate' });
-  const cache = new HttpCache({ backend: new CacheBackend(deps.cacheRedis ?? redis, config.redis.cacheTimeoutMs), logger, metrics, ...deps.cacheHooks });
+  const handlers = createHandlers({
+    lifecycle,
+    metrics,
+    db,
+    redis,
+    users,
+    passwords,
+    tokens,
+    sessions,
+    throttle,
+    clock,
+    document,
+    logger,
+    defaultClientId: 'specgate',
+  });
+  const cache = new HttpCache({
+    backend: new CacheBackend(deps.cacheRedis ?? redis, config.redis.cacheTimeoutMs),
+    logger,
+    metrics,
+    ...deps.cacheHooks,
+  });
 
   const pipeline = createPipeline({
     document,
@@ -94,7 +122,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     problemTypeBase: config.problemTypeBase,
     // HSTS only where clients arrive over TLS: served with a certificate, or behind a TLS proxy.
     headers: securityHeaders({ tls: !config.plainHttp || config.tls !== undefined }),
-    assets: { [REDOC_BUNDLE_PATH]: { load: loadRedocBundle, contentType: 'text/javascript', cacheControl: 'public, max-age=86400' } },
+    assets: {
+      [REDOC_BUNDLE_PATH]: {
+        load: loadRedocBundle,
+        contentType: 'text/javascript',
+        cacheControl: 'public, max-age=86400',
+      },
+    },
     lifecycle,
     onResponse: (operationId, method, status, seconds) => metrics.observe(operationId, method, status, seconds),
     onUnanswered: (operationId, outcome) => metrics.unanswered(operationId, outcome),

@@ -7,11 +7,11 @@ import type https from 'node:https';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { createApp } from './app';
-import { ConfigError, loadConfig, type Config } from './core/config';
+import { type Config, ConfigError, loadConfig } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import { createLogger, type Logger } from './core/logger';
 import { createServer } from './http/server';
-import { openDatabase, type Database } from './store/database';
+import { type Database, openDatabase } from './store/database';
 import { migrate } from './store/migrate';
 import { connectRedis } from './store/redis';
 
@@ -41,14 +41,20 @@ export interface Resources {
 
 /** Opens and migrates the database and connects Redis, as the config says. */
 export async function openResources(config: Config, logger: Logger): Promise<Resources> {
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pglite') });
+  const db = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pglite') },
+  );
   const applied = await migrate(db);
   logger.info({ database: db.kind, migrationsApplied: applied }, 'database ready');
   const redis = await connectRedis(config.redis, logger);
   await warnOnEvictingRedis(redis, logger);
   // The cache on its own Redis (it may evict freely); else on the session Redis.
   const cacheRedis = config.redis.cacheUrl
-    ? await connectRedis({ ...config.redis, url: config.redis.cacheUrl, password: config.redis.cachePassword }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs, connectionName: 'specgate-cache' })
+    ? await connectRedis(
+        { ...config.redis, url: config.redis.cacheUrl, password: config.redis.cachePassword },
+        logger,
+        { commandTimeoutMs: config.redis.cacheTimeoutMs, connectionName: 'specgate-cache' },
+      )
     : undefined;
   const close = async () => {
     await redis.quit().catch(() => redis.disconnect());
@@ -82,7 +88,11 @@ export async function start(config: Config, logger: Logger = createLogger(config
       logger.info({ drainSeconds: shutdownDrainMs / 1000, timeoutSeconds: shutdownTimeoutMs / 1000 }, 'draining');
       await sleep(shutdownDrainMs);
       const unfinished = await closeServer(server, shutdownTimeoutMs);
-      if (unfinished) logger.warn({ timeoutSeconds: shutdownTimeoutMs / 1000 }, 'requests still in flight at the shutdown timeout: their connections were closed');
+      if (unfinished)
+        logger.warn(
+          { timeoutSeconds: shutdownTimeoutMs / 1000 },
+          'requests still in flight at the shutdown timeout: their connections were closed',
+        );
       await resources.close();
       logger.info('specgate stopped');
     })());
@@ -116,7 +126,10 @@ async function warnOnEvictingRedis(redis: Redis, logger: Logger): Promise<void> 
     const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown;
     const policy = Array.isArray(reply) ? String(reply[1]) : String(Object.values(reply as object)[0] ?? '');
     if (EVICTING.test(policy)) {
-      logger.warn({ policy }, 'the Redis that holds sessions may evict keys: use maxmemory-policy noeviction (a dedicated instance)');
+      logger.warn(
+        { policy },
+        'the Redis that holds sessions may evict keys: use maxmemory-policy noeviction (a dedicated instance)',
+      );
     }
   } catch {
     // CONFIG may be disabled (managed Redis, ACL): nothing to check then.

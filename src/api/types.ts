@@ -8,7 +8,9 @@ import type { OperationRequest } from '../pipeline/context';
 
 export type OperationId = keyof operations;
 
-type Params<K extends OperationId, In extends 'path' | 'query' | 'header'> = operations[K]['parameters'] extends { [P in In]?: infer T }
+type Params<K extends OperationId, In extends 'path' | 'query' | 'header'> = operations[K]['parameters'] extends {
+  [P in In]?: infer T;
+}
   ? [T] extends [never] | [undefined]
     ? Record<string, never>
     : NonNullable<T>
@@ -23,7 +25,8 @@ type RequestBodyOf<K extends OperationId> = operations[K] extends { requestBody?
   : undefined;
 
 /** What the handler of operation K receives (already authenticated and validated). */
-export interface HandlerRequest<K extends OperationId> extends Omit<OperationRequest, 'params' | 'query' | 'headers' | 'body' | 'principal' | 'raw'> {
+export interface HandlerRequest<K extends OperationId>
+  extends Omit<OperationRequest, 'params' | 'query' | 'headers' | 'body' | 'principal' | 'raw'> {
   params: Params<K, 'path'>;
   query: Params<K, 'query'>;
   /** The documented header parameters, validated, under the document's spelling (`If-Match`). */
@@ -35,11 +38,18 @@ export interface HandlerRequest<K extends OperationId> extends Omit<OperationReq
 
 type Responses<K extends OperationId> = operations[K]['responses'];
 
-type BodyOf<R> = R extends { content: infer C } ? C[keyof C] : R extends { content?: infer C } ? ([C] extends [never] | [undefined] ? undefined : C[keyof C & string]) : undefined;
+type BodyOf<R> = R extends { content: infer C }
+  ? C[keyof C]
+  : R extends { content?: infer C }
+    ? [C] extends [never] | [undefined]
+      ? undefined
+      : C[keyof C & string]
+    : undefined;
 
-type ResultFor<S, R> = undefined extends BodyOf<R>
-  ? { status: S; headers?: Record<string, string>; body?: undefined; contentType?: string }
-  : { status: S; headers?: Record<string, string>; body: BodyOf<R>; contentType?: string };
+type ResultFor<S, R> =
+  undefined extends BodyOf<R>
+    ? { status: S; headers?: Record<string, string>; body?: undefined; contentType?: string }
+    : { status: S; headers?: Record<string, string>; body: BodyOf<R>; contentType?: string };
 
 /**
  * A documented (status, body) pair of operation K. Handlers usually throw ApiError for errors; a

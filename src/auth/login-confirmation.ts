@@ -47,14 +47,20 @@ export async function confirmLogin(
   }
   if (!user || user.disabledAt) {
     await deps.sessions.end(s.sid, s.sub);
-    deps.logger.info({ sub: s.sub, sid: s.sid, outcome: 'login_raced_disable' }, 'session of a login refused: the user was disabled or deleted meanwhile');
+    deps.logger.info(
+      { sub: s.sub, sid: s.sid, outcome: 'login_raced_disable' },
+      'session of a login refused: the user was disabled or deleted meanwhile',
+    );
     return { kind: 'refused' };
   }
   const requested = s.scope.split(' ').filter(Boolean);
   const kept = requested.filter((scope) => user.scopes.includes(scope));
   if (kept.length < requested.length) {
     await deps.sessions.narrow(s.sub, [s.sid], user.scopes);
-    deps.logger.info({ sub: s.sub, sid: s.sid, outcome: 'login_raced_scope_change' }, 'session of a login narrowed: the user lost a scope meanwhile');
+    deps.logger.info(
+      { sub: s.sub, sid: s.sid, outcome: 'login_raced_scope_change' },
+      'session of a login narrowed: the user lost a scope meanwhile',
+    );
   }
   return { kind: 'confirmed', scope: kept.join(' ') };
 }

@@ -33,7 +33,7 @@ import { normaliseUsername } from '../core/username';
 import { withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
 import { ipBucket } from './ip-bucket';
-import { rateLimitFields, type RateLimitState } from './rate-limit-fields';
+import { type RateLimitState, rateLimitFields } from './rate-limit-fields';
 
 /** The thresholds of a {@link LoginThrottle}. */
 export interface LoginLimits {
@@ -63,7 +63,6 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   userWindowSeconds: 3600,
   knownAddressSeconds: 30 * 86400,
 };
-
 
 // KEYS[1] counter; KEYS[2] optional exemption marker (same slot). ARGV: limit, window ms.
 // Returns {outcome, count, pttl}: 1 reserved, 0 refused (at the limit), 2 exempt (not counted).
@@ -139,12 +138,19 @@ export class LoginThrottle {
    *   `connectRedis`; the scripts are registered on it.
    * @param limits thresholds, usually from the config; positive integers (knownAddressSeconds ≥ 0).
    */
-  constructor(redis: Redis, private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+  constructor(
+    redis: Redis,
+    private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
+  ) {
     for (const [name, value] of Object.entries(limits)) {
       const min = name === 'knownAddressSeconds' ? 0 : 1;
-      if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`LoginLimits.${name} must be an integer ≥ ${min}, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < min)
+        throw new RangeError(`LoginLimits.${name} must be an integer ≥ ${min}, got ${value}`);
     }
-    this.redis = withScripts<ThrottleRedis>(redis, { [RESERVE]: { lua: RESERVE_LUA }, [REFUND]: { numberOfKeys: 1, lua: REFUND_LUA } });
+    this.redis = withScripts<ThrottleRedis>(redis, {
+      [RESERVE]: { lua: RESERVE_LUA },
+      [REFUND]: { numberOfKeys: 1, lua: REFUND_LUA },
+    });
   }
 
   /**
@@ -159,7 +165,17 @@ export class LoginThrottle {
     const counters = this.counters(user, bucket);
     // One single-key (or single-slot) script per counter, all sent in the same tick.
     const replies = await this.run(() =>
-      Promise.all(counters.map((c) => this.redis[RESERVE](c.exemptBy ? 2 : 1, c.key, ...(c.exemptBy ? [c.exemptBy] : []), c.limit, c.windowSeconds * 1000))),
+      Promise.all(
+        counters.map((c) =>
+          this.redis[RESERVE](
+            c.exemptBy ? 2 : 1,
+            c.key,
+            ...(c.exemptBy ? [c.exemptBy] : []),
+            c.limit,
+            c.windowSeconds * 1000,
+          ),
+        ),
+      ),
     );
     const reserved = counters.filter((_, i) => replies[i]![0] === RESERVED);
     if (replies.some(([outcome]) => outcome === REFUSED)) {
@@ -180,7 +196,9 @@ export class LoginThrottle {
     await this.run(() =>
       Promise.all([
         ...reserved.map((c) => (c.policy === 'pair' ? this.redis.del(c.key) : this.redis[REFUND](c.key))),
-        ...(this.limits.knownAddressSeconds > 0 ? [this.redis.set(keys.loginKnownAddress(user, bucket), '1', 'EX', this.limits.knownAddressSeconds)] : []),
+        ...(this.limits.knownAddressSeconds > 0
+          ? [this.redis.set(keys.loginKnownAddress(user, bucket), '1', 'EX', this.limits.knownAddressSeconds)]
+          : []),
       ]),
     );
   }
@@ -188,7 +206,12 @@ export class LoginThrottle {
   private counters(user: string, bucket: string): Counter[] {
     const l = this.limits;
     return [
-      { policy: 'pair', key: keys.loginAttemptsByUserAndIp(user, bucket), limit: l.maxFailuresPerUserAndIp, windowSeconds: l.windowSeconds },
+      {
+        policy: 'pair',
+        key: keys.loginAttemptsByUserAndIp(user, bucket),
+        limit: l.maxFailuresPerUserAndIp,
+        windowSeconds: l.windowSeconds,
+      },
       { policy: 'ip', key: keys.loginAttemptsByIp(bucket), limit: l.maxFailuresPerIp, windowSeconds: l.windowSeconds },
       {
         policy: 'user',
@@ -208,7 +231,13 @@ export class LoginThrottle {
       if (outcome !== REFUSED && outcome !== RESERVED) return; // exempt: this policy does not apply
       // A reserved unit was given back, so what is left counts without it.
       const remaining = outcome === REFUSED ? 0 : c.limit - (count - 1);
-      states.push({ policy: c.policy, quota: c.limit, windowSeconds: c.windowSeconds, remaining, resetSeconds: Math.max(1, Math.ceil(pttlMs / 1000)) });
+      states.push({
+        policy: c.policy,
+        quota: c.limit,
+        windowSeconds: c.windowSeconds,
+        remaining,
+        resetSeconds: Math.max(1, Math.ceil(pttlMs / 1000)),
+      });
     });
     // The client can only succeed once every counter it hit has expired.
     const retryAfterSeconds = Math.max(...states.filter((s) => s.remaining === 0).map((s) => s.resetSeconds));

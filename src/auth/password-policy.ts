@@ -52,14 +52,16 @@ export function passwordProblem(password: string, username?: string): string | u
 
   if (username !== undefined) {
     const normalisedUsername = normaliseUsername(username);
-    if (normalisedUsername !== '' && password.trim().toLowerCase() === normalisedUsername) return 'must not be the username';
+    if (normalisedUsername !== '' && password.trim().toLowerCase() === normalisedUsername)
+      return 'must not be the username';
   }
 
   // Lower-casing is for the comparison only; the password itself is hashed unchanged.
   const lower = password.toLowerCase();
   if (COMMON_PASSWORDS.has(lower)) return 'is too common';
   const stem = lower.replace(TRAILING_DECORATION, '');
-  if (stem !== lower && codePointLength(stem) >= MIN_PASSWORD_LENGTH && COMMON_PASSWORDS.has(stem)) return 'is too common';
+  if (stem !== lower && codePointLength(stem) >= MIN_PASSWORD_LENGTH && COMMON_PASSWORDS.has(stem))
+    return 'is too common';
 
   return undefined;
 }

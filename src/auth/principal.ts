@@ -34,7 +34,9 @@ export interface SecurityScheme {
 }
 
 /** The credentials of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or why there are none. */
-export function bearerCredentials(header: string | undefined): { token: string } | { missing: 'header' | 'scheme' } | { malformed: true } {
+export function bearerCredentials(
+  header: string | undefined,
+): { token: string } | { missing: 'header' | 'scheme' } | { malformed: true } {
   if (!header) return { missing: 'header' };
   const space = header.indexOf(' ');
   const scheme = space === -1 ? header : header.slice(0, space);
@@ -53,7 +55,10 @@ export function bearerToken(header: string | undefined): string {
   const credentials = bearerCredentials(header);
   if ('token' in credentials) return credentials.token;
   if ('malformed' in credentials) throw new ApiError('invalid_token', { detail: 'The access token is malformed.' });
-  const detail = credentials.missing === 'header' ? 'This operation needs an access token: Authorization: Bearer <token>.' : 'Use the Bearer authentication scheme.';
+  const detail =
+    credentials.missing === 'header'
+      ? 'This operation needs an access token: Authorization: Bearer <token>.'
+      : 'Use the Bearer authentication scheme.';
   throw new ApiError('unauthorized', { detail });
 }
 

@@ -22,7 +22,9 @@ export interface RateLimitState {
 /** The two fields for `states`, with lower-case names as the pipeline writes headers. */
 export function rateLimitFields(states: readonly RateLimitState[]): { 'ratelimit-policy': string; ratelimit: string } {
   const item = (s: RateLimitState, params: Record<string, number>) =>
-    `"${s.policy}"${Object.entries(params).map(([k, v]) => `;${k}=${Math.max(0, Math.floor(v))}`).join('')}`;
+    `"${s.policy}"${Object.entries(params)
+      .map(([k, v]) => `;${k}=${Math.max(0, Math.floor(v))}`)
+      .join('')}`;
   return {
     'ratelimit-policy': states.map((s) => item(s, { q: s.quota, w: s.windowSeconds })).join(', '),
     ratelimit: states.map((s) => item(s, { r: s.remaining, t: s.resetSeconds })).join(', '),

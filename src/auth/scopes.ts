@@ -3,7 +3,7 @@
  * API (`Scope` in the generated types, a schema that test/spec/document.test.ts holds equal to this
  * list), `npm run user:create` and the dev runner's first user all read them from here.
  */
-import { resolveRef, type OpenApiDocument } from '../pipeline/compile/document';
+import { type OpenApiDocument, resolveRef } from '../pipeline/compile/document';
 
 interface OAuth2Scheme {
   type: 'oauth2';
@@ -14,6 +14,10 @@ const isOAuth2 = (scheme: unknown): scheme is OAuth2Scheme => (scheme as { type?
 
 /** The scopes of every flow of the document's `oauth2` security schemes, in document order, each once. */
 export function documentScopes(document: OpenApiDocument): string[] {
-  const schemes = Object.values(document.components?.securitySchemes ?? {}).map((s) => resolveRef(document, s)).filter(isOAuth2);
-  return [...new Set(schemes.flatMap((s) => Object.values(s.flows ?? {}).flatMap((flow) => Object.keys(flow?.scopes ?? {}))))];
+  const schemes = Object.values(document.components?.securitySchemes ?? {})
+    .map((s) => resolveRef(document, s))
+    .filter(isOAuth2);
+  return [
+    ...new Set(schemes.flatMap((s) => Object.values(s.flows ?? {}).flatMap((flow) => Object.keys(flow?.scopes ?? {})))),
+  ];
 }

@@ -52,6 +52,12 @@ export class SessionIndex {
   /** Drops these ids from the index (only these: a login racing with us keeps its entry). */
   async remove(sub: string, sids: string[]): Promise<void> {
     if (sids.length === 0) return;
-    pipelineReplies(await this.redis.pipeline().zrem(keys.userSessionIndex(sub), ...sids).srem(keys.userSessions(sub), ...sids).exec());
+    pipelineReplies(
+      await this.redis
+        .pipeline()
+        .zrem(keys.userSessionIndex(sub), ...sids)
+        .srem(keys.userSessions(sub), ...sids)
+        .exec(),
+    );
   }
 }

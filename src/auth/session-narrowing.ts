@@ -31,10 +31,17 @@ type Scripted = Redis & { sgNarrow(key: string, sub: string, allowed: string): P
  * Narrows sessions `sids` of `sub` to `allowed`, pipelined (one round trip; each script touches
  * one key, so this is valid on a Redis Cluster). Resolves to how many sessions lost a scope.
  */
-export async function narrowSessions(redis: Redis, sub: string, sids: string[], allowed: readonly string[]): Promise<number> {
+export async function narrowSessions(
+  redis: Redis,
+  sub: string,
+  sids: string[],
+  allowed: readonly string[],
+): Promise<number> {
   if (sids.length === 0) return 0;
   const r = withScripts<Scripted>(redis, { sgNarrow: { numberOfKeys: 1, lua: NARROW } });
-  const p = r.pipeline() as ReturnType<Redis['pipeline']> & { sgNarrow(key: string, sub: string, allowed: string): unknown };
+  const p = r.pipeline() as ReturnType<Redis['pipeline']> & {
+    sgNarrow(key: string, sub: string, allowed: string): unknown;
+  };
   for (const sid of sids) p.sgNarrow(keys.session(sid), sub, allowed.join(' '));
   return pipelineReplies(await p.exec()).reduce((n, [, changed]) => n + Number(changed), 0);
 }

@@ -18,7 +18,8 @@ import { narrowSessions } from './session-narrowing';
 import type { Clock } from './tokens';
 
 /** The session store is down: callers fail closed with 503 + Retry-After (core/errors.ts). */
-const storeUnavailable = (cause: unknown) => new DependencyUnavailableError('redis', { detail: 'The session store cannot be reached.', cause });
+const storeUnavailable = (cause: unknown) =>
+  new DependencyUnavailableError('redis', { detail: 'The session store cannot be reached.', cause });
 
 export interface SessionSettings {
   /** A session not refreshed for this long ends (REFRESH_TOKEN_IDLE_MINUTES). */
@@ -134,7 +135,10 @@ type Scripted = Redis & {
 };
 
 const scripted = (redis: Redis) =>
-  withScripts<Scripted>(redis, { sgRotate: { numberOfKeys: 1, lua: ROTATE }, sgRevokeRefresh: { numberOfKeys: 1, lua: REVOKE_REFRESH } });
+  withScripts<Scripted>(redis, {
+    sgRotate: { numberOfKeys: 1, lua: ROTATE },
+    sgRevokeRefresh: { numberOfKeys: 1, lua: REVOKE_REFRESH },
+  });
 
 export class SessionStore {
   private readonly redis: Scripted;
@@ -143,7 +147,11 @@ export class SessionStore {
   private readonly index: SessionIndex;
   private readonly maxPerUser: number;
 
-  constructor(redis: Redis, private readonly settings: SessionSettings, private readonly clock: Clock) {
+  constructor(
+    redis: Redis,
+    private readonly settings: SessionSettings,
+    private readonly clock: Clock,
+  ) {
     this.redis = scripted(redis);
     this.reuseMemory = settings.reuseMemory ?? 64;
     this.reuseLeewaySeconds = settings.reuseLeewaySeconds ?? 30;
@@ -162,7 +170,17 @@ export class SessionStore {
    * the user's oldest sessions this ended to stay within the cap (usually none), so the caller
    * can log them: the store has no logger.
    */
-  async create(s: { sid: string; sub: string; clientId: string; scope: string; jti: string; accessExp: number; refreshHash: string; now: number; absExp: number }): Promise<string[]> {
+  async create(s: {
+    sid: string;
+    sub: string;
+    clientId: string;
+    scope: string;
+    jti: string;
+    accessExp: number;
+    refreshHash: string;
+    now: number;
+    absExp: number;
+  }): Promise<string[]> {
     const key = keys.session(s.sid);
     const expiry = Math.min(s.absExp, s.now + this.settings.idleSeconds);
     return this.run(async () => {
@@ -171,7 +189,17 @@ export class SessionStore {
       const [session, indexed] = await Promise.all([
         this.redis
           .multi()
-          .hset(key, { sub: s.sub, client_id: s.clientId, scope: s.scope, created_at: s.now, rotated_at: s.now, abs_exp: s.absExp, rt: s.refreshHash, used: '', [`at:${s.jti}`]: s.accessExp })
+          .hset(key, {
+            sub: s.sub,
+            client_id: s.clientId,
+            scope: s.scope,
+            created_at: s.now,
+            rotated_at: s.now,
+            abs_exp: s.absExp,
+            rt: s.refreshHash,
+            used: '',
+            [`at:${s.jti}`]: s.accessExp,
+          })
           .expireat(key, expiry)
           .exec(),
         this.index.add(s.sub, s.sid, s.absExp),
@@ -193,7 +221,10 @@ export class SessionStore {
     for (const sid of sids) p.exists(keys.session(sid));
     const replies = pipelineReplies(await p.exec());
     const live = sids.filter((_, i) => replies[i]?.[1] === 1);
-    await this.index.remove(sub, sids.filter((_, i) => replies[i]?.[1] === 0));
+    await this.index.remove(
+      sub,
+      sids.filter((_, i) => replies[i]?.[1] === 0),
+    );
     return this.endSessions(sub, live.slice(0, Math.max(0, live.length - this.maxPerUser)));
   }
 
@@ -204,7 +235,9 @@ export class SessionStore {
    * trip.
    */
   async liveScopes(token: { sid: string; jti: string; sub: string; scope: string }): Promise<string[] | null> {
-    const [owner, exp, scope] = await this.run(() => this.redis.hmget(keys.session(token.sid), 'sub', `at:${token.jti}`, 'scope'));
+    const [owner, exp, scope] = await this.run(() =>
+      this.redis.hmget(keys.session(token.sid), 'sub', `at:${token.jti}`, 'scope'),
+    );
     if (owner !== token.sub || exp === null || Number(exp) <= this.clock()) return null;
     const allowed = (scope ?? '').split(' ');
     return token.scope.split(' ').filter((s) => s && allowed.includes(s));
@@ -220,11 +253,31 @@ export class SessionStore {
    * `TokenService.successorRefreshToken`) and a new access token `jti`, in one script over the
    * session's key. `heldScopes`: what the user holds now; the session's scope shrinks to it.
    */
-  async rotate(sid: string, r: { presentedHash: string; successorHash: string; jti: string; accessExp: number; heldScopes: readonly string[]; scope?: string; now?: number }): Promise<RotateResult> {
+  async rotate(
+    sid: string,
+    r: {
+      presentedHash: string;
+      successorHash: string;
+      jti: string;
+      accessExp: number;
+      heldScopes: readonly string[];
+      scope?: string;
+      now?: number;
+    },
+  ): Promise<RotateResult> {
     const reply = await this.run(() =>
       this.redis.sgRotate(
-        keys.session(sid), r.presentedHash, r.successorHash, r.jti, r.now ?? this.clock(), r.accessExp, this.settings.idleSeconds,
-        r.scope ?? '', this.reuseMemory, this.reuseLeewaySeconds, r.heldScopes.join(' '),
+        keys.session(sid),
+        r.presentedHash,
+        r.successorHash,
+        r.jti,
+        r.now ?? this.clock(),
+        r.accessExp,
+        this.settings.idleSeconds,
+        r.scope ?? '',
+        this.reuseMemory,
+        this.reuseLeewaySeconds,
+        r.heldScopes.join(' '),
       ),
     );
     const [kind, a, b, c, d, e] = reply.map(String);

@@ -4,7 +4,7 @@
  * only checks `exp` when the claim is present (RFC 8725 §3.1, §3.11).
  */
 import { createHash, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { ApiError } from '../core/errors';
 import { UUID_TEXT } from '../core/uuid';
 
@@ -57,7 +57,10 @@ export class TokenService {
   /** HMAC key that derives a refresh token's successor (see {@link TokenService.successorRefreshToken}). */
   private readonly successorKey: Buffer;
 
-  constructor(private readonly settings: TokenSettings, private readonly clock: Clock = systemClock) {
+  constructor(
+    private readonly settings: TokenSettings,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.successorKey = Buffer.from(hkdfSync('sha256', settings.secret, new Uint8Array(0), SUCCESSOR_KEY_INFO, 32));
   }
 
@@ -79,7 +82,15 @@ export class TokenService {
   }
 
   /** Signs an access token for `sub` in session `sid`, expiring at `exp` (default: iat + lifetime). */
-  async issue(input: { sub: string; sid: string; jti?: string; scope: string; clientId: string; iat?: number; exp?: number }): Promise<IssuedToken> {
+  async issue(input: {
+    sub: string;
+    sid: string;
+    jti?: string;
+    scope: string;
+    clientId: string;
+    iat?: number;
+    exp?: number;
+  }): Promise<IssuedToken> {
     // The caller's `iat` is the instant its `exp` was computed from, so expires_in is exact.
     const iat = input.iat ?? this.clock();
     const claims: AccessClaims = {
@@ -128,14 +139,20 @@ export class TokenService {
         clockTolerance: this.settings.clockToleranceSeconds ?? 5,
         currentDate: new Date(this.clock() * 1000),
       });
-      if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string' || typeof payload.sid !== 'string') {
+      if (
+        typeof payload.scope !== 'string' ||
+        typeof payload.client_id !== 'string' ||
+        typeof payload.sid !== 'string'
+      ) {
         throw new ApiError('invalid_token', { detail: 'The access token lacks scope, client_id or sid.' });
       }
       return payload as unknown as AccessClaims;
     } catch (err) {
       if (err instanceof ApiError) throw err;
       const expired = err instanceof joseErrors.JWTExpired;
-      throw new ApiError('invalid_token', { detail: expired ? 'The access token has expired.' : 'The access token is invalid.' });
+      throw new ApiError('invalid_token', {
+        detail: expired ? 'The access token has expired.' : 'The access token is invalid.',
+      });
     }
   }
 }

@@ -14,8 +14,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServiceError } from '../core/errors';
-import { keys } from '../store/redis-keys';
 import { pipelineReplies, withScripts } from '../store/redis';
+import { keys } from '../store/redis-keys';
 
 /** A stored response. */
 export interface CacheEntry {
@@ -67,7 +67,10 @@ type Scripted = Redis & { sgUnlock(key: string, token: string): Promise<number> 
 export class CacheBackend {
   private readonly redis: Scripted;
 
-  constructor(redis: Redis, private readonly timeoutMs: number) {
+  constructor(
+    redis: Redis,
+    private readonly timeoutMs: number,
+  ) {
     this.redis = withScripts<Scripted>(redis, { sgUnlock: { numberOfKeys: 1, lua: UNLOCK } });
   }
 
@@ -114,7 +117,10 @@ export class CacheBackend {
     p.catch(() => undefined);
     let timer: NodeJS.Timeout;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CacheTimeoutError(`cache command exceeded ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new CacheTimeoutError(`cache command exceeded ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
     });
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }

@@ -23,10 +23,14 @@ export interface OperationCachePolicy {
 const TAG = /^[A-Za-z0-9:_.-]*(\{[A-Za-z0-9_]+\}[A-Za-z0-9:_.-]*)*$/;
 
 function compileTag(template: string, pathParams: string[], where: string): TagTemplate {
-  if (typeof template !== 'string' || template === '' || !TAG.test(template)) throw new Error(`${where}: invalid tag "${String(template)}"`);
+  if (typeof template !== 'string' || template === '' || !TAG.test(template))
+    throw new Error(`${where}: invalid tag "${String(template)}"`);
   const names = [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!);
   const unknown = names.filter((n) => !pathParams.includes(n));
-  if (unknown.length) throw new Error(`${where}: tag "${template}" names {${unknown.join('}, {')}}, not a path parameter of the operation`);
+  if (unknown.length)
+    throw new Error(
+      `${where}: tag "${template}" names {${unknown.join('}, {')}}, not a path parameter of the operation`,
+    );
   if (names.length === 0) return () => template;
   return (params) => template.replace(/\{([A-Za-z0-9_]+)\}/g, (_, n: string) => String(params[n]));
 }
@@ -35,7 +39,12 @@ function compileTag(template: string, pathParams: string[], where: string): TagT
  * Compiles an operation's x-cache / x-invalidates. Throws (at start-up) when a GET lacks x-cache,
  * a write lacks x-invalidates, or a declaration is malformed.
  */
-export function compileCachePolicy(op: { operationId: string; method: string; raw: Record<string, unknown>; pathParams: string[] }): OperationCachePolicy {
+export function compileCachePolicy(op: {
+  operationId: string;
+  method: string;
+  raw: Record<string, unknown>;
+  pathParams: string[];
+}): OperationCachePolicy {
   const where = `${op.operationId} (${op.method})`;
   const xCache = op.raw['x-cache'];
   const xInvalidates = op.raw['x-invalidates'];
@@ -53,10 +62,17 @@ export function compileCachePolicy(op: { operationId: string; method: string; ra
     const c = xCache as Record<string, unknown>;
     if (!c || typeof c !== 'object') throw new Error(`${where}: x-cache must be false or {ttl, scope, tags}`);
     const ttl = c.ttl;
-    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 86400) throw new Error(`${where}: x-cache.ttl must be whole seconds from 1 to 86400`);
-    if (c.scope !== 'shared' && c.scope !== 'private') throw new Error(`${where}: x-cache.scope must be shared or private`);
-    if (!Array.isArray(c.tags) || c.tags.length === 0) throw new Error(`${where}: x-cache.tags must name at least one tag`);
-    policy.read = { ttlSeconds: ttl, scope: c.scope, tags: c.tags.map((t) => compileTag(t as string, op.pathParams, where)) };
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 86400)
+      throw new Error(`${where}: x-cache.ttl must be whole seconds from 1 to 86400`);
+    if (c.scope !== 'shared' && c.scope !== 'private')
+      throw new Error(`${where}: x-cache.scope must be shared or private`);
+    if (!Array.isArray(c.tags) || c.tags.length === 0)
+      throw new Error(`${where}: x-cache.tags must name at least one tag`);
+    policy.read = {
+      ttlSeconds: ttl,
+      scope: c.scope,
+      tags: c.tags.map((t) => compileTag(t as string, op.pathParams, where)),
+    };
   }
   return policy;
 }

@@ -41,7 +41,10 @@ export function cacheStages(cache: HttpCache | undefined) {
     }
     const { params, query, violations } = parameters(ctx);
     if (violations.length > 0) return;
-    ctx.cache = { prepared: cache.prepare(read, { operationId: route.op.operationId, params, query, userId }), outcome: undefined };
+    ctx.cache = {
+      prepared: cache.prepare(read, { operationId: route.op.operationId, params, query, userId }),
+      outcome: undefined,
+    };
   }
 
   /** Wraps the invoke stage with the read-through cache or the invalidation of a write. */
@@ -50,7 +53,15 @@ export function cacheStages(cache: HttpCache | undefined) {
       const policy = cache ? ctx.route!.cache : undefined;
       if (policy?.read) {
         const input = ctx.input!;
-        ctx.cache ??= { prepared: cache!.prepare(policy.read, { operationId: input.operationId, params: input.params, query: input.query, userId: ctx.principal?.userId }), outcome: undefined };
+        ctx.cache ??= {
+          prepared: cache!.prepare(policy.read, {
+            operationId: input.operationId,
+            params: input.params,
+            query: input.query,
+            userId: ctx.principal?.userId,
+          }),
+          outcome: undefined,
+        };
         const { response, outcome } = await cache!.read(input.operationId, ctx.cache.prepared, async () => {
           await invoke(ctx);
           return ctx.response!;
@@ -65,7 +76,8 @@ export function cacheStages(cache: HttpCache | undefined) {
             await cache!.invalidate(policy, ctx.input!.params);
           } catch (err) {
             // Acknowledging this write could let a stale cached copy be served after it: refuse.
-            const detail = 'The change was saved, but cached copies could not be invalidated; read it back before relying on it.';
+            const detail =
+              'The change was saved, but cached copies could not be invalidated; read it back before relying on it.';
             throw new DependencyUnavailableError('cache', { detail, cause: err });
           }
         }
@@ -104,6 +116,7 @@ function notModified(ctx: RequestContext): void {
   if (response.status !== 200 || etag === undefined || held === undefined || ctx.route!.op.method !== 'GET') return;
   if (!noneMatchHits(held, etag)) return;
   const headers: Record<string, string> = { etag };
-  for (const name of ['cache-control', 'vary', 'x-cache']) if (response.headers[name] !== undefined) headers[name] = response.headers[name]!;
+  for (const name of ['cache-control', 'vary', 'x-cache'])
+    if (response.headers[name] !== undefined) headers[name] = response.headers[name]!;
   ctx.response = { status: 304, headers, body: undefined, contentType: undefined };
 }

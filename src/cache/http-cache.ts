@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import type { Response } from '../pipeline/context';
 import { keys } from '../store/redis-keys';
-import { type CacheBackend, lockToken, type CacheEntry, type Lookup } from './cache-backend';
+import { type CacheBackend, type CacheEntry, type Lookup, lockToken } from './cache-backend';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
@@ -85,7 +85,11 @@ export class HttpCache {
   }
 
   /** Answers a read: from the cache, or through `load` (the handler). */
-  async read(operationId: string, prepared: PreparedRead, load: () => Promise<Response>): Promise<{ response: Response; outcome: CacheOutcome }> {
+  async read(
+    operationId: string,
+    prepared: PreparedRead,
+    load: () => Promise<Response>,
+  ): Promise<{ response: Response; outcome: CacheOutcome }> {
     const { backend } = this.opts;
     let found: Lookup;
     try {
@@ -124,9 +128,17 @@ export class HttpCache {
       const { body } = response;
       if (response.status !== 200 || typeof body !== 'string') return { response, outcome: 'MISS' };
       response.headers.etag ??= etagOf(body);
-      const entry: CacheEntry = { g: found.gens, status: 200, headers: response.headers, body, contentType: response.contentType ?? 'application/json' };
+      const entry: CacheEntry = {
+        g: found.gens,
+        status: 200,
+        headers: response.headers,
+        body,
+        contentType: response.contentType ?? 'application/json',
+      };
       await this.opts.beforeFill?.(prepared.entryKey);
-      await backend.set(prepared.entryKey, entry, prepared.policy.ttlSeconds).catch((err) => this.warn(operationId, err, 'cache fill failed'));
+      await backend
+        .set(prepared.entryKey, entry, prepared.policy.ttlSeconds)
+        .catch((err) => this.warn(operationId, err, 'cache fill failed'));
       this.opts.metrics?.outcome(operationId, 'MISS');
       return { response, outcome: 'MISS' };
     } finally {
@@ -152,7 +164,12 @@ export class HttpCache {
 
   private hit(operationId: string, entry: CacheEntry) {
     this.opts.metrics?.outcome(operationId, 'HIT');
-    const response: Response = { status: entry.status, headers: { ...entry.headers }, body: entry.body, contentType: entry.contentType };
+    const response: Response = {
+      status: entry.status,
+      headers: { ...entry.headers },
+      body: entry.body,
+      contentType: entry.contentType,
+    };
     return { response, outcome: 'HIT' as const };
   }
 

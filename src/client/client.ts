@@ -5,7 +5,7 @@
  */
 import createClient, { type Client, type HeadersOptions } from 'openapi-fetch';
 import type { components, paths } from '../../generated/openapi';
-import { SpecgateError, isOAuthError, toErrorBody } from './errors';
+import { isOAuthError, SpecgateError, toErrorBody } from './errors';
 
 type TokenResponse = components['schemas']['TokenResponse'];
 
@@ -181,7 +181,10 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
   async function logout(opts: { allSessions?: boolean } = {}): Promise<void> {
     if (!current()) return;
     try {
-      const { error, response } = await api.POST('/logout', opts.allSessions !== undefined ? { body: { all_sessions: opts.allSessions } } : {});
+      const { error, response } = await api.POST(
+        '/logout',
+        opts.allSessions !== undefined ? { body: { all_sessions: opts.allSessions } } : {},
+      );
       // 401: the session had ended already.
       if (!response.ok && response.status !== 401) throw new SpecgateError(response.status, toErrorBody(error));
     } finally {

@@ -22,7 +22,8 @@ const OAUTH_ERROR_CODES: ReadonlySet<string> = new Set<OAuthError['error']>([
   'temporarily_unavailable',
 ]);
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Whether `value` is a {@link Problem} (has the required `type`, `title`, `status` and `code`). */
 export function isProblem(value: unknown): value is Problem {
@@ -75,7 +76,8 @@ export class SpecgateError extends Error {
 }
 
 function describe(status: number, body: OAuthError | Problem | undefined): string {
-  if (isOAuthError(body)) return `${status} ${body.error}${body.error_description ? `: ${body.error_description}` : ''}`;
+  if (isOAuthError(body))
+    return `${status} ${body.error}${body.error_description ? `: ${body.error_description}` : ''}`;
   if (isProblem(body)) return `${status} ${body.code}${body.detail ? `: ${body.detail}` : ''}`;
   return `HTTP ${status}`;
 }

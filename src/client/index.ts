@@ -16,9 +16,9 @@
  */
 import type { components } from '../../generated/openapi';
 
-export { createSpecgateClient, type SpecgateClient, type SpecgateClientOptions, type Tokens } from './client';
-export { SpecgateError, isOAuthError, isProblem, type OAuthError, type Problem } from './errors';
 export type { components, operations, paths } from '../../generated/openapi';
+export { createSpecgateClient, type SpecgateClient, type SpecgateClientOptions, type Tokens } from './client';
+export { isOAuthError, isProblem, type OAuthError, type Problem, SpecgateError } from './errors';
 
 /** An item as the service returns it. */
 export type Item = components['schemas']['Item'];

@@ -156,8 +156,10 @@ class EnvReader {
       this.problem(`${name} is not a valid URL`);
       return raw;
     }
-    if (!protocols.includes(url.protocol)) this.problem(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-    if (passwordVariable !== undefined && url.password) this.problem(`${name} must not carry a password: set ${passwordVariable}`);
+    if (!protocols.includes(url.protocol))
+      this.problem(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    if (passwordVariable !== undefined && url.password)
+      this.problem(`${name} must not carry a password: set ${passwordVariable}`);
     return raw;
   }
 }
@@ -210,7 +212,8 @@ function readNodeEnv(r: EnvReader): NodeEnv {
 /** The session Redis and the cache's. Outside production REDIS_URL may be unset: the dev runner finds or starts one. */
 function readRedis(r: EnvReader, production: boolean): Config['redis'] {
   const url = r.url('REDIS_URL', REDIS_PROTOCOLS, 'REDIS_PASSWORD');
-  if (url === undefined && production) r.problem('REDIS_URL is required in production (sessions, tokens and login limits live in Redis)');
+  if (url === undefined && production)
+    r.problem('REDIS_URL is required in production (sessions, tokens and login limits live in Redis)');
   const password = r.str('REDIS_PASSWORD');
   return {
     url,
@@ -239,7 +242,10 @@ function readJwt(r: EnvReader, production: boolean): Config['jwt'] {
 function readJwtSecret(r: EnvReader, production: boolean): Uint8Array | undefined {
   const raw = r.str('JWT_SECRET');
   if (raw === undefined) {
-    if (production) r.problem(`JWT_SECRET is required in production (at least ${MIN_SECRET_BITS} bits of randomness); ${SECRET_ADVICE}`);
+    if (production)
+      r.problem(
+        `JWT_SECRET is required in production (at least ${MIN_SECRET_BITS} bits of randomness); ${SECRET_ADVICE}`,
+      );
     return undefined;
   }
   const secret = new TextEncoder().encode(raw);
@@ -265,19 +271,28 @@ function readLoginLimits(r: EnvReader): Config['loginLimits'] {
     knownAddressSeconds: r.int('LOGIN_KNOWN_ADDRESS_DAYS', 30, 0, 365) * 86400,
   };
   // The pair limit is the tight one: were it above either other limit it would never trip first.
-  if (limits.maxFailuresPerUserAndIp > limits.maxFailuresPerIp || limits.maxFailuresPerUserAndIp > limits.maxFailuresPerUser) {
-    r.problem('LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER');
+  if (
+    limits.maxFailuresPerUserAndIp > limits.maxFailuresPerIp ||
+    limits.maxFailuresPerUserAndIp > limits.maxFailuresPerUser
+  ) {
+    r.problem(
+      'LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER',
+    );
   }
   return limits;
 }
 
 /** Browser origins allowed by CORS: `*`, or bare origins (scheme, host, port; no path). */
 function readCorsOrigins(r: EnvReader): string[] {
-  const origins = (r.str('CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = (r.str('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (origin === '*') continue;
     try {
-      if (new URL(origin).origin !== origin) r.problem(`CORS_ORIGINS entry "${origin}" must be a bare origin like https://app.example.com`);
+      if (new URL(origin).origin !== origin)
+        r.problem(`CORS_ORIGINS entry "${origin}" must be a bare origin like https://app.example.com`);
     } catch {
       r.problem(`CORS_ORIGINS entry "${origin}" is not an origin`);
     }
@@ -289,11 +304,14 @@ function readCorsOrigins(r: EnvReader): string[] {
 function readTransport(r: EnvReader, production: boolean): Pick<Config, 'tls' | 'plainHttp'> {
   const certFile = r.str('TLS_CERT_FILE');
   const keyFile = r.str('TLS_KEY_FILE');
-  if ((certFile === undefined) !== (keyFile === undefined)) r.problem('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    r.problem('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   const plainHttp = r.bool('PLAIN_HTTP');
   if (plainHttp && certFile !== undefined) r.problem('PLAIN_HTTP=true and TLS_CERT_FILE are mutually exclusive');
   if (production && !plainHttp && certFile === undefined) {
-    r.problem('production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or PLAIN_HTTP=true behind a TLS-terminating proxy');
+    r.problem(
+      'production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or PLAIN_HTTP=true behind a TLS-terminating proxy',
+    );
   }
   return { tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined, plainHttp };
 }
@@ -307,7 +325,8 @@ function readLogLevel(r: EnvReader): LogLevel {
 
 function readMetricsToken(r: EnvReader): string | undefined {
   const token = r.str('METRICS_TOKEN');
-  if (token !== undefined && token.length < 32) r.problem('METRICS_TOKEN must be at least 32 characters of random data');
+  if (token !== undefined && token.length < 32)
+    r.problem('METRICS_TOKEN must be at least 32 characters of random data');
   return token;
 }
 
@@ -321,7 +340,8 @@ function readServerSettings(r: EnvReader): ServerSettings {
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
   };
   // node:http refuses a headers timeout longer than the request timeout (the head is part of the request).
-  if (server.headersTimeoutMs > server.requestTimeoutMs) r.problem('HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
+  if (server.headersTimeoutMs > server.requestTimeoutMs)
+    r.problem('HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
   return server;
 }
 

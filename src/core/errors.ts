@@ -8,9 +8,24 @@
  * {@link DependencyUnavailableError} with 503 `unavailable` + `Retry-After`, and anything else
  * with a 500 that reveals nothing but the request id.
  */
-import { DEFAULT_PROBLEM_TYPE_BASE, OAUTH_STATUS, PROBLEMS, problemType, type OAuthErrorCode, type ProblemCode, type Violation } from './problems';
+import {
+  DEFAULT_PROBLEM_TYPE_BASE,
+  OAUTH_STATUS,
+  type OAuthErrorCode,
+  PROBLEMS,
+  type ProblemCode,
+  problemType,
+  type Violation,
+} from './problems';
 
-export { DEFAULT_PROBLEM_TYPE_BASE, PROBLEMS, problemType, type OAuthErrorCode, type ProblemCode, type Violation } from './problems';
+export {
+  DEFAULT_PROBLEM_TYPE_BASE,
+  type OAuthErrorCode,
+  PROBLEMS,
+  type ProblemCode,
+  problemType,
+  type Violation,
+} from './problems';
 
 /**
  * The base of specgate's own errors. A class whose errors all mean one thing declares its code
@@ -44,7 +59,10 @@ export interface ApiErrorOptions {
 /** An error with a stable code from {@link PROBLEMS}. `detail` must never carry secrets. */
 export class ApiError extends ServiceError {
   readonly status: number;
-  constructor(readonly code: ProblemCode, readonly options: ApiErrorOptions = {}) {
+  constructor(
+    readonly code: ProblemCode,
+    readonly options: ApiErrorOptions = {},
+  ) {
     super(options.detail ?? PROBLEMS[code].title, { cause: options.cause });
     this.status = PROBLEMS[code].status;
   }
@@ -54,7 +72,10 @@ export class ApiError extends ServiceError {
 export class OAuthError extends ServiceError {
   readonly status: number;
   readonly code: OAuthErrorCode;
-  constructor(readonly error: OAuthErrorCode, readonly description?: string) {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description?: string,
+  ) {
     super(description ?? error);
     this.code = error;
     this.status = OAUTH_STATUS[error];
@@ -88,7 +109,10 @@ export class DependencyUnavailableError extends ServiceError {
   readonly code = 'dependency_unavailable';
   readonly detail: string;
 
-  constructor(readonly dependency: Dependency, options: DependencyUnavailableOptions = {}) {
+  constructor(
+    readonly dependency: Dependency,
+    options: DependencyUnavailableOptions = {},
+  ) {
     const detail = options.detail ?? DEFAULT_DETAIL[dependency];
     super(options.reason ? `${dependency} unavailable: ${options.reason}` : detail, { cause: options.cause });
     this.detail = detail;
@@ -97,7 +121,6 @@ export class DependencyUnavailableError extends ServiceError {
 
 /** Seconds a client is asked to wait (`Retry-After`) when a dependency cannot be reached. */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
-
 
 /** How an operation reports errors: from its `x-error-format` in the document. */
 export type ErrorFormat = 'problem' | 'oauth';
@@ -150,7 +173,8 @@ export function renderError(err: unknown, ctx: RenderErrorContext): ErrorRespons
   }
   const apiErr = toApiError(err);
   // The one place the outage rule lives: every `unavailable` says when to come back.
-  const retryAfter = apiErr.options.retryAfterSeconds ?? (apiErr.code === 'unavailable' ? DEPENDENCY_RETRY_AFTER_SECONDS : undefined);
+  const retryAfter =
+    apiErr.options.retryAfterSeconds ?? (apiErr.code === 'unavailable' ? DEPENDENCY_RETRY_AFTER_SECONDS : undefined);
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   if (apiErr.options.headers) Object.assign(headers, apiErr.options.headers);
   if (apiErr.options.allow) headers.allow = apiErr.options.allow.join(', ');
@@ -206,7 +230,12 @@ function describeForOAuth(err: ApiError): string {
 /** RFC 6749 §5.1/§5.2: token endpoint responses, errors included, must not be cached. */
 export const OAUTH_NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
-function oauthResponse(status: number, error: OAuthErrorCode, description: string | undefined, headers: Record<string, string>): ErrorResponse {
+function oauthResponse(
+  status: number,
+  error: OAuthErrorCode,
+  description: string | undefined,
+  headers: Record<string, string>,
+): ErrorResponse {
   Object.assign(headers, OAUTH_NO_STORE);
   headers['content-type'] = 'application/json';
   const body: Record<string, string> = { error };

@@ -2,7 +2,7 @@
  * pino JSON logger with redaction: credentials never reach a log line, whatever path they take
  * (headers, form bodies, error objects). ASVS 5.0 16.2.5 / 16.3.1.
  */
-import pino, { type Logger, type DestinationStream } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config';
 
 export type { Logger };

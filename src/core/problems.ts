@@ -93,7 +93,8 @@ export function problemType(code: ProblemCode, base: string = DEFAULT_PROBLEM_TY
 export function problemTypeBaseProblem(base: string): string | undefined {
   const advice = 'an absolute http(s) URL or a path starting with /, e.g. https://api.example.com/docs#section/Errors/';
   if (!/^[\x21-\x7e]+$/.test(base) || /["<>\\^`{|}]/.test(base)) return `must be ${advice} (no spaces or quotes)`;
-  if (base.startsWith('/')) return base.startsWith('//') ? `must be ${advice}, not a network-path reference` : undefined;
+  if (base.startsWith('/'))
+    return base.startsWith('//') ? `must be ${advice}, not a network-path reference` : undefined;
   try {
     const url = new URL(base);
     if (url.protocol === 'https:' || url.protocol === 'http:') return undefined;

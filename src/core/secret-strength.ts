@@ -93,7 +93,8 @@ function patternedBits(bytes: Buffer): number | undefined {
   const values = new Set(bytes).size;
   const steps = new Set<number>();
   for (let i = 1; i < bytes.length; i++) steps.add((bytes[i]! - bytes[i - 1]! + 256) % 256);
-  if (values >= expectedDistinct(bytes.length) / 2 && steps.size >= expectedDistinct(bytes.length - 1) / 2) return undefined;
+  if (values >= expectedDistinct(bytes.length) / 2 && steps.size >= expectedDistinct(bytes.length - 1) / 2)
+    return undefined;
   return 8 * Math.min(values, steps.size);
 }
 
@@ -119,7 +120,10 @@ export function estimateSecret(value: string): SecretEstimate {
       pattern ??= kind;
     }
     const random = length * perChar;
-    priced += match.pattern === 'bruteforce' || length < MIN_PATTERN_LENGTH ? random : Math.min(Math.log2(match.guesses), random);
+    priced +=
+      match.pattern === 'bruteforce' || length < MIN_PATTERN_LENGTH
+        ? random
+        : Math.min(Math.log2(match.guesses), random);
   }
   // An encoding spells exactly its bytes' worth; padding spells nothing.
   const bits = bytes ? 8 * bytes.length : priced - /=*$/.exec(value)![0].length * perChar;
@@ -134,6 +138,8 @@ export function estimateSecret(value: string): SecretEstimate {
 export function secretWeakness(name: string, value: string): string | undefined {
   const { bits, pattern } = estimateSecret(value);
   if (bits >= MIN_SECRET_BITS) return undefined;
-  const why = pattern ? `, it is made of ${pattern === 'bytes' ? 'patterned bytes' : pattern === 'words' ? 'words' : `a ${pattern}`}` : '';
+  const why = pattern
+    ? `, it is made of ${pattern === 'bytes' ? 'patterned bytes' : pattern === 'words' ? 'words' : `a ${pattern}`}`
+    : '';
   return `${name} must carry at least ${MIN_SECRET_BITS} bits of randomness (RFC 7518 §3.2): about ${Math.floor(bits)} estimated${why}; ${SECRET_ADVICE}`;
 }

@@ -12,8 +12,8 @@
  *   // on shutdown: await specgate.close();
  */
 import type { RequestHandler } from 'express';
-import { createApp, type App } from '../app';
-import { loadConfig, type Config } from '../core/config';
+import { type App, createApp } from '../app';
+import { type Config, loadConfig } from '../core/config';
 import { createLogger, type Logger } from '../core/logger';
 import { openResources } from '../main';
 
@@ -29,6 +29,12 @@ export async function createSpecgate(opts: { config?: Config; logger?: Logger } 
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.logLevel);
   const resources = await openResources(config, logger);
-  const app = await createApp({ config, logger, redis: resources.redis, db: resources.db, cacheRedis: resources.cacheRedis });
+  const app = await createApp({
+    config,
+    logger,
+    redis: resources.redis,
+    db: resources.db,
+    cacheRedis: resources.cacheRedis,
+  });
   return { app, express: () => app.express(), close: resources.close };
 }

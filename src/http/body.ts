@@ -57,7 +57,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     // the socket's own error tells: node destroys it with ERR_HTTP_REQUEST_TIMEOUT when its
     // requestTimeout cuts the request (after writing the 408), a client's EOF leaves a parser error.
     if (!(err instanceof ApiError) && (req.destroyed || req.socket?.destroyed)) {
-      if ((req.socket?.errored as NodeJS.ErrnoException | null | undefined)?.code === 'ERR_HTTP_REQUEST_TIMEOUT') throw new RequestTimedOutError(err);
+      if ((req.socket?.errored as NodeJS.ErrnoException | null | undefined)?.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+        throw new RequestTimedOutError(err);
       throw new ClientAbortedError(err);
     }
     throw err;
@@ -83,7 +84,11 @@ export function parseBody(raw: Buffer, mediaType: string, contentTypeHeader: str
   if (mediaType === 'application/x-www-form-urlencoded') return multiValues(text, { dropEmpty: true });
   if (isJsonType(mediaType)) {
     if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) {
-      throw validationFailed({ in: 'body', pointer: '', message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` });
+      throw validationFailed({
+        in: 'body',
+        pointer: '',
+        message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+      });
     }
     try {
       return JSON.parse(text);

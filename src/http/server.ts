@@ -18,7 +18,9 @@ function checkingIntervalMs(settings: ServerSettings): number {
 }
 
 /** The node:http options for `settings` (see {@link createServer}). */
-export function serverOptions(settings: ServerSettings): http.ServerOptions & Pick<https.ServerOptions, 'handshakeTimeout'> {
+export function serverOptions(
+  settings: ServerSettings,
+): http.ServerOptions & Pick<https.ServerOptions, 'handshakeTimeout'> {
   const interval = checkingIntervalMs(settings);
   return {
     // RFC 9112 §9.3: the server advertises `Keep-Alive: timeout=N` and closes an idle persistent
@@ -44,7 +46,10 @@ export function serverOptions(settings: ServerSettings): http.ServerOptions & Pi
 export function createServer(config: Config, listener: http.RequestListener): http.Server | https.Server {
   const options = serverOptions(config.server);
   const server = config.tls
-    ? https.createServer({ ...options, cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) }, listener)
+    ? https.createServer(
+        { ...options, cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) },
+        listener,
+      )
     : http.createServer(options, listener);
   // Further sockets are closed as they are accepted (node: server.maxConnections).
   server.maxConnections = config.server.maxConnections;

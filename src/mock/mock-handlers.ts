@@ -7,12 +7,12 @@
  * documented status or a named example (src/mock/mock-preferences.ts). A preference the document
  * cannot meet is ignored, as RFC 7240 §2 asks (Prism answers 500 instead), and logged.
  */
-import { OpenAPIBackend, type Document, type Operation } from 'openapi-backend';
+import { type Document, OpenAPIBackend, type Operation } from 'openapi-backend';
 import type { Logger } from '../core/logger';
 import { negotiateMediaType } from '../http/negotiate';
 import type { OpenApiDocument } from '../pipeline/compile/document';
 import type { RawHandler } from '../pipeline/context';
-import { mockHeaders, type HeaderObject } from './mock-headers';
+import { type HeaderObject, mockHeaders } from './mock-headers';
 import { parsePreferences } from './mock-preferences';
 
 /** A Response Object of the dereferenced document (the parts read here). */
@@ -22,9 +22,16 @@ interface ResponseObject {
 }
 
 /** Builds the handlers, keyed by operationId, for createPipeline. */
-export async function createMockHandlers(document: OpenApiDocument, logger: Logger): Promise<Record<string, RawHandler>> {
+export async function createMockHandlers(
+  document: OpenApiDocument,
+  logger: Logger,
+): Promise<Record<string, RawHandler>> {
   // A copy: openapi-backend dereferences the definition it holds, the pipeline compiles the original.
-  const api = new OpenAPIBackend({ definition: structuredClone(document) as unknown as Document, quick: true, validate: false });
+  const api = new OpenAPIBackend({
+    definition: structuredClone(document) as unknown as Document,
+    quick: true,
+    validate: false,
+  });
   await api.init();
   return Object.fromEntries(api.getOperations().map((op) => [op.operationId!, mockHandler(api, op, logger)]));
 }
@@ -45,12 +52,16 @@ function mockHandler(api: OpenAPIBackend, op: Operation, logger: Logger): RawHan
         status = prefer.code;
         applied.push(`code=${prefer.code}`);
       } else {
-        logger.warn({ requestId: req.requestId, operationId, documented }, `Prefer code=${prefer.code} ignored: not a documented status of ${operationId}`);
+        logger.warn(
+          { requestId: req.requestId, operationId, documented },
+          `Prefer code=${prefer.code} ignored: not a documented status of ${operationId}`,
+        );
       }
     }
     const response = responses[status]!;
     const mediaTypes = Object.keys(response.content ?? {});
-    const mediaType = mediaTypes.find((t) => negotiateMediaType(req.raw.headers.accept, [t]) !== undefined) ?? mediaTypes[0];
+    const mediaType =
+      mediaTypes.find((t) => negotiateMediaType(req.raw.headers.accept, [t]) !== undefined) ?? mediaTypes[0];
     let example: string | undefined;
     if (prefer.example !== undefined) {
       const named = mediaType === undefined ? [] : Object.keys(response.content![mediaType]!.examples ?? {});
@@ -58,7 +69,10 @@ function mockHandler(api: OpenAPIBackend, op: Operation, logger: Logger): RawHan
         example = prefer.example;
         applied.push(`example=${prefer.example}`);
       } else {
-        logger.warn({ requestId: req.requestId, operationId, status, examples: named }, `Prefer example=${prefer.example} ignored: no such example of ${operationId} ${status}`);
+        logger.warn(
+          { requestId: req.requestId, operationId, status, examples: named },
+          `Prefer example=${prefer.example} ignored: no such example of ${operationId} ${status}`,
+        );
       }
     }
 

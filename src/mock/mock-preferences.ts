@@ -27,7 +27,10 @@ export function parsePreferences(header: string | string[] | undefined): MockPre
     const eq = token.indexOf('=');
     if (eq === -1) continue;
     const name = token.slice(0, eq).trim().toLowerCase();
-    const value = token.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = token
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     // RFC 7240 §2: of a preference given more than once, only the first counts.
     if (name === 'code' && /^\d{3}$/.test(value)) out.code ??= Number(value);
     if (name === 'example' && value !== '') out.example ??= value;

@@ -33,8 +33,10 @@ function principalOf(token: string, allScopes: readonly string[]): Principal {
         throw new ApiError('invalid_token', { detail: 'The access token is a malformed JWT.' });
       }
     }
-    if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) throw new ApiError('invalid_token', { detail: 'The access token has expired.' });
-    if (claims.scope !== undefined && typeof claims.scope !== 'string') throw new ApiError('invalid_token', { detail: 'The scope claim must be a string.' });
+    if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now())
+      throw new ApiError('invalid_token', { detail: 'The access token has expired.' });
+    if (claims.scope !== undefined && typeof claims.scope !== 'string')
+      throw new ApiError('invalid_token', { detail: 'The scope claim must be a string.' });
     const principal: Principal = {
       userId: typeof claims.sub === 'string' ? claims.sub : 'mock-user',
       scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [...allScopes],
@@ -52,8 +54,13 @@ function principalOf(token: string, allScopes: readonly string[]): Principal {
  * HTTP bearer) and get {@link mockBearerScheme}, with every scope the document's OAuth2 flows name.
  */
 export function mockSecuritySchemes(document: OpenApiDocument): Record<string, SecurityScheme> {
-  const schemes = (document.components?.securitySchemes ?? {}) as Record<string, { type?: string; scheme?: string; flows?: Record<string, { scopes?: Record<string, string> }> }>;
-  const allScopes = new Set(Object.values(schemes).flatMap((s) => Object.values(s.flows ?? {}).flatMap((f) => Object.keys(f.scopes ?? {}))));
+  const schemes = (document.components?.securitySchemes ?? {}) as Record<
+    string,
+    { type?: string; scheme?: string; flows?: Record<string, { scopes?: Record<string, string> }> }
+  >;
+  const allScopes = new Set(
+    Object.values(schemes).flatMap((s) => Object.values(s.flows ?? {}).flatMap((f) => Object.keys(f.scopes ?? {}))),
+  );
   const handler = mockBearerScheme([...allScopes]);
   return Object.fromEntries(
     Object.entries(schemes).map(([name, s]) => {

@@ -27,7 +27,10 @@ export interface MockApp {
 }
 
 /** Builds the mock for `document` (default: openapi/openapi.yaml). */
-export async function createMockApp(document: OpenApiDocument = loadDocument(), options: MockAppOptions = {}): Promise<MockApp> {
+export async function createMockApp(
+  document: OpenApiDocument = loadDocument(),
+  options: MockAppOptions = {},
+): Promise<MockApp> {
   const logger = options.logger ?? createLogger('info');
   const pipeline = createPipeline({
     document,
@@ -55,7 +58,9 @@ export interface RunningMock {
 }
 
 /** Starts {@link createMockApp} on `port` (default 4010, Prism's) and `host` (default 127.0.0.1). */
-export async function startMockServer(options: MockAppOptions & { document?: OpenApiDocument; port?: number; host?: string } = {}): Promise<RunningMock> {
+export async function startMockServer(
+  options: MockAppOptions & { document?: OpenApiDocument; port?: number; host?: string } = {},
+): Promise<RunningMock> {
   const { listener } = await createMockApp(options.document, options);
   const server = http.createServer(listener);
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
  * benches) never collide: cache outcomes per operation, request latency, and requests that ended
  * unanswered (client aborts, request timeouts), which the latency histogram leaves out.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { CacheMetrics, CacheOutcome } from '../cache/http-cache';
 import type { UnansweredOutcome } from '../pipeline/context';
 

@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/principal';
-import type { ErrorFormat } from '../core/errors';
 import type { CacheState } from '../cache/cache-stage';
+import type { ErrorFormat } from '../core/errors';
 import type { OperationRoute } from './compile/operation-route';
 import type { ParameterValues } from './stages/validate';
 

@@ -16,16 +16,16 @@ import type { OpenApiDocument } from './compile/document';
 import { compileRoutes, type OperationRoute } from './compile/operation-route';
 import { ResponseValidator } from './compile/response-validator';
 import { SchemaCompiler } from './compile/schema-compiler';
-import { RequestContext, type RawHandler, type UnansweredOutcome } from './context';
-import { authorize } from './stages/authorize';
+import { type RawHandler, RequestContext, type UnansweredOutcome } from './context';
 import { checkCredentials, verifyCredentials } from './stages/authenticate';
+import { authorize } from './stages/authorize';
 import { checkResponseStage } from './stages/check-response';
 import { corsStage } from './stages/cors';
 import { invoke } from './stages/invoke';
 import { negotiate } from './stages/negotiate';
 import { readBodyStage } from './stages/read-body';
 import { routeStage } from './stages/route';
-import { StaticAssets, type StaticAsset } from './stages/static-assets';
+import { type StaticAsset, StaticAssets } from './stages/static-assets';
 import { validateStage } from './stages/validate';
 import { writeStage } from './stages/write';
 
@@ -70,11 +70,20 @@ export interface Pipeline {
 
 export function createPipeline(opts: PipelineOptions): Pipeline {
   const compiler = new SchemaCompiler(opts.document);
-  const { table, routes } = compileRoutes(opts.document, compiler, { handlers: opts.handlers, securitySchemes: opts.securitySchemes, caching: opts.cache !== undefined });
+  const { table, routes } = compileRoutes(opts.document, compiler, {
+    handlers: opts.handlers,
+    securitySchemes: opts.securitySchemes,
+    caching: opts.cache !== undefined,
+  });
   const cors = opts.cors?.origins.length ? corsStage(opts.cors.origins, opts.cors.expose) : undefined;
   const { prefetchCache, cached } = cacheStages(opts.cache);
-  const trust = opts.trustProxy > 0 ? (ctx: RequestContext) => proxyaddr(ctx.req, (_a, i) => i < opts.trustProxy) : (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? '';
-  const checkResponse = opts.validateResponses ? checkResponseStage(new ResponseValidator(compiler), opts.logger) : undefined;
+  const trust =
+    opts.trustProxy > 0
+      ? (ctx: RequestContext) => proxyaddr(ctx.req, (_a, i) => i < opts.trustProxy)
+      : (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? '';
+  const checkResponse = opts.validateResponses
+    ? checkResponseStage(new ResponseValidator(compiler), opts.logger)
+    : undefined;
   const write = writeStage(opts.headers ?? { api: {}, page: {} }, opts.lifecycle ?? { draining: false });
 
   /** Until one of them produces the response. */
@@ -116,17 +125,31 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       ctx.unanswered = err.code;
       return;
     }
-    const rendered = renderError(err, { format: ctx.errorFormat, instance: ctx.path, requestId: ctx.requestId, typeBase: opts.problemTypeBase });
+    const rendered = renderError(err, {
+      format: ctx.errorFormat,
+      instance: ctx.path,
+      requestId: ctx.requestId,
+      typeBase: opts.problemTypeBase,
+    });
     if (rendered.status >= 500) {
       const operationId = ctx.route?.op.operationId;
-      if (isUnavailable(err)) opts.logger.warn({ requestId: ctx.requestId, operationId, err: String((err as Error).cause ?? err) }, 'dependency unavailable');
+      if (isUnavailable(err))
+        opts.logger.warn(
+          { requestId: ctx.requestId, operationId, err: String((err as Error).cause ?? err) },
+          'dependency unavailable',
+        );
       else opts.logger.error({ err, requestId: ctx.requestId, operationId }, 'request failed');
     }
     if (ctx.res.headersSent) {
       ctx.res.destroy();
       return;
     }
-    ctx.response = { status: rendered.status, headers: rendered.headers, body: rendered.body, contentType: 'application/problem+json' };
+    ctx.response = {
+      status: rendered.status,
+      headers: rendered.headers,
+      body: rendered.body,
+      contentType: 'application/problem+json',
+    };
     write(ctx);
   }
 
@@ -134,7 +157,13 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     if (ctx.unanswered === 'handed_off') return;
     const ms = Number(process.hrtime.bigint() - ctx.started) / 1e6;
     const operationId = ctx.route?.op.operationId;
-    const entry = { requestId: ctx.requestId, method: ctx.method, path: ctx.path, operationId, ms: Math.round(ms * 100) / 100 };
+    const entry = {
+      requestId: ctx.requestId,
+      method: ctx.method,
+      path: ctx.path,
+      operationId,
+      ms: Math.round(ms * 100) / 100,
+    };
     if (ctx.unanswered === 'client_aborted' || ctx.unanswered === 'request_timeout') {
       // Info, not warn, for a timeout too: a slow client is the client's condition, handled as
       // configured; the metrics counter is what to alert on.

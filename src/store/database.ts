@@ -40,7 +40,8 @@ export interface OpenDatabaseOptions {
  * with 503. The reason and message never contain the connection string; the driver error is kept
  * as `cause` for logs.
  */
-const databaseUnavailable = (reason: string, cause?: unknown) => new DependencyUnavailableError('database', { reason, cause });
+const databaseUnavailable = (reason: string, cause?: unknown) =>
+  new DependencyUnavailableError('database', { reason, cause });
 
 const POOL_SIZE = 5;
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -48,8 +49,15 @@ const STATEMENT_TIMEOUT_MS = 30_000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT',
-  'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOENT' /* unix socket path */,
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOENT' /* unix socket path */,
 ]);
 /**
  * SQLSTATEs that mean "the database cannot serve now" (PostgreSQL appendix A): class 08 connection
@@ -165,10 +173,11 @@ function createPostgres(url: string, schema: string | undefined): Database {
 
   return {
     kind: 'postgres',
-    query: (sql, params) => guarded(async () => {
-      ensureOpen();
-      return run(pool, sql, params);
-    }),
+    query: (sql, params) =>
+      guarded(async () => {
+        ensureOpen();
+        return run(pool, sql, params);
+      }),
     transaction: async (fn) => {
       ensureOpen();
       const client = await guarded(() => pool.connect());
@@ -188,10 +197,11 @@ function createPostgres(url: string, schema: string | undefined): Database {
         client.release(broken);
       }
     },
-    ping: () => guarded(async () => {
-      ensureOpen();
-      await pool.query('SELECT 1');
-    }),
+    ping: () =>
+      guarded(async () => {
+        ensureOpen();
+        await pool.query('SELECT 1');
+      }),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -236,9 +246,10 @@ async function createPglite(opts: OpenDatabaseOptions): Promise<Database> {
         throw fnError?.err === err ? err : translate(err);
       }
     },
-    ping: () => guarded(async () => {
-      await pg.query('SELECT 1');
-    }),
+    ping: () =>
+      guarded(async () => {
+        await pg.query('SELECT 1');
+      }),
     close: async () => {
       if (!pg.closed) await pg.close();
     },

@@ -158,10 +158,15 @@ export class ItemsRepository {
    */
   async replace(id: string, input: ItemFields, ifVersions?: readonly number[]): Promise<WriteResult> {
     if (!UUID.test(id)) return { kind: 'not_found' };
-    return this.conditionalUpdate(
-      `name = $3, description = $4, category = $5, price_cents = $6, tags = $7::text[]`,
-      [id, versionsParam(ifVersions), input.name, input.description, input.category, input.priceCents, [...input.tags]],
-    );
+    return this.conditionalUpdate(`name = $3, description = $4, category = $5, price_cents = $6, tags = $7::text[]`, [
+      id,
+      versionsParam(ifVersions),
+      input.name,
+      input.description,
+      input.category,
+      input.priceCents,
+      [...input.tags],
+    ]);
   }
 
   /**

@@ -21,13 +21,15 @@ export const keys = {
    * Login attempts of one normalised username from one client IP bucket (src/auth/login-throttle.ts).
    * The username sits in a hash tag (see {@link userTag}): the per-user keys below share its slot.
    */
-  loginAttemptsByUserAndIp: (normalisedUsername: string, bucket: string) => `rl:login:pair:${userTag(normalisedUsername)}:${bucket}`,
+  loginAttemptsByUserAndIp: (normalisedUsername: string, bucket: string) =>
+    `rl:login:pair:${userTag(normalisedUsername)}:${bucket}`,
   /** Login attempts from one client IP bucket (IPv4 address or IPv6 /64) across all usernames. */
   loginAttemptsByIp: (bucket: string) => `rl:login:ip:${bucket}`,
   /** Login attempts of one normalised username from every address (the ceiling). */
   loginAttemptsByUser: (normalisedUsername: string) => `rl:login:user:${userTag(normalisedUsername)}`,
   /** Marks a client IP bucket that logged in to this username recently (exempt from the ceiling). */
-  loginKnownAddress: (normalisedUsername: string, bucket: string) => `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
+  loginKnownAddress: (normalisedUsername: string, bucket: string) =>
+    `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
   /**
    * A stored response (src/cache/http-cache.ts, keyed by src/cache/cache-stage.ts): one per operation and digest of the normalised
    * request. Never an operation called `gen`: its entries would share the namespace below.

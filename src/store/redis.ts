@@ -57,7 +57,11 @@ export interface RedisConnectOptions {
  * Opens a connection and resolves once it answers. Commands issued while disconnected fail at once
  * (no offline queue): auth must fail closed quickly rather than queue behind an outage.
  */
-export async function connectRedis(config: RedisTarget, logger: Logger, opts: RedisConnectOptions = {}): Promise<Redis> {
+export async function connectRedis(
+  config: RedisTarget,
+  logger: Logger,
+  opts: RedisConnectOptions = {},
+): Promise<Redis> {
   if (!config.url) throw new Error('REDIS_URL is not set');
   const url = new URL(config.url);
   const useTls = config.useTls || url.protocol === 'rediss:';
@@ -68,7 +72,12 @@ export async function connectRedis(config: RedisTarget, logger: Logger, opts: Re
     password: config.password,
     db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
     // SNI carries host names only (RFC 6066 §3); certificates for IPs are matched by the IP itself.
-    tls: useTls ? { ca: config.tlsCaFile ? fs.readFileSync(config.tlsCaFile) : undefined, servername: net.isIP(hostOf(url)) ? undefined : hostOf(url) } : undefined,
+    tls: useTls
+      ? {
+          ca: config.tlsCaFile ? fs.readFileSync(config.tlsCaFile) : undefined,
+          servername: net.isIP(hostOf(url)) ? undefined : hostOf(url),
+        }
+      : undefined,
     connectionName: opts.connectionName ?? 'specgate',
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -83,7 +92,8 @@ export async function connectRedis(config: RedisTarget, logger: Logger, opts: Re
   client.on('error', (err: Error & { code?: string }) => {
     // ioredis repeats the same error on every reconnect attempt; log each distinct one once.
     const summary = `${err.code ?? err.name}: ${redactMessage(err.message, config.password)}`;
-    if (summary !== lastLogged) logger.warn({ redis: `${url.hostname}:${options.port}`, err: summary }, 'redis connection error');
+    if (summary !== lastLogged)
+      logger.warn({ redis: `${url.hostname}:${options.port}`, err: summary }, 'redis connection error');
     lastLogged = summary;
   });
   client.on('ready', () => {
@@ -94,7 +104,9 @@ export async function connectRedis(config: RedisTarget, logger: Logger, opts: Re
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new Error(`cannot connect to Redis at ${url.hostname}:${options.port}: ${redactMessage((err as Error).message, config.password)}`);
+    throw new Error(
+      `cannot connect to Redis at ${url.hostname}:${options.port}: ${redactMessage((err as Error).message, config.password)}`,
+    );
   }
   return client;
 }

@@ -67,7 +67,10 @@ export class UsernameTakenError extends ServiceError {
   static override readonly code = 'username_taken';
   readonly code = 'username_taken';
 
-  constructor(readonly username: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly username: string,
+    options?: { cause?: unknown },
+  ) {
     super(`Username "${username}" is already taken`, options);
   }
 }
@@ -153,28 +156,40 @@ export class UsersRepository {
    */
   async update(id: string, changes: UserChanges): Promise<AdminWriteResult> {
     if (!UUID.test(id)) return { kind: 'not_found' };
-    return this.guardedWrite(id, async (tx, before) => {
-      if (changes.scopes === undefined && changes.disabled === undefined) return before;
-      const scopes = changes.scopes ?? before.scopes;
-      const disabled = changes.disabled ?? before.disabledAt !== null;
-      const rows = await tx.query<UserRow>(
-        `UPDATE users SET scopes = $2::text[],
+    return this.guardedWrite(
+      id,
+      async (tx, before) => {
+        if (changes.scopes === undefined && changes.disabled === undefined) return before;
+        const scopes = changes.scopes ?? before.scopes;
+        const disabled = changes.disabled ?? before.disabledAt !== null;
+        const rows = await tx.query<UserRow>(
+          `UPDATE users SET scopes = $2::text[],
            disabled_at = CASE WHEN $3::boolean THEN coalesce(disabled_at, now()) ELSE NULL END,
            updated_at = now()
          WHERE id = $1::uuid RETURNING ${COLUMNS}`,
-        [id, [...scopes], disabled],
-      );
-      return toRecord(rows[0]!);
-    }, (before) => isEnabledAdmin({ scopes: changes.scopes ?? before.scopes, disabledAt: changes.disabled === undefined ? before.disabledAt : changes.disabled ? new Date() : null }));
+          [id, [...scopes], disabled],
+        );
+        return toRecord(rows[0]!);
+      },
+      (before) =>
+        isEnabledAdmin({
+          scopes: changes.scopes ?? before.scopes,
+          disabledAt: changes.disabled === undefined ? before.disabledAt : changes.disabled ? new Date() : null,
+        }),
+    );
   }
 
   /** Deletes a user unless they are the last enabled administrator. */
   async delete(id: string): Promise<AdminWriteResult> {
     if (!UUID.test(id)) return { kind: 'not_found' };
-    return this.guardedWrite(id, async (tx) => {
-      await tx.query('DELETE FROM users WHERE id = $1::uuid', [id]);
-      return null;
-    }, () => false);
+    return this.guardedWrite(
+      id,
+      async (tx) => {
+        await tx.query('DELETE FROM users WHERE id = $1::uuid', [id]);
+        return null;
+      },
+      () => false,
+    );
   }
 
   /**

@@ -4,13 +4,18 @@
  * force attacks"; ASVS 5.0 6.1.1, 6.3.1; OWASP Authentication Cheat Sheet). The client address
  * comes from X-Forwarded-For with TRUST_PROXY=1, so one test can play several addresses.
  */
-import { client } from '../support/contract';
+
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
 
-const LIMITS = { LOGIN_MAX_FAILURES_PER_USER_IP: '5', LOGIN_MAX_FAILURES_PER_IP: '12', LOGIN_MAX_FAILURES_PER_USER: '20' };
+const LIMITS = {
+  LOGIN_MAX_FAILURES_PER_USER_IP: '5',
+  LOGIN_MAX_FAILURES_PER_IP: '12',
+  LOGIN_MAX_FAILURES_PER_USER: '20',
+};
 
 beforeAll(async () => {
   t = await startTestApp({ env: { ...LIMITS, TRUST_PROXY: '1' } });
@@ -33,7 +38,9 @@ describe('per-username-and-address limit', () => {
     expect(limited.headers['cache-control']).toBe('no-store');
     expect(limited.headers.pragma).toBe('no-cache');
     expect(limited.headers['ratelimit-policy']).toBe('"pair";q=5;w=900, "ip";q=12;w=900, "user";q=20;w=3600');
-    expect(limited.headers.ratelimit).toMatch(new RegExp(`^"pair";r=0;t=${retry}, "ip";r=7;t=\\d+, "user";r=15;t=\\d+$`));
+    expect(limited.headers.ratelimit).toMatch(
+      new RegExp(`^"pair";r=0;t=${retry}, "ip";r=7;t=\\d+, "user";r=15;t=\\d+$`),
+    );
     // The normalised username shares the counter.
     expect((await attempt(' ZOE ', 'zoe-password-1', '198.51.100.1')).status).toBe(429);
   });
@@ -73,7 +80,10 @@ describe('per-address limit', () => {
     try {
       const directApi = client(direct.url);
       const send = (username: string, from: string) =>
-        directApi.post('/token', { form: { grant_type: 'password', username, password: 'Password1!' }, headers: { 'x-forwarded-for': from } });
+        directApi.post('/token', {
+          form: { grant_type: 'password', username, password: 'Password1!' },
+          headers: { 'x-forwarded-for': from },
+        });
       for (let i = 0; i < 12; i++) expect((await send(`spoof-${i}`, `203.0.113.${i}`)).status).toBe(400);
       expect((await send('spoof-12', '203.0.113.99')).status).toBe(429);
     } finally {
@@ -97,10 +107,17 @@ describe('per-username ceiling', () => {
 
 describe('in a browser', () => {
   it('lets a page on an allowed origin read Retry-After and the RateLimit fields of a 429', async () => {
-    const cors = await startTestApp({ env: { ...LIMITS, TRUST_PROXY: '1', CORS_ORIGINS: 'https://app.example' }, db: t.db, redisServer: t.redisServer });
+    const cors = await startTestApp({
+      env: { ...LIMITS, TRUST_PROXY: '1', CORS_ORIGINS: 'https://app.example' },
+      db: t.db,
+      redisServer: t.redisServer,
+    });
     try {
       const send = () =>
-        client(cors.url).post('/token', { form: { grant_type: 'password', username: 'zed', password: 'not-it' }, headers: { origin: 'https://app.example', 'x-forwarded-for': '198.51.100.8' } });
+        client(cors.url).post('/token', {
+          form: { grant_type: 'password', username: 'zed', password: 'not-it' },
+          headers: { origin: 'https://app.example', 'x-forwarded-for': '198.51.100.8' },
+        });
       for (let i = 0; i < 5; i++) expect((await send()).status).toBe(400);
       const limited = await send();
       expect(limited.status).toBe(429);

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
-import { openDatabase, type Database } from '../../src/store/database';
+import { type Database, openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'specgate-outage-'));
 let real: Database;
@@ -55,7 +55,9 @@ const refresh = (refresh_token: string) => api.post('/token', { form: { grant_ty
 
 describe('refresh during a database outage', () => {
   it('answers 503 without consuming the token; the retry after the outage refreshes and the session lives', async () => {
-    const login = await api.post('/token', { form: { grant_type: 'password', username: 'olga', password: 'olga-password-1' } });
+    const login = await api.post('/token', {
+      form: { grant_type: 'password', username: 'olga', password: 'olga-password-1' },
+    });
     expect(login.status).toBe(200);
 
     await outage(async () => {
@@ -78,11 +80,16 @@ describe('login during a database outage', () => {
     const pairLimit = t.config.loginLimits.maxFailuresPerUserAndIp;
     await outage(async () => {
       for (let i = 0; i <= pairLimit; i++) {
-        const res = await api.post('/token', { form: { grant_type: 'password', username: 'olga', password: 'olga-password-1' } });
+        const res = await api.post('/token', {
+          form: { grant_type: 'password', username: 'olga', password: 'olga-password-1' },
+        });
         expect([res.status, res.body.error]).toEqual([503, 'temporarily_unavailable']);
       }
     });
     expect(await t.redis.keys('rl:login:pair:*')).toEqual([]);
-    expect((await api.post('/token', { form: { grant_type: 'password', username: 'olga', password: 'olga-password-1' } })).status).toBe(200);
+    expect(
+      (await api.post('/token', { form: { grant_type: 'password', username: 'olga', password: 'olga-password-1' } }))
+        .status,
+    ).toBe(200);
   });
 });

@@ -4,12 +4,13 @@
  */
 import { loadDocument } from '../../src/pipeline/compile/document';
 import { compileOperations } from '../../src/pipeline/compile/operations';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 import { startRedis } from '../support/redis-server';
 
 const operations = compileOperations(loadDocument());
-const isProtected = (op: (typeof operations)[number]) => op.security.length > 0 && !op.security.some((r) => Object.keys(r).length === 0);
+const isProtected = (op: (typeof operations)[number]) =>
+  op.security.length > 0 && !op.security.some((r) => Object.keys(r).length === 0);
 const protectedOps = operations.filter(isProtected);
 const publicOps = operations.filter((op) => !isProtected(op));
 /** A concrete URL for an operation: path parameters filled with a syntactically plausible value. */
@@ -57,17 +58,22 @@ describe.each(protectedOps.map((op) => [`${op.method} ${op.path}`, op] as const)
 describe.each(protectedOps.map((op) => [`${op.method} ${op.path}`, op] as const))('%s, scopes', (_name, op) => {
   const needsScope = scopesOf(op).every((scopes) => scopes.length > 0);
 
-  it(needsScope ? 'answers 403 naming the scope to a token without it' : 'needs no scope: any live token passes', async () => {
-    const token = await api.login('scopeless', 'scopeless-password-1');
-    const res = await api.request(op.method, urlOf(op.path), { token });
-    if (needsScope) {
-      expect(res.status).toBe(403);
-      expect(res.body.code).toBe('insufficient_scope');
-      expect(res.headers['www-authenticate']).toBe(`Bearer realm="specgate", error="insufficient_scope", scope="${scopesOf(op)[0]!.join(' ')}"`);
-    } else {
-      expect([401, 403]).not.toContain(res.status);
-    }
-  });
+  it(
+    needsScope ? 'answers 403 naming the scope to a token without it' : 'needs no scope: any live token passes',
+    async () => {
+      const token = await api.login('scopeless', 'scopeless-password-1');
+      const res = await api.request(op.method, urlOf(op.path), { token });
+      if (needsScope) {
+        expect(res.status).toBe(403);
+        expect(res.body.code).toBe('insufficient_scope');
+        expect(res.headers['www-authenticate']).toBe(
+          `Bearer realm="specgate", error="insufficient_scope", scope="${scopesOf(op)[0]!.join(' ')}"`,
+        );
+      } else {
+        expect([401, 403]).not.toContain(res.status);
+      }
+    },
+  );
 
   it('lets a token with the scope through authentication and authorization', async () => {
     const token = await api.login('frank', 'frank-password-1');

@@ -5,8 +5,8 @@
  * current-password check of PUT /me/password.
  */
 import { PasswordHasher } from '../../src/auth/passwords';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 /** The test hasher's cost, counting every argon2 verification (a dummy one for unknown users too). */
 class CountingHasher extends PasswordHasher {
@@ -40,7 +40,9 @@ afterAll(async () => {
 });
 
 /** Sends `BURST` requests at once, alternating instances; returns the statuses and the verifications they cost. */
-async function burst(send: (api: ReturnType<typeof client>, i: number) => Promise<{ status: number; headers: Record<string, string> }>) {
+async function burst(
+  send: (api: ReturnType<typeof client>, i: number) => Promise<{ status: number; headers: Record<string, string> }>,
+) {
   const before = hasher.verifications;
   const responses = await Promise.all(Array.from({ length: BURST }, (_, i) => send(apis[i % 2]!, i)));
   return { responses, verified: hasher.verifications - before };
@@ -50,7 +52,13 @@ describe('a burst of parallel guesses against two instances', () => {
   it('POST /token verifies at most the limit, and the right password at position 31 is refused', async () => {
     await a.createUser('burst-token', 'burst-token-password-1', []);
     const { responses, verified } = await burst((api, i) =>
-      api.post('/token', { form: { grant_type: 'password', username: 'burst-token', password: i === RIGHT_AT ? 'burst-token-password-1' : `wrong-guess-${i}` } }),
+      api.post('/token', {
+        form: {
+          grant_type: 'password',
+          username: 'burst-token',
+          password: i === RIGHT_AT ? 'burst-token-password-1' : `wrong-guess-${i}`,
+        },
+      }),
     );
     process.stdout.write(`POST /token burst: ${verified} of ${BURST} attempts verified\n`);
     expect(verified).toBeLessThanOrEqual(PAIR_LIMIT);
@@ -62,13 +70,18 @@ describe('a burst of parallel guesses against two instances', () => {
 
   it('PUT /me/password verifies at most the limit, and the right current password at position 31 is refused', async () => {
     const id = await a.createUser('burst-change', 'burst-change-password-1', []);
-    const storedHash = async () => (await a.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [id]))[0]!.password_hash;
+    const storedHash = async () =>
+      (await a.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [id]))[0]!
+        .password_hash;
     const hashBefore = await storedHash();
     const token = await apis[0]!.login('burst-change', 'burst-change-password-1');
     const { responses, verified } = await burst((api, i) =>
       api.request('PUT', '/me/password', {
         token,
-        json: { current_password: i === RIGHT_AT ? 'burst-change-password-1' : `wrong-guess-${i}`, new_password: 'a fresh and long passphrase' },
+        json: {
+          current_password: i === RIGHT_AT ? 'burst-change-password-1' : `wrong-guess-${i}`,
+          new_password: 'a fresh and long passphrase',
+        },
       }),
     );
     process.stdout.write(`PUT /me/password burst: ${verified} of ${BURST} attempts verified\n`);

@@ -5,11 +5,16 @@
  * cluster slot per script, and fail-closed on outage.
  */
 import { Redis } from 'ioredis';
-import { ApiError, renderError } from '../../src/core/errors';
-import { LoginThrottle, DEFAULT_LOGIN_LIMITS, type LoginAttempt, type LoginLimits } from '../../src/auth/login-throttle';
 import { ipBucket } from '../../src/auth/ip-bucket';
+import {
+  DEFAULT_LOGIN_LIMITS,
+  type LoginAttempt,
+  type LoginLimits,
+  LoginThrottle,
+} from '../../src/auth/login-throttle';
+import { ApiError, renderError } from '../../src/core/errors';
 import { keys } from '../../src/store/redis-keys';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { type RedisServer, startRedis } from '../support/redis-server';
 
 let server: RedisServer;
 const clients: Redis[] = [];
@@ -33,7 +38,14 @@ async function connect(): Promise<Redis> {
 }
 
 let redis: Redis;
-const LIMITS: LoginLimits = { maxFailuresPerUserAndIp: 3, maxFailuresPerIp: 5, windowSeconds: 900, maxFailuresPerUser: 8, userWindowSeconds: 3600, knownAddressSeconds: 86400 };
+const LIMITS: LoginLimits = {
+  maxFailuresPerUserAndIp: 3,
+  maxFailuresPerIp: 5,
+  windowSeconds: 900,
+  maxFailuresPerUser: 8,
+  userWindowSeconds: 3600,
+  knownAddressSeconds: 86400,
+};
 let throttle: LoginThrottle;
 
 beforeAll(async () => {
@@ -109,17 +121,27 @@ describe('ipBucket', () => {
   });
 
   it('returns anything unparseable as is', () => {
-    for (const s of ['', 'unknown', '[::1]', '1.2.3', '01.2.3.4', '2001:db8::1::2', '::ffff:1.2.3.4.5']) expect(ipBucket(s)).toBe(s);
+    for (const s of ['', 'unknown', '[::1]', '1.2.3', '01.2.3.4', '2001:db8::1::2', '::ffff:1.2.3.4.5'])
+      expect(ipBucket(s)).toBe(s);
   });
 });
 
 describe('LoginThrottle', () => {
   it('has defaults within ASVS 2.2.1 (≤100 failures per account per hour), the pair limit the tightest', () => {
     const d = DEFAULT_LOGIN_LIMITS;
-    expect(d).toEqual({ maxFailuresPerUserAndIp: 10, maxFailuresPerIp: 50, windowSeconds: 900, maxFailuresPerUser: 100, userWindowSeconds: 3600, knownAddressSeconds: 30 * 86400 });
+    expect(d).toEqual({
+      maxFailuresPerUserAndIp: 10,
+      maxFailuresPerIp: 50,
+      windowSeconds: 900,
+      maxFailuresPerUser: 100,
+      userWindowSeconds: 3600,
+      knownAddressSeconds: 30 * 86400,
+    });
     expect(d.maxFailuresPerUser * Math.ceil(3600 / d.userWindowSeconds)).toBeLessThanOrEqual(100);
     // One address spends its pair and address budgets long before it could reach the ceiling.
-    expect(d.maxFailuresPerUserAndIp * Math.ceil(d.userWindowSeconds / d.windowSeconds)).toBeLessThan(d.maxFailuresPerUser);
+    expect(d.maxFailuresPerUserAndIp * Math.ceil(d.userWindowSeconds / d.windowSeconds)).toBeLessThan(
+      d.maxFailuresPerUser,
+    );
     expect(d.maxFailuresPerIp).toBeLessThan(d.maxFailuresPerUser);
   });
 
@@ -152,7 +174,11 @@ describe('LoginThrottle', () => {
     expect(await count(keys.loginAttemptsByUserAndIp('alice', '2001:db8::/64'))).toBe(2);
     expect(await count(keys.loginAttemptsByIp('2001:db8::/64'))).toBe(2);
     expect(await count(keys.loginAttemptsByUser('alice'))).toBe(2);
-    expect((await redis.keys('rl:*')).sort()).toEqual(['rl:login:ip:2001:db8::/64', 'rl:login:pair:{u:alice}:2001:db8::/64', 'rl:login:user:{u:alice}']);
+    expect((await redis.keys('rl:*')).sort()).toEqual([
+      'rl:login:ip:2001:db8::/64',
+      'rl:login:pair:{u:alice}:2001:db8::/64',
+      'rl:login:user:{u:alice}',
+    ]);
     // The ceiling's script reads the counter and the known-address marker: one slot, even for a
     // username with braces in it (percent-encoded, so it cannot end the hash tag early).
     for (const name of ['alice', '}{weird}', '{}', '']) {
@@ -163,8 +189,11 @@ describe('LoginThrottle', () => {
   });
 
   it('refuses even the right password at the limit, and the refusal does not count', async () => {
-    for (let i = 0; i < LIMITS.maxFailuresPerUserAndIp; i++) expect(await login('alice', 'wrong', '192.0.2.1')).toBe('invalid_grant');
-    expect((await rejection(login('alice', 'correct horse battery staple', '192.0.2.1'))).code).toBe('too_many_requests');
+    for (let i = 0; i < LIMITS.maxFailuresPerUserAndIp; i++)
+      expect(await login('alice', 'wrong', '192.0.2.1')).toBe('invalid_grant');
+    expect((await rejection(login('alice', 'correct horse battery staple', '192.0.2.1'))).code).toBe(
+      'too_many_requests',
+    );
     expect(await count(keys.loginAttemptsByUserAndIp('alice', '192.0.2.1'))).toBe(LIMITS.maxFailuresPerUserAndIp);
   });
 
@@ -270,10 +299,26 @@ describe('LoginThrottle', () => {
   });
 
   it('reserves exactly the limit out of 40 concurrent attempts from four instances', async () => {
-    const instances = await Promise.all([0, 1, 2, 3].map(async () => new LoginThrottle(await connect(), { ...LIMITS, maxFailuresPerUserAndIp: 10, maxFailuresPerIp: 1000, maxFailuresPerUser: 1000 })));
-    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => instances[i % 4]!.reserve('alice', '192.0.2.1')));
+    const instances = await Promise.all(
+      [0, 1, 2, 3].map(
+        async () =>
+          new LoginThrottle(await connect(), {
+            ...LIMITS,
+            maxFailuresPerUserAndIp: 10,
+            maxFailuresPerIp: 1000,
+            maxFailuresPerUser: 1000,
+          }),
+      ),
+    );
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => instances[i % 4]!.reserve('alice', '192.0.2.1')),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
-    expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason.code === 'too_many_requests')).toBe(true);
+    expect(
+      outcomes
+        .filter((o) => o.status === 'rejected')
+        .every((o) => (o as PromiseRejectedResult).reason.code === 'too_many_requests'),
+    ).toBe(true);
     expect(await count(keys.loginAttemptsByUserAndIp('alice', '192.0.2.1'))).toBe(10);
     // Every refusal gave its units back: the other counters hold the 10 verified attempts only.
     expect(await count(keys.loginAttemptsByIp('192.0.2.1'))).toBe(10);
@@ -305,12 +350,25 @@ describe('LoginThrottle', () => {
   it('fails closed with 503 unavailable when Redis is down', async () => {
     const attempt = await throttle.reserve('alice', '192.0.2.1');
     await server.kill();
-    for (const call of [() => throttle.reserve('alice', '192.0.2.1'), () => attempt.succeeded(), () => attempt.released()]) {
-      const err = await call().then(() => { throw new Error('expected a rejection'); }, (e: unknown) => e);
+    for (const call of [
+      () => throttle.reserve('alice', '192.0.2.1'),
+      () => attempt.succeeded(),
+      () => attempt.released(),
+    ]) {
+      const err = await call().then(
+        () => {
+          throw new Error('expected a rejection');
+        },
+        (e: unknown) => e,
+      );
       expect(err).toMatchObject({ code: 'dependency_unavailable', dependency: 'redis' });
       expect((err as Error).cause).toBeDefined();
       const answer = renderError(err, { format: 'oauth', instance: '/token', requestId: 'r' });
-      expect([answer.status, answer.headers['retry-after'], JSON.parse(answer.body).error]).toEqual([503, '5', 'temporarily_unavailable']);
+      expect([answer.status, answer.headers['retry-after'], JSON.parse(answer.body).error]).toEqual([
+        503,
+        '5',
+        'temporarily_unavailable',
+      ]);
     }
   });
 });

@@ -2,11 +2,11 @@
  * Two app instances on one Redis: whatever ends a session through one is honoured by the other on
  * its very next request (nothing about token validity lives in process memory).
  */
-import { openDatabase, type Database } from '../../src/store/database';
+import { type Database, openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { client } from '../support/contract';
+import { type RedisServer, startRedis } from '../support/redis-server';
 
 let redis: RedisServer;
 let db: Database;
@@ -32,7 +32,9 @@ afterAll(async () => {
   await redis.stop();
 });
 
-const login = async () => (await apiA.post('/token', { form: { grant_type: 'password', username: 'amy', password: 'amy-password-1' } })).body as { access_token: string; refresh_token: string };
+const login = async () =>
+  (await apiA.post('/token', { form: { grant_type: 'password', username: 'amy', password: 'amy-password-1' } }))
+    .body as { access_token: string; refresh_token: string };
 
 it('a logout through A is honoured by B', async () => {
   const { access_token } = await login();
@@ -46,26 +48,39 @@ it('a revocation through B is honoured by A', async () => {
   expect((await apiA.get('/me', { token: access_token })).status).toBe(200);
   await apiB.post('/revoke', { form: { token: refresh_token } });
   expect((await apiA.get('/me', { token: access_token })).status).toBe(401);
-  expect((await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe('invalid_grant');
+  expect((await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe(
+    'invalid_grant',
+  );
 });
 
 it('a password change through A ends the other sessions on B', async () => {
   const mine = await login();
   const other = await login();
   expect((await apiB.get('/me', { token: other.access_token })).status).toBe(200);
-  await apiA.request('PUT', '/me/password', { token: mine.access_token, json: { current_password: 'amy-password-1', new_password: 'amy new long password' } });
+  await apiA.request('PUT', '/me/password', {
+    token: mine.access_token,
+    json: { current_password: 'amy-password-1', new_password: 'amy new long password' },
+  });
   expect((await apiB.get('/me', { token: other.access_token })).status).toBe(401);
   expect((await apiB.get('/me', { token: mine.access_token })).status).toBe(200);
 });
 
 it('a refresh-token reuse detected on B ends the session on A', async () => {
-  const { access_token, refresh_token } = await apiB.post('/token', { form: { grant_type: 'password', username: 'amy', password: 'amy new long password' } }).then((r) => r.body);
+  const { access_token, refresh_token } = await apiB
+    .post('/token', { form: { grant_type: 'password', username: 'amy', password: 'amy new long password' } })
+    .then((r) => r.body);
   const rotated = (await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body;
   // A retry on B of the token A just rotated is answered with A's successor (the reuse leeway).
-  expect((await apiB.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.refresh_token).toBe(rotated.refresh_token);
-  const twice = (await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token: rotated.refresh_token } })).body;
+  expect((await apiB.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.refresh_token).toBe(
+    rotated.refresh_token,
+  );
+  const twice = (
+    await apiA.post('/token', { form: { grant_type: 'refresh_token', refresh_token: rotated.refresh_token } })
+  ).body;
   // Two rotations back: theft, whichever instance sees it.
-  expect((await apiB.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe('invalid_grant');
+  expect((await apiB.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe(
+    'invalid_grant',
+  );
   expect((await apiA.get('/me', { token: twice.access_token })).status).toBe(401);
   expect((await apiA.get('/me', { token: access_token })).status).toBe(401);
 });

@@ -40,7 +40,17 @@ describe('passwordProblem', () => {
   });
 
   it('refuses common passwords in any case', () => {
-    for (const p of ['password', 'PASSWORD', 'Password', 'pAsSwOrD', '12345678', 'Qwerty123', 'iloveyou1', 'P@ssw0rd', 'Passw0rd']) {
+    for (const p of [
+      'password',
+      'PASSWORD',
+      'Password',
+      'pAsSwOrD',
+      '12345678',
+      'Qwerty123',
+      'iloveyou1',
+      'P@ssw0rd',
+      'Passw0rd',
+    ]) {
       expect([p, passwordProblem(p)]).toEqual([p, 'is too common']);
     }
   });
@@ -80,7 +90,17 @@ describe('COMMON_PASSWORDS', () => {
   });
 
   it('holds the classics', () => {
-    for (const p of ['password', '12345678', 'qwerty123', 'iloveyou1', 'passw0rd', '1q2w3e4r', 'sunshine', 'princess', 'football']) {
+    for (const p of [
+      'password',
+      '12345678',
+      'qwerty123',
+      'iloveyou1',
+      'passw0rd',
+      '1q2w3e4r',
+      'sunshine',
+      'princess',
+      'football',
+    ]) {
       expect(COMMON_PASSWORDS.has(p)).toBe(true);
     }
   });

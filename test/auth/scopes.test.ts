@@ -15,9 +15,19 @@ const documentWith = (securitySchemes: Record<string, unknown>): OpenApiDocument
 
 describe('documentScopes', () => {
   it('lists the scopes of every flow of every oauth2 scheme, in document order, each once', () => {
-    const password = { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes: { 'b:read': 'B', 'a:write': 'A' } } } };
-    const client = { type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/token', scopes: { 'a:write': 'A', 'c:admin': 'C' } } } };
-    const doc = documentWith({ metricsToken: { type: 'http', scheme: 'bearer' }, password, client: { $ref: '#/components/x-client' } });
+    const password = {
+      type: 'oauth2',
+      flows: { password: { tokenUrl: '/token', scopes: { 'b:read': 'B', 'a:write': 'A' } } },
+    };
+    const client = {
+      type: 'oauth2',
+      flows: { clientCredentials: { tokenUrl: '/token', scopes: { 'a:write': 'A', 'c:admin': 'C' } } },
+    };
+    const doc = documentWith({
+      metricsToken: { type: 'http', scheme: 'bearer' },
+      password,
+      client: { $ref: '#/components/x-client' },
+    });
     doc.components!['x-client'] = client;
     expect(documentScopes(doc)).toEqual(['b:read', 'a:write', 'c:admin']);
   });
@@ -29,9 +39,18 @@ describe('documentScopes', () => {
 });
 
 it('shows a stored scope only while the document declares it', () => {
-  const doc = documentWith({ oauth2: { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes: { 'items:read': 'R' } } } } });
+  const doc = documentWith({
+    oauth2: { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes: { 'items:read': 'R' } } } },
+  });
   const { userBody, scopeList } = scopedBodies(doc);
-  const user = { id: 'u', username: 'ann', passwordHash: 'h', scopes: ['items:read', 'retired:scope'], createdAt: new Date(0), disabledAt: null };
+  const user = {
+    id: 'u',
+    username: 'ann',
+    passwordHash: 'h',
+    scopes: ['items:read', 'retired:scope'],
+    createdAt: new Date(0),
+    disabledAt: null,
+  };
   expect(userBody(user).scopes).toEqual(['items:read']);
   expect(scopeList(''.split(' '))).toEqual([]);
 });

@@ -2,9 +2,9 @@
  * Tokens that must never authenticate, each presented to a protected operation over HTTP.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, base64url } from 'jose';
-import { client } from '../support/contract';
+import { base64url, SignJWT } from 'jose';
 import { startTestApp, TEST_SECRET, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -19,17 +19,44 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 /** A token like the service's own, with a live session, changed by `tweak`. */
-async function forge(tweak: { header?: Record<string, unknown>; claims?: Record<string, unknown>; drop?: string[]; key?: Uint8Array; session?: boolean } = {}) {
+async function forge(
+  tweak: {
+    header?: Record<string, unknown>;
+    claims?: Record<string, unknown>;
+    drop?: string[];
+    key?: Uint8Array;
+    session?: boolean;
+  } = {},
+) {
   const now = Math.floor(Date.now() / 1000);
   const jti = randomUUID();
   const sid = randomUUID();
-  const claims: Record<string, unknown> = { iss: 'specgate', aud: 'specgate-api', sub: userId, jti, sid, iat: now, exp: now + 600, scope: 'items:read', client_id: 'x', ...tweak.claims };
+  const claims: Record<string, unknown> = {
+    iss: 'specgate',
+    aud: 'specgate-api',
+    sub: userId,
+    jti,
+    sid,
+    iat: now,
+    exp: now + 600,
+    scope: 'items:read',
+    client_id: 'x',
+    ...tweak.claims,
+  };
   for (const d of tweak.drop ?? []) delete claims[d];
   if (tweak.session !== false) {
-    await t.redis.hset(`auth:session:${sid}`, { sub: userId, client_id: 'x', scope: 'items:read', rt: 'h', [`at:${jti}`]: now + 600 });
+    await t.redis.hset(`auth:session:${sid}`, {
+      sub: userId,
+      client_id: 'x',
+      scope: 'items:read',
+      rt: 'h',
+      [`at:${jti}`]: now + 600,
+    });
     await t.redis.expire(`auth:session:${sid}`, 600);
   }
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', ...tweak.header }).sign(tweak.key ?? key);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', ...tweak.header })
+    .sign(tweak.key ?? key);
 }
 
 async function expectRejected(token: string) {
@@ -52,7 +79,9 @@ describe('token verification', () => {
   });
 
   it('rejects a signature made with another key', async () => {
-    await expectRejected(await forge({ key: new TextEncoder().encode('another-secret-another-secret-another-secret') }));
+    await expectRejected(
+      await forge({ key: new TextEncoder().encode('another-secret-another-secret-another-secret') }),
+    );
   });
 
   it('rejects another alg with the same key (HS512)', async () => {
@@ -92,19 +121,29 @@ describe('token verification', () => {
 
   it('rejects a token of a live session once that token alone was revoked', async () => {
     const token = await forge();
-    const { sid, jti } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string; jti: string };
+    const { sid, jti } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+      sid: string;
+      jti: string;
+    };
     await t.redis.hdel(`auth:session:${sid}`, `at:${jti}`);
     await expectRejected(token);
   });
 
   it('rejects a refresh token presented as an access token, and the reverse', async () => {
-    const res = await api.post('/token', { form: { grant_type: 'password', username: 'erin', password: 'erin-password-1' } });
+    const res = await api.post('/token', {
+      form: { grant_type: 'password', username: 'erin', password: 'erin-password-1' },
+    });
     await expectRejected(res.body.refresh_token);
-    const reverse = await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: res.body.access_token } });
+    const reverse = await api.post('/token', {
+      form: { grant_type: 'refresh_token', refresh_token: res.body.access_token },
+    });
     expect(reverse.status).toBe(400);
     expect(reverse.body.error).toBe('invalid_grant');
     // Both still work for what they are.
     expect((await api.get('/me', { token: res.body.access_token })).status).toBe(200);
-    expect((await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: res.body.refresh_token } })).status).toBe(200);
+    expect(
+      (await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: res.body.refresh_token } }))
+        .status,
+    ).toBe(200);
   });
 });

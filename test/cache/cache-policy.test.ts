@@ -5,11 +5,18 @@ import { compileCachePolicy } from '../../src/cache/cache-policy';
 import { loadDocument } from '../../src/pipeline/compile/document';
 import { compileOperations } from '../../src/pipeline/compile/operations';
 
-const op = (method: string, raw: Record<string, unknown>, pathParams: string[] = ['itemId']) => ({ operationId: 'op', method, raw, pathParams });
+const op = (method: string, raw: Record<string, unknown>, pathParams: string[] = ['itemId']) => ({
+  operationId: 'op',
+  method,
+  raw,
+  pathParams,
+});
 
 describe('compileCachePolicy', () => {
   it('fills tag templates from path parameters', () => {
-    const p = compileCachePolicy(op('GET', { 'x-cache': { ttl: 60, scope: 'shared', tags: ['item:{itemId}', 'items'] } }));
+    const p = compileCachePolicy(
+      op('GET', { 'x-cache': { ttl: 60, scope: 'shared', tags: ['item:{itemId}', 'items'] } }),
+    );
     expect(p.read!.tags.map((t) => t({ itemId: 'abc' }))).toEqual(['item:abc', 'items']);
     expect(p.read).toMatchObject({ ttlSeconds: 60, scope: 'shared' });
   });
@@ -27,9 +34,16 @@ describe('compileCachePolicy', () => {
     expect(() => compileCachePolicy(input)).toThrow();
   });
 
-  it('accepts every declaration of the project\'s document', () => {
+  it("accepts every declaration of the project's document", () => {
     const ops = compileOperations(loadDocument());
-    const policies = ops.map((o) => compileCachePolicy({ operationId: o.operationId, method: o.method, raw: o.raw, pathParams: o.parameters.path?.names ?? [] }));
+    const policies = ops.map((o) =>
+      compileCachePolicy({
+        operationId: o.operationId,
+        method: o.method,
+        raw: o.raw,
+        pathParams: o.parameters.path?.names ?? [],
+      }),
+    );
     expect(policies.filter((p) => p.read).length).toBeGreaterThanOrEqual(3);
   });
 });

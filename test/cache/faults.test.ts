@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/core/logger';
 import { loadConfig } from '../../src/core/config';
+import { createLogger } from '../../src/core/logger';
 import { start } from '../../src/main';
-import { client } from '../support/contract';
 import { startTestApp, TEST_SECRET, type TestApp } from '../support/app';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { client } from '../support/contract';
+import { type RedisServer, startRedis } from '../support/redis-server';
 
 let cacheRedis: RedisServer;
 let t: TestApp;
@@ -20,7 +20,10 @@ let api: ReturnType<typeof client>;
 let token: string;
 
 beforeAll(async () => {
-  cacheRedis = await startRedis({ password: 'cache-only', args: ['--enable-debug-command', 'yes', '--maxmemory-policy', 'allkeys-lru'] });
+  cacheRedis = await startRedis({
+    password: 'cache-only',
+    args: ['--enable-debug-command', 'yes', '--maxmemory-policy', 'allkeys-lru'],
+  });
   t = await startTestApp({ cacheRedisServer: cacheRedis, env: { CACHE_TIMEOUT_MS: '150' } });
   api = client(t.url);
   await t.createUser('faulty', 'faulty-password-1', ['items:read', 'items:write']);
@@ -32,14 +35,16 @@ afterAll(async () => {
 });
 
 it('keeps the cache on its own Redis, apart from the sessions', async () => {
-  const { id } = (await api.post('/v1/items', { token, json: { name: 'apart', category: 'faults', price_cents: 1 } })).body;
+  const { id } = (await api.post('/v1/items', { token, json: { name: 'apart', category: 'faults', price_cents: 1 } }))
+    .body;
   await api.get(`/v1/items/${id}`, { token });
   expect(await t.redis.keys('cache:*')).toEqual([]);
   expect((await t.redis.keys('auth:session:*')).length).toBeGreaterThan(0);
 });
 
 it('serves a read from the database when the cache Redis hangs (BYPASS within the timeout)', async () => {
-  const { id } = (await api.post('/v1/items', { token, json: { name: 'hung', category: 'faults', price_cents: 1 } })).body;
+  const { id } = (await api.post('/v1/items', { token, json: { name: 'hung', category: 'faults', price_cents: 1 } }))
+    .body;
   const { Redis } = await import('ioredis');
   const blocker = new Redis({ port: cacheRedis.port, password: cacheRedis.password });
   void blocker.call('DEBUG', 'SLEEP', '3').catch(() => undefined);
@@ -58,7 +63,8 @@ it('serves a read from the database when the cache Redis hangs (BYPASS within th
 });
 
 it('serves reads when the cache Redis is down, and refuses to acknowledge writes it cannot invalidate', async () => {
-  const { id } = (await api.post('/v1/items', { token, json: { name: 'down', category: 'faults', price_cents: 1 } })).body;
+  const { id } = (await api.post('/v1/items', { token, json: { name: 'down', category: 'faults', price_cents: 1 } }))
+    .body;
   await api.get(`/v1/items/${id}`, { token });
   await cacheRedis.kill();
   try {
@@ -67,7 +73,10 @@ it('serves reads when the cache Redis is down, and refuses to acknowledge writes
     expect(read.headers['x-cache']).toBe('BYPASS');
     const list = await api.get('/v1/items?category=faults', { token });
     expect([list.status, list.headers['x-cache']]).toEqual([200, 'BYPASS']);
-    const write = await api.request('PUT', `/v1/items/${id}`, { token, json: { name: 'down 2', category: 'faults', price_cents: 2 } });
+    const write = await api.request('PUT', `/v1/items/${id}`, {
+      token,
+      json: { name: 'down 2', category: 'faults', price_cents: 2 },
+    });
     expect(write.status).toBe(503);
     expect(write.headers['retry-after']).toBe('5');
     // The write itself is durable: a read (bypassing the dead cache) shows it.
@@ -81,9 +90,26 @@ it('warns at start-up when the Redis holding sessions may evict keys', async () 
   const evicting = await startRedis({ password: 'evict', args: ['--maxmemory-policy', 'allkeys-lru'] });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-evict-'));
   const lines: string[] = [];
-  const logger = createLogger('info', new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) as never);
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(c, _e, cb) {
+        lines.push(String(c));
+        cb();
+      },
+    }) as never,
+  );
   const running = await start(
-    loadConfig({ NODE_ENV: 'test', PORT: '0', REDIS_URL: evicting.url, REDIS_PASSWORD: 'evict', JWT_SECRET: TEST_SECRET, PLAIN_HTTP: 'true', DATA_DIR: dataDir, ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}) }),
+    loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      REDIS_URL: evicting.url,
+      REDIS_PASSWORD: 'evict',
+      JWT_SECRET: TEST_SECRET,
+      PLAIN_HTTP: 'true',
+      DATA_DIR: dataDir,
+      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
+    }),
     logger,
   );
   try {

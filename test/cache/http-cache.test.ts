@@ -4,8 +4,8 @@
  * any cache read, and the Redis round trips of a hit.
  */
 import { Redis } from 'ioredis';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -24,7 +24,10 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const newItem = async (name: string, category = 'cups') =>
-  (await api.post('/v1/items', { token: writer, json: { name, category, price_cents: 100 } })).body as { id: string; version: number };
+  (await api.post('/v1/items', { token: writer, json: { name, category, price_cents: 100 } })).body as {
+    id: string;
+    version: number;
+  };
 
 describe('reads', () => {
   it('misses, then hits with the same strong ETag, private to the caller', async () => {
@@ -46,7 +49,12 @@ describe('reads', () => {
       const res = await api.get(`/v1/items/${id}`, { token: reader, headers: { 'if-none-match': inm } });
       expect(res.status).toBe(304);
       expect(res.text).toBe('');
-      expect(res.headers).toMatchObject({ etag, 'cache-control': 'private, no-cache', vary: 'Authorization', 'x-cache': 'HIT' });
+      expect(res.headers).toMatchObject({
+        etag,
+        'cache-control': 'private, no-cache',
+        vary: 'Authorization',
+        'x-cache': 'HIT',
+      });
     }
     expect((await api.get(`/v1/items/${id}`, { token: reader, headers: { 'if-none-match': '"0"' } })).status).toBe(200);
   });
@@ -84,7 +92,10 @@ describe('invalidation from x-invalidates', () => {
     const { id } = await newItem('jug');
     await api.get(`/v1/items/${id}`, { token: reader });
     expect((await api.get(`/v1/items/${id}`, { token: reader })).headers['x-cache']).toBe('HIT');
-    const put = await api.request('PUT', `/v1/items/${id}`, { token: writer, json: { name: 'jug 2', category: 'cups', price_cents: 200 } });
+    const put = await api.request('PUT', `/v1/items/${id}`, {
+      token: writer,
+      json: { name: 'jug 2', category: 'cups', price_cents: 200 },
+    });
     expect(put.status).toBe(200);
     const after = await api.get(`/v1/items/${id}`, { token: reader });
     expect(after.headers['x-cache']).toBe('MISS');
@@ -111,7 +122,11 @@ describe('invalidation from x-invalidates', () => {
   it('bumps one generation counter per tag (O(1), no key scans)', async () => {
     const { id } = await newItem('lid');
     const before = Number((await t.redis.get(`cache:gen:item:${id}`)) ?? 0);
-    await api.request('PATCH', `/v1/items/${id}`, { token: writer, json: { price_cents: 5 }, headers: { 'content-type': 'application/merge-patch+json' } });
+    await api.request('PATCH', `/v1/items/${id}`, {
+      token: writer,
+      json: { price_cents: 5 },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
     expect(Number(await t.redis.get(`cache:gen:item:${id}`))).toBe(before + 1);
   });
 });
@@ -124,7 +139,8 @@ describe('the hot path', () => {
     /** Calls per command since the server started (INFO commandstats). */
     const calls = async () => {
       const out: Record<string, number> = {};
-      for (const m of (await probe.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g)) out[m[1]!] = Number(m[2]);
+      for (const m of (await probe.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g))
+        out[m[1]!] = Number(m[2]);
       return out;
     };
     const stream = (t.redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;

@@ -4,8 +4,9 @@
  * resumes and fills, the next read must still be v2: the entry carries the generations read before
  * the database read, which the writer's bump made dead.
  */
-import { client } from '../support/contract';
+
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -45,7 +46,10 @@ it('never serves the version a slow reader loaded before an acknowledged write',
     }),
   ]);
   // Meanwhile a write commits v2 and is acknowledged.
-  const write = await api.request('PUT', `/v1/items/${id}`, { token, json: { name: 'v2', category: 'race', price_cents: 2 } });
+  const write = await api.request('PUT', `/v1/items/${id}`, {
+    token,
+    json: { name: 'v2', category: 'race', price_cents: 2 },
+  });
   expect(write.status).toBe(200);
   expect(write.body.version).toBe(2);
   // The reader resumes and fills the cache with what it loaded.

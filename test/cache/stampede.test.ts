@@ -5,9 +5,9 @@
 import type { Database } from '../../src/store/database';
 import { openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { client } from '../support/contract';
+import { type RedisServer, startRedis } from '../support/redis-server';
 
 let redis: RedisServer;
 let db: Database;
@@ -51,9 +51,12 @@ it('loads a key from the database a few times at most for 50 concurrent misses o
   const apiB = client(b.url);
   await a.createUser('herd', 'herd-password-1', ['items:read', 'items:write']);
   const token = await apiA.login('herd', 'herd-password-1');
-  const { id } = (await apiA.post('/v1/items', { token, json: { name: 'popular', category: 'herd', price_cents: 1 } })).body;
+  const { id } = (await apiA.post('/v1/items', { token, json: { name: 'popular', category: 'herd', price_cents: 1 } }))
+    .body;
   itemLoads = 0;
-  const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? apiA : apiB).get(`/v1/items/${id}`, { token })));
+  const responses = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => (i % 2 ? apiA : apiB).get(`/v1/items/${id}`, { token })),
+  );
   expect(responses.every((r) => r.status === 200 && r.body.id === id)).toBe(true);
   expect(itemLoads).toBeGreaterThanOrEqual(1);
   expect(itemLoads).toBeLessThanOrEqual(3);

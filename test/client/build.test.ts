@@ -71,12 +71,28 @@ describe('the built client package', () => {
     );
     const loaded = await run(['check.js'], consumer);
     expect(loaded.code).toBe(0);
-    expect(JSON.parse(loaded.output)).toEqual({ data: { status: 'ok', url: 'http://api.test/healthz' }, problem: true, error: 'SpecgateError' });
+    expect(JSON.parse(loaded.output)).toEqual({
+      data: { status: 'ok', url: 'http://api.test/healthz' },
+      problem: true,
+      error: 'SpecgateError',
+    });
 
     // Types: the published declarations, through the exports map, with browser typings only.
     fs.writeFileSync(
       path.join(consumer, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', lib: ['ES2023', 'DOM'], types: [], strict: true, noEmit: true, skipLibCheck: false }, files: ['consumer.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'ES2022',
+          lib: ['ES2023', 'DOM'],
+          types: [],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files: ['consumer.ts'],
+      }),
     );
     fs.writeFileSync(
       path.join(consumer, 'consumer.ts'),

@@ -29,17 +29,28 @@ export function contractFetch(exchanges: Exchange[] = [], doc?: OpenApiDocument)
     const url = new URL(request.url);
     const path = url.pathname + url.search;
     const contentType = request.headers.get('content-type');
-    const form = contentType === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(await request.clone().text())) : undefined;
+    const form =
+      contentType === 'application/x-www-form-urlencoded'
+        ? Object.fromEntries(new URLSearchParams(await request.clone().text()))
+        : undefined;
     const response = await fetch(request);
     const text = request.method === 'HEAD' ? '' : await response.clone().text();
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => (headers[name] = value));
     received(request.method, path, response.status, headers, text, doc);
-    exchanges.push({ method: request.method, path, status: response.status, authorization: request.headers.get('authorization'), contentType, form });
+    exchanges.push({
+      method: request.method,
+      path,
+      status: response.status,
+      authorization: request.headers.get('authorization'),
+      contentType,
+      form,
+    });
     return response;
   }
   return Object.assign(checkedFetch, { exchanges });
 }
 
 /** The refresh-grant requests among `exchanges`. */
-export const refreshes = (exchanges: Exchange[]) => exchanges.filter((e) => e.method === 'POST' && e.path === '/token' && e.form?.grant_type === 'refresh_token');
+export const refreshes = (exchanges: Exchange[]) =>
+  exchanges.filter((e) => e.method === 'POST' && e.path === '/token' && e.form?.grant_type === 'refresh_token');

@@ -20,15 +20,24 @@ function runExample(env: Record<string, string>): Promise<{ code: number | null;
   // Only what the script and node need: no SPECGATE_* leaking in from the caller's environment.
   const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
   return new Promise((resolve) => {
-    execFile(tsx, ['examples/quickstart.ts'], { cwd: root, env: { ...base, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      tsx,
+      ['examples/quickstart.ts'],
+      { cwd: root, env: { ...base, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 describe('examples/quickstart.ts', () => {
   it('logs in, creates, reads and lists items, and logs out', async () => {
-    const run = await runExample({ SPECGATE_URL: t.url, SPECGATE_USERNAME: 'quickstart', SPECGATE_PASSWORD: 'quickstart-password-1' });
+    const run = await runExample({
+      SPECGATE_URL: t.url,
+      SPECGATE_USERNAME: 'quickstart',
+      SPECGATE_PASSWORD: 'quickstart-password-1',
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
@@ -40,12 +49,19 @@ describe('examples/quickstart.ts', () => {
     expect(lines[3]).toBe('listed 1 kitchen item(s)');
     expect(lines[4]).toBe('logged out');
     // What the service saw, from its request log.
-    const requests = t.logs.map((line) => JSON.parse(line)).filter((r) => r.msg === 'request').map((r) => `${r.operationId} ${r.status}`);
+    const requests = t.logs
+      .map((line) => JSON.parse(line))
+      .filter((r) => r.msg === 'request')
+      .map((r) => `${r.operationId} ${r.status}`);
     expect(requests).toEqual(['issueToken 200', 'createItem 201', 'getItem 200', 'listItems 200', 'logout 204']);
   }, 60_000);
 
   it('fails with a clear message, and a non-zero exit code, on a wrong password', async () => {
-    const run = await runExample({ SPECGATE_URL: t.url, SPECGATE_USERNAME: 'quickstart', SPECGATE_PASSWORD: 'wrong-password-1' });
+    const run = await runExample({
+      SPECGATE_URL: t.url,
+      SPECGATE_USERNAME: 'quickstart',
+      SPECGATE_PASSWORD: 'wrong-password-1',
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim()).toMatch(/^error: 400 invalid_grant/);

@@ -2,7 +2,15 @@
  * The typed client (`specgate/client`) against the real service over HTTP. Every response the SDK
  * receives is checked against the document (contract-fetch.ts).
  */
-import { createSpecgateClient, isOAuthError, isProblem, SpecgateError, type Item, type SpecgateClient, type Tokens } from 'specgate/client';
+import {
+  createSpecgateClient,
+  type Item,
+  isOAuthError,
+  isProblem,
+  type SpecgateClient,
+  SpecgateError,
+  type Tokens,
+} from 'specgate/client';
 import { startTestApp, type TestApp } from '../support/app';
 import { contractFetch, refreshes } from './contract-fetch';
 
@@ -26,7 +34,13 @@ function sdk(onTokens?: (tokens: Tokens | undefined) => void) {
   return { api, exchanges: fetch.exchanges };
 }
 
-const cup = { name: 'Espresso cup', description: 'Porcelain, 90 ml.', category: 'kitchen', price_cents: 1250, tags: ['porcelain'] };
+const cup = {
+  name: 'Espresso cup',
+  description: 'Porcelain, 90 ml.',
+  category: 'kitchen',
+  price_cents: 1250,
+  tags: ['porcelain'],
+};
 
 async function createItem(api: SpecgateClient): Promise<{ item: Item; etag: string }> {
   const { data, error, response } = await api.POST('/v1/items', { body: cup });
@@ -44,7 +58,12 @@ describe('the typed client', () => {
     expect(tokens.scope).toBe('items:read items:write');
     expect(api.tokens).toEqual(tokens);
     expect(seen).toEqual([tokens]);
-    expect(exchanges[0]).toMatchObject({ path: '/token', status: 200, authorization: null, form: { grant_type: 'password', username: 'sdk-flow', client_id: 'sdk-test' } });
+    expect(exchanges[0]).toMatchObject({
+      path: '/token',
+      status: 200,
+      authorization: null,
+      form: { grant_type: 'password', username: 'sdk-flow', client_id: 'sdk-test' },
+    });
 
     const { item, etag } = await createItem(api);
     expect(item).toMatchObject({ ...cup, version: 1 });
@@ -54,20 +73,29 @@ describe('the typed client', () => {
     expect(read.data).toEqual(item);
 
     // A merge patch (sent as application/merge-patch+json) based on the version just read.
-    const patched = await api.PATCH('/v1/items/{itemId}', { params: { path: { itemId: item.id }, header: { 'If-Match': etag } }, body: { price_cents: 990, tags: null } });
+    const patched = await api.PATCH('/v1/items/{itemId}', {
+      params: { path: { itemId: item.id }, header: { 'If-Match': etag } },
+      body: { price_cents: 990, tags: null },
+    });
     expect(exchanges.at(-1)!.contentType).toBe('application/merge-patch+json');
     expect(patched.data).toMatchObject({ id: item.id, price_cents: 990, tags: [], version: 2 });
     const newEtag = patched.response.headers.get('etag')!;
     expect(newEtag).not.toBe(etag);
 
     // The same stale ETag again: 412, narrowed to a problem document.
-    const stale = await api.PUT('/v1/items/{itemId}', { params: { path: { itemId: item.id }, header: { 'If-Match': etag } }, body: cup });
+    const stale = await api.PUT('/v1/items/{itemId}', {
+      params: { path: { itemId: item.id }, header: { 'If-Match': etag } },
+      body: cup,
+    });
     expect(stale.data).toBeUndefined();
     expect(stale.response.status).toBe(412);
     expect(isProblem(stale.error)).toBe(true);
     expect(stale.error?.code).toBe('precondition_failed');
 
-    const replaced = await api.PUT('/v1/items/{itemId}', { params: { path: { itemId: item.id }, header: { 'If-Match': newEtag } }, body: { ...cup, name: 'Tea cup' } });
+    const replaced = await api.PUT('/v1/items/{itemId}', {
+      params: { path: { itemId: item.id }, header: { 'If-Match': newEtag } },
+      body: { ...cup, name: 'Tea cup' },
+    });
     expect(replaced.data).toMatchObject({ name: 'Tea cup', version: 3 });
 
     const page = await api.GET('/v1/items', { params: { query: { category: 'kitchen', limit: 100 } } });
@@ -93,7 +121,9 @@ describe('the typed client', () => {
     expect(revoked.error?.code).toBe('invalid_token');
     expect(refreshes(exchanges).map((e) => e.status)).toEqual([400]);
     expect(api.tokens).toBeUndefined();
-    expect(exchanges.filter((e) => e.path.split('?')[0] === '/v1/items' && e.method === 'GET').map((e) => e.status)).toEqual([200, 401, 401]);
+    expect(
+      exchanges.filter((e) => e.path.split('?')[0] === '/v1/items' && e.method === 'GET').map((e) => e.status),
+    ).toEqual([200, 401, 401]);
   });
 
   it('refreshes once for many concurrent 401s, then retries each request once with the new token', async () => {
@@ -109,7 +139,10 @@ describe('the typed client', () => {
       api.GET('/v1/items/{itemId}', { params: { path: { itemId: item.id } } }),
       // Bodies are streams: the retry must send them again.
       api.POST('/v1/items', { body: { ...cup, name: 'Saucer' } }),
-      api.PATCH('/v1/items/{itemId}', { params: { path: { itemId: item.id }, header: { 'If-Match': etag } }, body: { description: 'Refreshed.' } }),
+      api.PATCH('/v1/items/{itemId}', {
+        params: { path: { itemId: item.id }, header: { 'If-Match': etag } },
+        body: { description: 'Refreshed.' },
+      }),
       api.GET('/me', {}),
     ]);
     expect(list.data?.items.length).toBeGreaterThan(0);
@@ -120,15 +153,23 @@ describe('the typed client', () => {
 
     const during = exchanges.slice(before);
     expect(refreshes(during)).toHaveLength(1);
-    expect(refreshes(during)[0]).toMatchObject({ status: 200, authorization: null, form: { refresh_token: first.refreshToken } });
+    expect(refreshes(during)[0]).toMatchObject({
+      status: 200,
+      authorization: null,
+      form: { refresh_token: first.refreshToken },
+    });
     const second = api.tokens!;
     expect(second.accessToken).not.toBe(first.accessToken);
     expect(second.refreshToken).not.toBe(first.refreshToken);
     expect(seen).toEqual([first, second]);
     // Five rejected with the old token, five retried with the new one; nothing sent twice more.
     const calls = during.filter((e) => e.path !== '/token');
-    expect(calls.filter((e) => e.status === 401).map((e) => e.authorization)).toEqual(Array(5).fill(`Bearer ${first.accessToken}`));
-    expect(calls.filter((e) => e.status !== 401).map((e) => e.authorization)).toEqual(Array(5).fill(`Bearer ${second.accessToken}`));
+    expect(calls.filter((e) => e.status === 401).map((e) => e.authorization)).toEqual(
+      Array(5).fill(`Bearer ${first.accessToken}`),
+    );
+    expect(calls.filter((e) => e.status !== 401).map((e) => e.authorization)).toEqual(
+      Array(5).fill(`Bearer ${second.accessToken}`),
+    );
 
     // The rotated refresh token was never reused: the session is alive and refreshes again.
     const third = await api.refresh();
@@ -190,7 +231,9 @@ describe('errors, narrowed to the documented shapes', () => {
     expect(malformed.error).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(malformed.error?.errors?.[0]).toMatchObject({ in: 'path' });
 
-    const missing = await api.GET('/v1/items/{itemId}', { params: { path: { itemId: '00000000-0000-4000-8000-000000000000' } } });
+    const missing = await api.GET('/v1/items/{itemId}', {
+      params: { path: { itemId: '00000000-0000-4000-8000-000000000000' } },
+    });
     expect(missing.response.status).toBe(404);
     expect(missing.error).toMatchObject({ status: 404, code: 'not_found' });
 

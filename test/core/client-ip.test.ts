@@ -2,19 +2,25 @@
  * The client IP comes from TRUST_PROXY as a hop count: with 0, a spoofed X-Forwarded-For is
  * ignored; with 1, the address the one trusted proxy saw is used.
  */
-import { client } from '../support/contract';
-import { startTestApp } from '../support/app';
+
 import { openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
+import { startTestApp } from '../support/app';
+import { client } from '../support/contract';
 
-async function loggedIpOfFailedLogin(trustProxy: string, db: Awaited<ReturnType<typeof openDatabase>>): Promise<string> {
+async function loggedIpOfFailedLogin(
+  trustProxy: string,
+  db: Awaited<ReturnType<typeof openDatabase>>,
+): Promise<string> {
   const t = await startTestApp({ env: { TRUST_PROXY: trustProxy }, db });
   try {
     await client(t.url).post('/token', {
       form: { grant_type: 'password', username: 'nobody', password: 'whatever-1' },
       headers: { 'x-forwarded-for': '203.0.113.7, 198.51.100.9' },
     });
-    const line = t.logs.map((l) => JSON.parse(l) as { msg: string; ip?: string }).find((l) => l.msg === 'token request refused');
+    const line = t.logs
+      .map((l) => JSON.parse(l) as { msg: string; ip?: string })
+      .find((l) => l.msg === 'token request refused');
     return line!.ip!;
   } finally {
     await t.stop();

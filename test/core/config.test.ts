@@ -20,13 +20,27 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('loadConfig', () => {
   it('gives working defaults for development', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ nodeEnv: 'development', host: '127.0.0.1', port: 8443, trustProxy: 0, logLevel: 'info', bodyLimitBytes: 65536 });
+    expect(c).toMatchObject({
+      nodeEnv: 'development',
+      host: '127.0.0.1',
+      port: 8443,
+      trustProxy: 0,
+      logLevel: 'info',
+      bodyLimitBytes: 65536,
+    });
     expect(c.jwt).toMatchObject({ issuer: 'specgate', audience: 'specgate-api', accessTokenSeconds: 900 });
     expect(Object.isFrozen(c) && Object.isFrozen(c.jwt)).toBe(true);
   });
 
   it('reports every invalid variable at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', TOKEN_EXPIRE_MINUTES: '0', LOG_LEVEL: 'loud', TRUST_PROXY: 'true', REDIS_URL: 'http://x', NODE_ENV: 'staging' });
+    const problems = problemsOf({
+      PORT: 'eighty',
+      TOKEN_EXPIRE_MINUTES: '0',
+      LOG_LEVEL: 'loud',
+      TRUST_PROXY: 'true',
+      REDIS_URL: 'http://x',
+      NODE_ENV: 'staging',
+    });
     expect(problems).toHaveLength(6);
     expect(problems.join('\n')).toMatch(/PORT[\s\S]*TOKEN_EXPIRE_MINUTES|TOKEN_EXPIRE_MINUTES[\s\S]*PORT/);
   });
@@ -36,7 +50,9 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('REDIS_URL is required in production'))).toBe(true);
     expect(problems.some((p) => p.startsWith('JWT_SECRET is required in production'))).toBe(true);
     expect(problems.some((p) => p.includes('TLS_CERT_FILE'))).toBe(true);
-    expect(problemsOf({ NODE_ENV: 'production', REDIS_URL: 'redis://redis:6379', JWT_SECRET: SECRET, PLAIN_HTTP: 'true' })).toEqual([]);
+    expect(
+      problemsOf({ NODE_ENV: 'production', REDIS_URL: 'redis://redis:6379', JWT_SECRET: SECRET, PLAIN_HTTP: 'true' }),
+    ).toEqual([]);
   });
 
   it('names a missing REDIS_URL and JWT_SECRET in production in the same error as every other problem', () => {
@@ -73,14 +89,22 @@ describe('loadConfig', () => {
   });
 
   describe('in production, a JWT secret must carry 256 bits of randomness', () => {
-    const production = (secret: string) => problemsOf({ NODE_ENV: 'production', PLAIN_HTTP: 'true', REDIS_URL: 'redis://redis:6379', JWT_SECRET: secret });
+    const production = (secret: string) =>
+      problemsOf({ NODE_ENV: 'production', PLAIN_HTTP: 'true', REDIS_URL: 'redis://redis:6379', JWT_SECRET: secret });
 
     it.each([
       ['openssl rand -base64 48', () => randomBytes(48).toString('base64')],
       ['openssl rand -base64 32', () => randomBytes(32).toString('base64')],
       ['openssl rand -hex 32', () => randomBytes(32).toString('hex')],
       ['32 bytes in base64url', () => randomBytes(32).toString('base64url')],
-      ['64 random letters and digits', () => Array.from(randomBytes(64), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62]).join('')],
+      [
+        '64 random letters and digits',
+        () =>
+          Array.from(
+            randomBytes(64),
+            (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62],
+          ).join(''),
+      ],
     ])('accepts %s, every time', (_name, make) => {
       // 100 fresh values: an estimator that sometimes refuses honest randomness fails here.
       const refused = Array.from({ length: 100 }, make).filter((secret) => production(secret).length > 0);
@@ -112,23 +136,46 @@ describe('loadConfig', () => {
   });
 
   it('keeps passwords out of REDIS_URL and needs TLS files in pairs', () => {
-    expect(problemsOf({ REDIS_URL: 'redis://:hunter2@localhost:6379' })).toEqual(['REDIS_URL must not carry a password: set REDIS_PASSWORD']);
+    expect(problemsOf({ REDIS_URL: 'redis://:hunter2@localhost:6379' })).toEqual([
+      'REDIS_URL must not carry a password: set REDIS_PASSWORD',
+    ]);
     expect(problemsOf({ TLS_CERT_FILE: '/c.pem' })).toEqual(['TLS_CERT_FILE and TLS_KEY_FILE must be set together']);
   });
 
   it('checks REDIS_CACHE_URL like REDIS_URL: a redis URL, its password in its own variable', () => {
-    expect(problemsOf({ REDIS_CACHE_URL: 'redis://:hunter2@cache:6379' })).toEqual(['REDIS_CACHE_URL must not carry a password: set REDIS_CACHE_PASSWORD']);
-    expect(problemsOf({ REDIS_CACHE_URL: 'http://cache:6379' })).toEqual(['REDIS_CACHE_URL must start with redis:// or rediss://']);
+    expect(problemsOf({ REDIS_CACHE_URL: 'redis://:hunter2@cache:6379' })).toEqual([
+      'REDIS_CACHE_URL must not carry a password: set REDIS_CACHE_PASSWORD',
+    ]);
+    expect(problemsOf({ REDIS_CACHE_URL: 'http://cache:6379' })).toEqual([
+      'REDIS_CACHE_URL must start with redis:// or rediss://',
+    ]);
     expect(problemsOf({ REDIS_CACHE_URL: 'redis://cache:port' })).toEqual(['REDIS_CACHE_URL is not a valid URL']);
-    expect(problemsOf({ DATABASE_URL: 'mysql://db/specgate' })).toEqual(['DATABASE_URL must start with postgres:// or postgresql://']);
+    expect(problemsOf({ DATABASE_URL: 'mysql://db/specgate' })).toEqual([
+      'DATABASE_URL must start with postgres:// or postgresql://',
+    ]);
     // An ACL user name is not a secret (connectRedis sends it), for either Redis.
-    const c = loadConfig({ REDIS_URL: 'rediss://specgate@redis:6380/1', REDIS_CACHE_URL: 'rediss://cache-user@cache:6380', REDIS_PASSWORD: 'pw' });
-    expect(c.redis).toMatchObject({ url: 'rediss://specgate@redis:6380/1', cacheUrl: 'rediss://cache-user@cache:6380', password: 'pw', cachePassword: 'pw' });
+    const c = loadConfig({
+      REDIS_URL: 'rediss://specgate@redis:6380/1',
+      REDIS_CACHE_URL: 'rediss://cache-user@cache:6380',
+      REDIS_PASSWORD: 'pw',
+    });
+    expect(c.redis).toMatchObject({
+      url: 'rediss://specgate@redis:6380/1',
+      cacheUrl: 'rediss://cache-user@cache:6380',
+      password: 'pw',
+      cachePassword: 'pw',
+    });
   });
 
   it('trims every value, secrets included, and treats a blank one as unset', () => {
     const token = 'm'.repeat(8) + randomBytes(24).toString('hex');
-    const c = loadConfig({ JWT_SECRET: ` ${SECRET}\n`, REDIS_PASSWORD: ' pw\n', REDIS_CACHE_PASSWORD: ' \t', METRICS_TOKEN: `${token}\n`, REDIS_URL: ' redis://r:6379 ' });
+    const c = loadConfig({
+      JWT_SECRET: ` ${SECRET}\n`,
+      REDIS_PASSWORD: ' pw\n',
+      REDIS_CACHE_PASSWORD: ' \t',
+      METRICS_TOKEN: `${token}\n`,
+      REDIS_URL: ' redis://r:6379 ',
+    });
     expect(c.jwt.secret).toEqual(new TextEncoder().encode(SECRET));
     expect(c.redis).toMatchObject({ url: 'redis://r:6379', password: 'pw', cachePassword: 'pw' });
     expect(c.metricsToken).toBe(token);
@@ -143,20 +190,47 @@ describe('loadConfig', () => {
   it('caps live sessions per user at 50 unless MAX_SESSIONS_PER_USER says 1 to 10000', () => {
     expect(loadConfig({}).maxSessionsPerUser).toBe(50);
     expect(loadConfig({ MAX_SESSIONS_PER_USER: '3' }).maxSessionsPerUser).toBe(3);
-    for (const bad of ['0', '10001', 'many', '-1']) expect(problemsOf({ MAX_SESSIONS_PER_USER: bad })).toEqual([expect.stringContaining('MAX_SESSIONS_PER_USER')]);
+    for (const bad of ['0', '10001', 'many', '-1'])
+      expect(problemsOf({ MAX_SESSIONS_PER_USER: bad })).toEqual([expect.stringContaining('MAX_SESSIONS_PER_USER')]);
   });
 
   it('parses CORS origins and rejects paths in them', () => {
-    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).corsOrigins).toEqual([
+      'https://a.example',
+      'https://b.example:8443',
+    ]);
     expect(problemsOf({ CORS_ORIGINS: 'https://a.example/app' })).toHaveLength(1);
   });
 
   it('reads the three login limits, their windows and the known-address exemption, the pair limit the tightest', () => {
-    expect(loadConfig({}).loginLimits).toEqual({ maxFailuresPerUserAndIp: 10, maxFailuresPerIp: 50, windowSeconds: 900, maxFailuresPerUser: 100, userWindowSeconds: 3600, knownAddressSeconds: 30 * 86400 });
-    expect(loadConfig({ LOGIN_MAX_FAILURES_PER_USER_IP: '4', LOGIN_MAX_FAILURES_PER_IP: '8', LOGIN_FAILURE_WINDOW_MINUTES: '5', LOGIN_MAX_FAILURES_PER_USER: '60', LOGIN_USER_WINDOW_MINUTES: '30', LOGIN_KNOWN_ADDRESS_DAYS: '0' }).loginLimits).toEqual({
-      maxFailuresPerUserAndIp: 4, maxFailuresPerIp: 8, windowSeconds: 300, maxFailuresPerUser: 60, userWindowSeconds: 1800, knownAddressSeconds: 0,
+    expect(loadConfig({}).loginLimits).toEqual({
+      maxFailuresPerUserAndIp: 10,
+      maxFailuresPerIp: 50,
+      windowSeconds: 900,
+      maxFailuresPerUser: 100,
+      userWindowSeconds: 3600,
+      knownAddressSeconds: 30 * 86400,
     });
-    expect(problemsOf({ LOGIN_MAX_FAILURES_PER_USER: '5' })).toEqual(['LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER']);
+    expect(
+      loadConfig({
+        LOGIN_MAX_FAILURES_PER_USER_IP: '4',
+        LOGIN_MAX_FAILURES_PER_IP: '8',
+        LOGIN_FAILURE_WINDOW_MINUTES: '5',
+        LOGIN_MAX_FAILURES_PER_USER: '60',
+        LOGIN_USER_WINDOW_MINUTES: '30',
+        LOGIN_KNOWN_ADDRESS_DAYS: '0',
+      }).loginLimits,
+    ).toEqual({
+      maxFailuresPerUserAndIp: 4,
+      maxFailuresPerIp: 8,
+      windowSeconds: 300,
+      maxFailuresPerUser: 60,
+      userWindowSeconds: 1800,
+      knownAddressSeconds: 0,
+    });
+    expect(problemsOf({ LOGIN_MAX_FAILURES_PER_USER: '5' })).toEqual([
+      'LOGIN_MAX_FAILURES_PER_USER_IP must not exceed LOGIN_MAX_FAILURES_PER_IP or LOGIN_MAX_FAILURES_PER_USER',
+    ]);
     expect(problemsOf({ LOGIN_MAX_FAILURES_PER_USER_IP: '60' })).toHaveLength(1);
     expect(problemsOf({ LOGIN_KNOWN_ADDRESS_DAYS: '-1' })).toHaveLength(1);
   });
@@ -168,7 +242,11 @@ describe('loadConfig', () => {
   });
 
   it('treats empty values as unset (compose passes empty strings from .env)', () => {
-    expect(loadConfig({ PORT: '', JWT_ISSUER: '', CORS_ORIGINS: '' })).toMatchObject({ port: 8443, corsOrigins: [], jwt: { issuer: 'specgate' } });
+    expect(loadConfig({ PORT: '', JWT_ISSUER: '', CORS_ORIGINS: '' })).toMatchObject({
+      port: 8443,
+      corsOrigins: [],
+      jwt: { issuer: 'specgate' },
+    });
   });
 });
 
@@ -185,8 +263,15 @@ describe('connection and shutdown settings', () => {
   });
 
   it('takes seconds, allows no drain, and refuses a head timeout longer than the request timeout', () => {
-    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '0', KEEP_ALIVE_TIMEOUT_SECONDS: '2' }).server).toMatchObject({ shutdownDrainMs: 0, keepAliveTimeoutMs: 2000 });
-    expect(problemsOf({ HEADERS_TIMEOUT_SECONDS: '40', REQUEST_TIMEOUT_SECONDS: '30' })).toEqual(['HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS']);
-    expect(problemsOf({ KEEP_ALIVE_TIMEOUT_SECONDS: '0', MAX_CONNECTIONS: '-1', SHUTDOWN_TIMEOUT_SECONDS: 'soon' })).toHaveLength(3);
+    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '0', KEEP_ALIVE_TIMEOUT_SECONDS: '2' }).server).toMatchObject({
+      shutdownDrainMs: 0,
+      keepAliveTimeoutMs: 2000,
+    });
+    expect(problemsOf({ HEADERS_TIMEOUT_SECONDS: '40', REQUEST_TIMEOUT_SECONDS: '30' })).toEqual([
+      'HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS',
+    ]);
+    expect(
+      problemsOf({ KEEP_ALIVE_TIMEOUT_SECONDS: '0', MAX_CONNECTIONS: '-1', SHUTDOWN_TIMEOUT_SECONDS: 'soon' }),
+    ).toHaveLength(3);
   });
 });

@@ -9,20 +9,21 @@ import {
   ApiError,
   DEFAULT_PROBLEM_TYPE_BASE,
   DEPENDENCY_RETRY_AFTER_SECONDS,
+  type Dependency,
   DependencyUnavailableError,
+  isUnavailable,
   OAuthError,
   PROBLEMS,
-  ServiceError,
-  isUnavailable,
-  renderError,
-  type Dependency,
   type RenderErrorContext,
+  renderError,
+  ServiceError,
 } from '../../src/core/errors';
 import { problemTypeBaseProblem } from '../../src/core/problems';
 import { UsernameTakenError } from '../../src/store/users.repository';
 
 const ctx: RenderErrorContext = { format: 'problem', instance: '/v1/items', requestId: 'req-1' };
-const bodyOf = (err: unknown, more: Partial<RenderErrorContext> = {}) => JSON.parse(renderError(err, { ...ctx, ...more }).body) as Record<string, unknown>;
+const bodyOf = (err: unknown, more: Partial<RenderErrorContext> = {}) =>
+  JSON.parse(renderError(err, { ...ctx, ...more }).body) as Record<string, unknown>;
 
 describe('ServiceError and its codes', () => {
   const singleCode: Array<[string, ServiceError, { code?: string }]> = [
@@ -39,7 +40,12 @@ describe('ServiceError and its codes', () => {
   });
 
   it('gives each class its own stable code', () => {
-    expect(singleCode.map(([, err]) => err.code)).toEqual(['dependency_unavailable', 'cache_timeout', 'username_taken', 'config_invalid']);
+    expect(singleCode.map(([, err]) => err.code)).toEqual([
+      'dependency_unavailable',
+      'cache_timeout',
+      'username_taken',
+      'config_invalid',
+    ]);
   });
 
   it('keeps class codes apart from the problem codes clients see', () => {
@@ -47,8 +53,18 @@ describe('ServiceError and its codes', () => {
   });
 
   it('gives ApiError the problem code and OAuthError the RFC 6749 code', () => {
-    expect(new ApiError('conflict', { detail: 'taken' })).toMatchObject({ code: 'conflict', status: 409, name: 'ApiError', message: 'taken' });
-    expect(new OAuthError('invalid_grant', 'wrong password')).toMatchObject({ code: 'invalid_grant', error: 'invalid_grant', status: 400, name: 'OAuthError' });
+    expect(new ApiError('conflict', { detail: 'taken' })).toMatchObject({
+      code: 'conflict',
+      status: 409,
+      name: 'ApiError',
+      message: 'taken',
+    });
+    expect(new OAuthError('invalid_grant', 'wrong password')).toMatchObject({
+      code: 'invalid_grant',
+      error: 'invalid_grant',
+      status: 400,
+      name: 'OAuthError',
+    });
     expect(new ApiError('conflict')).toBeInstanceOf(ServiceError);
     expect(new OAuthError('invalid_scope')).toBeInstanceOf(ServiceError);
   });
@@ -60,7 +76,10 @@ describe('a dependency that is unavailable', () => {
     ['redis', 'Redis cannot be reached.'],
     ['cache', 'The response cache cannot be reached.'],
   ])('%s: 503 unavailable with Retry-After, the detail and nothing of the reason', (dependency, detail) => {
-    const err = new DependencyUnavailableError(dependency, { reason: 'ECONNREFUSED 10.0.0.7:5432', cause: new Error('connect ECONNREFUSED') });
+    const err = new DependencyUnavailableError(dependency, {
+      reason: 'ECONNREFUSED 10.0.0.7:5432',
+      cause: new Error('connect ECONNREFUSED'),
+    });
     expect(err).toMatchObject({ code: 'dependency_unavailable', dependency, detail });
     expect(err.message).toContain('ECONNREFUSED');
     const answer = renderError(err, ctx);
@@ -81,26 +100,50 @@ describe('a dependency that is unavailable', () => {
   });
 
   it('is temporarily_unavailable with Retry-After on an OAuth endpoint', () => {
-    const answer = renderError(new DependencyUnavailableError('redis', { detail: 'The rate limiter cannot be reached.' }), { ...ctx, format: 'oauth' });
-    expect([answer.status, answer.headers['retry-after'], answer.headers['cache-control']]).toEqual([503, '5', 'no-store']);
-    expect(JSON.parse(answer.body)).toEqual({ error: 'temporarily_unavailable', error_description: 'The rate limiter cannot be reached.' });
+    const answer = renderError(
+      new DependencyUnavailableError('redis', { detail: 'The rate limiter cannot be reached.' }),
+      { ...ctx, format: 'oauth' },
+    );
+    expect([answer.status, answer.headers['retry-after'], answer.headers['cache-control']]).toEqual([
+      503,
+      '5',
+      'no-store',
+    ]);
+    expect(JSON.parse(answer.body)).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'The rate limiter cannot be reached.',
+    });
   });
 
   it('carries the dependency, a detail for the client and the cause', () => {
     const cause = new Error('socket closed');
-    const err = new DependencyUnavailableError('cache', { detail: 'The change was saved, but cached copies could not be invalidated.', cause });
-    expect(err).toMatchObject({ code: 'dependency_unavailable', dependency: 'cache', detail: 'The change was saved, but cached copies could not be invalidated.', cause });
+    const err = new DependencyUnavailableError('cache', {
+      detail: 'The change was saved, but cached copies could not be invalidated.',
+      cause,
+    });
+    expect(err).toMatchObject({
+      code: 'dependency_unavailable',
+      dependency: 'cache',
+      detail: 'The change was saved, but cached copies could not be invalidated.',
+      cause,
+    });
     expect(new DependencyUnavailableError('redis', { cause })).toMatchObject({ dependency: 'redis', cause });
   });
 
   it('an ApiError unavailable gets the same Retry-After; a 429 keeps its own', () => {
     expect(renderError(new ApiError('unavailable'), ctx).headers['retry-after']).toBe('5');
-    expect(renderError(new ApiError('too_many_requests', { retryAfterSeconds: 61 }), ctx).headers['retry-after']).toBe('61');
+    expect(renderError(new ApiError('too_many_requests', { retryAfterSeconds: 61 }), ctx).headers['retry-after']).toBe(
+      '61',
+    );
     expect(renderError(new ApiError('conflict'), ctx).headers['retry-after']).toBeUndefined();
   });
 
   it('is told apart from a bug: any other error, ServiceError or not, is a 500 without detail', () => {
-    for (const err of [new CacheTimeoutError('slow'), new UsernameTakenError('alice'), Object.assign(new Error('x'), { code: 'database_unavailable' })]) {
+    for (const err of [
+      new CacheTimeoutError('slow'),
+      new UsernameTakenError('alice'),
+      Object.assign(new Error('x'), { code: 'database_unavailable' }),
+    ]) {
       const answer = renderError(err, ctx);
       expect(answer.status).toBe(500);
       expect(answer.headers['retry-after']).toBeUndefined();
@@ -119,12 +162,18 @@ describe('problem type URIs', () => {
 
   it('take the base the deployment configures', () => {
     const typeBase = 'https://api.example.com/docs#section/Errors/';
-    expect(bodyOf(new ApiError('precondition_failed'), { typeBase }).type).toBe('https://api.example.com/docs#section/Errors/precondition_failed');
+    expect(bodyOf(new ApiError('precondition_failed'), { typeBase }).type).toBe(
+      'https://api.example.com/docs#section/Errors/precondition_failed',
+    );
   });
 
   it('resolve, relative to any request URL of the service, to the same URI (RFC 9457 §3.1.1)', () => {
     const type = String(bodyOf(new ApiError('not_found')).type);
-    const resolved = ['https://api.example.com/v1/items/42', 'https://api.example.com/', 'https://api.example.com/v1/users/1/sessions'].map((u) => new URL(type, u).href);
+    const resolved = [
+      'https://api.example.com/v1/items/42',
+      'https://api.example.com/',
+      'https://api.example.com/v1/users/1/sessions',
+    ].map((u) => new URL(type, u).href);
     expect(new Set(resolved)).toEqual(new Set(['https://api.example.com/docs#section/Errors/not_found']));
   });
 });
@@ -145,20 +194,27 @@ describe('PROBLEM_TYPE_BASE', () => {
     expect(loadConfig({ PROBLEM_TYPE_BASE: '' }).problemTypeBase).toBe('/docs#section/Errors/');
   });
 
-  it.each(['https://api.example.com/docs#section/Errors/', 'http://localhost:8443/docs#section/Errors/', '/api/docs#section/Errors/', 'https://docs.example.com/errors/'])(
-    'takes %s',
-    (value) => {
-      expect(problemTypeBaseProblem(value)).toBeUndefined();
-      expect(loadConfig({ PROBLEM_TYPE_BASE: value }).problemTypeBase).toBe(value);
-    },
-  );
+  it.each([
+    'https://api.example.com/docs#section/Errors/',
+    'http://localhost:8443/docs#section/Errors/',
+    '/api/docs#section/Errors/',
+    'https://docs.example.com/errors/',
+  ])('takes %s', (value) => {
+    expect(problemTypeBaseProblem(value)).toBeUndefined();
+    expect(loadConfig({ PROBLEM_TYPE_BASE: value }).problemTypeBase).toBe(value);
+  });
 
-  it.each(['docs#section/Errors/', '#section/Errors/', '//cdn.example.com/docs#', 'ftp://example.com/errors/', 'https://example.com/docs section/', 'not a url', 'https://example.com/"x"'])(
-    'refuses %s',
-    (value) => {
-      const problems = problemsOf(value);
-      expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatch(/^PROBLEM_TYPE_BASE must be an absolute http\(s\) URL or a path starting with \//);
-    },
-  );
+  it.each([
+    'docs#section/Errors/',
+    '#section/Errors/',
+    '//cdn.example.com/docs#',
+    'ftp://example.com/errors/',
+    'https://example.com/docs section/',
+    'not a url',
+    'https://example.com/"x"',
+  ])('refuses %s', (value) => {
+    const problems = problemsOf(value);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^PROBLEM_TYPE_BASE must be an absolute http\(s\) URL or a path starting with \//);
+  });
 });

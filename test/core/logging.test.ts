@@ -3,8 +3,8 @@
  * token, while still recording who did what (ASVS 5.0 16.2.5, 16.3.1).
  */
 import { createLogger } from '../../src/core/logger';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 let t: TestApp;
 
@@ -16,14 +16,25 @@ afterAll(() => t.stop());
 
 it('never writes a password, an access token or a refresh token to the log', async () => {
   const api = client(t.url);
-  const login = (await api.post('/token', { form: { grant_type: 'password', username: 'grace', password: 'grace-secret-password' } })).body;
-  const refreshed = (await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: login.refresh_token } })).body;
+  const login = (
+    await api.post('/token', { form: { grant_type: 'password', username: 'grace', password: 'grace-secret-password' } })
+  ).body;
+  const refreshed = (
+    await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: login.refresh_token } })
+  ).body;
   const token = refreshed.access_token as string;
   expect((await api.post('/introspect', { form: { token: refreshed.refresh_token }, token })).body.active).toBe(true);
   await api.post('/revoke', { form: { token: login.access_token } });
   await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: login.refresh_token } });
   await api.post('/token', { form: { grant_type: 'password', username: 'grace', password: 'grace-wrong-password' } });
-  await api.get('/me', { token: (await api.post('/token', { form: { grant_type: 'password', username: 'grace', password: 'grace-secret-password' } })).body.access_token, headers: { 'x-request-id': 'trace-me' } });
+  await api.get('/me', {
+    token: (
+      await api.post('/token', {
+        form: { grant_type: 'password', username: 'grace', password: 'grace-secret-password' },
+      })
+    ).body.access_token,
+    headers: { 'x-request-id': 'trace-me' },
+  });
   await api.get('/me', { headers: { authorization: `Bearer ${token}x` } });
   await api.post('/logout', { token });
   const logs = t.logs.join('\n');
@@ -44,7 +55,14 @@ it('never writes a password, an access token or a refresh token to the log', asy
 it('redacts credentials wherever they appear in a logged object', async () => {
   const out: string[] = [];
   const logger = createLogger('info', { write: (s: string) => out.push(s) } as never);
-  logger.info({ headers: { authorization: 'Bearer abc.def.ghi' }, body: { password: 'pw-1', refresh_token: 'rt-1' }, password: 'pw-2' }, 'x');
+  logger.info(
+    {
+      headers: { authorization: 'Bearer abc.def.ghi' },
+      body: { password: 'pw-1', refresh_token: 'rt-1' },
+      password: 'pw-2',
+    },
+    'x',
+  );
   expect(out.join('')).not.toMatch(/abc\.def\.ghi|pw-1|pw-2|rt-1/);
   expect(out.join('')).toContain('[redacted]');
 });

@@ -28,9 +28,7 @@ interface ComposeFile {
 
 const loadCompose = (file: string): ComposeFile => parse(readText(file)) as ComposeFile;
 
-const composeFiles = ['docker-compose.yml', 'docker-compose.tls.yml'].filter((f) =>
-  existsSync(path.join(root, f)),
-);
+const composeFiles = ['docker-compose.yml', 'docker-compose.tls.yml'].filter((f) => existsSync(path.join(root, f)));
 
 /** `environment` as a map, whichever of the two Compose forms (map or KEY=VALUE list) it uses. */
 function envOf(service: Service): Env {
@@ -233,10 +231,21 @@ describe('.env.example', () => {
   const names = new Set(assignments.map((a) => a.name));
 
   // Every variable src/core/config.ts reads, so the example cannot fall behind the code.
-  const readByConfig = [...readText('src/core/config.ts').matchAll(/(?:str|int|bool|url)\('([A-Z][A-Z0-9_]*)'|env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] ?? m[2]!);
+  const readByConfig = [
+    ...readText('src/core/config.ts').matchAll(/(?:str|int|bool|url)\('([A-Z][A-Z0-9_]*)'|env\.([A-Z][A-Z0-9_]*)/g),
+  ].map((m) => m[1] ?? m[2]!);
 
   it('finds the variables config.ts reads', () => {
-    expect(readByConfig).toEqual(expect.arrayContaining(['PORT', 'JWT_SECRET', 'REDIS_PASSWORD', 'REDIS_URL', 'DATABASE_URL', 'TOKEN_EXPIRE_MINUTES']));
+    expect(readByConfig).toEqual(
+      expect.arrayContaining([
+        'PORT',
+        'JWT_SECRET',
+        'REDIS_PASSWORD',
+        'REDIS_URL',
+        'DATABASE_URL',
+        'TOKEN_EXPIRE_MINUTES',
+      ]),
+    );
   });
 
   it.each([...new Set([...readByConfig, 'POSTGRES_PASSWORD'])])('names %s', (name) => {

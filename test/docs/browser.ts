@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
 
 /** Browser globals used inside page functions (which run in Chromium, not in node); tsconfig has no DOM lib. */
 declare const window: any;
@@ -28,7 +28,8 @@ export interface Headless {
 }
 
 export async function launchChromium(): Promise<Headless> {
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} not found: install Debian's chromium package (apt-get install chromium)`);
+  if (!fs.existsSync(CHROMIUM_PATH))
+    throw new Error(`${CHROMIUM_PATH} not found: install Debian's chromium package (apt-get install chromium)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-chromium-'));
   // launchPersistentContext passes --user-data-dir=<profile> itself (chromium.launch refuses it in args).
   const context = await chromium.launchPersistentContext(profile, {
@@ -58,7 +59,11 @@ export async function launchChromium(): Promise<Headless> {
 }
 
 /** A securitypolicyviolation event; `at` (file:line:column) for blocked eval. */
-export interface CspViolation { blockedURI: string; directive: string; at?: string }
+export interface CspViolation {
+  blockedURI: string;
+  directive: string;
+  at?: string;
+}
 
 export interface PageRecord {
   /** Every URL the page requested, in order (including attempts the page's CSP blocked). */
@@ -86,11 +91,26 @@ export async function record(page: Page): Promise<PageRecord> {
   await page.addInitScript(() => {
     const seen: { blockedURI: string; directive: string; at?: string }[] = [];
     (window as unknown as { __cspViolations: typeof seen }).__cspViolations = seen;
-    document.addEventListener('securitypolicyviolation', (e: { blockedURI: string; effectiveDirective: string; sourceFile: string; lineNumber: number; columnNumber: number }) => seen.push({ blockedURI: e.blockedURI, directive: e.effectiveDirective, ...(e.blockedURI === 'eval' ? { at: `${e.sourceFile}:${e.lineNumber}:${e.columnNumber}` } : {}) }));
+    document.addEventListener(
+      'securitypolicyviolation',
+      (e: {
+        blockedURI: string;
+        effectiveDirective: string;
+        sourceFile: string;
+        lineNumber: number;
+        columnNumber: number;
+      }) =>
+        seen.push({
+          blockedURI: e.blockedURI,
+          directive: e.effectiveDirective,
+          ...(e.blockedURI === 'eval' ? { at: `${e.sourceFile}:${e.lineNumber}:${e.columnNumber}` } : {}),
+        }),
+    );
   });
   return {
     ...rec,
-    cspViolations: () => page.evaluate(() => (window as unknown as { __cspViolations?: CspViolation[] }).__cspViolations ?? []),
+    cspViolations: () =>
+      page.evaluate(() => (window as unknown as { __cspViolations?: CspViolation[] }).__cspViolations ?? []),
   };
 }
 
@@ -125,7 +145,13 @@ export function operationIdsOf(doc: { paths?: Record<string, Record<string, unkn
  * through page.evaluate only, which a strict page CSP (no 'unsafe-eval') does not affect and
  * does not report as a violation.
  */
-export async function waitInPage<A>(page: Page, predicate: (arg: A) => boolean, arg: A, what: string, timeoutMs = BROWSER_TIMEOUT_MS): Promise<void> {
+export async function waitInPage<A>(
+  page: Page,
+  predicate: (arg: A) => boolean,
+  arg: A,
+  what: string,
+  timeoutMs = BROWSER_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await page.evaluate(predicate as (arg: unknown) => boolean, arg as unknown)) return;

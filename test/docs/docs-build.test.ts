@@ -10,9 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
-import { loadDocument } from '../../src/pipeline/compile/document';
 import { externalResources } from '../../scripts/build-docs';
-import { BROWSER_TIMEOUT_MS, OUTPUT_DIR, launchChromium, operationIdsOf, record, waitInPage, type Headless, type PageRecord } from './browser';
+import { loadDocument } from '../../src/pipeline/compile/document';
+import {
+  BROWSER_TIMEOUT_MS,
+  type Headless,
+  launchChromium,
+  OUTPUT_DIR,
+  operationIdsOf,
+  type PageRecord,
+  record,
+  waitInPage,
+} from './browser';
 
 /** Browser globals used inside page functions (which run in Chromium, not in node); tsconfig has no DOM lib. */
 declare const document: any;
@@ -34,7 +43,11 @@ let headless: Headless | undefined;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-docs-'));
   output = path.join(tmp, 'nested', 'index.html');
-  const run = spawnSync(tsx, ['scripts/build-docs.ts', output], { cwd: root, encoding: 'utf8', timeout: BROWSER_TIMEOUT_MS });
+  const run = spawnSync(tsx, ['scripts/build-docs.ts', output], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: BROWSER_TIMEOUT_MS,
+  });
   if (run.status !== 0) throw new Error(`docs:build failed (${run.status}): ${run.stderr}${run.stdout}`);
   stdout = run.stdout;
   html = fs.readFileSync(output, 'utf8');
@@ -62,7 +75,9 @@ describe('npm run docs:build', () => {
     expect(html).not.toMatch(/https:\/\/cdn\.redoc\.ly\//);
     expect(html).toContain('"disableTelemetry":true');
     // And the page forbids any connection, whatever URL its script builds at run time.
-    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*connect-src 'none'/);
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*connect-src 'none'/,
+    );
   });
 
   describe('opened from a file:// URL in headless Chromium', () => {
@@ -100,8 +115,11 @@ describe('npm run docs:build', () => {
           page,
           ({ tag, ops }) => {
             const el = document.querySelector(`[data-section-id="/${tag}"]`) as HTMLElement | null;
-            const hrefs = el ? Array.from(el.querySelectorAll('a[href]')).map((a) => a.getAttribute('href')!.toLowerCase()) : [];
-            const done = !!el && el.innerText.trim().length > 0 && ops.every((id) => hrefs.some((h) => h.endsWith(`/${id}`)));
+            const hrefs = el
+              ? Array.from(el.querySelectorAll('a[href]')).map((a) => a.getAttribute('href')!.toLowerCase())
+              : [];
+            const done =
+              !!el && el.innerText.trim().length > 0 && ops.every((id) => hrefs.some((h) => h.endsWith(`/${id}`)));
             // Redoc 3 lists the first 8 operations of a tag and folds the rest behind "Show N
             // more...": unfold it, so the next poll sees them.
             if (!done && el) {

@@ -13,7 +13,17 @@ import { ERRORS_SECTION_ANCHOR } from '../../src/core/problems';
 import { loadDocument } from '../../src/pipeline/compile/document';
 import { startTestApp, type TestApp } from '../support/app';
 import { received } from '../support/contract';
-import { BROWSER_TIMEOUT_MS, OUTPUT_DIR, foreignRequests, launchChromium, operationIdsOf, record, waitInPage, type Headless, type PageRecord } from './browser';
+import {
+  BROWSER_TIMEOUT_MS,
+  foreignRequests,
+  type Headless,
+  launchChromium,
+  OUTPUT_DIR,
+  operationIdsOf,
+  type PageRecord,
+  record,
+  waitInPage,
+} from './browser';
 
 /** Browser globals used inside page functions (which run in Chromium, not in node); tsconfig has no DOM lib. */
 declare const document: any;
@@ -69,15 +79,23 @@ describe('GET /docs in headless Chromium', () => {
     // Redoc 2 gives each operation a section with id / data-section-id "operation/<id>"
     // (and "tag/<tag>/operation/<id>" for its tag's copy).
     await page.waitForFunction(
-      (ids) => ids.every((id) => document.querySelector(`[data-section-id="operation/${CSS.escape(id)}"], [id="operation/${CSS.escape(id)}"]`)),
+      (ids) =>
+        ids.every((id) =>
+          document.querySelector(`[data-section-id="operation/${CSS.escape(id)}"], [id="operation/${CSS.escape(id)}"]`),
+        ),
       operationIds,
       { timeout: BROWSER_TIMEOUT_MS, polling: 250 },
     );
-    const rendered = await page.evaluate((ids) => ids.map((id) => {
-      const el = document.querySelector(`[id="operation/${CSS.escape(id)}"]`) as HTMLElement | null;
-      return { id, text: el?.innerText ?? '' };
-    }), operationIds);
-    for (const { id, text } of rendered) expect({ id, rendered: text.trim().length > 0 }).toEqual({ id, rendered: true });
+    const rendered = await page.evaluate(
+      (ids) =>
+        ids.map((id) => {
+          const el = document.querySelector(`[id="operation/${CSS.escape(id)}"]`) as HTMLElement | null;
+          return { id, text: el?.innerText ?? '' };
+        }),
+      operationIds,
+    );
+    for (const { id, text } of rendered)
+      expect({ id, rendered: text.trim().length > 0 }).toEqual({ id, rendered: true });
     // The page shows the document's title, i.e. it rendered the live /openapi.json.
     const title = String((loadDocument().info as { title?: string }).title);
     expect(await page.locator('h1').first().innerText()).toContain(title);
@@ -90,7 +108,9 @@ describe('GET /docs in headless Chromium', () => {
   it('loads everything from the service itself (data: and blob: URLs allowed)', async () => {
     const origin = new URL(t.url).origin;
     // Redoc reads the document and runs its search index in a blob: worker: all from here.
-    expect(rec.requests).toEqual(expect.arrayContaining([`${origin}/docs`, `${origin}/docs/redoc.standalone.js`, `${origin}/openapi.json`]));
+    expect(rec.requests).toEqual(
+      expect.arrayContaining([`${origin}/docs`, `${origin}/docs/redoc.standalone.js`, `${origin}/openapi.json`]),
+    );
     expect(foreignRequests(rec.requests, origin)).toEqual([]);
     expect(rec.failed).toEqual([]);
   });
@@ -101,10 +121,12 @@ describe('GET /docs in headless Chromium', () => {
   });
 
   it('received only responses that conform to the document', () => {
-    expect(responses).toEqual(expect.arrayContaining([
-      { method: 'GET', path: '/docs', status: 200 },
-      { method: 'GET', path: '/openapi.json', status: 200 },
-    ]));
+    expect(responses).toEqual(
+      expect.arrayContaining([
+        { method: 'GET', path: '/docs', status: 200 },
+        { method: 'GET', path: '/openapi.json', status: 200 },
+      ]),
+    );
     expect(nonConforming).toEqual([]);
   });
 });
@@ -112,11 +134,20 @@ describe('GET /docs in headless Chromium', () => {
 describe('problem type URIs on the served docs', () => {
   /** The text of the rendered section `id` (its data-section-id), or null while there is none. */
   const sectionText = (p: Page, id: string) =>
-    p.evaluate((sid) => (document.querySelector(`[data-section-id="${CSS.escape(sid)}"]`) as HTMLElement | null)?.innerText ?? null, id);
+    p.evaluate(
+      (sid) =>
+        (document.querySelector(`[data-section-id="${CSS.escape(sid)}"]`) as HTMLElement | null)?.innerText ?? null,
+      id,
+    );
 
   it('renders a section for every problem code, under the anchor its type URI names', async () => {
     const ids = Object.keys(PROBLEMS).map((code) => ERRORS_SECTION_ANCHOR + code);
-    await waitInPage(page, (all) => all.every((id) => document.querySelector(`[data-section-id="${CSS.escape(id)}"]`)), ids, 'the Errors sections');
+    await waitInPage(
+      page,
+      (all) => all.every((id) => document.querySelector(`[data-section-id="${CSS.escape(id)}"]`)),
+      ids,
+      'the Errors sections',
+    );
     for (const [code, entry] of Object.entries(PROBLEMS)) {
       const text = await sectionText(page, ERRORS_SECTION_ANCHOR + code);
       expect({ code, text: text?.includes(`${entry.status} ${entry.title}.`) }).toEqual({ code, text: true });
@@ -156,4 +187,3 @@ describe('problem type URIs on the served docs', () => {
     }
   });
 });
-

@@ -19,9 +19,17 @@ beforeAll(() => void (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-spec
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function check(documentPath?: string) {
-  const res = spawnSync(tsx, ['scripts/check-generated.ts', ...(documentPath ? [documentPath] : [])], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+  const res = spawnSync(tsx, ['scripts/check-generated.ts', ...(documentPath ? [documentPath] : [])], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
   const lines = res.stdout.split('\n').filter(Boolean);
-  const status = (name: string) => lines.find((l) => l.slice(5).startsWith(`${name}:`))?.slice(0, 4).trim();
+  const status = (name: string) =>
+    lines
+      .find((l) => l.slice(5).startsWith(`${name}:`))
+      ?.slice(0, 4)
+      .trim();
   return { status: res.status, stdout: res.stdout, stderr: res.stderr, lines, check: status };
 }
 
@@ -38,7 +46,13 @@ describe('spec:check (scripts/check-generated.ts)', () => {
   it('passes on openapi/openapi.yaml with one line per check', () => {
     const res = check();
     expect({ status: res.status, stderr: res.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(res.lines.map((l) => l.slice(0, 5) + l.slice(5).split(':')[0])).toEqual(['ok   types', 'ok   bundle', 'ok   schema', 'ok   compile', 'ok   same']);
+    expect(res.lines.map((l) => l.slice(0, 5) + l.slice(5).split(':')[0])).toEqual([
+      'ok   types',
+      'ok   bundle',
+      'ok   schema',
+      'ok   compile',
+      'ok   same',
+    ]);
   });
 
   it('fails on a copy with an unresolvable $ref', () => {
@@ -58,7 +72,9 @@ describe('spec:check (scripts/check-generated.ts)', () => {
   it('fails on a copy with a schema of the wrong type', () => {
     const file = brokenCopy('bad-type', (doc) => {
       doc.components.schemas.Wrong = { type: 'strng' };
-      doc.paths['/healthz'].get.responses['200'].content['application/json'].schema = { $ref: '#/components/schemas/Wrong' };
+      doc.paths['/healthz'].get.responses['200'].content['application/json'].schema = {
+        $ref: '#/components/schemas/Wrong',
+      };
     });
     const res = check(file);
     expect(res.status).toBe(1);

@@ -16,12 +16,17 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { passwordProblem } from '../../src/auth/password-policy';
 import { UUID } from '../../src/core/uuid';
-import { loadDocument, resolveRef, type OpenApiDocument, type SecurityRequirement } from '../../src/pipeline/compile/document';
+import {
+  loadDocument,
+  type OpenApiDocument,
+  resolveRef,
+  type SecurityRequirement,
+} from '../../src/pipeline/compile/document';
 import { HTTP_METHODS } from '../../src/pipeline/compile/operations';
 import { startTestApp, type TestApp } from '../support/app';
 import { client, type TestResponse } from '../support/contract';
+import { encodeFields, type Mode, type Schema, SchemaArbitraries, type TextFields } from '../support/schema-arbitrary';
 import { DEFAULT_RUNS, DEFAULT_SEED } from './fuzz-config';
-import { SchemaArbitraries, encodeFields, type Mode, type Schema, type TextFields } from '../support/schema-arbitrary';
 
 // ------------------------------------------------------------------ configuration
 
@@ -97,7 +102,10 @@ export function operationsOf(doc: OpenApiDocument): OperationModel[] {
       const security = (op.security as SecurityRequirement[] | undefined) ?? doc.security ?? [];
       // The requirement a user's access token meets (oauth2 only); none when one requirement is empty.
       const oauthRequirement = security.find((r) => Object.keys(r).length === 1 && 'oauth2' in r);
-      const scopes = security.length === 0 || security.some((r) => Object.keys(r).length === 0) ? undefined : oauthRequirement?.oauth2;
+      const scopes =
+        security.length === 0 || security.some((r) => Object.keys(r).length === 0)
+          ? undefined
+          : oauthRequirement?.oauth2;
       if (security.length > 0 && scopes === undefined && !security.some((r) => Object.keys(r).length === 0)) {
         throw new Error(`${op.operationId}: no oauth2 security requirement to fuzz with`);
       }
@@ -123,7 +131,9 @@ export function operationsOf(doc: OpenApiDocument): OperationModel[] {
         template,
         oauth: op['x-error-format'] === 'oauth',
         scopes,
-        pathParams: params.filter((p) => p.in === 'path').map((p) => ({ name: String(p.name), schema: (p.schema as Schema) ?? {} })),
+        pathParams: params
+          .filter((p) => p.in === 'path')
+          .map((p) => ({ name: String(p.name), schema: (p.schema as Schema) ?? {} })),
         query: paramsObject(params, 'query'),
         header: paramsObject(params, 'header'),
         body,
@@ -196,7 +206,9 @@ export function useFuzzContext(file: string): FuzzContext {
   beforeAll(() => ctx.start(), 120_000);
   afterAll(async () => {
     const summary = ctx.writeSummary();
-    process.stdout.write(`fuzz ${file}: seed ${SEED}, ${RUNS} runs per property, ${summary.cases} cases (+${summary.fixtureRequests} fixture requests)\n`);
+    process.stdout.write(
+      `fuzz ${file}: seed ${SEED}, ${RUNS} runs per property, ${summary.cases} cases (+${summary.fixtureRequests} fixture requests)\n`,
+    );
     await ctx.stop();
   });
   return ctx;
@@ -206,7 +218,9 @@ export class FuzzContext {
   readonly doc = loadDocument();
   readonly ops = operationsOf(this.doc);
   readonly arbs = new SchemaArbitraries(this.doc);
-  readonly allScopes = Object.keys(((this.doc.components?.securitySchemes as any)?.oauth2?.flows?.password?.scopes as object) ?? {});
+  readonly allScopes = Object.keys(
+    ((this.doc.components?.securitySchemes as any)?.oauth2?.flows?.password?.scopes as object) ?? {},
+  );
   t!: TestApp;
   api!: ReturnType<typeof client>;
   readonly stats = new Map<string, Stats>();
@@ -233,7 +247,13 @@ export class FuzzContext {
     this.users.admin.scopes = this.allScopes;
     this.users.login.scopes = this.allScopes;
     // Valid logins must never turn into 429 however many cases run.
-    this.t = await startTestApp({ env: { LOGIN_MAX_FAILURES_PER_USER_IP: '1000', LOGIN_MAX_FAILURES_PER_USER: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
+    this.t = await startTestApp({
+      env: {
+        LOGIN_MAX_FAILURES_PER_USER_IP: '1000',
+        LOGIN_MAX_FAILURES_PER_USER: '1000',
+        LOGIN_MAX_FAILURES_PER_IP: '100000',
+      },
+    });
     this.api = client(this.t.url);
     for (const u of Object.values(this.users)) {
       u.id = await this.t.createUser(u.name, u.password, u.scopes);
@@ -243,7 +263,9 @@ export class FuzzContext {
     for (let i = 0; i < 3; i++) this.itemIds.push((await this.newItem()).id);
     let cursor: string | null = null;
     for (let i = 0; i < 2; i++) {
-      const page: TestResponse = await this.fixture('GET', `/v1/items?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: await this.tokenFor(['items:read']) });
+      const page: TestResponse = await this.fixture('GET', `/v1/items?limit=1${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: await this.tokenFor(['items:read']),
+      });
       cursor = page.body.next_cursor as string | null;
       if (cursor) this.cursors.push(cursor);
     }
@@ -255,10 +277,15 @@ export class FuzzContext {
   }
 
   /** A fixture request: must succeed (2xx); counted apart from fuzz cases. */
-  async fixture(method: string, url: string, opts: Parameters<ReturnType<typeof client>['request']>[2]): Promise<TestResponse> {
+  async fixture(
+    method: string,
+    url: string,
+    opts: Parameters<ReturnType<typeof client>['request']>[2],
+  ): Promise<TestResponse> {
     this.fixtureRequests++;
     const res = await this.api.request(method, url, opts);
-    if (res.status < 200 || res.status > 299) throw new Error(`fixture ${method} ${url} failed: ${res.status} ${res.text.slice(0, 300)}`);
+    if (res.status < 200 || res.status > 299)
+      throw new Error(`fixture ${method} ${url} failed: ${res.status} ${res.text.slice(0, 300)}`);
     return res;
   }
 
@@ -287,7 +314,10 @@ export class FuzzContext {
 
   async newItem(): Promise<{ id: string; etag: string }> {
     const n = ++this.serial;
-    const res = await this.fixture('POST', '/v1/items', { token: await this.tokenFor(['items:write']), json: { name: `fixture item ${n}`, category: 'fixtures', price_cents: n } });
+    const res = await this.fixture('POST', '/v1/items', {
+      token: await this.tokenFor(['items:write']),
+      json: { name: `fixture item ${n}`, category: 'fixtures', price_cents: n },
+    });
     return { id: res.body.id, etag: res.headers.etag! };
   }
 
@@ -329,7 +359,15 @@ export class FuzzContext {
   writeSummary(): Record<string, unknown> {
     const operations = Object.fromEntries([...this.stats].sort(([a], [b]) => a.localeCompare(b)));
     const cases = [...this.stats.values()].reduce((n, s) => n + s.requests, 0);
-    const summary = { file: this.file, seed: SEED, runs: RUNS, cases, fixtureRequests: this.fixtureRequests, wallMs: Date.now() - this.started, operations };
+    const summary = {
+      file: this.file,
+      seed: SEED,
+      runs: RUNS,
+      cases,
+      fixtureRequests: this.fixtureRequests,
+      wallMs: Date.now() - this.started,
+      operations,
+    };
     const dir = path.resolve(__dirname, '..', '..', 'test-output', 'fuzz');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `summary-${this.file}.json`), `${JSON.stringify(summary, null, 2)}\n`);
@@ -384,7 +422,10 @@ export const PLANS: Record<string, Plan<any>> = {
   issueToken: {
     choice: fc.record({
       grant: fc.constantFrom('password', 'refresh_token'),
-      scopes: fc.option(fc.subarray(['items:read', 'items:write', 'users:admin', 'tokens:introspect'], { minLength: 1 }), { nil: undefined }),
+      scopes: fc.option(
+        fc.subarray(['items:read', 'items:write', 'users:admin', 'tokens:introspect'], { minLength: 1 }),
+        { nil: undefined },
+      ),
       username: fc.constantFrom('as-is', 'upper', 'padded'),
     }),
     async fixture(ctx, c) {
@@ -396,7 +437,8 @@ export const PLANS: Record<string, Plan<any>> = {
       form.grant_type = c.grant;
       if (c.grant === 'password') {
         const u = ctx.users.login;
-        form.username = c.username === 'upper' ? u.name.toUpperCase() : c.username === 'padded' ? ` ${u.name} ` : u.name;
+        form.username =
+          c.username === 'upper' ? u.name.toUpperCase() : c.username === 'padded' ? ` ${u.name} ` : u.name;
         form.password = u.password;
       } else {
         form.refresh_token = b.data.refresh!;
@@ -446,7 +488,8 @@ export const PLANS: Record<string, Plan<any>> = {
       const m = /^(\s*)(\S+?)(\s*)$/u.exec(body.username!)!;
       const tag = `.${ctx.unique()}`;
       body.username = `${m[1]}${m[2]!.slice(0, 64 - tag.length)}${tag}${m[3]}`;
-      if (ctx.takenUsernames.has(body.username.trim().toLowerCase())) throw new Error(`duplicate generated username ${body.username}`);
+      if (ctx.takenUsernames.has(body.username.trim().toLowerCase()))
+        throw new Error(`duplicate generated username ${body.username}`);
       ctx.takenUsernames.add(body.username.trim().toLowerCase());
       fc.pre(passwordProblem(body.password!, body.username) === undefined);
     },
@@ -508,7 +551,8 @@ export const PLANS: Record<string, Plan<any>> = {
 function withoutNul(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(/\u0000/g, '\u0001');
   if (Array.isArray(value)) return value.map(withoutNul);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)]));
   return value;
 }
 
@@ -541,7 +585,11 @@ function itemWritePlan(): Plan<[string, string]> {
     choice: fc.tuple(ifMatchChoice, spelling),
     async fixture(ctx, c) {
       const item = await ctx.newItem();
-      return { token: await ctx.tokenFor(write), path: { itemId: spell(item.id, c?.[1] ?? 'lower') }, data: { etag: item.etag } };
+      return {
+        token: await ctx.tokenFor(write),
+        path: { itemId: spell(item.id, c?.[1] ?? 'lower') },
+        data: { etag: item.etag },
+      };
     },
     bind(parts, c, b) {
       bindIfMatch(parts, c[0], b);
@@ -552,7 +600,10 @@ function itemWritePlan(): Plan<[string, string]> {
 /** The plan of `op`; throws for an operation nobody planned (a new operation must get one). */
 export function planOf(op: OperationModel): Plan<any> {
   const plan = PLANS[op.id];
-  if (!plan) throw new Error(`no fuzz plan for operation ${op.id} (${op.method} ${op.template}): add one to test/fuzz/fuzz-harness.ts`);
+  if (!plan)
+    throw new Error(
+      `no fuzz plan for operation ${op.id} (${op.method} ${op.template}): add one to test/fuzz/fuzz-harness.ts`,
+    );
   return plan;
 }
 
@@ -563,7 +614,8 @@ export async function bindingFor(ctx: FuzzContext, op: OperationModel, choice: u
   const token = extra.token ?? (op.scopes === undefined ? undefined : await ctx.tokenFor(op.scopes));
   const binding: Binding = { token, path: extra.path ?? {}, data: extra.data ?? {} };
   for (const p of op.pathParams) {
-    if (binding.path[p.name] === undefined) throw new Error(`fuzz plan of ${op.id} binds no value for path parameter ${p.name}`);
+    if (binding.path[p.name] === undefined)
+      throw new Error(`fuzz plan of ${op.id} binds no value for path parameter ${p.name}`);
   }
   return binding;
 }
@@ -574,7 +626,8 @@ export async function bindingFor(ctx: FuzzContext, op: OperationModel, choice: u
 function acceptableAccept(produces: string[]): fc.Arbitrary<string | undefined> {
   if (!produces.length) return fc.constantFrom(undefined, '*/*', 'image/png', 'application/json');
   const options: (string | undefined)[] = [undefined, '*/*'];
-  for (const p of produces) options.push(p, `${p.split('/')[0]}/*`, `image/png;q=0.9, ${p};q=0.1`, `${p}; charset=utf-8`);
+  for (const p of produces)
+    options.push(p, `${p.split('/')[0]}/*`, `image/png;q=0.9, ${p};q=0.1`, `${p}; charset=utf-8`);
   return fc.constantFrom(...options);
 }
 
@@ -600,14 +653,33 @@ export function generatedParts(ctx: FuzzContext, op: OperationModel): fc.Arbitra
     : fc.constantFrom(...op.body.media).chain((m): fc.Arbitrary<BodyPart> => {
         const value = ctx.arbs.valid(m.schema, m.mode);
         const present = op.body!.required ? value : fc.option(value, { nil: undefined, freq: 3 });
-        return fc.record({ media: fc.constant<MediaModel | undefined>(m), body: present, contentType: contentTypes(m.type).map((t): string | undefined => t) });
+        return fc.record({
+          media: fc.constant<MediaModel | undefined>(m),
+          body: present,
+          contentType: contentTypes(m.type).map((t): string | undefined => t),
+        });
       });
   const query = op.query ? (ctx.arbs.valid(op.query, 'query') as fc.Arbitrary<TextFields>) : fc.constant(undefined);
-  const headers = op.header ? (ctx.arbs.valid(op.header, 'header') as fc.Arbitrary<Record<string, string>>) : fc.constant({});
+  const headers = op.header
+    ? (ctx.arbs.valid(op.header, 'header') as fc.Arbitrary<Record<string, string>>)
+    : fc.constant({});
   return fc
-    .record({ body, query, headers, accept: acceptableAccept(op.produces), spelling: fc.nat(), choice: plan.choice ?? fc.constant(undefined) })
+    .record({
+      body,
+      query,
+      headers,
+      accept: acceptableAccept(op.produces),
+      spelling: fc.nat(),
+      choice: plan.choice ?? fc.constant(undefined),
+    })
     .map(({ body: b, query: q, headers: h, accept, spelling: sp, choice }) => ({
-      parts: { body: withoutNul(b.body), media: b.media, contentType: b.body === undefined ? undefined : b.contentType, query: withoutNul(q) as TextFields | undefined, headers: { ...h } },
+      parts: {
+        body: withoutNul(b.body),
+        media: b.media,
+        contentType: b.body === undefined ? undefined : b.contentType,
+        query: withoutNul(q) as TextFields | undefined,
+        headers: { ...h },
+      },
       accept,
       spelling: sp,
       choice,
@@ -618,7 +690,8 @@ export function generatedParts(ctx: FuzzContext, op: OperationModel): fc.Arbitra
 function stringLeaves(value: unknown, at: (string | number)[] = []): (string | number)[][] {
   if (typeof value === 'string') return at.length ? [at] : [];
   if (Array.isArray(value)) return value.flatMap((v, i) => stringLeaves(v, [...at, i]));
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => stringLeaves(v, [...at, k]));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => stringLeaves(v, [...at, k]));
   return [];
 }
 
@@ -628,7 +701,12 @@ function encodeBody(media: MediaModel, value: unknown): string {
 
 /** Binds fixtures (and, unless `unbound`, the plan's overlay) and renders the request. */
 export function draftOf(ctx: FuzzContext, op: OperationModel, g: Generated, binding: Binding, unbound = false): Draft {
-  const parts: Parts = { ...g.parts, body: structuredClone(g.parts.body), query: g.parts.query && { ...g.parts.query }, headers: { ...g.parts.headers } };
+  const parts: Parts = {
+    ...g.parts,
+    body: structuredClone(g.parts.body),
+    query: g.parts.query && { ...g.parts.query },
+    headers: { ...g.parts.headers },
+  };
   const plan = planOf(op);
   if (!unbound && plan.bind) plan.bind(parts, g.choice, binding, ctx);
   const headers: Record<string, string> = { ...parts.headers };
@@ -637,7 +715,10 @@ export function draftOf(ctx: FuzzContext, op: OperationModel, g: Generated, bind
     path: Object.fromEntries(Object.entries(binding.path).map(([k, v]) => [k, encodeURIComponent(v)])),
     query: parts.query,
     headers,
-    body: parts.body === undefined || !parts.media ? undefined : { contentType: parts.contentType!, text: encodeBody(parts.media, parts.body) },
+    body:
+      parts.body === undefined || !parts.media
+        ? undefined
+        : { contentType: parts.contentType!, text: encodeBody(parts.media, parts.body) },
     token: binding.token,
   };
 }
@@ -665,8 +746,24 @@ const parses = (text: string) => {
 function malformedJson(valid: fc.Arbitrary<unknown>): fc.Arbitrary<string> {
   return fc
     .oneof(
-      valid.map((v) => JSON.stringify(v)).chain((s) => fc.nat({ max: Math.max(0, s.length - 1) }).map((n) => s.slice(0, n))),
-      fc.constantFrom('{', '{"a":1,}', "{'a':1}", 'NaN', '[1,2', '\uFEFF{}', '{"a":undefined}', 'nul', '"unterminated', '{"a":1}}', '01', '{"a":"\\x"}', ' '),
+      valid
+        .map((v) => JSON.stringify(v))
+        .chain((s) => fc.nat({ max: Math.max(0, s.length - 1) }).map((n) => s.slice(0, n))),
+      fc.constantFrom(
+        '{',
+        '{"a":1,}',
+        "{'a':1}",
+        'NaN',
+        '[1,2',
+        '\uFEFF{}',
+        '{"a":undefined}',
+        'nul',
+        '"unterminated',
+        '{"a":1}}',
+        '01',
+        '{"a":"\\x"}',
+        ' ',
+      ),
       fc.string({ minLength: 1, maxLength: 20, unit: 'binary' }),
     )
     .filter((t) => t.length > 0 && !parses(t));
@@ -676,10 +773,30 @@ const token = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,11}$/);
 /** Content-Types the operation does not take (or with a charset it refuses). */
 function wrongContentTypes(op: OperationModel): fc.Arbitrary<string> {
   const declared = op.body!.media.map((m) => m.type);
-  const fixed = ['text/plain', 'application/xml', 'text/xml', 'multipart/form-data; boundary=xyz', 'application/octet-stream', 'application/json', 'application/x-www-form-urlencoded', 'application/merge-patch+json', 'application/jsonx', 'json', 'text/json', 'application/problem+json'];
-  const charsets = declared.flatMap((t) => [`${t}; charset=iso-8859-1`, `${t}; charset=utf-16`, `${t};charset="latin1"`]);
+  const fixed = [
+    'text/plain',
+    'application/xml',
+    'text/xml',
+    'multipart/form-data; boundary=xyz',
+    'application/octet-stream',
+    'application/json',
+    'application/x-www-form-urlencoded',
+    'application/merge-patch+json',
+    'application/jsonx',
+    'json',
+    'text/json',
+    'application/problem+json',
+  ];
+  const charsets = declared.flatMap((t) => [
+    `${t}; charset=iso-8859-1`,
+    `${t}; charset=utf-16`,
+    `${t};charset="latin1"`,
+  ]);
   return fc
-    .oneof(fc.constantFrom(...fixed, ...charsets), fc.tuple(token, token).map(([a, b]) => `${a}/${b}`))
+    .oneof(
+      fc.constantFrom(...fixed, ...charsets),
+      fc.tuple(token, token).map(([a, b]) => `${a}/${b}`),
+    )
     .filter((ct) => {
       const type = ct.split(';')[0]!.trim().toLowerCase();
       return !declared.includes(type) || /charset=(?!"?utf-?8"?$)/i.test(ct);
@@ -688,9 +805,23 @@ function wrongContentTypes(op: OperationModel): fc.Arbitrary<string> {
 
 /** Accept headers that allow none of `produces`. */
 function unacceptable(produces: string[]): fc.Arbitrary<string> {
-  const candidates = ['application/xml', 'text/html', 'image/png', 'text/csv', 'application/pdf', 'text/plain', 'application/json', 'audio/*', 'application/problem+json'];
+  const candidates = [
+    'application/xml',
+    'text/html',
+    'image/png',
+    'text/csv',
+    'application/pdf',
+    'text/plain',
+    'application/json',
+    'audio/*',
+    'application/problem+json',
+  ];
   const list = candidates.filter((c) => !produces.includes(c) && !produces.some((p) => c === `${p.split('/')[0]}/*`));
-  return fc.oneof(fc.constantFrom(...list), fc.constantFrom(...produces.map((p) => `${p};q=0`)), fc.constantFrom(...list).map((c) => `${c}, ${produces[0]};q=0`));
+  return fc.oneof(
+    fc.constantFrom(...list),
+    fc.constantFrom(...produces.map((p) => `${p};q=0`)),
+    fc.constantFrom(...list).map((c) => `${c}, ${produces[0]};q=0`),
+  );
 }
 
 const safeDecode = (s: string) => {
@@ -704,38 +835,72 @@ const safeDecode = (s: string) => {
 const rewritten = (raw: string) => raw === '' || ['.', '..'].includes(raw.toLowerCase().replace(/%2e/g, '.'));
 
 /** Broken raw (percent-encoded) values for one path parameter. */
-function brokenPath(ctx: FuzzContext, op: OperationModel, name: string, schema: Schema, valid: string): fc.Arbitrary<{ raw: string; reason: string; expect: number[] }> {
+function brokenPath(
+  ctx: FuzzContext,
+  op: OperationModel,
+  name: string,
+  schema: Schema,
+  valid: string,
+): fc.Arbitrary<{ raw: string; reason: string; expect: number[] }> {
   const obj: Schema = { type: 'object', properties: { [name]: schema }, required: [name] };
   const fromSchema = ctx.arbs
     .mutate(obj, { [name]: valid }, 'query', '')
-    .filter((m) => typeof (m.value as Record<string, unknown>)[name] === 'string' && !ctx.arbs.isValid(obj, m.value, 'query'))
+    .filter(
+      (m) => typeof (m.value as Record<string, unknown>)[name] === 'string' && !ctx.arbs.isValid(obj, m.value, 'query'),
+    )
     .map((m) => ({ raw: encodeURIComponent((m.value as Record<string, string>)[name]!), reason: m.reason }));
   const junk = fc
     .oneof(
-      fc.constantFrom('%', '%zz', '%E0%A4%A', '%C3%28', '%ff', '%00', '%2F', 'a%20b', '%u1234', '%%41', '%FE%FF', '%ED%A0%80'),
+      fc.constantFrom(
+        '%',
+        '%zz',
+        '%E0%A4%A',
+        '%C3%28',
+        '%ff',
+        '%00',
+        '%2F',
+        'a%20b',
+        '%u1234',
+        '%%41',
+        '%FE%FF',
+        '%ED%A0%80',
+      ),
       fc.constantFrom('%00', '%2F..', '%0A', '%', '%20').map((s) => `${valid}${s}`),
     )
     .map((raw) => ({ raw, reason: 'percent-encoded junk' }));
-  const long = fc.integer({ min: 37, max: 2000 }).map((n) => ({ raw: valid.padEnd(n, 'a'), reason: `over-long (${n} characters)` }));
-  const random = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map((s) => ({ raw: encodeURIComponent(s), reason: 'random text' }));
+  const long = fc
+    .integer({ min: 37, max: 2000 })
+    .map((n) => ({ raw: valid.padEnd(n, 'a'), reason: `over-long (${n} characters)` }));
+  const random = fc
+    .string({ unit: 'binary', minLength: 1, maxLength: 40 })
+    .map((s) => ({ raw: encodeURIComponent(s), reason: 'random text' }));
   const broken = fc
     .oneof(fromSchema, junk, long, random)
     .filter((b) => !rewritten(b.raw) && !UUID.test(safeDecode(b.raw) ?? ''))
     .map((b) => ({ ...b, expect: [400] }));
   // Well-formed, but nothing has that id.
   const unknown = fc.uuid().map((u) => ({ raw: u, reason: 'unknown id', expect: [404] }));
-  return op.pathParams.find((p) => p.name === name)!.schema.format === 'uuid' ? fc.oneof({ weight: 4, arbitrary: broken }, { weight: 1, arbitrary: unknown }) : broken;
+  return op.pathParams.find((p) => p.name === name)!.schema.format === 'uuid'
+    ? fc.oneof({ weight: 4, arbitrary: broken }, { weight: 1, arbitrary: unknown })
+    : broken;
 }
 
 /** Every kind of invalid request that applies to `op`, each with the statuses it must get. */
 export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Breaker> {
   const kinds: fc.WeightedArbitrary<Breaker>[] = [];
   /** Schema-driven breakages carry more variety than the fixed ones: pick them more often. */
-  const WEIGHT: Record<string, number> = { 'invalid-body': 4, 'path': 3, 'invalid-query': 3, 'invalid-header': 2, 'malformed-json': 2 };
+  const WEIGHT: Record<string, number> = {
+    'invalid-body': 4,
+    path: 3,
+    'invalid-query': 3,
+    'invalid-header': 2,
+    'malformed-json': 2,
+  };
   const add = (kind: string, arbitrary: fc.Arbitrary<Breaker>) => kinds.push({ weight: WEIGHT[kind] ?? 1, arbitrary });
   if (op.body) {
     for (const m of op.body.media) {
-      add('invalid-body', 
+      add(
+        'invalid-body',
         ctx.arbs.invalid(m.schema, m.mode).map((mu) => ({
           kind: 'invalid-body',
           reason: mu.reason,
@@ -744,7 +909,8 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
         })),
       );
       if (m.mode === 'json') {
-        add('malformed-json', 
+        add(
+          'malformed-json',
           malformedJson(ctx.arbs.valid(m.schema, m.mode)).map((text) => ({
             kind: 'malformed-json',
             reason: `not JSON: ${JSON.stringify(text.slice(0, 40))}`,
@@ -755,37 +921,47 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
       }
       // Valid values that hold a string, drawn once (a filter could spin forever on a schema
       // whose strings are rare or absent, e.g. logout's {all_sessions: boolean}).
-      const withStrings = fc.sample(ctx.arbs.valid(m.schema, m.mode), { numRuns: 40, seed: seedFor(op.id, m.type, 'nul') })
+      const withStrings = fc
+        .sample(ctx.arbs.valid(m.schema, m.mode), { numRuns: 40, seed: seedFor(op.id, m.type, 'nul') })
         .filter((v) => stringLeaves(v).length > 0);
-      if (withStrings.length) add('nul-in-string',
-        fc.tuple(fc.constantFrom(...withStrings), fc.nat(), fc.nat())
-          .map(([sample, pick, at]) => ({ value: structuredClone(sample), leaves: stringLeaves(sample), pick, at }))
-          .map(({ value, leaves, pick, at }) => {
-            const leaf = leaves[pick % leaves.length]!;
-            const holder = leaf.slice(0, -1).reduce((o: any, k) => o[k], value);
-            const key = leaf[leaf.length - 1]!;
-            const text = String(holder[key]);
-            const i = at % (text.length + 1);
-            holder[key] = `${text.slice(0, i)}\u0000${text.slice(i)}`;
-            return {
-              kind: 'nul-in-string',
-              reason: `U+0000 in /${leaf.join('/')}`,
-              expect: [400],
-              apply: (d: Draft) => void (d.body = { contentType: m.type, text: encodeBody(m, value) }),
-            };
-          }),
-      );
+      if (withStrings.length)
+        add(
+          'nul-in-string',
+          fc
+            .tuple(fc.constantFrom(...withStrings), fc.nat(), fc.nat())
+            .map(([sample, pick, at]) => ({ value: structuredClone(sample), leaves: stringLeaves(sample), pick, at }))
+            .map(({ value, leaves, pick, at }) => {
+              const leaf = leaves[pick % leaves.length]!;
+              const holder = leaf.slice(0, -1).reduce((o: any, k) => o[k], value);
+              const key = leaf[leaf.length - 1]!;
+              const text = String(holder[key]);
+              const i = at % (text.length + 1);
+              holder[key] = `${text.slice(0, i)}\u0000${text.slice(i)}`;
+              return {
+                kind: 'nul-in-string',
+                reason: `U+0000 in /${leaf.join('/')}`,
+                expect: [400],
+                apply: (d: Draft) => void (d.body = { contentType: m.type, text: encodeBody(m, value) }),
+              };
+            }),
+        );
       const limit = ctx.t.config.bodyLimitBytes;
-      add('too-large', 
+      add(
+        'too-large',
         fc.integer({ min: limit + 1, max: limit + 4096 }).map((n) => ({
           kind: 'too-large',
           reason: `${n}-byte body`,
           expect: [413],
-          apply: (d: Draft) => void (d.body = { contentType: m.type, text: m.mode === 'form' ? `pad=${'x'.repeat(n - 4)}` : JSON.stringify({ pad: 'x'.repeat(n - 10) }) }),
+          apply: (d: Draft) =>
+            void (d.body = {
+              contentType: m.type,
+              text: m.mode === 'form' ? `pad=${'x'.repeat(n - 4)}` : JSON.stringify({ pad: 'x'.repeat(n - 10) }),
+            }),
         })),
       );
     }
-    add('wrong-content-type', 
+    add(
+      'wrong-content-type',
       wrongContentTypes(op).map((ct) => ({
         kind: 'wrong-content-type',
         reason: `Content-Type: ${ct}`,
@@ -795,10 +971,17 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
     );
   }
   for (const p of op.pathParams) {
-    add('path', 
+    add(
+      'path',
       fc.constant(undefined).chain(() =>
         // The valid value is bound at run time; break a stand-in of the same shape (the raw value replaces it whole).
-        brokenPath(ctx, op, p.name, p.schema, p.schema.format === 'uuid' ? '3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91' : 'x').map((b) => ({
+        brokenPath(
+          ctx,
+          op,
+          p.name,
+          p.schema,
+          p.schema.format === 'uuid' ? '3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91' : 'x',
+        ).map((b) => ({
           kind: b.expect.includes(404) ? 'unknown-id' : 'broken-path',
           reason: `path ${p.name}: ${b.reason} (${b.raw.slice(0, 60)})`,
           expect: b.expect,
@@ -808,7 +991,8 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
     );
   }
   if (op.query) {
-    add('invalid-query', 
+    add(
+      'invalid-query',
       ctx.arbs.invalid(op.query, 'query').map((mu) => ({
         kind: 'invalid-query',
         reason: `query ${mu.reason}`,
@@ -819,7 +1003,8 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
   }
   if (op.header) {
     const names = Object.keys((op.header.properties as object) ?? {});
-    add('invalid-header', 
+    add(
+      'invalid-header',
       ctx.arbs.invalid(op.header, 'header').map((mu) => ({
         kind: 'invalid-header',
         reason: `header ${mu.reason}`,
@@ -832,7 +1017,8 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
     );
   }
   if (op.produces.length) {
-    add('not-acceptable', 
+    add(
+      'not-acceptable',
       unacceptable(op.produces).map((accept) => ({
         kind: 'not-acceptable',
         reason: `Accept: ${accept}`,
@@ -850,7 +1036,8 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
       { reason: 'Basic scheme', header: 'Basic Zm9vOmJhcg==' },
       { reason: 'empty bearer', header: 'Bearer' },
     );
-    add('unauthenticated', 
+    add(
+      'unauthenticated',
       noToken.map((n) => ({
         kind: 'unauthenticated',
         reason: n.reason,
@@ -862,7 +1049,8 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
       })),
     );
     if (op.scopes.length && missing.length) {
-      add('insufficient-scope', 
+      add(
+        'insufficient-scope',
         fc.subarray(missing, { minLength: 1 }).map((scopes) => ({
           kind: 'insufficient-scope',
           reason: `token with ${scopes.join(' ')}`,
@@ -878,7 +1066,13 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
 
 /** Applies a breaker, resolving a token with other scopes when it asks for one. */
 export async function breakDraft(ctx: FuzzContext, d: Draft, b: Breaker): Promise<Draft> {
-  const copy: Draft = { ...d, path: { ...d.path }, headers: { ...d.headers }, query: d.query && { ...d.query }, body: d.body && { ...d.body } };
+  const copy: Draft = {
+    ...d,
+    path: { ...d.path },
+    headers: { ...d.headers },
+    query: d.query && { ...d.query },
+    body: d.body && { ...d.body },
+  };
   b.apply(copy);
   const scopes = copy.headers['x-fuzz-scopes'];
   if (scopes !== undefined) {
@@ -892,7 +1086,9 @@ export async function breakDraft(ctx: FuzzContext, d: Draft, b: Breaker): Promis
 
 export function describeRequest(op: OperationModel, d: Draft): string {
   const headers = { ...d.headers, ...(d.body ? { 'content-type': d.body.contentType } : {}) };
-  const body = d.body ? `\n  body: ${JSON.stringify(d.body.text.length > 300 ? `${d.body.text.slice(0, 300)}… (${d.body.text.length} chars)` : d.body.text)}` : '';
+  const body = d.body
+    ? `\n  body: ${JSON.stringify(d.body.text.length > 300 ? `${d.body.text.slice(0, 300)}… (${d.body.text.length} chars)` : d.body.text)}`
+    : '';
   return `${op.method} ${urlOf(op, d).slice(0, 400)}\n  headers: ${JSON.stringify(headers)}${d.token ? '\n  (with a bearer token)' : ''}${body}`;
 }
 
@@ -905,22 +1101,32 @@ export function assertErrorFormat(op: OperationModel, res: TestResponse, context
   const type = res.headers['content-type']?.split(';')[0]?.trim();
   if (op.oauth && res.status !== 401 && res.status !== 403) {
     if (type !== 'application/json' || typeof res.body?.error !== 'string' || 'status' in (res.body ?? {})) {
-      throw new Error(`${op.id} answered ${res.status} in the wrong error format (want OAuth error JSON):\n  ${context}\n  got ${type}: ${res.text.slice(0, 300)}`);
+      throw new Error(
+        `${op.id} answered ${res.status} in the wrong error format (want OAuth error JSON):\n  ${context}\n  got ${type}: ${res.text.slice(0, 300)}`,
+      );
     }
-    if (res.headers['cache-control'] !== 'no-store') throw new Error(`${op.id} OAuth error without Cache-Control: no-store:\n  ${context}`);
+    if (res.headers['cache-control'] !== 'no-store')
+      throw new Error(`${op.id} OAuth error without Cache-Control: no-store:\n  ${context}`);
     return;
   }
   if (type !== 'application/problem+json' || res.body?.status !== res.status || typeof res.body?.code !== 'string') {
-    throw new Error(`${op.id} answered ${res.status} in the wrong error format (want application/problem+json):\n  ${context}\n  got ${type}: ${res.text.slice(0, 300)}`);
+    throw new Error(
+      `${op.id} answered ${res.status} in the wrong error format (want application/problem+json):\n  ${context}\n  got ${type}: ${res.text.slice(0, 300)}`,
+    );
   }
 }
 
 export function assertNo5xx(op: OperationModel, res: TestResponse, context: string): void {
-  if (res.status >= 500) throw new Error(`${op.id} answered ${res.status}:\n  ${context}\n  body: ${res.text.slice(0, 400)}`);
+  if (res.status >= 500)
+    throw new Error(`${op.id} answered ${res.status}:\n  ${context}\n  body: ${res.text.slice(0, 400)}`);
 }
 
 /** fc.assert with the file's seed and runs; a failure names how to replay it. */
-export async function check(file: string, name: string, property: fc.IAsyncPropertyWithHooks<any> | fc.IAsyncProperty<any>): Promise<void> {
+export async function check(
+  file: string,
+  name: string,
+  property: fc.IAsyncPropertyWithHooks<any> | fc.IAsyncProperty<any>,
+): Promise<void> {
   try {
     await fc.assert(property, { seed: seedFor(file, name), numRuns: RUNS });
   } catch (err) {
@@ -930,4 +1136,3 @@ export async function check(file: string, name: string, property: fc.IAsyncPrope
     throw e;
   }
 }
-

@@ -10,10 +10,6 @@
  */
 import fc from 'fast-check';
 import {
-  useFuzzContext,
-  PLANS,
-  RUNS,
-  TEST_TIMEOUT_MS,
   assertErrorFormat,
   assertNo5xx,
   bindingFor,
@@ -23,6 +19,10 @@ import {
   describeRequest,
   draftOf,
   generatedParts,
+  PLANS,
+  RUNS,
+  TEST_TIMEOUT_MS,
+  useFuzzContext,
 } from './fuzz-harness';
 
 const FILE = 'invalid';
@@ -46,7 +46,9 @@ describe.each(ctx.ops.map((op) => [op.id, op] as const))('%s', (id, op) => {
           const context = `${breaker.kind}: ${breaker.reason}\n  ${describeRequest(op, d)}`;
           assertNo5xx(op, res, context);
           if (!breaker.expect.includes(res.status)) {
-            throw new Error(`${id}: want ${breaker.expect.join(' or ')}, got ${res.status}:\n  ${context}\n  response: ${res.text.slice(0, 400)}`);
+            throw new Error(
+              `${id}: want ${breaker.expect.join(' or ')}, got ${res.status}:\n  ${context}\n  response: ${res.text.slice(0, 400)}`,
+            );
           }
           assertErrorFormat(op, res, context);
         }),

@@ -5,7 +5,17 @@
  * See fuzz-harness.ts for how requests are derived; FUZZ_SEED / FUZZ_RUNS control the campaign.
  */
 import fc from 'fast-check';
-import { useFuzzContext, PLANS, RUNS, TEST_TIMEOUT_MS, bindingFor, check, describeRequest, draftOf, generatedParts } from './fuzz-harness';
+import {
+  bindingFor,
+  check,
+  describeRequest,
+  draftOf,
+  generatedParts,
+  PLANS,
+  RUNS,
+  TEST_TIMEOUT_MS,
+  useFuzzContext,
+} from './fuzz-harness';
 
 const FILE = 'valid';
 const ctx = useFuzzContext(FILE);
@@ -28,8 +38,12 @@ describe.each(ctx.ops.map((op) => [op.id, op] as const))('%s', (id, op) => {
           const binding = await bindingFor(ctx, op, g.choice);
           const d = draftOf(ctx, op, g, binding);
           const res = await ctx.send(op, d, 'valid');
-          const success = (res.status >= 200 && res.status < 300) || (res.status === 304 && d.headers['if-none-match'] !== undefined);
-          if (!success) throw new Error(`${id}: a valid request got ${res.status}:\n  ${describeRequest(op, d)}\n  response: ${res.text.slice(0, 400)}`);
+          const success =
+            (res.status >= 200 && res.status < 300) || (res.status === 304 && d.headers['if-none-match'] !== undefined);
+          if (!success)
+            throw new Error(
+              `${id}: a valid request got ${res.status}:\n  ${describeRequest(op, d)}\n  response: ${res.text.slice(0, 400)}`,
+            );
         }),
       );
       expect(ctx.statsOf(id).byKind.valid).toBeGreaterThanOrEqual(RUNS);

@@ -10,17 +10,19 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createSpecgateClient, isProblem } from 'specgate/client';
 import { createLogger } from '../../src/core/logger';
-import { startMockServer, type RunningMock } from '../../src/mock/mock-server';
+import { type RunningMock, startMockServer } from '../../src/mock/mock-server';
 import { loadDocument, resolveRef } from '../../src/pipeline/compile/document';
-import { compileOperations, type CompiledOperation } from '../../src/pipeline/compile/operations';
+import { type CompiledOperation, compileOperations } from '../../src/pipeline/compile/operations';
 import { contractFetch, refreshes } from '../client/contract-fetch';
 import { client, type RequestOptions } from '../support/contract';
 
 const doc = loadDocument();
 const operations = compileOperations(doc);
 const named = (ops: CompiledOperation[]) => ops.map((op) => [op.operationId, op] as const);
-const isPublic = (op: CompiledOperation) => op.security.length === 0 || op.security.some((r) => Object.keys(r).length === 0);
-const lowestSuccess = (op: CompiledOperation) => Number([...op.responses.keys()].filter((s) => /^2\d\d$/.test(s)).sort()[0]);
+const isPublic = (op: CompiledOperation) =>
+  op.security.length === 0 || op.security.some((r) => Object.keys(r).length === 0);
+const lowestSuccess = (op: CompiledOperation) =>
+  Number([...op.responses.keys()].filter((s) => /^2\d\d$/.test(s)).sort()[0]);
 
 let mock: RunningMock;
 let api: ReturnType<typeof client>;
@@ -29,10 +31,20 @@ let token: string;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  const logger = createLogger('warn', new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } }) as never);
+  const logger = createLogger(
+    'warn',
+    new Writable({
+      write(c, _e, cb) {
+        logs.push(String(c));
+        cb();
+      },
+    }) as never,
+  );
   mock = await startMockServer({ document: doc, port: 0, logger });
   api = client(mock.url, doc);
-  const res = await api.post('/token', { form: { grant_type: 'password', username: 'alice', password: 'any password' } });
+  const res = await api.post('/token', {
+    form: { grant_type: 'password', username: 'alice', password: 'any password' },
+  });
   expect(res.status).toBe(200);
   token = res.body.access_token;
 });
@@ -53,7 +65,8 @@ function validRequest(op: CompiledOperation, headers: Record<string, string> = {
   type Media = { example?: unknown; examples?: Record<string, unknown> };
   const content = resolveRef<{ content: Record<string, Media> }>(doc, op.raw.requestBody).content;
   const [type, media] = Object.entries(content)[0]!;
-  const value = 'example' in media ? media.example : resolveRef<{ value: unknown }>(doc, Object.values(media.examples!)[0]).value;
+  const value =
+    'example' in media ? media.example : resolveRef<{ value: unknown }>(doc, Object.values(media.examples!)[0]).value;
   if (type === 'application/x-www-form-urlencoded') opts.form = value as Record<string, string>;
   else Object.assign(opts, { json: value, headers: { ...opts.headers, 'content-type': type } });
   return opts;
@@ -101,7 +114,10 @@ describe('Prefer', () => {
     expect(res.body.items).toHaveLength(2);
     expect(res.headers['preference-applied']).toBeUndefined();
     const warned = logs.map((l) => JSON.parse(l)).filter((l) => l.requestId === res.headers['x-request-id']);
-    expect(warned.map((l) => l.msg)).toEqual(['Prefer code=418 ignored: not a documented status of listItems', 'Prefer example=nope ignored: no such example of listItems 200']);
+    expect(warned.map((l) => l.msg)).toEqual([
+      'Prefer code=418 ignored: not a documented status of listItems',
+      'Prefer example=nope ignored: no such example of listItems 200',
+    ]);
   });
 
   it('fills a problem answer with the request’s own path and request id', async () => {
@@ -140,7 +156,10 @@ describe('security, as the service checks it', () => {
   it('grants a JWT the scopes of its scope claim: 403 insufficient_scope for the others', async () => {
     const reader = jwt({ sub: 'reader', scope: 'items:read' });
     expect((await api.get('/v1/items', { token: reader })).status).toBe(200);
-    const write = await api.post('/v1/items', { token: reader, json: { name: 'Cup', category: 'kitchen', price_cents: 1 } });
+    const write = await api.post('/v1/items', {
+      token: reader,
+      json: { name: 'Cup', category: 'kitchen', price_cents: 1 },
+    });
     expect([write.status, write.body.code]).toEqual([403, 'insufficient_scope']);
     expect(write.headers['www-authenticate']).toContain('scope="items:write"');
     const none = await api.get('/v1/users', { token: jwt({ scope: '' }) });
@@ -151,16 +170,31 @@ describe('security, as the service checks it', () => {
     for (const t of [token, 'opaque-token', jwt({ sub: 'admin' })]) {
       expect([t, (await api.get('/v1/users', { token: t })).status]).toEqual([t, 200]);
     }
-    const expired = await api.get('/v1/items', { token: jwt({ scope: 'items:read', exp: Math.floor(Date.now() / 1000) - 60 }) });
-    expect([expired.status, expired.body.code, expired.body.detail]).toEqual([401, 'invalid_token', 'The access token has expired.']);
+    const expired = await api.get('/v1/items', {
+      token: jwt({ scope: 'items:read', exp: Math.floor(Date.now() / 1000) - 60 }),
+    });
+    expect([expired.status, expired.body.code, expired.body.detail]).toEqual([
+      401,
+      'invalid_token',
+      'The access token has expired.',
+    ]);
   });
 });
 
 describe('request validation, as the service does it', () => {
   it('answers 400 validation_failed with every violation of an invalid body', async () => {
-    const res = await api.post('/v1/items', { token, json: { name: '', category: 'Not A Slug', price_cents: -1, colour: 'red' } });
+    const res = await api.post('/v1/items', {
+      token,
+      json: { name: '', category: 'Not A Slug', price_cents: -1, colour: 'red' },
+    });
     expect([res.status, res.body.code]).toEqual([400, 'validation_failed']);
-    expect(res.body.errors.map((e: { in: string; pointer: string }) => `${e.in} ${e.pointer}`)).toEqual(['body /name', 'body /name', 'body /category', 'body /price_cents', 'body /colour']);
+    expect(res.body.errors.map((e: { in: string; pointer: string }) => `${e.in} ${e.pointer}`)).toEqual([
+      'body /name',
+      'body /name',
+      'body /category',
+      'body /price_cents',
+      'body /colour',
+    ]);
     expect(res.body.errors.at(-1).message).toBe('is not allowed');
   });
 
@@ -191,14 +225,22 @@ describe('the typed client against the mock', () => {
     expect(read.data).toMatchObject({ id: itemId, name: 'Espresso cup' });
     const etag = read.response.headers.get('etag')!;
     expect(etag).toMatch(/^"[\w-]+"$/);
-    const again = await sdk.GET('/v1/items/{itemId}', { params: { path: { itemId }, header: { 'If-None-Match': etag } } });
+    const again = await sdk.GET('/v1/items/{itemId}', {
+      params: { path: { itemId }, header: { 'If-None-Match': etag } },
+    });
     expect(again.response.status).toBe(304);
 
-    const patched = await sdk.PATCH('/v1/items/{itemId}', { params: { path: { itemId }, header: { 'If-Match': etag } }, body: { price_cents: 990 } });
+    const patched = await sdk.PATCH('/v1/items/{itemId}', {
+      params: { path: { itemId }, header: { 'If-Match': etag } },
+      body: { price_cents: 990 },
+    });
     expect(patched.response.status).toBe(200);
     expect(fetch.exchanges.at(-1)!.contentType).toBe('application/merge-patch+json');
 
-    const missing = await sdk.GET('/v1/items/{itemId}', { params: { path: { itemId } }, headers: { prefer: 'code=404' } });
+    const missing = await sdk.GET('/v1/items/{itemId}', {
+      params: { path: { itemId } },
+      headers: { prefer: 'code=404' },
+    });
     expect(isProblem(missing.error) && missing.error.code).toBe('not_found');
 
     await sdk.logout();
@@ -215,7 +257,11 @@ describe('the typed client against the mock', () => {
     sdk.setTokens({ accessToken: expired, refreshToken: 'old-refresh-token', expiresAt: 0, scope: '' });
     const me = await sdk.GET('/me', {});
     expect(me.data?.username).toBe('alice');
-    expect(fetch.exchanges.map((e) => [e.path, e.status])).toEqual([['/me', 401], ['/token', 200], ['/me', 200]]);
+    expect(fetch.exchanges.map((e) => [e.path, e.status])).toEqual([
+      ['/me', 401],
+      ['/token', 200],
+      ['/me', 200],
+    ]);
     expect(refreshes(fetch.exchanges)).toHaveLength(1);
     expect(sdk.tokens?.accessToken).toBe(token);
   });
@@ -224,7 +270,11 @@ describe('the typed client against the mock', () => {
 it('answers a browser’s CORS preflight, allowing Prefer', async () => {
   const res = await fetch(`${mock.url}/v1/items`, {
     method: 'OPTIONS',
-    headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, prefer, content-type' },
+    headers: {
+      origin: 'http://localhost:5173',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, prefer, content-type',
+    },
   });
   expect(res.status).toBe(204);
   expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -234,7 +284,10 @@ it('answers a browser’s CORS preflight, allowing Prefer', async () => {
 describe('npm run mock', () => {
   const root = path.resolve(__dirname, '../..');
   const run = (env: Record<string, string>) =>
-    spawn(path.join(root, 'node_modules/.bin/tsx'), ['scripts/mock.ts'], { cwd: root, env: { PATH: process.env.PATH, ...env } });
+    spawn(path.join(root, 'node_modules/.bin/tsx'), ['scripts/mock.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, ...env },
+    });
 
   it('listens on PORT, logs its URL, serves the document and stops on SIGTERM', async () => {
     const child = run({ PORT: '0', LOG_LEVEL: 'info' });

@@ -3,8 +3,8 @@
  * overflow: `{"a":` 9000 times around "\u0000" used to crash the U+0000 check's recursion (500).
  */
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/http/json-depth';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -18,12 +18,17 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const nested = (depth: number, open: string, inner: string, close: string) => open.repeat(depth) + inner + close.repeat(depth);
+const nested = (depth: number, open: string, inner: string, close: string) =>
+  open.repeat(depth) + inner + close.repeat(depth);
 const DEPTH_VIOLATION = { in: 'body', pointer: '', message: expect.stringContaining(String(MAX_JSON_DEPTH)) };
 
 describe('the nesting limit over HTTP', () => {
   it('answers the reported body ({"a": x9000 around "\\u0000"}) with 400 validation_failed', async () => {
-    const res = await api.post('/v1/items', { token: writer, body: nested(9000, '{"a":', '"\\u0000"', '}'), headers: { 'content-type': 'application/json' } });
+    const res = await api.post('/v1/items', {
+      token: writer,
+      body: nested(9000, '{"a":', '"\\u0000"', '}'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.type).toBe('/docs#section/Errors/validation_failed');
@@ -31,7 +36,11 @@ describe('the nesting limit over HTTP', () => {
   });
 
   it('answers a deep array (30 000 levels, within the body limit) with 400 validation_failed', async () => {
-    const res = await api.post('/v1/items', { token: writer, body: nested(30_000, '[', '', ']'), headers: { 'content-type': 'application/json' } });
+    const res = await api.post('/v1/items', {
+      token: writer,
+      body: nested(30_000, '[', '', ']'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([DEPTH_VIOLATION]);
   });
@@ -47,7 +56,10 @@ describe('the nesting limit over HTTP', () => {
   });
 
   it('still validates a body at the limit against its schema (no depth violation)', async () => {
-    const res = await api.post('/v1/items', { token: writer, json: { name: 'n', category: 'c', price_cents: 1, extra: JSON.parse(nested(MAX_JSON_DEPTH - 1, '[', '', ']')) } });
+    const res = await api.post('/v1/items', {
+      token: writer,
+      json: { name: 'n', category: 'c', price_cents: 1, extra: JSON.parse(nested(MAX_JSON_DEPTH - 1, '[', '', ']')) },
+    });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.errors).not.toContainEqual(DEPTH_VIOLATION);
@@ -64,7 +76,9 @@ describe('nestsDeeperThan', () => {
   });
 
   it('ignores brackets inside strings, escaped quotes included', () => {
-    expect(nestsDeeperThan(bytes(JSON.stringify({ s: '['.repeat(500), t: `\\"{{{{${'{'.repeat(500)}` })), 2)).toBe(false);
+    expect(nestsDeeperThan(bytes(JSON.stringify({ s: '['.repeat(500), t: `\\"{{{{${'{'.repeat(500)}` })), 2)).toBe(
+      false,
+    );
   });
 
   it('counts siblings by depth, not by number', () => {

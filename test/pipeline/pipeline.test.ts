@@ -7,7 +7,7 @@ import { ApiError } from '../../src/core/errors';
 import { loadDocument } from '../../src/pipeline/compile/document';
 import type { OperationRequest } from '../../src/pipeline/context';
 import { client } from '../support/contract';
-import { startFixtureServer, type FixtureServer } from '../support/pipeline-server';
+import { type FixtureServer, startFixtureServer } from '../support/pipeline-server';
 
 const doc = loadDocument(path.join(__dirname, '../fixtures/widgets.yaml'));
 let server: FixtureServer;
@@ -16,7 +16,10 @@ const widget = { name: 'w', size: [2, 3] };
 
 beforeAll(async () => {
   server = await startFixtureServer(doc, {
-    listWidgets: (req: OperationRequest) => ({ status: 200, body: { items: [{ id: Number(req.query.limit), ...widget }] } }),
+    listWidgets: (req: OperationRequest) => ({
+      status: 200,
+      body: { items: [{ id: Number(req.query.limit), ...widget }] },
+    }),
     createWidget: (req: OperationRequest) => ({ status: 201, body: { id: 1, ...(req.body as object) } }),
     getWidget: (req: OperationRequest) => {
       if (req.params.widgetId === 404) throw new ApiError('not_found', { detail: 'No such widget.' });
@@ -97,13 +100,21 @@ describe('request validation (JSON Schema 2020-12)', () => {
   it('follows recursive $refs', async () => {
     const ok = await api.post('/widgets', { ...WRITE, json: { ...widget, parent: { ...widget, parent: widget } } });
     expect(ok.status).toBe(201);
-    const bad = await api.post('/widgets', { ...WRITE, json: { ...widget, parent: { ...widget, parent: { name: '' } } } });
+    const bad = await api.post('/widgets', {
+      ...WRITE,
+      json: { ...widget, parent: { ...widget, parent: { name: '' } } },
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/parent/parent/name', '/parent/parent/size']);
+    expect(bad.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual([
+      '/parent/parent/name',
+      '/parent/parent/size',
+    ]);
   });
 
   it('lists every violation across locations at once', async () => {
-    const res = await api.get('/widgets?limit=0&tag=toolongtag&tag=ok', { headers: { authorization: 'Bearer token-widgets:read' } });
+    const res = await api.get('/widgets?limit=0&tag=toolongtag&tag=ok', {
+      headers: { authorization: 'Bearer token-widgets:read' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([
       { in: 'query', pointer: '/limit', message: 'must be >= 1' },
@@ -118,7 +129,11 @@ describe('request validation (JSON Schema 2020-12)', () => {
   });
 
   it('answers 400 for malformed JSON', async () => {
-    const res = await api.post('/widgets', { ...WRITE, body: '{"name": ', headers: { ...WRITE.headers, 'content-type': 'application/json' } });
+    const res = await api.post('/widgets', {
+      ...WRITE,
+      body: '{"name": ',
+      headers: { ...WRITE.headers, 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('malformed_body');
   });
@@ -130,7 +145,11 @@ describe('request validation (JSON Schema 2020-12)', () => {
   });
 
   it('answers 415 for a media type the operation does not take', async () => {
-    const res = await api.post('/widgets', { ...WRITE, body: 'name=w', headers: { ...WRITE.headers, 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await api.post('/widgets', {
+      ...WRITE,
+      body: 'name=w',
+      headers: { ...WRITE.headers, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(415);
     expect(res.body.code).toBe('unsupported_media_type');
   });
@@ -159,13 +178,21 @@ describe('security from the document', () => {
     const res = await api.get('/widgets', { headers: { authorization: 'Bearer token-other' } });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('insufficient_scope');
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="specgate", error="insufficient_scope", scope="widgets:read"');
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="specgate", error="insufficient_scope", scope="widgets:read"',
+    );
   });
 
   it('accepts any one of several requirements (OR across the list)', async () => {
-    expect((await api.post('/widgets', { json: widget, headers: { authorization: 'Bearer token-admin' } })).status).toBe(201);
-    expect((await api.post('/widgets', { json: widget, headers: { authorization: 'Bearer token-widgets:write' } })).status).toBe(201);
-    expect((await api.post('/widgets', { json: widget, headers: { authorization: 'Bearer token-widgets:read' } })).status).toBe(403);
+    expect(
+      (await api.post('/widgets', { json: widget, headers: { authorization: 'Bearer token-admin' } })).status,
+    ).toBe(201);
+    expect(
+      (await api.post('/widgets', { json: widget, headers: { authorization: 'Bearer token-widgets:write' } })).status,
+    ).toBe(201);
+    expect(
+      (await api.post('/widgets', { json: widget, headers: { authorization: 'Bearer token-widgets:read' } })).status,
+    ).toBe(403);
   });
 
   it('hands the handler the principal of the satisfied requirement', async () => {
@@ -198,8 +225,12 @@ describe('errors and request ids', () => {
   });
 
   it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
-    expect((await api.get('/widgets/1', { headers: { 'x-request-id': 'abc-1' } })).headers['x-request-id']).toBe('abc-1');
-    const replaced = (await api.get('/widgets/1', { headers: { 'x-request-id': 'bad id\u00e9' } })).headers['x-request-id'];
+    expect((await api.get('/widgets/1', { headers: { 'x-request-id': 'abc-1' } })).headers['x-request-id']).toBe(
+      'abc-1',
+    );
+    const replaced = (await api.get('/widgets/1', { headers: { 'x-request-id': 'bad id\u00e9' } })).headers[
+      'x-request-id'
+    ];
     expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -222,7 +253,9 @@ describe('response validation', () => {
     try {
       const c = client(bad.url, doc);
       expect((await c.get('/widgets', { headers: { authorization: 'Bearer token-widgets:read' } })).status).toBe(500);
-      expect((await c.post('/widgets', { json: widget, headers: { authorization: 'Bearer token-admin' } })).status).toBe(500);
+      expect(
+        (await c.post('/widgets', { json: widget, headers: { authorization: 'Bearer token-admin' } })).status,
+      ).toBe(500);
       const logged = bad.logs.join('');
       expect(logged).toMatch(/status 418 is not documented for createWidget/);
       expect(logged).toMatch(/body\/items\/0\/id: must be integer/);

@@ -52,7 +52,9 @@ it('creates a user whose password was read from stdin', async () => {
 }, 60_000);
 
 it('refuses a password on the command line, unknown scopes and short passwords', async () => {
-  expect((await run(['--username', 'judy', '--password', 'judy-password'], '')).stderr).toMatch(/Unknown option '--password'/);
+  expect((await run(['--username', 'judy', '--password', 'judy-password'], '')).stderr).toMatch(
+    /Unknown option '--password'/,
+  );
   const scope = await run(['--username', 'judy', '--scopes', 'root'], 'judy-password-1');
   expect([scope.code, scope.stderr]).toEqual([2, expect.stringMatching(/unknown scope\(s\): root/)]);
   const short = await run(['--username', 'judy'], 'short');

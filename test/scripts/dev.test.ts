@@ -2,19 +2,18 @@
  * `npm run dev` on a fresh machine: the README's flow (log in with the generated admin password,
  * /me, logout, /docs) over HTTPS, and the private redis-server it starts when no Redis answers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { devRedis } from '../../scripts/dev';
 import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
-import { devRedis } from '../../scripts/dev';
 import { httpsRequest as request } from '../support/contract';
 
 const root = path.resolve(__dirname, '../..');
-
 
 describe('npm run dev', () => {
   let dir: string;
@@ -68,7 +67,10 @@ describe('npm run dev', () => {
     expect(token.status).toBe(200);
     const auth = { authorization: `Bearer ${token.body.access_token}` };
     const me = await request(`${url}/me`, ca, { headers: auth });
-    expect(me.body).toMatchObject({ username: 'admin', scopes: ['items:read', 'items:write', 'users:admin', 'tokens:introspect'] });
+    expect(me.body).toMatchObject({
+      username: 'admin',
+      scopes: ['items:read', 'items:write', 'users:admin', 'tokens:introspect'],
+    });
     expect((await request(`${url}/logout`, ca, { method: 'POST', headers: auth })).status).toBe(204);
     expect((await request(`${url}/me`, ca, { headers: auth })).status).toBe(401);
     expect((await request(`${url}/docs`, ca)).text).toContain('<redoc');

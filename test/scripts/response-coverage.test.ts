@@ -13,7 +13,9 @@ import { compileOperations } from '../../src/pipeline/compile/operations';
 
 const root = path.resolve(__dirname, '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-const documented = compileOperations(loadDocument()).flatMap((op) => [...op.responses.keys()].map((status) => ({ operationId: op.operationId, status: Number(status) })));
+const documented = compileOperations(loadDocument()).flatMap((op) =>
+  [...op.responses.keys()].map((status) => ({ operationId: op.operationId, status: Number(status) })),
+);
 
 jest.setTimeout(60_000);
 
@@ -33,9 +35,19 @@ function gate(produced: { operationId: string; status: number }[], allow: string
   const res = spawnSync(tsx, ['scripts/response-coverage.ts'], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, COVERAGE_RECORDS_DIR: records, COVERAGE_ALLOWLIST: path.join(tmp, 'allow.yaml'), COVERAGE_TABLE: table },
+    env: {
+      ...process.env,
+      COVERAGE_RECORDS_DIR: records,
+      COVERAGE_ALLOWLIST: path.join(tmp, 'allow.yaml'),
+      COVERAGE_TABLE: table,
+    },
   });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr, table: fs.existsSync(table) ? fs.readFileSync(table, 'utf8') : '' };
+  return {
+    status: res.status,
+    stdout: res.stdout,
+    stderr: res.stderr,
+    table: fs.existsSync(table) ? fs.readFileSync(table, 'utf8') : '',
+  };
 }
 
 const ALLOW_500 = `allow:\n  - operationId: '*'\n    status: 500\n    reason: no correct request reaches the unexpected-error answer\n`;
@@ -45,14 +57,19 @@ it('passes when every documented pair is produced or allowlisted, and writes the
   const res = gate(not500, ALLOW_500);
   expect(res.status).toBe(0);
   const allowed = documented.length - not500.length;
-  expect(res.stdout).toContain(`documented pairs: ${documented.length}; produced by tests: ${not500.length}; allowlisted: ${allowed}; missing: 0`);
+  expect(res.stdout).toContain(
+    `documented pairs: ${documented.length}; produced by tests: ${not500.length}; allowlisted: ${allowed}; missing: 0`,
+  );
   expect(res.table).toContain('| getItem | ');
   expect(res.table).toMatch(/500 allowed/);
 });
 
 it('fails naming a documented pair no test produced', () => {
   const dropped = not500.find((p) => p.operationId === 'updateItem' && p.status === 412)!;
-  const res = gate(not500.filter((p) => p !== dropped), ALLOW_500);
+  const res = gate(
+    not500.filter((p) => p !== dropped),
+    ALLOW_500,
+  );
   expect(res.status).toBe(1);
   expect(res.stderr).toContain('never produced: updateItem 412');
   expect(res.table).toContain('**412 MISSING**');
@@ -69,11 +86,17 @@ it('refuses allowlist entries without a reason, for unknown operations, or for p
   expect(noReason.status).toBe(1);
   expect(noReason.stderr).toMatch(/reason/);
 
-  const unknown = gate(not500, `${ALLOW_500}  - operationId: noSuchOperation\n    status: 404\n    reason: an operation that does not exist\n`);
+  const unknown = gate(
+    not500,
+    `${ALLOW_500}  - operationId: noSuchOperation\n    status: 404\n    reason: an operation that does not exist\n`,
+  );
   expect(unknown.status).toBe(1);
   expect(unknown.stderr).toContain('noSuchOperation is not an operation of the document');
 
-  const stale = gate(not500, `${ALLOW_500}  - operationId: getItem\n    status: 404\n    reason: once thought unreachable, now tested\n`);
+  const stale = gate(
+    not500,
+    `${ALLOW_500}  - operationId: getItem\n    status: 404\n    reason: once thought unreachable, now tested\n`,
+  );
   expect(stale.status).toBe(1);
   expect(stale.stderr).toContain('allowlisted pair getItem 404 is produced by the tests');
 });

@@ -5,8 +5,8 @@
  * client left, the server did not cut it; test/server/connections.test.ts covers the timeout).
  */
 import net from 'node:net';
-import { client } from '../support/contract';
 import { startTestApp, type TestApp } from '../support/app';
+import { client } from '../support/contract';
 
 const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
 let t: TestApp;
@@ -45,7 +45,9 @@ async function abortMidBody(): Promise<void> {
   socket.on('error', () => undefined);
   await new Promise((resolve) => socket.once('connect', resolve));
   const body = JSON.stringify({ name: 'half', category: 'aborts', price_cents: 1, description: 'x'.repeat(400) });
-  socket.write(`POST /v1/items HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+  socket.write(
+    `POST /v1/items HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
   socket.write(body.slice(0, body.length / 2));
   // The server has the head and half the body (it is waiting for the rest) before the client leaves.
   await new Promise((r) => setTimeout(r, 300));
@@ -59,14 +61,23 @@ it('logs an abort mid-body at info as client_aborted, counts it once per abort, 
 
   await abortMidBody();
   await until(() => abortLines().length === 1);
-  expect(abortLines()[0]).toMatchObject({ level: 'info', method: 'POST', path: '/v1/items', operationId: 'createItem' });
+  expect(abortLines()[0]).toMatchObject({
+    level: 'info',
+    method: 'POST',
+    path: '/v1/items',
+    operationId: 'createItem',
+  });
   const afterOne = await metricsText();
-  expect(createItemCount(afterOne, 'specgate_client_aborts_total')).toBe(createItemCount(before, 'specgate_client_aborts_total') + 1);
+  expect(createItemCount(afterOne, 'specgate_client_aborts_total')).toBe(
+    createItemCount(before, 'specgate_client_aborts_total') + 1,
+  );
 
   await abortMidBody();
   await until(() => abortLines().length === 2);
   const afterTwo = await metricsText();
-  expect(createItemCount(afterTwo, 'specgate_client_aborts_total')).toBe(createItemCount(before, 'specgate_client_aborts_total') + 2);
+  expect(createItemCount(afterTwo, 'specgate_client_aborts_total')).toBe(
+    createItemCount(before, 'specgate_client_aborts_total') + 2,
+  );
 
   // The client left; the server cut nothing: no request_timeout, in the log or the metrics.
   expect(parsedLogs().filter((l) => l.outcome === 'request_timeout')).toEqual([]);

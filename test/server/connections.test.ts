@@ -12,12 +12,18 @@ import { Writable } from 'node:stream';
 import tls from 'node:tls';
 import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
-import { start, type Running } from '../../src/main';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { type Running, start } from '../../src/main';
 import { TEST_SECRET } from '../support/app';
+import { type RedisServer, startRedis } from '../support/redis-server';
 import { writeLocalCertificate } from '../support/tls';
 
-const LIMITS = { KEEP_ALIVE_TIMEOUT_SECONDS: '1', HEADERS_TIMEOUT_SECONDS: '2', REQUEST_TIMEOUT_SECONDS: '3', MAX_CONNECTIONS: '4', SHUTDOWN_DRAIN_SECONDS: '0' };
+const LIMITS = {
+  KEEP_ALIVE_TIMEOUT_SECONDS: '1',
+  HEADERS_TIMEOUT_SECONDS: '2',
+  REQUEST_TIMEOUT_SECONDS: '3',
+  MAX_CONNECTIONS: '4',
+  SHUTDOWN_DRAIN_SECONDS: '0',
+};
 /** Scheduling slack on a loaded two-core machine. */
 const SLACK_MS = 2000;
 const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
@@ -53,9 +59,17 @@ beforeAll(async () => {
       ...LIMITS,
       ...extra,
     });
-  const capture = new Writable({ write(chunk, _enc, cb) { plainLogs.push(String(chunk)); cb(); } });
+  const capture = new Writable({
+    write(chunk, _enc, cb) {
+      plainLogs.push(String(chunk));
+      cb();
+    },
+  });
   plain = await start(env('plain', { PLAIN_HTTP: 'true', METRICS_TOKEN }), createLogger('info', capture as never));
-  secure = await start(env('secure', { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }), createLogger('silent'));
+  secure = await start(
+    env('secure', { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }),
+    createLogger('silent'),
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -90,7 +104,9 @@ function connectPlain(): Promise<net.Socket> {
 
 function connectTls(): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ port: portOf(secure), host: '127.0.0.1', ca, servername: 'localhost' }, () => resolve(socket));
+    const socket = tls.connect({ port: portOf(secure), host: '127.0.0.1', ca, servername: 'localhost' }, () =>
+      resolve(socket),
+    );
     socket.once('error', reject);
   });
 }
@@ -179,7 +195,9 @@ describe('plain HTTP', () => {
     const opened = Date.now();
     const socket = await connectPlain();
     const closed = whenClosed(socket, () => opened);
-    socket.write('POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n');
+    socket.write(
+      'POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n',
+    );
     const trickle = setInterval(() => socket.writable && socket.write('a'), 200);
     const { ms, received } = await closed;
     clearInterval(trickle);

@@ -23,10 +23,18 @@ const fleet = useInstanceFleet('drain', { SHUTDOWN_DRAIN_SECONDS: String(DRAIN_S
 
 /** A user in the database instance `name` will use (its own PGlite, or the shared PostgreSQL). */
 async function createUser(name: string, username: string, password: string): Promise<void> {
-  const db = await openDatabase(process.env.TEST_DATABASE_URL ? { url: process.env.TEST_DATABASE_URL } : { dataDir: path.join(fleet.dataDir(name), 'pglite') });
+  const db = await openDatabase(
+    process.env.TEST_DATABASE_URL
+      ? { url: process.env.TEST_DATABASE_URL }
+      : { dataDir: path.join(fleet.dataDir(name), 'pglite') },
+  );
   try {
     await migrate(db);
-    await new UsersRepository(db).create({ username, passwordHash: await fastPasswords().hash(password), scopes: ['items:read'] });
+    await new UsersRepository(db).create({
+      username,
+      passwordHash: await fastPasswords().hash(password),
+      scopes: ['items:read'],
+    });
   } finally {
     await db.close();
   }
@@ -47,7 +55,13 @@ it('SIGTERM to one of two instances under keep-alive load loses no request and e
   await createUser('a', username, 'drain-password-1');
   const [a, b] = await Promise.all([fleet.launch('a'), fleet.launch('b')]);
   const token = await client(a.url).login(username, 'drain-password-1');
-  const targets: Target[] = [a, b].map((instance) => ({ instance, agent: new http.Agent({ keepAlive: true, maxSockets: 4 }), inUse: true, served: 0, closes: 0 }));
+  const targets: Target[] = [a, b].map((instance) => ({
+    instance,
+    agent: new http.Agent({ keepAlive: true, maxSockets: 4 }),
+    inUse: true,
+    served: 0,
+    closes: 0,
+  }));
   const failures: string[] = [];
   let sent = 0;
   let running = true;
@@ -55,27 +69,31 @@ it('SIGTERM to one of two instances under keep-alive load loses no request and e
   const send = (target: Target, p: string) =>
     new Promise<void>((resolve) => {
       sent++;
-      const req = http.request(`${target.instance.url}${p}`, { agent: target.agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
-          try {
-            const checked = received('GET', p, res.statusCode!, headers, text);
-            if (checked.status !== 200) failures.push(`${p} → ${checked.status}`);
-          } catch (err) {
-            failures.push(String(err));
-          }
-          target.served++;
-          // RFC 9112 §9.6: the server closes this connection; open the next one elsewhere.
-          if (headers.connection === 'close') {
-            target.closes++;
-            target.inUse = false;
-          }
-          resolve();
-        });
-      });
+      const req = http.request(
+        `${target.instance.url}${p}`,
+        { agent: target.agent, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
+            try {
+              const checked = received('GET', p, res.statusCode!, headers, text);
+              if (checked.status !== 200) failures.push(`${p} → ${checked.status}`);
+            } catch (err) {
+              failures.push(String(err));
+            }
+            target.served++;
+            // RFC 9112 §9.6: the server closes this connection; open the next one elsewhere.
+            if (headers.connection === 'close') {
+              target.closes++;
+              target.inUse = false;
+            }
+            resolve();
+          });
+        },
+      );
       req.on('error', (err: NodeJS.ErrnoException) => {
         failures.push(`${p}: ${err.code ?? err.message}`);
         resolve();
@@ -97,10 +115,12 @@ it('SIGTERM to one of two instances under keep-alive load loses no request and e
     while (running) {
       for (const target of targets.filter((t) => t.inUse)) {
         const status = await new Promise<number>((resolve) => {
-          http.get(`${target.instance.url}/readyz`, { agent: false }, (res) => {
-            res.resume();
-            resolve(res.statusCode!);
-          }).on('error', () => resolve(0));
+          http
+            .get(`${target.instance.url}/readyz`, { agent: false }, (res) => {
+              res.resume();
+              resolve(res.statusCode!);
+            })
+            .on('error', () => resolve(0));
         });
         if (status !== 200) target.inUse = false;
       }
@@ -119,7 +139,16 @@ it('SIGTERM to one of two instances under keep-alive load loses no request and e
   await load;
   for (const t of targets) t.agent.destroy();
 
-  const trial = { sent, sentBeforeSignal, lost: failures.length, servedByA: targets[0]!.served, servedByB: targets[1]!.served, exitCode: code, exitAfterSignalMs: afterSignalMs, connectionCloseSeen: targets[0]!.closes };
+  const trial = {
+    sent,
+    sentBeforeSignal,
+    lost: failures.length,
+    servedByA: targets[0]!.served,
+    servedByB: targets[1]!.served,
+    exitCode: code,
+    exitAfterSignalMs: afterSignalMs,
+    connectionCloseSeen: targets[0]!.closes,
+  };
   fs.mkdirSync('test-output', { recursive: true });
   fs.writeFileSync(path.join('test-output', 'drain-trial.json'), JSON.stringify(trial, null, 2));
 
@@ -136,7 +165,11 @@ it('SIGTERM to one of two instances under keep-alive load loses no request and e
 }, 120_000);
 
 /** Sends a request head and part of its body on a raw socket; resolves with the socket once connected. */
-async function partialRequest(url: string, body: string, sentBytes: number): Promise<{ socket: net.Socket; response: Promise<string> }> {
+async function partialRequest(
+  url: string,
+  body: string,
+  sentBytes: number,
+): Promise<{ socket: net.Socket; response: Promise<string> }> {
   const { port } = new URL(url);
   const socket = net.connect(Number(port), '127.0.0.1');
   socket.on('error', () => undefined);
@@ -144,13 +177,20 @@ async function partialRequest(url: string, body: string, sentBytes: number): Pro
   let text = '';
   socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
   const response = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));
-  socket.write(`POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`);
+  socket.write(
+    `POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
   socket.write(body.slice(0, sentBytes));
   return { socket, response };
 }
 
 it('completes a request in flight when the drain ends, cuts one past SHUTDOWN_TIMEOUT_SECONDS, and exits 0', async () => {
-  const c = await fleet.launch('c', { SHUTDOWN_DRAIN_SECONDS: '1', SHUTDOWN_TIMEOUT_SECONDS: '4', REQUEST_TIMEOUT_SECONDS: '30', HEADERS_TIMEOUT_SECONDS: '10' });
+  const c = await fleet.launch('c', {
+    SHUTDOWN_DRAIN_SECONDS: '1',
+    SHUTDOWN_TIMEOUT_SECONDS: '4',
+    REQUEST_TIMEOUT_SECONDS: '30',
+    HEADERS_TIMEOUT_SECONDS: '10',
+  });
   const body = 'grant_type=password&username=nobody&password=whatever-password-1';
   const slow = await partialRequest(c.url, body, 20);
   const stuck = await partialRequest(c.url, body, 20);
@@ -160,14 +200,22 @@ it('completes a request in flight when the drain ends, cuts one past SHUTDOWN_TI
   // Past the drain period: the server no longer accepts connections, but the slow request finishes.
   await sleep(2500);
   const refused = await new Promise<string>((resolve) => {
-    net.connect(Number(new URL(c.url).port), '127.0.0.1').on('connect', () => resolve('accepted')).on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    net
+      .connect(Number(new URL(c.url).port), '127.0.0.1')
+      .on('connect', () => resolve('accepted'))
+      .on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
   });
   expect(refused).toBe('ECONNREFUSED');
   slow.socket.write(body.slice(20));
   const answer = await slow.response;
   const [head = '', text = ''] = answer.split('\r\n\r\n');
   const status = Number(head.split(' ')[1]);
-  const headers = Object.fromEntries(head.split('\r\n').slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    head
+      .split('\r\n')
+      .slice(1)
+      .map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
   const res = received('POST', '/token', status, headers, text);
   expect([res.status, res.body.error]).toEqual([400, 'invalid_grant']);
   expect(headers.connection).toBe('close');

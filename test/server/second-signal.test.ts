@@ -5,8 +5,9 @@
  * runs. (A single SIGTERM under load drains and exits 0: test/server/drain.test.ts.) The handlers
  * are in place before the service says it listens, so even a SIGTERM sent on that very line drains.
  */
-import { useInstanceFleet } from '../support/instance-fleet';
+
 import type { Instance } from '../support/instance';
+import { useInstanceFleet } from '../support/instance-fleet';
 
 /** Long enough that an exit inside it can only come from the second signal. */
 const DRAIN_SECONDS = 30;
@@ -30,23 +31,29 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-it.each(['SIGTERM', 'SIGINT'] as const)('a %s during the drain after a SIGTERM exits at once with code 1 and a warning', async (second) => {
-  const instance = await fleet.launch(`second-${second}`);
-  expect((await fetch(`${instance.url}/readyz`)).status).toBe(200);
-  instance.signal('SIGTERM');
-  // The first signal is being handled: the drain has begun (and /readyz says so).
-  await until(() => logLines(instance).some((l) => l.msg === 'draining'));
-  expect((await fetch(`${instance.url}/readyz`)).status).toBe(503);
+it.each(['SIGTERM', 'SIGINT'] as const)(
+  'a %s during the drain after a SIGTERM exits at once with code 1 and a warning',
+  async (second) => {
+    const instance = await fleet.launch(`second-${second}`);
+    expect((await fetch(`${instance.url}/readyz`)).status).toBe(200);
+    instance.signal('SIGTERM');
+    // The first signal is being handled: the drain has begun (and /readyz says so).
+    await until(() => logLines(instance).some((l) => l.msg === 'draining'));
+    expect((await fetch(`${instance.url}/readyz`)).status).toBe(503);
 
-  instance.signal(second);
-  const { code, afterSignalMs } = await instance.exited;
+    instance.signal(second);
+    const { code, afterSignalMs } = await instance.exited;
 
-  expect(code).toBe(1);
-  expect(afterSignalMs).toBeLessThan(PROMPT_MS);
-  expect(logLines(instance)).toContainEqual(expect.objectContaining({ level: 'warn', signal: second, msg: 'second signal: exiting now' }));
-  // It did not finish the drain: no clean stop was logged.
-  expect(instance.output()).not.toContain('"msg":"specgate stopped"');
-}, 90_000);
+    expect(code).toBe(1);
+    expect(afterSignalMs).toBeLessThan(PROMPT_MS);
+    expect(logLines(instance)).toContainEqual(
+      expect.objectContaining({ level: 'warn', signal: second, msg: 'second signal: exiting now' }),
+    );
+    // It did not finish the drain: no clean stop was logged.
+    expect(instance.output()).not.toContain('"msg":"specgate stopped"');
+  },
+  90_000,
+);
 
 it('drains and exits 0 on a SIGTERM sent the moment the service says it listens', async () => {
   // Before the handlers went in ahead of "specgate listening", 1 in 3 to 1 in 8 such signals met

@@ -7,12 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
-import { start, type Running } from '../../src/main';
-import { client, httpsRequest } from '../support/contract';
+import { type Running, start } from '../../src/main';
 import { startTestApp, TEST_SECRET } from '../support/app';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { client, httpsRequest } from '../support/contract';
+import { type RedisServer, startRedis } from '../support/redis-server';
 import { writeLocalCertificate } from '../support/tls';
-
 
 describe('main.start over HTTPS', () => {
   let dir: string;
@@ -88,7 +87,7 @@ describe('main.start over HTTPS', () => {
 });
 
 describe('specgate embedded in an express application', () => {
-  it('serves its operations, errors and docs beside the application\'s own routes', async () => {
+  it("serves its operations, errors and docs beside the application's own routes", async () => {
     const t = await startTestApp({ mount: 'express', env: { CORS_ORIGINS: 'https://app.example' } });
     try {
       await t.createUser('heidi', 'heidi-password-1', ['items:read']);
@@ -100,14 +99,22 @@ describe('specgate embedded in an express application', () => {
       const hello = await fetch(`${t.url}/hello`);
       expect([hello.status, await hello.text()]).toEqual([200, 'hello from the host']);
       const elsewhere = await fetch(`${t.url}/nowhere`);
-      expect([elsewhere.status, elsewhere.headers.get('content-type'), await elsewhere.text()]).toEqual([404, 'text/plain; charset=utf-8', 'not a route of the host']);
+      expect([elsewhere.status, elsewhere.headers.get('content-type'), await elsewhere.text()]).toEqual([
+        404,
+        'text/plain; charset=utf-8',
+        'not a route of the host',
+      ]);
       expect(elsewhere.headers.get('x-request-id')).toBeNull();
       expect((await api.request('PUT', '/me')).headers.allow).toBe('GET, HEAD');
       expect((await fetch(`${t.url}/docs/redoc.standalone.js`, { method: 'HEAD' })).status).toBe(200);
       // CORS preflight on a spec path is answered by specgate's cors stage (OPTIONS is no operation).
       const preflight = await fetch(`${t.url}/me`, {
         method: 'OPTIONS',
-        headers: { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');

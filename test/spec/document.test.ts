@@ -5,7 +5,7 @@
  * body has examples that the service's own validator accepts.
  */
 import { documentScopes } from '../../src/auth/scopes';
-import { PROBLEMS, problemType, type ProblemCode } from '../../src/core/errors';
+import { PROBLEMS, type ProblemCode, problemType } from '../../src/core/errors';
 import { ERRORS_SECTION_ANCHOR } from '../../src/core/problems';
 import { loadDocument, resolveRef } from '../../src/pipeline/compile/document';
 import { compileOperations, HTTP_METHODS } from '../../src/pipeline/compile/operations';
@@ -76,12 +76,17 @@ it('maps every problem code to a status some operation documents', () => {
 describe('the reference documentation', () => {
   type Node = Record<string, unknown>;
   const components = (doc.components ?? {}) as Record<string, Record<string, Node> | undefined>;
-  const described = (node: Node | undefined) => typeof node?.description === 'string' && node.description.trim().length > 0;
+  const described = (node: Node | undefined) =>
+    typeof node?.description === 'string' && node.description.trim().length > 0;
 
   /** Every operation of the document, named `METHOD /path`, with its path item's parameters. */
   const ops = Object.entries(doc.paths).flatMap(([path, rawItem]) => {
     const item = resolveRef<Node>(doc, rawItem);
-    return HTTP_METHODS.filter((m) => item[m]).map((m) => ({ name: `${m.toUpperCase()} ${path}`, op: item[m] as Node, item }));
+    return HTTP_METHODS.filter((m) => item[m]).map((m) => ({
+      name: `${m.toUpperCase()} ${path}`,
+      op: item[m] as Node,
+      item,
+    }));
   });
 
   /** One request or response body media type, once per media type object (shared responses once per status). */
@@ -110,13 +115,18 @@ describe('the reference documentation', () => {
     }
   }
   // Components no operation uses yet are part of the reference too.
-  for (const [name, res] of Object.entries(components.responses ?? {})) addContent(`components.responses.${name}`, res.content);
-  for (const [name, body] of Object.entries(components.requestBodies ?? {})) addContent(`components.requestBodies.${name}`, body.content);
+  for (const [name, res] of Object.entries(components.responses ?? {}))
+    addContent(`components.responses.${name}`, res.content);
+  for (const [name, body] of Object.entries(components.requestBodies ?? {}))
+    addContent(`components.requestBodies.${name}`, body.content);
 
   /** The example values of a media type object: `example`, or each of `examples` (refs resolved). */
   function examplesOf(media: Node): [string, unknown][] {
     if ('example' in media) return [['example', media.example]];
-    return Object.entries((media.examples as Node | undefined) ?? {}).map(([name, ex]) => [name, resolveRef<Node>(doc, ex).value]);
+    return Object.entries((media.examples as Node | undefined) ?? {}).map(([name, ex]) => [
+      name,
+      resolveRef<Node>(doc, ex).value,
+    ]);
   }
 
   const compiler = new SchemaCompiler(doc);
@@ -130,7 +140,12 @@ describe('the reference documentation', () => {
       Object.entries(components[kind] ?? {})
         .filter(([, node]) => !described(node))
         .map(([name]) => `components.${kind}.${name}`);
-    expect([...missing('schemas'), ...missing('responses'), ...missing('parameters'), ...missing('requestBodies')]).toEqual([]);
+    expect([
+      ...missing('schemas'),
+      ...missing('responses'),
+      ...missing('parameters'),
+      ...missing('requestBodies'),
+    ]).toEqual([]);
   });
 
   it('describes every parameter of every operation', () => {
@@ -183,7 +198,9 @@ describe('the reference documentation', () => {
 
     it('links each row of its summary table to the section of the code', () => {
       const text = errors.join('\n');
-      expect(Object.keys(PROBLEMS).filter((code) => !text.includes(`| [\`${code}\`](#${ERRORS_SECTION_ANCHOR}${code}) |`))).toEqual([]);
+      expect(
+        Object.keys(PROBLEMS).filter((code) => !text.includes(`| [\`${code}\`](#${ERRORS_SECTION_ANCHOR}${code}) |`)),
+      ).toEqual([]);
     });
   });
 
@@ -202,7 +219,9 @@ describe('the reference documentation', () => {
     it('has examples that validate against its schema', () => {
       // Form fields arrive as strings and are coerced to the schema's types, as the pipeline does.
       const validate =
-        site.type === 'application/x-www-form-urlencoded' ? compiler.compileCoercing(site.media.schema) : compiler.compileBody(site.media.schema);
+        site.type === 'application/x-www-form-urlencoded'
+          ? compiler.compileCoercing(site.media.schema)
+          : compiler.compileBody(site.media.schema);
       for (const [name, value] of examplesOf(site.media)) {
         // useDefaults fills in defaults: validate a copy, not the document.
         const ok = validate(structuredClone(value));

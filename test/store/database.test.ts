@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DependencyUnavailableError } from '../../src/core/errors';
-import { openDatabase, type Database } from '../../src/store/database';
+import { type Database, openDatabase } from '../../src/store/database';
 import {
   closeTestDatabases,
   openTestDatabases,
+  type TestDatabase,
   testDatabaseNames,
   testDatabaseUrl,
   uniqueSchemaName,
-  type TestDatabase,
 } from '../support/database';
 
 /** What every form of "the database cannot serve now" is: one error class, one code. */
@@ -21,13 +21,19 @@ describe('openDatabase with an unreachable server', () => {
     const error = await openDatabase({ url }).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(DependencyUnavailableError);
-    expect(error).toMatchObject({ code: 'dependency_unavailable', dependency: 'database', name: 'DependencyUnavailableError' });
+    expect(error).toMatchObject({
+      code: 'dependency_unavailable',
+      dependency: 'database',
+      name: 'DependencyUnavailableError',
+    });
     expect((error as Error).message).not.toContain(url);
     expect((error as Error).cause).toBeDefined();
   });
 
   test('never puts the password in the message', async () => {
-    const error = (await openDatabase({ url: 'postgres://postgres:s3cr3t-pw@127.0.0.1:1/test' }).catch((e: unknown) => e)) as Error;
+    const error = (await openDatabase({ url: 'postgres://postgres:s3cr3t-pw@127.0.0.1:1/test' }).catch(
+      (e: unknown) => e,
+    )) as Error;
 
     expect(error).toMatchObject(DATABASE_DOWN);
     expect(`${error.message} ${error.stack}`).not.toContain('s3cr3t-pw');
@@ -96,9 +102,11 @@ describe.each(testDatabaseNames())('Database on %s', (name) => {
   });
 
   test('runs several statements when there are no parameters and returns the last rows', async () => {
-    expect(await db.query('CREATE TEMP TABLE multi (a int); INSERT INTO multi VALUES (1), (2); SELECT count(*)::int AS c FROM multi')).toEqual([
-      { c: 2 },
-    ]);
+    expect(
+      await db.query(
+        'CREATE TEMP TABLE multi (a int); INSERT INTO multi VALUES (1), (2); SELECT count(*)::int AS c FROM multi',
+      ),
+    ).toEqual([{ c: 2 }]);
   });
 
   test('SQL errors propagate unchanged', async () => {

@@ -1,13 +1,13 @@
-import { openDatabase, type Database } from '../../src/store/database';
+import { type Database, openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
 import { migrations } from '../../src/store/migrations/index';
 import {
   closeTestDatabases,
   openTestDatabases,
+  type TestDatabase,
   testDatabaseNames,
   testDatabaseUrl,
   uniqueSchemaName,
-  type TestDatabase,
 } from '../support/database';
 
 const ALL_IDS = migrations.map((m) => m.id);
@@ -23,7 +23,9 @@ async function resetSchema(db: Database): Promise<void> {
 }
 
 async function ledger(db: Database): Promise<string[]> {
-  const rows = await db.query<{ id: string; applied_at: unknown }>('SELECT id, applied_at FROM schema_migrations ORDER BY id');
+  const rows = await db.query<{ id: string; applied_at: unknown }>(
+    'SELECT id, applied_at FROM schema_migrations ORDER BY id',
+  );
   for (const row of rows) expect(row.applied_at).toBeInstanceOf(Date);
   return rows.map((r) => r.id);
 }
@@ -46,7 +48,9 @@ describe.each(testDatabaseNames())('migrate on %s', (name) => {
     expect(await migrate(db)).toEqual(ALL_IDS);
     expect(await migrate(db)).toEqual([]);
     expect(await ledger(db)).toEqual(ALL_IDS);
-    const [row] = await db.query<{ id: string }>(`INSERT INTO users (username, password_hash) VALUES ('u', 'h') RETURNING id`);
+    const [row] = await db.query<{ id: string }>(
+      `INSERT INTO users (username, password_hash) VALUES ('u', 'h') RETURNING id`,
+    );
     expect(row?.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -70,7 +74,10 @@ describe.each(testDatabaseNames())('migrate on %s', (name) => {
   });
 
   test('rejects a list that is out of order', async () => {
-    const list = [{ id: '002_b', sql: 'SELECT 1' }, { id: '001_a', sql: 'SELECT 1' }];
+    const list = [
+      { id: '002_b', sql: 'SELECT 1' },
+      { id: '001_a', sql: 'SELECT 1' },
+    ];
     await expect(migrate(db, list)).rejects.toThrow(/out of order/);
   });
 });

@@ -4,7 +4,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/core/logger';
 import { connectRedis } from '../../src/store/redis';
-import { startRedis, type RedisServer } from '../support/redis-server';
+import { type RedisServer, startRedis } from '../support/redis-server';
 
 const servers: RedisServer[] = [];
 afterAll(async () => {
@@ -13,14 +13,28 @@ afterAll(async () => {
 
 function capture() {
   const lines: string[] = [];
-  return { lines, logger: createLogger('debug', new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) as never) };
+  return {
+    lines,
+    logger: createLogger(
+      'debug',
+      new Writable({
+        write(c, _e, cb) {
+          lines.push(String(c));
+          cb();
+        },
+      }) as never,
+    ),
+  };
 }
 
 it('connects over TLS, verifying the server with REDIS_TLS_CA_FILE', async () => {
   const server = await startRedis({ tls: true, password: 'tls-pass-1' });
   servers.push(server);
   const { logger } = capture();
-  const redis = await connectRedis({ url: server.url, password: 'tls-pass-1', useTls: true, tlsCaFile: server.tls!.caFile }, logger);
+  const redis = await connectRedis(
+    { url: server.url, password: 'tls-pass-1', useTls: true, tlsCaFile: server.tls!.caFile },
+    logger,
+  );
   try {
     expect(server.url).toMatch(/^rediss:/);
     expect(await redis.ping()).toBe('PONG');
@@ -28,15 +42,23 @@ it('connects over TLS, verifying the server with REDIS_TLS_CA_FILE', async () =>
     redis.disconnect();
   }
   // Without the CA the certificate is not trusted: no connection.
-  await expect(connectRedis({ url: server.url, password: 'tls-pass-1', useTls: true, tlsCaFile: undefined }, logger)).rejects.toThrow(/cannot connect to Redis/);
+  await expect(
+    connectRedis({ url: server.url, password: 'tls-pass-1', useTls: true, tlsCaFile: undefined }, logger),
+  ).rejects.toThrow(/cannot connect to Redis/);
 });
 
 it('logs in as an ACL user named in the URL, limited to its key patterns', async () => {
-  const server = await startRedis({ password: 'admin-pass', aclUsers: [{ name: 'specgate', password: 'acl-pass-1', rules: '~auth:* ~cache:* ~rl:* +@all' }] });
+  const server = await startRedis({
+    password: 'admin-pass',
+    aclUsers: [{ name: 'specgate', password: 'acl-pass-1', rules: '~auth:* ~cache:* ~rl:* +@all' }],
+  });
   servers.push(server);
   const url = new URL(server.url);
   url.username = 'specgate';
-  const redis = await connectRedis({ url: url.toString(), password: 'acl-pass-1', useTls: false, tlsCaFile: undefined }, capture().logger);
+  const redis = await connectRedis(
+    { url: url.toString(), password: 'acl-pass-1', useTls: false, tlsCaFile: undefined },
+    capture().logger,
+  );
   try {
     expect(await redis.acl('WHOAMI')).toBe('specgate');
     expect(await redis.set('auth:session:x', '1')).toBe('OK');
@@ -50,7 +72,10 @@ it('fails with a message that does not contain the password', async () => {
   const server = await startRedis({ password: 'right-password' });
   servers.push(server);
   const { lines, logger } = capture();
-  const err = await connectRedis({ url: server.url, password: 'wrong-password-xyz', useTls: false, tlsCaFile: undefined }, logger).catch((e: Error) => e);
+  const err = await connectRedis(
+    { url: server.url, password: 'wrong-password-xyz', useTls: false, tlsCaFile: undefined },
+    logger,
+  ).catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
   expect((err as Error).message).toMatch(/cannot connect to Redis/);
   expect((err as Error).message).not.toContain('wrong-password-xyz');

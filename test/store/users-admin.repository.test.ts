@@ -4,8 +4,14 @@
  * leaves zero enabled users holding users:admin.
  */
 import type { Database } from '../../src/store/database';
-import { UsersRepository, isEnabledAdmin } from '../../src/store/users.repository';
-import { closeTestDatabases, openTestDatabases, testDatabaseNames, truncateAll, type TestDatabase } from '../support/database';
+import { isEnabledAdmin, UsersRepository } from '../../src/store/users.repository';
+import {
+  closeTestDatabases,
+  openTestDatabases,
+  type TestDatabase,
+  testDatabaseNames,
+  truncateAll,
+} from '../support/database';
 
 let databases: TestDatabase[] = [];
 beforeAll(async () => {
@@ -53,7 +59,10 @@ describe.each(testDatabaseNames())('administering users on %s', (name) => {
     for (let round = 0; round < 15; round++) {
       await truncateAll(db);
       const [a, b] = [await make(`a${round}`, ['users:admin']), await make(`b${round}`, ['users:admin'])];
-      const results = await Promise.all([users.update(b.id, { disabled: true }), users.update(a.id, { disabled: true })]);
+      const results = await Promise.all([
+        users.update(b.id, { disabled: true }),
+        users.update(a.id, { disabled: true }),
+      ]);
       expect(results.map((r) => r.kind).sort()).toEqual(['last_admin', 'ok']);
       expect(await enabledAdmins()).toBe(1);
     }
@@ -85,7 +94,11 @@ describe.each(testDatabaseNames())('administering users on %s', (name) => {
     const u = await make('dora', []);
     const first = await users.update(u.id, { disabled: true });
     const again = await users.update(u.id, { disabled: true });
-    expect(first.kind === 'ok' && again.kind === 'ok' && again.after!.disabledAt!.getTime() === first.after!.disabledAt!.getTime()).toBe(true);
+    expect(
+      first.kind === 'ok' &&
+        again.kind === 'ok' &&
+        again.after!.disabledAt!.getTime() === first.after!.disabledAt!.getTime(),
+    ).toBe(true);
     const enabled = await users.update(u.id, { disabled: false });
     expect(enabled.kind === 'ok' && enabled.after!.disabledAt).toBeNull();
   });

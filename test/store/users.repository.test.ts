@@ -5,9 +5,9 @@ import { UsernameTakenError, UsersRepository } from '../../src/store/users.repos
 import {
   closeTestDatabases,
   openTestDatabases,
+  type TestDatabase,
   testDatabaseNames,
   truncateAll,
-  type TestDatabase,
 } from '../support/database';
 
 let databases: TestDatabase[] = [];
@@ -32,7 +32,11 @@ describe.each(testDatabaseNames())('UsersRepository on %s', (name) => {
 
   test('create stores a normalised user and returns a mapped record', async () => {
     const before = Date.now();
-    const user = await users.create({ username: '  Alice ', passwordHash: 'hash-1', scopes: ['items:read', 'items:write'] });
+    const user = await users.create({
+      username: '  Alice ',
+      passwordHash: 'hash-1',
+      scopes: ['items:read', 'items:write'],
+    });
 
     expect(user).toEqual({
       id: expect.stringMatching(CANONICAL_UUID),
@@ -87,9 +91,10 @@ describe.each(testDatabaseNames())('UsersRepository on %s', (name) => {
     await users.updatePasswordHash(created.id, 'new');
 
     expect((await users.findById(created.id))?.passwordHash).toBe('new');
-    const [row] = await db.query<{ bumped: boolean }>('SELECT updated_at >= created_at AS bumped FROM users WHERE id = $1', [
-      created.id,
-    ]);
+    const [row] = await db.query<{ bumped: boolean }>(
+      'SELECT updated_at >= created_at AS bumped FROM users WHERE id = $1',
+      [created.id],
+    );
     expect(row?.bumped).toBe(true);
     await expect(users.updatePasswordHash('not-a-uuid', 'x')).resolves.toBeUndefined();
   });

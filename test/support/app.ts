@@ -9,17 +9,17 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
 import type { Redis } from 'ioredis';
-import { createApp, type App, type AppDeps } from '../../src/app';
+import { type App, type AppDeps, createApp } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/passwords';
-import { loadConfig, type Config } from '../../src/core/config';
+import { type Config, loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { createServer } from '../../src/http/server';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
-import { openDatabase, type Database } from '../../src/store/database';
+import { type Database, openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
 import { connectRedis } from '../../src/store/redis';
 import { UsersRepository } from '../../src/store/users.repository';
-import { startRedis, type RedisServer } from './redis-server';
+import { type RedisServer, startRedis } from './redis-server';
 
 /** Cheaper argon2id for tests that create many users; the production cost is tested separately. */
 export const fastPasswords = () => new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
@@ -85,15 +85,43 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...opts.env,
   });
   const logs: string[] = [];
-  const logger = createLogger(config.logLevel, new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }) as never);
+  const logger = createLogger(
+    config.logLevel,
+    new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    }) as never,
+  );
   const db = opts.db ?? (await openDatabase({}));
   if (!opts.db) await migrate(db);
   const redis = await connectRedis(config.redis, logger);
   const passwords = opts.passwords ?? fastPasswords();
   const cacheRedis = opts.cacheRedisServer
-    ? await connectRedis({ url: opts.cacheRedisServer.url, password: opts.cacheRedisServer.password, useTls: false, tlsCaFile: undefined }, logger, { commandTimeoutMs: config.redis.cacheTimeoutMs })
+    ? await connectRedis(
+        {
+          url: opts.cacheRedisServer.url,
+          password: opts.cacheRedisServer.password,
+          useTls: false,
+          tlsCaFile: undefined,
+        },
+        logger,
+        { commandTimeoutMs: config.redis.cacheTimeoutMs },
+      )
     : undefined;
-  const app = await createApp({ config, logger, redis, db, passwords, document: opts.document, validateResponses: true, clock: opts.clock, cacheRedis, cacheHooks: opts.cacheHooks });
+  const app = await createApp({
+    config,
+    logger,
+    redis,
+    db,
+    passwords,
+    document: opts.document,
+    validateResponses: true,
+    clock: opts.clock,
+    cacheRedis,
+    cacheHooks: opts.cacheHooks,
+  });
   const server = createServer(config, opts.mount === 'express' ? embeddingApp(app) : app.listener) as http.Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { loadDocument, type OpenApiDocument } from '../../src/pipeline/compile/document';
-import { compileOperations, type CompiledOperation } from '../../src/pipeline/compile/operations';
+import { type CompiledOperation, compileOperations } from '../../src/pipeline/compile/operations';
 import { ResponseValidator } from '../../src/pipeline/compile/response-validator';
 import { RouteTable } from '../../src/pipeline/compile/route-table';
 import { SchemaCompiler } from '../../src/pipeline/compile/schema-compiler';
@@ -50,16 +50,25 @@ class Contract {
 const contracts = new Map<OpenApiDocument | undefined, Contract>();
 
 /** Throws unless `res` conforms to the document for `method path`. */
-export function assertConforms(doc: OpenApiDocument | undefined, method: string, path: string, res: Omit<TestResponse, 'operationId'>): string | undefined {
+export function assertConforms(
+  doc: OpenApiDocument | undefined,
+  method: string,
+  path: string,
+  res: Omit<TestResponse, 'operationId'>,
+): string | undefined {
   let contract = contracts.get(doc);
   if (!contract) contracts.set(doc, (contract = new Contract(doc ?? loadDocument())));
   const found = contract.table.lookup(method, path.split('?')[0]!);
   const type = res.headers['content-type']?.split(';')[0]?.trim();
   if (!found || found.kind === 'method') {
     const expected = found ? 405 : 404;
-    if (res.status !== expected && res.status !== 200) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status}`);
+    if (res.status !== expected && res.status !== 200)
+      throw new Error(`${method} ${path}: expected ${expected}, got ${res.status}`);
     // A HEAD answer has the headers of the GET answer and no body (RFC 9110 §9.3.2).
-    if (res.status !== 200 && (type !== 'application/problem+json' || (method !== 'HEAD' && !contract.problem(res.body)))) {
+    if (
+      res.status !== 200 &&
+      (type !== 'application/problem+json' || (method !== 'HEAD' && !contract.problem(res.body)))
+    ) {
       throw new Error(`${method} ${path}: ${res.status} is not a problem document: ${res.text}`);
     }
     return undefined;
@@ -68,12 +77,14 @@ export function assertConforms(doc: OpenApiDocument | undefined, method: string,
   const problems = contract.validator.check(op, {
     status: res.status,
     headers: res.headers,
-    body: res.text === '' ? undefined : res.body ?? res.text,
+    body: res.text === '' ? undefined : (res.body ?? res.text),
     contentType: type,
     head: method === 'HEAD',
   });
   if (problems.length) {
-    throw new Error(`${method} ${path} → ${res.status} does not match the document (${op.operationId}):\n  ${problems.join('\n  ')}\nbody: ${res.text.slice(0, 500)}`);
+    throw new Error(
+      `${method} ${path} → ${res.status} does not match the document (${op.operationId}):\n  ${problems.join('\n  ')}\nbody: ${res.text.slice(0, 500)}`,
+    );
   }
   if (doc === undefined) recordProduced(op.operationId, res.status);
   return op.operationId;
@@ -99,7 +110,14 @@ function recordProduced(operationId: string, status: number): void {
  * A response as received (status, lower-cased headers, text), its JSON body parsed, checked
  * against `doc` (default: the project's document). Every way tests read responses ends here.
  */
-export function received(method: string, path: string, status: number, headers: Record<string, string>, text: string, doc?: OpenApiDocument): TestResponse {
+export function received(
+  method: string,
+  path: string,
+  status: number,
+  headers: Record<string, string>,
+  text: string,
+  doc?: OpenApiDocument,
+): TestResponse {
   const body = /json/.test(headers['content-type'] ?? '') && text ? JSON.parse(text) : undefined;
   const out = { status, headers, text, body };
   return { ...out, operationId: assertConforms(doc, method, path, out) };

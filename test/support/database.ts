@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { openDatabase, type Database } from '../../src/store/database';
+import { type Database, openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
 
 /** A migrated database to run a test against. */

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TEST_SECRET } from './app';
-import { startInstance, type Instance } from './instance';
-import { startRedis, type RedisServer } from './redis-server';
+import { type Instance, startInstance } from './instance';
+import { type RedisServer, startRedis } from './redis-server';
 
 export interface InstanceFleet {
   /** The data folder of the instance named `name` (its PGlite lives in `pglite/` below it). */

@@ -2,7 +2,7 @@
  * specgate as a real process, the way production runs it (`src/main.ts` under node, through tsx
  * so nothing is compiled first): for tests of signals, draining and exit codes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
@@ -21,12 +21,17 @@ export interface Instance {
 
 /** Starts `node --import tsx src/main.ts` with exactly `env` (plus PATH) and waits until it listens. */
 export async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { PATH: process.env.PATH, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env },
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c));
   child.stderr!.on('data', (c: Buffer) => (output += c));
   let signalledAt = Date.now();
-  const exited = new Promise<{ code: number | null; afterSignalMs: number }>((resolve) => child.once('exit', (code) => resolve({ code, afterSignalMs: Date.now() - signalledAt })));
+  const exited = new Promise<{ code: number | null; afterSignalMs: number }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, afterSignalMs: Date.now() - signalledAt })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`specgate did not start:\n${output}`)), START_TIMEOUT_MS);
     const onData = () => {

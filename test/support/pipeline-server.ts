@@ -6,9 +6,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import type { SecurityScheme } from '../../src/auth/principal';
 import { ApiError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logger';
-import type { SecurityScheme } from '../../src/auth/principal';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import type { OperationRequest, RawHandler } from '../../src/pipeline/context';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline';
@@ -29,7 +29,14 @@ export const fixtureScheme: SecurityScheme = {
     if (!auth) throw new ApiError('unauthorized');
     const m = /^Bearer token-(.*)$/.exec(auth);
     if (!m) throw new ApiError('invalid_token');
-    return { userId: 'u1', scopes: m[1] ? m[1].split('+') : [], clientId: 'c', sessionId: 's', tokenId: 't', expiresAt: 0 };
+    return {
+      userId: 'u1',
+      scopes: m[1] ? m[1].split('+') : [],
+      clientId: 'c',
+      sessionId: 's',
+      tokenId: 't',
+      expiresAt: 0,
+    };
   },
 };
 
@@ -40,7 +47,15 @@ export async function startFixtureServer(
 ): Promise<FixtureServer> {
   const logs: string[] = [];
   const received: OperationRequest[] = [];
-  const logger = createLogger('debug', new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } }) as never);
+  const logger = createLogger(
+    'debug',
+    new Writable({
+      write(c, _e, cb) {
+        logs.push(String(c));
+        cb();
+      },
+    }) as never,
+  );
   const wrapped = Object.fromEntries(
     Object.entries(handlers).map(([id, h]) => [id, (req: OperationRequest) => (received.push(req), h(req))]),
   );
@@ -60,6 +75,10 @@ export async function startFixtureServer(
     pipeline,
     logs,
     received,
-    stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

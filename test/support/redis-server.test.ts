@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
-import { startRedis, type RedisServer } from './redis-server';
+import { type RedisServer, startRedis } from './redis-server';
 
 const clients: Redis[] = [];
 
@@ -90,7 +90,13 @@ describe('startRedis with TLS', () => {
 
   test('rejects clients that do not trust the CA', async () => {
     const errors: Error[] = [];
-    const client = new Redis({ host: server.host, port: server.port, tls: {}, lazyConnect: true, retryStrategy: () => null });
+    const client = new Redis({
+      host: server.host,
+      port: server.port,
+      tls: {},
+      lazyConnect: true,
+      retryStrategy: () => null,
+    });
     client.on('error', (err: Error) => errors.push(err));
     clients.push(client);
 

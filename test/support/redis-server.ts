@@ -1,4 +1,4 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -152,17 +152,16 @@ function quote(value: string): string {
 }
 
 async function writeConfig(dir: string, port: number, opts: StartRedisOptions, certs?: Certificates): Promise<string> {
-  const lines = [
-    'bind 127.0.0.1',
-    `dir ${quote(dir)}`,
-    'save ""',
-    'appendonly no',
-    'daemonize no',
-    'logfile ""',
-  ];
+  const lines = ['bind 127.0.0.1', `dir ${quote(dir)}`, 'save ""', 'appendonly no', 'daemonize no', 'logfile ""'];
   if (certs) {
-    lines.push('port 0', `tls-port ${port}`, `tls-cert-file ${quote(certs.certFile)}`,
-      `tls-key-file ${quote(certs.keyFile)}`, `tls-ca-cert-file ${quote(certs.caFile)}`, 'tls-auth-clients no');
+    lines.push(
+      'port 0',
+      `tls-port ${port}`,
+      `tls-cert-file ${quote(certs.certFile)}`,
+      `tls-key-file ${quote(certs.keyFile)}`,
+      `tls-ca-cert-file ${quote(certs.caFile)}`,
+      'tls-auth-clients no',
+    );
   } else {
     lines.push(`port ${port}`);
   }
@@ -245,18 +244,59 @@ async function makeCertificates(dir: string): Promise<Certificates> {
   await assertTlsSupported(dir);
   const file = (name: string) => path.join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '2',
-    '-subj', '/CN=specgate test CA', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  await run('openssl', ['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost']);
-  await writeFile(file('server.ext'), [
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-  ].join('\n'));
-  await run('openssl', ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
-    '-CAcreateserial', '-out', file('server.crt'), '-days', '2', '-extfile', file('server.ext')]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=specgate test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  await run('openssl', [
+    'req',
+    ...ec,
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+    '-subj',
+    '/CN=localhost',
+  ]);
+  await writeFile(
+    file('server.ext'),
+    [
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+    ].join('\n'),
+  );
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    file('server.ext'),
+  ]);
   return {
     caFile: file('ca.crt'),
     ca: await readFile(file('ca.crt'), 'utf8'),
@@ -280,6 +320,8 @@ async function assertTlsSupported(dir: string): Promise<void> {
     return !/Bad directive|TLS.*not supported|TLS.*not built/i.test(output);
   })();
   if (!(await tlsSupport)) {
-    throw new Error('This redis-server build has no TLS support (rebuild with BUILD_TLS=yes); `tls: true` is unavailable');
+    throw new Error(
+      'This redis-server build has no TLS support (rebuild with BUILD_TLS=yes); `tls: true` is unavailable',
+    );
   }
 }

@@ -15,9 +15,10 @@
  * A generator that drifts from the document therefore filters (and shows up as skipped values)
  * instead of sending a wrongly classified request.
  */
-import fc from 'fast-check';
+
 import type { ValidateFunction } from 'ajv';
-import { pointer, type OpenApiDocument } from '../../src/pipeline/compile/document';
+import fc from 'fast-check';
+import { type OpenApiDocument, pointer } from '../../src/pipeline/compile/document';
 import { SchemaCompiler } from '../../src/pipeline/compile/schema-compiler';
 
 export type Schema = Record<string, unknown>;
@@ -105,9 +106,15 @@ function anyOfType(t: TypeName, mode: Mode): fc.Arbitrary<unknown> {
 function textNotOfType(t: TypeName): fc.Arbitrary<string> {
   switch (t) {
     case 'integer':
-      return fc.oneof(fc.constantFrom('abc', '1.5', '0x10', '1e400', '--1', ' ', 'NaN', 'Infinity', '١٢'), fc.string({ minLength: 1, maxLength: 6 }));
+      return fc.oneof(
+        fc.constantFrom('abc', '1.5', '0x10', '1e400', '--1', ' ', 'NaN', 'Infinity', '١٢'),
+        fc.string({ minLength: 1, maxLength: 6 }),
+      );
     case 'number':
-      return fc.oneof(fc.constantFrom('abc', '0x1p3', '--1', 'NaN', 'Infinity'), fc.string({ minLength: 1, maxLength: 6 }));
+      return fc.oneof(
+        fc.constantFrom('abc', '0x1p3', '--1', 'NaN', 'Infinity'),
+        fc.string({ minLength: 1, maxLength: 6 }),
+      );
     case 'boolean':
       return fc.oneof(fc.constantFrom('yes', 'TRUE', '2', 'on'), fc.string({ minLength: 1, maxLength: 6 }));
     default:
@@ -119,11 +126,18 @@ function textNotOfType(t: TypeName): fc.Arbitrary<string> {
 function formatArbitrary(format: string): fc.Arbitrary<string> | undefined {
   switch (format) {
     case 'uuid':
-      return fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()));
+      return fc.oneof(
+        fc.uuid(),
+        fc.uuid().map((u) => u.toUpperCase()),
+      );
     case 'date-time':
-      return fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString());
+      return fc
+        .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true })
+        .map((d) => d.toISOString());
     case 'date':
-      return fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+      return fc
+        .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T00:00:00Z'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10));
     case 'email':
       return fc.emailAddress();
     case 'uri':
@@ -140,7 +154,14 @@ function formatArbitrary(format: string): fc.Arbitrary<string> | undefined {
 /** Strings that are not of `format` (the oracle drops the few that happen to be). */
 function notOfFormat(format: string): fc.Arbitrary<string> {
   const near: Record<string, string[]> = {
-    uuid: ['not-a-uuid', '3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a9', '3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a911', '3f1c7a4e2b8d4c1e9a576d0e8b2f4a91', 'g3f1c7a4-2b8d-4c1e-9a57-6d0e8b2f4a91', '{3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91}'],
+    uuid: [
+      'not-a-uuid',
+      '3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a9',
+      '3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a911',
+      '3f1c7a4e2b8d4c1e9a576d0e8b2f4a91',
+      'g3f1c7a4-2b8d-4c1e-9a57-6d0e8b2f4a91',
+      '{3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91}',
+    ],
     'date-time': ['2026-13-01T00:00:00Z', '2026-11-26 12:00', 'yesterday'],
     email: ['no-at-sign', '@example.com', 'a@'],
   };
@@ -194,7 +215,8 @@ export class SchemaArbitraries {
       }
       out.properties = props;
     }
-    if (a.required || b.required) out.required = [...new Set([...((a.required as string[]) ?? []), ...((b.required as string[]) ?? [])])];
+    if (a.required || b.required)
+      out.required = [...new Set([...((a.required as string[]) ?? []), ...((b.required as string[]) ?? [])])];
     if (a.type && b.type) {
       const ta = ([] as string[]).concat(a.type as string[]);
       const tb = ([] as string[]).concat(b.type as string[]);
@@ -211,7 +233,8 @@ export class SchemaArbitraries {
     if (s.type !== undefined) return ([] as TypeName[]).concat(s.type as TypeName[]);
     if ('const' in s) return [typeOf(s.const)];
     if (Array.isArray(s.enum)) return [...new Set(s.enum.map(typeOf))];
-    if (s.properties || s.required || s.additionalProperties !== undefined || s.unevaluatedProperties !== undefined) return ['object'];
+    if (s.properties || s.required || s.additionalProperties !== undefined || s.unevaluatedProperties !== undefined)
+      return ['object'];
     if (s.items || s.minItems !== undefined || s.maxItems !== undefined) return ['array'];
     if (s.pattern || s.format || s.minLength !== undefined || s.maxLength !== undefined) return ['string'];
     if (s.minimum !== undefined || s.maximum !== undefined) return ['number'];
@@ -252,7 +275,8 @@ export class SchemaArbitraries {
     // Parameters: a repeated key becomes an array; one value stays scalar unless the schema wants an array.
     const props = (this.normalise(schema).properties as Record<string, unknown>) ?? {};
     for (const [k, v] of Object.entries(parsed)) {
-      if (Array.isArray(v) && v.length === 1 && !this.typesOf(this.normalise(props[k])).includes('array')) parsed[k] = v[0];
+      if (Array.isArray(v) && v.length === 1 && !this.typesOf(this.normalise(props[k])).includes('array'))
+        parsed[k] = v[0];
     }
     return parsed;
   }
@@ -311,13 +335,19 @@ export class SchemaArbitraries {
       const re = new RegExp(s.pattern, 'u');
       return fc.stringMatching(re, { maxLength: max }).filter((v) => fits(v) && (mode !== 'header' || isHeaderSafe(v)));
     }
-    if (mode === 'header') return fc.string({ unit: headerChar, minLength: min, maxLength: Math.min(max, DEFAULT_MAX_STRING) }).filter(isHeaderSafe);
+    if (mode === 'header')
+      return fc
+        .string({ unit: headerChar, minLength: min, maxLength: Math.min(max, DEFAULT_MAX_STRING) })
+        .filter(isHeaderSafe);
     const small = Math.min(max, min + DEFAULT_MAX_STRING);
     return fc.oneof(
       { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: min, maxLength: small }) },
       { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: min, maxLength: small }) },
       { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', minLength: min, maxLength: small }) },
-      { weight: 1, arbitrary: fc.string({ unit: awkwardChar, minLength: min, maxLength: Math.min(small, 12) }).filter(fits) },
+      {
+        weight: 1,
+        arbitrary: fc.string({ unit: awkwardChar, minLength: min, maxLength: Math.min(small, 12) }).filter(fits),
+      },
       // Right at the limit.
       { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: max, maxLength: max }) },
     );
@@ -326,8 +356,10 @@ export class SchemaArbitraries {
   private bounds(s: Schema, t: 'integer' | 'number'): { min: number | undefined; max: number | undefined } {
     let min = s.minimum as number | undefined;
     let max = s.maximum as number | undefined;
-    if (typeof s.exclusiveMinimum === 'number') min = Math.max(min ?? -Infinity, t === 'integer' ? Math.floor(s.exclusiveMinimum) + 1 : s.exclusiveMinimum);
-    if (typeof s.exclusiveMaximum === 'number') max = Math.min(max ?? Infinity, t === 'integer' ? Math.ceil(s.exclusiveMaximum) - 1 : s.exclusiveMaximum);
+    if (typeof s.exclusiveMinimum === 'number')
+      min = Math.max(min ?? -Infinity, t === 'integer' ? Math.floor(s.exclusiveMinimum) + 1 : s.exclusiveMinimum);
+    if (typeof s.exclusiveMaximum === 'number')
+      max = Math.min(max ?? Infinity, t === 'integer' ? Math.ceil(s.exclusiveMaximum) - 1 : s.exclusiveMaximum);
     return { min, max };
   }
 
@@ -340,23 +372,34 @@ export class SchemaArbitraries {
       return fc.integer({ min: lo, max: hi }).map((k) => k * multipleOf);
     }
     if (t === 'integer') {
-      return fc.integer({ min: min === undefined ? -(2 ** 31) : Math.ceil(min), max: max === undefined ? 2 ** 31 - 1 : Math.floor(max) });
+      return fc.integer({
+        min: min === undefined ? -(2 ** 31) : Math.ceil(min),
+        max: max === undefined ? 2 ** 31 - 1 : Math.floor(max),
+      });
     }
-    return fc.double({
-      min: min ?? -1e9,
-      max: max ?? 1e9,
-      minExcluded: typeof s.exclusiveMinimum === 'number' && s.exclusiveMinimum === min,
-      maxExcluded: typeof s.exclusiveMaximum === 'number' && s.exclusiveMaximum === max,
-      noNaN: true,
-      noDefaultInfinity: true,
-    }).map((d) => (Object.is(d, -0) ? 0 : d));
+    return fc
+      .double({
+        min: min ?? -1e9,
+        max: max ?? 1e9,
+        minExcluded: typeof s.exclusiveMinimum === 'number' && s.exclusiveMinimum === min,
+        maxExcluded: typeof s.exclusiveMaximum === 'number' && s.exclusiveMaximum === max,
+        noNaN: true,
+        noDefaultInfinity: true,
+      })
+      .map((d) => (Object.is(d, -0) ? 0 : d));
   }
 
   private validArray(s: Schema, mode: Mode, depth: number): fc.Arbitrary<unknown[]> {
-    const item = s.items === undefined ? (mode === 'json' ? fc.jsonValue({ maxDepth: 1 }) : fc.string({ maxLength: 6 })) : this.validRaw(s.items, mode, depth + 1);
+    const item =
+      s.items === undefined
+        ? mode === 'json'
+          ? fc.jsonValue({ maxDepth: 1 })
+          : fc.string({ maxLength: 6 })
+        : this.validRaw(s.items, mode, depth + 1);
     const minLength = (s.minItems as number) ?? 0;
     const maxLength = (s.maxItems as number | undefined) ?? Math.max(minLength, DEFAULT_MAX_ITEMS);
-    if (s.uniqueItems === true) return fc.uniqueArray(item, { minLength, maxLength, selector: (v) => JSON.stringify(v) });
+    if (s.uniqueItems === true)
+      return fc.uniqueArray(item, { minLength, maxLength, selector: (v) => JSON.stringify(v) });
     return fc.array(item, { minLength, maxLength });
   }
 
@@ -365,14 +408,20 @@ export class SchemaArbitraries {
     const required = ((s.required as string[]) ?? []).filter(safeKey);
     const model: Record<string, fc.Arbitrary<unknown>> = {};
     for (const [k, v] of Object.entries(props)) model[k] = this.validRaw(v, mode, depth + 1);
-    for (const k of required) model[k] ??= mode === 'json' ? fc.jsonValue({ maxDepth: 1 }) : fc.string({ minLength: 1, maxLength: 6 });
+    for (const k of required)
+      model[k] ??= mode === 'json' ? fc.jsonValue({ maxDepth: 1 }) : fc.string({ minLength: 1, maxLength: 6 });
     const known = fc.record(model, { requiredKeys: required });
     if (this.closed(s)) return known;
     // Open objects: unknown members are valid too, and worth sending.
-    const extraValue =
-      isObject(s.additionalProperties) ? this.validRaw(s.additionalProperties, mode, depth + 1) : mode === 'json' ? fc.jsonValue({ maxDepth: 1 }) : fc.string({ minLength: 1, maxLength: 8 });
+    const extraValue = isObject(s.additionalProperties)
+      ? this.validRaw(s.additionalProperties, mode, depth + 1)
+      : mode === 'json'
+        ? fc.jsonValue({ maxDepth: 1 })
+        : fc.string({ minLength: 1, maxLength: 8 });
     // Extra headers must be valid field names, and not ones that change the request's meaning.
-    const extraKey = (mode === 'header' ? fc.stringMatching(/^x-[a-z0-9-]{1,12}$/) : fc.string({ minLength: 1, maxLength: 10 })).filter((k) => safeKey(k) && !(k in model));
+    const extraKey = (
+      mode === 'header' ? fc.stringMatching(/^x-[a-z0-9-]{1,12}$/) : fc.string({ minLength: 1, maxLength: 10 })
+    ).filter((k) => safeKey(k) && !(k in model));
     return fc
       .tuple(known, fc.dictionary(extraKey, extraValue, { maxKeys: 2 }))
       .map(([k, extra]) => ({ ...extra, ...k }));
@@ -399,14 +448,19 @@ export class SchemaArbitraries {
     const text = mode !== 'json' && depth > 0;
     const where = at || '/';
     const out: fc.Arbitrary<Mutation>[] = [];
-    const m = (a: fc.Arbitrary<unknown>, reason: string) => out.push(a.map((v) => ({ value: v, reason: `${where}: ${reason}` })));
+    const m = (a: fc.Arbitrary<unknown>, reason: string) =>
+      out.push(a.map((v) => ({ value: v, reason: `${where}: ${reason}` })));
 
     // Wrong type: JSON types the schema does not admit; for text, strings that do not parse as the type.
     const types = this.branches(s)?.flatMap((b) => this.typesOf(b)) ?? this.typesOf(s);
     if (!text) {
       if (mode === 'json' || depth === 0) {
         const wrong = TYPES.filter((t) => !types.includes(t) && !(t === 'integer' && types.includes('number')));
-        if (mode === 'json' && wrong.length) m(fc.constantFrom(...wrong).chain((t) => anyOfType(t, mode)), 'wrong type');
+        if (mode === 'json' && wrong.length)
+          m(
+            fc.constantFrom(...wrong).chain((t) => anyOfType(t, mode)),
+            'wrong type',
+          );
       }
     } else if (!types.includes('string')) {
       const t = types.find((x) => x !== 'null') ?? 'null';
@@ -414,25 +468,42 @@ export class SchemaArbitraries {
     }
 
     if ('const' in s) {
-      m(text ? fc.string({ minLength: 1, maxLength: 8 }) : fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean()), `not ${JSON.stringify(s.const)}`);
+      m(
+        text
+          ? fc.string({ minLength: 1, maxLength: 8 })
+          : fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean()),
+        `not ${JSON.stringify(s.const)}`,
+      );
     }
     if (Array.isArray(s.enum)) {
       const e = s.enum as unknown[];
-      const near = e.filter((x): x is string => typeof x === 'string').flatMap((x) => [x.toUpperCase(), `${x} `, x.slice(0, -1)]);
-      m(fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), ...(near.length ? [fc.constantFrom(...near)] : [])), 'outside the enum');
+      const near = e
+        .filter((x): x is string => typeof x === 'string')
+        .flatMap((x) => [x.toUpperCase(), `${x} `, x.slice(0, -1)]);
+      m(
+        fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), ...(near.length ? [fc.constantFrom(...near)] : [])),
+        'outside the enum',
+      );
     }
 
     const branches = this.branches(s);
     if (branches) {
       // Break the value within the branch it matches.
-      const mine = branches.find((b) => this.isValid(b, value, text ? 'query' : 'json') || this.typesOf(b).includes(typeOf(value)));
+      const mine = branches.find(
+        (b) => this.isValid(b, value, text ? 'query' : 'json') || this.typesOf(b).includes(typeOf(value)),
+      );
       if (mine) out.push(...this.mutations(mine, value, mode, at, depth));
       return out;
     }
 
-    const t = typeof value === 'string' && text ? (types.find((x) => x !== 'null' && x !== 'string') ?? 'string') : typeOf(value);
-    if (typeof value === 'string' && (!text || types.includes('string'))) out.push(...this.stringMutations(s, value, mode, where));
-    else if ((t === 'integer' || t === 'number') && (types.includes('integer') || types.includes('number'))) out.push(...this.numberMutations(s, types, text, where));
+    const t =
+      typeof value === 'string' && text
+        ? (types.find((x) => x !== 'null' && x !== 'string') ?? 'string')
+        : typeOf(value);
+    if (typeof value === 'string' && (!text || types.includes('string')))
+      out.push(...this.stringMutations(s, value, mode, where));
+    else if ((t === 'integer' || t === 'number') && (types.includes('integer') || types.includes('number')))
+      out.push(...this.numberMutations(s, types, text, where));
     else if (Array.isArray(value)) out.push(...this.arrayMutations(s, value, mode, at, depth));
     else if (isObject(value)) out.push(...this.objectMutations(s, value, mode, at, depth));
     return out;
@@ -440,11 +511,15 @@ export class SchemaArbitraries {
 
   private stringMutations(s: Schema, value: string, mode: Mode, where: string): fc.Arbitrary<Mutation>[] {
     const out: fc.Arbitrary<Mutation>[] = [];
-    const m = (a: fc.Arbitrary<string>, reason: string) => out.push(a.map((v) => ({ value: v, reason: `${where}: ${reason}` })));
+    const m = (a: fc.Arbitrary<string>, reason: string) =>
+      out.push(a.map((v) => ({ value: v, reason: `${where}: ${reason}` })));
     const unit = mode === 'header' ? headerChar : 'grapheme-ascii';
     if (typeof s.maxLength === 'number') {
       const max = s.maxLength;
-      m(fc.string({ unit, minLength: max + 1, maxLength: max + (max > 4096 ? 4 : MAX_OVERSHOOT) }), `longer than ${max}`);
+      m(
+        fc.string({ unit, minLength: max + 1, maxLength: max + (max > 4096 ? 4 : MAX_OVERSHOOT) }),
+        `longer than ${max}`,
+      );
       // The valid value padded past the limit (keeps any pattern's prefix).
       m(fc.constant(value + 'x'.repeat(Math.max(1, max + 1 - codePoints(value)))), `padded past ${max}`);
     }
@@ -455,30 +530,61 @@ export class SchemaArbitraries {
       const re = new RegExp(s.pattern, 'u');
       const max = (s.maxLength as number | undefined) ?? DEFAULT_MAX_STRING;
       m(
-        fc.oneof(fc.string({ unit, maxLength: Math.min(max, 20) }), fc.string({ unit: 'binary', maxLength: Math.min(max, 20) }), fc.constantFrom(' ', '\t', value.toUpperCase(), `${value}!`, `\u00e9${value}`))
+        fc
+          .oneof(
+            fc.string({ unit, maxLength: Math.min(max, 20) }),
+            fc.string({ unit: 'binary', maxLength: Math.min(max, 20) }),
+            fc.constantFrom(' ', '\t', value.toUpperCase(), `${value}!`, `\u00e9${value}`),
+          )
           .filter((v) => !re.test(v) && (mode !== 'header' || isHeaderSafe(v))),
         `not matching ${s.pattern}`,
       );
     }
-    if (typeof s.format === 'string') m(notOfFormat(s.format).filter((v) => mode !== 'header' || isHeaderSafe(v)), `not a ${s.format}`);
+    if (typeof s.format === 'string')
+      m(
+        notOfFormat(s.format).filter((v) => mode !== 'header' || isHeaderSafe(v)),
+        `not a ${s.format}`,
+      );
     return out;
   }
 
   private numberMutations(s: Schema, types: TypeName[], text: boolean, where: string): fc.Arbitrary<Mutation>[] {
     const out: fc.Arbitrary<Mutation>[] = [];
-    const m = (a: fc.Arbitrary<number>, reason: string) => out.push(a.map((v) => ({ value: text ? String(v) : v, reason: `${where}: ${reason}` })));
+    const m = (a: fc.Arbitrary<number>, reason: string) =>
+      out.push(a.map((v) => ({ value: text ? String(v) : v, reason: `${where}: ${reason}` })));
     const integer = types.includes('integer') && !types.includes('number');
     const { min, max } = this.bounds(s, integer ? 'integer' : 'number');
-    if (min !== undefined) m(fc.oneof(fc.integer({ min: Math.max(Number.MIN_SAFE_INTEGER, Math.ceil(min) - 1_000_000), max: Math.ceil(min) - 1 }), fc.constant(-1e20)), `below minimum ${min}`);
-    if (max !== undefined) m(fc.oneof(fc.integer({ min: Math.floor(max) + 1, max: Math.min(Number.MAX_SAFE_INTEGER, Math.floor(max) + 1_000_000) }), fc.constant(1e20), fc.constant(2 ** 63)), `above maximum ${max}`);
+    if (min !== undefined)
+      m(
+        fc.oneof(
+          fc.integer({ min: Math.max(Number.MIN_SAFE_INTEGER, Math.ceil(min) - 1_000_000), max: Math.ceil(min) - 1 }),
+          fc.constant(-1e20),
+        ),
+        `below minimum ${min}`,
+      );
+    if (max !== undefined)
+      m(
+        fc.oneof(
+          fc.integer({ min: Math.floor(max) + 1, max: Math.min(Number.MAX_SAFE_INTEGER, Math.floor(max) + 1_000_000) }),
+          fc.constant(1e20),
+          fc.constant(2 ** 63),
+        ),
+        `above maximum ${max}`,
+      );
     if (integer) {
       const lo = min ?? -1e6;
       const hi = max ?? 1e6;
-      m(fc.double({ min: lo, max: hi, noNaN: true }).filter((d) => !Number.isInteger(d)), 'not an integer');
+      m(
+        fc.double({ min: lo, max: hi, noNaN: true }).filter((d) => !Number.isInteger(d)),
+        'not an integer',
+      );
     }
     if (typeof s.multipleOf === 'number') {
       const step = s.multipleOf;
-      m(fc.integer({ min: 0, max: 1000 }).map((k) => k * step + step / 2), `not a multiple of ${step}`);
+      m(
+        fc.integer({ min: 0, max: 1000 }).map((k) => k * step + step / 2),
+        `not a multiple of ${step}`,
+      );
     }
     return out;
   }
@@ -489,11 +595,16 @@ export class SchemaArbitraries {
     const item = s.items === undefined ? fc.jsonValue({ maxDepth: 1 }) : this.validRaw(s.items, mode, depth + 1);
     if (typeof s.maxItems === 'number') {
       const n = s.maxItems + 1;
-      const many = s.uniqueItems === true ? fc.uniqueArray(item, { minLength: n, maxLength: n + 2, selector: (v) => JSON.stringify(v) }) : fc.array(item, { minLength: n, maxLength: n + 2 });
+      const many =
+        s.uniqueItems === true
+          ? fc.uniqueArray(item, { minLength: n, maxLength: n + 2, selector: (v) => JSON.stringify(v) })
+          : fc.array(item, { minLength: n, maxLength: n + 2 });
       out.push(many.map((v) => ({ value: v, reason: `${where}: more than ${s.maxItems} items` })));
     }
     if (typeof s.minItems === 'number' && s.minItems > 0) {
-      out.push(fc.constant({ value: value.slice(0, s.minItems - 1), reason: `${where}: fewer than ${s.minItems} items` }));
+      out.push(
+        fc.constant({ value: value.slice(0, s.minItems - 1), reason: `${where}: fewer than ${s.minItems} items` }),
+      );
     }
     if (s.uniqueItems === true) {
       const dup = value.length > 0 ? fc.constant([...value, value[0]]) : item.map((x) => [x, x]);
@@ -505,18 +616,26 @@ export class SchemaArbitraries {
       out.push(
         index.chain((i) => {
           const base = value.length > 0 ? fc.constant(value[i]) : item;
-          return base.chain((x) => this.mutate(s.items, x, mode, `${at}/${i}`, depth + 1)).map((mu) => {
-            const copy = [...value];
-            copy[i] = mu.value;
-            return { value: copy, reason: mu.reason };
-          });
+          return base
+            .chain((x) => this.mutate(s.items, x, mode, `${at}/${i}`, depth + 1))
+            .map((mu) => {
+              const copy = [...value];
+              copy[i] = mu.value;
+              return { value: copy, reason: mu.reason };
+            });
         }),
       );
     }
     return out;
   }
 
-  private objectMutations(s: Schema, value: Record<string, unknown>, mode: Mode, at: string, depth: number): fc.Arbitrary<Mutation>[] {
+  private objectMutations(
+    s: Schema,
+    value: Record<string, unknown>,
+    mode: Mode,
+    at: string,
+    depth: number,
+  ): fc.Arbitrary<Mutation>[] {
     const out: fc.Arbitrary<Mutation>[] = [];
     const props = (s.properties as Record<string, unknown>) ?? {};
     const required = ((s.required as string[]) ?? []).filter((k) => k in value);
@@ -529,19 +648,35 @@ export class SchemaArbitraries {
       );
     }
     if (this.closed(s)) {
-      const key = fc.oneof(fc.string({ minLength: 1, maxLength: 12, unit: mode === 'header' ? headerChar : 'grapheme-ascii' }), fc.constantFrom('id', 'version', 'admin', 'Name', 'extra'));
+      const key = fc.oneof(
+        fc.string({ minLength: 1, maxLength: 12, unit: mode === 'header' ? headerChar : 'grapheme-ascii' }),
+        fc.constantFrom('id', 'version', 'admin', 'Name', 'extra'),
+      );
       const extra = mode === 'json' ? fc.jsonValue({ maxDepth: 1 }) : fc.string({ minLength: 1, maxLength: 8 });
       out.push(
         fc
-          .tuple(key.filter((k) => safeKey(k) && !(k in props)), extra)
+          .tuple(
+            key.filter((k) => safeKey(k) && !(k in props)),
+            extra,
+          )
           .map(([k, v]) => ({ value: { ...value, [k]: v }, reason: `${at}/${k}: unknown property` })),
       );
     }
     if (mode === 'form' || mode === 'query') {
       // A repeated field: each named parameter may appear at most once.
-      const scalars = Object.keys(props).filter((k) => !this.typesOf(this.normalise(props[k])).includes('array') && typeof value[k] === 'string' && value[k] !== '');
+      const scalars = Object.keys(props).filter(
+        (k) =>
+          !this.typesOf(this.normalise(props[k])).includes('array') && typeof value[k] === 'string' && value[k] !== '',
+      );
       if (scalars.length) {
-        out.push(fc.constantFrom(...scalars).map((k) => ({ value: { ...value, [k]: [value[k] as string, value[k] as string] }, reason: `${at}/${k}: repeated` })));
+        out.push(
+          fc
+            .constantFrom(...scalars)
+            .map((k) => ({
+              value: { ...value, [k]: [value[k] as string, value[k] as string] },
+              reason: `${at}/${k}: repeated`,
+            })),
+        );
       }
     }
     const names = Object.keys(props).filter(safeKey);
@@ -560,7 +695,26 @@ export class SchemaArbitraries {
 }
 
 /** Characters that trip up parsers, databases and normalisation (NUL, BOM, separators, astral, combining, quotes). */
-const awkwardChar = fc.constantFrom('\u0000', '\u0001', '\u007f', '\u00a0', '\u200b', '\u2028', '\ufeff', '\u{1F600}', 'e\u0301', '"', '\\', "'", '%', '<', ' ', '\t', '\n', 'a');
+const awkwardChar = fc.constantFrom(
+  '\u0000',
+  '\u0001',
+  '\u007f',
+  '\u00a0',
+  '\u200b',
+  '\u2028',
+  '\ufeff',
+  '\u{1F600}',
+  'e\u0301',
+  '"',
+  '\\',
+  "'",
+  '%',
+  '<',
+  ' ',
+  '\t',
+  '\n',
+  'a',
+);
 
 /** Printable ASCII, the characters a header value may safely carry. */
 const headerChar = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));

@@ -4,7 +4,15 @@
  * not compile. Each `@ts-expect-error` fails the type check if the line below it ever compiles.
  * Never run: the functions are only declared to be type-checked.
  */
-import { createSpecgateClient, isOAuthError, isProblem, SpecgateError, type Item, type OAuthError, type Problem } from 'specgate/client';
+import {
+  createSpecgateClient,
+  type Item,
+  isOAuthError,
+  isProblem,
+  type OAuthError,
+  type Problem,
+  SpecgateError,
+} from 'specgate/client';
 
 const api = createSpecgateClient({ baseUrl: 'http://localhost:3000' });
 const itemId = '3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91';
@@ -18,8 +26,9 @@ export async function wrongBodies() {
   await api.POST('/v1/items', {});
   // @ts-expect-error a merge patch field of the wrong type
   await api.PATCH('/v1/items/{itemId}', { params: { path: { itemId } }, body: { tags: 'sale' } });
+  const numericTags = { name: 'Cup', category: 'kitchen', price_cents: 1, tags: [1] };
   // @ts-expect-error a wrong type in a full replacement
-  await api.PUT('/v1/items/{itemId}', { params: { path: { itemId } }, body: { name: 'Cup', category: 'kitchen', price_cents: 1, tags: [1] } });
+  await api.PUT('/v1/items/{itemId}', { params: { path: { itemId } }, body: numericTags });
 }
 
 export async function wrongPathParameters() {
@@ -43,7 +52,9 @@ export async function wrongPathsAndMethods() {
 }
 
 export async function typedUses() {
-  const created = await api.POST('/v1/items', { body: { name: 'Cup', category: 'kitchen', price_cents: 1250, tags: ['coffee'] } });
+  const created = await api.POST('/v1/items', {
+    body: { name: 'Cup', category: 'kitchen', price_cents: 1250, tags: ['coffee'] },
+  });
   if (created.data) {
     const item: Item = created.data;
     const version: number = item.version;
@@ -66,14 +77,20 @@ export async function typedUses() {
   }
 
   const etag = created.response.headers.get('etag') ?? '*';
-  const patched = await api.PATCH('/v1/items/{itemId}', { params: { path: { itemId }, header: { 'If-Match': etag } }, body: { price_cents: 990, description: null } });
+  const patched = await api.PATCH('/v1/items/{itemId}', {
+    params: { path: { itemId }, header: { 'If-Match': etag } },
+    body: { price_cents: 990, description: null },
+  });
   if (patched.error) {
     // @ts-expect-error a problem document, not an OAuth error
     void patched.error.error_description;
   }
 
   // The token endpoint's errors are OAuth errors.
-  const token = await api.POST('/token', { body: { grant_type: 'password', username: 'a', password: 'b' }, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  const token = await api.POST('/token', {
+    body: { grant_type: 'password', username: 'a', password: 'b' },
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
   if (token.error) {
     const oauth: OAuthError = token.error;
     void oauth;

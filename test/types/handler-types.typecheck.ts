@@ -23,7 +23,10 @@ export const undocumentedStatus: Handler<'getHealth'> = async () => ({ status: 2
 export const bodyOn204: Handler<'logout'> = async () => ({ status: 204, body: { ok: true } });
 
 // @ts-expect-error a token response missing a required member does not compile
-export const missingMember: Handler<'issueToken'> = async () => ({ status: 200, body: { access_token: 't', token_type: 'Bearer', expires_in: 1 } });
+export const missingMember: Handler<'issueToken'> = async () => ({
+  status: 200,
+  body: { access_token: 't', token_type: 'Bearer', expires_in: 1 },
+});
 
 /** And the right shapes do compile. */
 export const fine: Handler<'getHealth'> = async () => ({ status: 200, body: { status: 'ok' } });

@@ -3,12 +3,11 @@
  * revocation (RFC 7009), introspection (RFC 7662) and logout.
  */
 import { randomUUID } from 'node:crypto';
-import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
 import { confirmLogin } from '../../auth/login-confirmation';
-import { hashRefreshToken, newRefreshToken, refreshTokenSession, type AccessClaims } from '../../auth/tokens';
+import { type AccessClaims, hashRefreshToken, newRefreshToken, refreshTokenSession } from '../../auth/tokens';
+import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
 import type { HandlerDeps } from '../deps';
 import type { Handler, HandlerRequest } from '../types';
-
 
 /** Sorted, de-duplicated scopes of a space-separated string. */
 function scopeList(scope: string): string[] {
@@ -33,7 +32,10 @@ export function authHandlers(deps: HandlerDeps) {
       throw err;
     });
     // An unknown user, a disabled one and a wrong password get the same answer after the same work.
-    const valid = user && !user.disabledAt ? await passwords.verify(user.passwordHash, form.password) : await passwords.verifyDummy(form.password);
+    const valid =
+      user && !user.disabledAt
+        ? await passwords.verify(user.passwordHash, form.password)
+        : await passwords.verifyDummy(form.password);
     if (!user || !valid || user.disabledAt) {
       logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
@@ -43,7 +45,8 @@ export function authHandlers(deps: HandlerDeps) {
     if (form.scope !== undefined) {
       const requested = scopeList(form.scope);
       const notHeld = requested.filter((s) => !user.scopes.includes(s));
-      if (notHeld.length) throw new OAuthError('invalid_scope', `Scope(s) not available to this user: ${notHeld.join(' ')}.`);
+      if (notHeld.length)
+        throw new OAuthError('invalid_scope', `Scope(s) not available to this user: ${notHeld.join(' ')}.`);
       scopes = requested;
     }
     if (passwords.needsRehash(user.passwordHash)) {
@@ -53,18 +56,60 @@ export function authHandlers(deps: HandlerDeps) {
     const sid = randomUUID();
     const refresh = newRefreshToken(sid);
     const { absExp, accessExp } = sessions.limits(now, tokens.lifetimeSeconds);
-    const { token, claims } = await tokens.issue({ sub: user.id, sid, scope: scopes.join(' '), clientId: form.client_id ?? deps.defaultClientId, iat: now, exp: accessExp });
-    const evicted = await sessions.create({ sid, sub: user.id, clientId: claims.client_id, scope: claims.scope, jti: claims.jti, accessExp, refreshHash: refresh.hash, now, absExp });
+    const { token, claims } = await tokens.issue({
+      sub: user.id,
+      sid,
+      scope: scopes.join(' '),
+      clientId: form.client_id ?? deps.defaultClientId,
+      iat: now,
+      exp: accessExp,
+    });
+    const evicted = await sessions.create({
+      sid,
+      sub: user.id,
+      clientId: claims.client_id,
+      scope: claims.scope,
+      jti: claims.jti,
+      accessExp,
+      refreshHash: refresh.hash,
+      now,
+      absExp,
+    });
     // Logged before the confirmation below: these sessions ended whether or not this login stands.
     // One line per session, so a search by `sid` finds its end like every other event of it.
     for (const ended of evicted) {
-      logger.info({ requestId: req.requestId, sub: user.id, sid: ended, outcome: 'session_evicted' }, 'oldest session ended by the per-user session cap');
+      logger.info(
+        { requestId: req.requestId, sub: user.id, sid: ended, outcome: 'session_evicted' },
+        'oldest session ended by the per-user session cap',
+      );
     }
     // An administrator may have disabled the user or taken a scope since we read it: see confirmLogin.
     const confirmed = await confirmLogin(deps, { sid, sub: user.id, scope: claims.scope });
     if (confirmed.kind === 'refused') throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
-    const issued = confirmed.scope === claims.scope ? { token, claims } : await tokens.issue({ sub: user.id, sid, jti: claims.jti, scope: confirmed.scope, clientId: claims.client_id, iat: now, exp: accessExp });
-    logger.info({ requestId: req.requestId, ip: req.ip, sub: user.id, sid, jti: claims.jti, outcome: 'issued', grant: 'password' }, 'token issued');
+    const issued =
+      confirmed.scope === claims.scope
+        ? { token, claims }
+        : await tokens.issue({
+            sub: user.id,
+            sid,
+            jti: claims.jti,
+            scope: confirmed.scope,
+            clientId: claims.client_id,
+            iat: now,
+            exp: accessExp,
+          });
+    logger.info(
+      {
+        requestId: req.requestId,
+        ip: req.ip,
+        sub: user.id,
+        sid,
+        jti: claims.jti,
+        outcome: 'issued',
+        grant: 'password',
+      },
+      'token issued',
+    );
     return tokenResponse(issued.token, issued.claims, refresh.token);
   }
 
@@ -95,12 +140,37 @@ export function authHandlers(deps: HandlerDeps) {
     });
     if (result.kind === 'reused') {
       // RFC 9700 §4.14.2: a rotated token came back, so one of its two holders is an attacker.
-      logger.warn({ requestId: req.requestId, ip: req.ip, sub: result.sub, sid, outcome: 'refresh_reuse' }, 'refresh token reused: session ended');
+      logger.warn(
+        { requestId: req.requestId, ip: req.ip, sub: result.sub, sid, outcome: 'refresh_reuse' },
+        'refresh token reused: session ended',
+      );
     }
-    if (result.kind === 'invalid_scope') throw new OAuthError('invalid_scope', 'A refresh may only narrow the scopes the session holds.');
-    if (result.kind !== 'ok') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
-    const { token, claims } = await tokens.issue({ sub: result.sub, sid, jti, scope: result.scope, clientId: result.clientId, iat: now, exp: result.accessExp });
-    logger.info({ requestId: req.requestId, ip: req.ip, sub: result.sub, sid, jti, outcome: 'issued', grant: 'refresh_token', retry: result.retry }, 'token issued');
+    if (result.kind === 'invalid_scope')
+      throw new OAuthError('invalid_scope', 'A refresh may only narrow the scopes the session holds.');
+    if (result.kind !== 'ok')
+      throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+    const { token, claims } = await tokens.issue({
+      sub: result.sub,
+      sid,
+      jti,
+      scope: result.scope,
+      clientId: result.clientId,
+      iat: now,
+      exp: result.accessExp,
+    });
+    logger.info(
+      {
+        requestId: req.requestId,
+        ip: req.ip,
+        sub: result.sub,
+        sid,
+        jti,
+        outcome: 'issued',
+        grant: 'refresh_token',
+        retry: result.retry,
+      },
+      'token issued',
+    );
     return tokenResponse(token, claims, successor.token);
   }
 
@@ -108,7 +178,13 @@ export function authHandlers(deps: HandlerDeps) {
     return {
       status: 200 as const,
       headers: OAUTH_NO_STORE,
-      body: { access_token: accessToken, token_type: 'Bearer' as const, expires_in: claims.exp - claims.iat, scope: claims.scope, refresh_token: refreshToken },
+      body: {
+        access_token: accessToken,
+        token_type: 'Bearer' as const,
+        expires_in: claims.exp - claims.iat,
+        scope: claims.scope,
+        refresh_token: refreshToken,
+      },
     };
   }
 
@@ -136,7 +212,10 @@ export function authHandlers(deps: HandlerDeps) {
     const sid = refreshTokenSession(token);
     if (sid) {
       if (await sessions.revokeRefresh(sid, hashRefreshToken(token))) {
-        logger.info({ requestId: req.requestId, sid, outcome: 'revoked', token_type: 'refresh_token' }, 'session ended by revocation');
+        logger.info(
+          { requestId: req.requestId, sid, outcome: 'revoked', token_type: 'refresh_token' },
+          'session ended by revocation',
+        );
       }
     } else {
       const claims = await tokens.verify(token).catch(() => undefined);
@@ -148,7 +227,11 @@ export function authHandlers(deps: HandlerDeps) {
 
   const introspectToken: Handler<'introspectToken'> = async (req) => {
     const { token } = req.body;
-    const inactive = { status: 200 as const, headers: { 'cache-control': 'no-store' }, body: { active: false as const } };
+    const inactive = {
+      status: 200 as const,
+      headers: { 'cache-control': 'no-store' },
+      body: { active: false as const },
+    };
     const sid = refreshTokenSession(token);
     if (sid) {
       const session = await sessions.get(sid);
@@ -158,7 +241,17 @@ export function authHandlers(deps: HandlerDeps) {
       return {
         status: 200,
         headers: { 'cache-control': 'no-store' },
-        body: { active: true, sub: session.sub, username: user.username, scope: session.scope, client_id: session.clientId, token_type: 'refresh_token', exp: session.expiresAt, iat: session.rotatedAt, jti: session.sid },
+        body: {
+          active: true,
+          sub: session.sub,
+          username: user.username,
+          scope: session.scope,
+          client_id: session.clientId,
+          token_type: 'refresh_token',
+          exp: session.expiresAt,
+          iat: session.rotatedAt,
+          jti: session.sid,
+        },
       };
     }
     const claims = await liveAccessToken(token);
@@ -168,7 +261,17 @@ export function authHandlers(deps: HandlerDeps) {
     return {
       status: 200,
       headers: { 'cache-control': 'no-store' },
-      body: { active: true, sub: claims.sub, username: user.username, scope: claims.scope, client_id: claims.client_id, token_type: 'access_token', exp: claims.exp, iat: claims.iat, jti: claims.jti },
+      body: {
+        active: true,
+        sub: claims.sub,
+        username: user.username,
+        scope: claims.scope,
+        client_id: claims.client_id,
+        token_type: 'access_token',
+        exp: claims.exp,
+        iat: claims.iat,
+        jti: claims.jti,
+      },
     };
   };
 
@@ -176,7 +279,10 @@ export function authHandlers(deps: HandlerDeps) {
     const principal = req.principal!;
     if (req.body?.all_sessions === true) {
       await sessions.endAll(principal.userId);
-      logger.info({ requestId: req.requestId, sub: principal.userId, outcome: 'all_sessions_ended' }, 'every session ended');
+      logger.info(
+        { requestId: req.requestId, sub: principal.userId, outcome: 'all_sessions_ended' },
+        'every session ended',
+      );
     } else {
       await sessions.end(principal.sessionId, principal.userId);
       logger.info({ requestId: req.requestId, sub: principal.userId, sid: principal.sessionId }, 'session ended');

@@ -5,11 +5,21 @@
  * Caching (X-Cache, Cache-Control, If-None-Match/304, list ETags) is the pipeline's cache stage:
  * handlers only set the ETag of a single item, which is its version.
  */
+
+import type { components } from '../../../generated/openapi';
 import { ApiError } from '../../core/errors';
 import { CANONICAL_UUID } from '../../core/uuid';
 import { parseEntityTags } from '../../http/conditional';
-import { ItemsRepository, POSITION_TIME, type DeleteResult, type ItemChanges, type ItemFields, type ItemPosition, type ItemRecord, type WriteResult } from '../../store/items.repository';
-import type { components } from '../../../generated/openapi';
+import {
+  type DeleteResult,
+  type ItemChanges,
+  type ItemFields,
+  type ItemPosition,
+  type ItemRecord,
+  ItemsRepository,
+  POSITION_TIME,
+  type WriteResult,
+} from '../../store/items.repository';
 import { decodeCursor as decodeJson, encodeCursor as encodeJson, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
@@ -92,11 +102,17 @@ function ifVersionsOf(header: string | undefined): { ifVersions: number[] | unde
 }
 
 /** Maps a failed conditional write to 404 (no such item: wins over 412) or 412. */
-function writeFailure(itemId: string, result: Exclude<WriteResult | DeleteResult, { kind: 'ok' }>, condition: IfMatch): ApiError {
+function writeFailure(
+  itemId: string,
+  result: Exclude<WriteResult | DeleteResult, { kind: 'ok' }>,
+  condition: IfMatch,
+): ApiError {
   if (result.kind === 'not_found') return notFound(itemId);
   if (condition.kind === 'versions' && condition.versions.includes(result.version)) {
     // It was at a named version when the write began, but a concurrent write got there first.
-    return new ApiError('precondition_failed', { detail: 'The item was changed by a concurrent request; read it again.' });
+    return new ApiError('precondition_failed', {
+      detail: 'The item was changed by a concurrent request; read it again.',
+    });
   }
   const named =
     condition.kind === 'versions' && condition.strongTags.length > 0
@@ -109,7 +125,6 @@ function notFound(itemId: string): ApiError {
   return new ApiError('not_found', { detail: `No item ${itemId}.` });
 }
 
-
 /** The opaque cursor of a position: base64url of `[created_at text, id]`. */
 export function encodeCursor(position: ItemPosition): string {
   return encodeJson([position.createdAt, position.id]);
@@ -120,7 +135,13 @@ export function decodeCursor(cursor: string): ItemPosition | undefined {
   const parsed = decodeJson(cursor);
   if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
   const [createdAt, id] = parsed as unknown[];
-  if (typeof createdAt !== 'string' || typeof id !== 'string' || !CANONICAL_UUID.test(id) || !POSITION_TIME.test(createdAt)) return undefined;
+  if (
+    typeof createdAt !== 'string' ||
+    typeof id !== 'string' ||
+    !CANONICAL_UUID.test(id) ||
+    !POSITION_TIME.test(createdAt)
+  )
+    return undefined;
   // A real calendar instant (no 2024-02-30, no year 0), so the database never sees a bad timestamp.
   const millis = `${createdAt.slice(0, 23)}Z`;
   const date = new Date(millis);

@@ -30,7 +30,10 @@ export const DOCS_HTML = `<!doctype html>
 async function probe(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS)))]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS))),
+    ]);
     return 'up';
   } catch {
     return 'down';
@@ -46,9 +49,18 @@ export function systemHandlers(deps: HandlerDeps) {
     const [redis, database] = await Promise.all([probe(() => deps.redis.ping()), probe(() => deps.db.ping())]);
     const checks = { redis, database };
     // Draining (SIGTERM): the load balancer must stop sending here while requests still succeed.
-    if (deps.lifecycle.draining) return { status: 503, headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) }, body: { status: 'draining', checks } };
+    if (deps.lifecycle.draining)
+      return {
+        status: 503,
+        headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+        body: { status: 'draining', checks },
+      };
     if (redis === 'up' && database === 'up') return { status: 200, body: { status: 'ready', checks } };
-    return { status: 503, headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) }, body: { status: 'unavailable', checks } };
+    return {
+      status: 503,
+      headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+      body: { status: 'unavailable', checks },
+    };
   };
 
   const getOpenApiDocument: Handler<'getOpenApiDocument'> = async () => ({
@@ -57,7 +69,11 @@ export function systemHandlers(deps: HandlerDeps) {
     headers: { 'cache-control': 'public, max-age=300' },
   });
 
-  const getApiDocs: Handler<'getApiDocs'> = async () => ({ status: 200, body: DOCS_HTML, headers: { 'cache-control': 'public, max-age=300' } });
+  const getApiDocs: Handler<'getApiDocs'> = async () => ({
+    status: 200,
+    body: DOCS_HTML,
+    headers: { 'cache-control': 'public, max-age=300' },
+  });
 
   const getMetrics: Handler<'getMetrics'> = async () => ({
     status: 200,

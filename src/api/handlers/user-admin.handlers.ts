@@ -22,7 +22,13 @@ export function encodeUserCursor(username: string): string {
 /** The username of a cursor this service issued, or undefined for anything else. */
 export function decodeUserCursor(cursor: string): string | undefined {
   const parsed = decodeCursor(cursor);
-  if (!Array.isArray(parsed) || parsed.length !== 1 || typeof parsed[0] !== 'string' || !STORED_USERNAME.test(parsed[0])) return undefined;
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 1 ||
+    typeof parsed[0] !== 'string' ||
+    !STORED_USERNAME.test(parsed[0])
+  )
+    return undefined;
   // Only the exact bytes this service produces.
   return encodeUserCursor(parsed[0]) === cursor ? parsed[0] : undefined;
 }
@@ -52,7 +58,10 @@ export function userAdminHandlers(deps: HandlerDeps) {
     if (cursor !== undefined && after === undefined) throw foreignCursor();
     const prefix = req.query.username_prefix === undefined ? undefined : normaliseUsername(req.query.username_prefix);
     const page = await users.list({ prefix, after, limit: req.query.limit ?? 20 });
-    return { status: 200, body: { users: page.users.map(userBody), next_cursor: page.next === null ? null : encodeUserCursor(page.next) } };
+    return {
+      status: 200,
+      body: { users: page.users.map(userBody), next_cursor: page.next === null ? null : encodeUserCursor(page.next) },
+    };
   };
 
   const updateUser: Handler<'updateUser'> = async (req) => {
@@ -70,9 +79,22 @@ export function userAdminHandlers(deps: HandlerDeps) {
     if (after.disabledAt) ended = await sessions.endAll(after.id);
     else if (req.body.scopes !== undefined) narrowed = await sessions.narrowAll(after.id, after.scopes);
     const added = after.scopes.filter((s) => !before.scopes.includes(s));
-    const disabledChange = (before.disabledAt === null) !== (after.disabledAt === null) ? { disabled: after.disabledAt !== null } : {};
+    const disabledChange =
+      (before.disabledAt === null) !== (after.disabledAt === null) ? { disabled: after.disabledAt !== null } : {};
     if (removed.length || added.length || 'disabled' in disabledChange) {
-      logger.info({ requestId: req.requestId, by: req.principal!.userId, target: after.id, scopesAdded: added, scopesRemoved: removed, ...disabledChange, sessionsEnded: ended, sessionsNarrowed: narrowed }, 'user changed by an administrator');
+      logger.info(
+        {
+          requestId: req.requestId,
+          by: req.principal!.userId,
+          target: after.id,
+          scopesAdded: added,
+          scopesRemoved: removed,
+          ...disabledChange,
+          sessionsEnded: ended,
+          sessionsNarrowed: narrowed,
+        },
+        'user changed by an administrator',
+      );
     }
     return { status: 200, body: userBody(after) };
   };
@@ -84,7 +106,10 @@ export function userAdminHandlers(deps: HandlerDeps) {
     if (result.kind === 'not_found') await sessions.endAll(userId);
     if (result.kind !== 'ok') throw refusal(userId, result);
     const ended = await sessions.endAll(result.before.id);
-    logger.info({ requestId: req.requestId, by: req.principal!.userId, target: result.before.id, sessionsEnded: ended }, 'user deleted by an administrator');
+    logger.info(
+      { requestId: req.requestId, by: req.principal!.userId, target: result.before.id, sessionsEnded: ended },
+      'user deleted by an administrator',
+    );
     return { status: 204 };
   };
 
@@ -102,7 +127,10 @@ export function userAdminHandlers(deps: HandlerDeps) {
   const endUserSessions: Handler<'endUserSessions'> = async (req) => {
     const user = await existing(req.params.userId);
     const ended = await sessions.endAll(user.id);
-    logger.info({ requestId: req.requestId, by: req.principal!.userId, target: user.id, sessionsEnded: ended }, 'sessions of a user ended by an administrator');
+    logger.info(
+      { requestId: req.requestId, by: req.principal!.userId, target: user.id, sessionsEnded: ended },
+      'sessions of a user ended by an administrator',
+    );
     return { status: 204 };
   };
 

@@ -21,7 +21,8 @@ export function usersHandlers(deps: HandlerDeps) {
   const getCurrentUser: Handler<'getCurrentUser'> = async (req) => {
     const user = await users.findById(req.principal!.userId);
     // A token can outlive its user only if the user was deleted after login.
-    if (!user || user.disabledAt) throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });
+    if (!user || user.disabledAt)
+      throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });
     return { status: 200, body: userBody(user) };
   };
 
@@ -49,7 +50,8 @@ export function usersHandlers(deps: HandlerDeps) {
   const changePassword: Handler<'changePassword'> = async (req) => {
     const { userId, sessionId } = req.principal!;
     const user = await users.findById(userId);
-    if (!user || user.disabledAt) throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });
+    if (!user || user.disabledAt)
+      throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });
     // A stolen access token must not become an oracle for the password: same limits as /token.
     // Counted before the check, like a login, so parallel guesses cannot outrun the limit.
     const attempt = await throttle.reserve(user.username, req.ip);
@@ -61,7 +63,10 @@ export function usersHandlers(deps: HandlerDeps) {
     if (problem) throw weakPassword('new_password', problem);
     await users.updatePasswordHash(user.id, await passwords.hash(req.body.new_password));
     await sessions.endAll(user.id, sessionId);
-    logger.info({ requestId: req.requestId, sub: user.id, outcome: 'password_changed' }, 'password changed; other sessions ended');
+    logger.info(
+      { requestId: req.requestId, sub: user.id, outcome: 'password_changed' },
+      'password changed; other sessions ended',
+    );
     return { status: 204 };
   };
 
@@ -70,11 +75,16 @@ export function usersHandlers(deps: HandlerDeps) {
     const problem = passwordProblem(req.body.password, username);
     if (problem) throw weakPassword('password', problem);
     try {
-      const user = await users.create({ username, passwordHash: await passwords.hash(req.body.password), scopes: req.body.scopes });
+      const user = await users.create({
+        username,
+        passwordHash: await passwords.hash(req.body.password),
+        scopes: req.body.scopes,
+      });
       logger.info({ requestId: req.requestId, by: req.principal!.userId, created: user.id }, 'user created');
       return { status: 201, headers: { location: `/v1/users/${user.id}` }, body: userBody(user) };
     } catch (err) {
-      if (err instanceof UsernameTakenError) throw new ApiError('conflict', { detail: `The username ${username} is taken.` });
+      if (err instanceof UsernameTakenError)
+        throw new ApiError('conflict', { detail: `The username ${username} is taken.` });
       throw err;
     }
   };

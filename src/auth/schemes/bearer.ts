@@ -23,8 +23,14 @@ export function bearerScheme(tokens: TokenService, sessions: SessionStore): Secu
       };
     },
     async check(claimed): Promise<Principal> {
-      const scopes = await sessions.liveScopes({ sub: claimed.userId, sid: claimed.sessionId, jti: claimed.tokenId, scope: claimed.scopes.join(' ') });
-      if (!scopes) throw new ApiError('invalid_token', { detail: 'The access token has been revoked or its session has ended.' });
+      const scopes = await sessions.liveScopes({
+        sub: claimed.userId,
+        sid: claimed.sessionId,
+        jti: claimed.tokenId,
+        scope: claimed.scopes.join(' '),
+      });
+      if (!scopes)
+        throw new ApiError('invalid_token', { detail: 'The access token has been revoked or its session has ended.' });
       // The token's claim as its session allows it now: an admin may have narrowed the session.
       return { ...claimed, scopes };
     },

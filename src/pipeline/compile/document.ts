@@ -21,7 +21,10 @@ export type SecurityRequirement = Record<string, string[]>;
 
 /** The project's document, from openapi/openapi.yaml next to src/ (or dist/src/). */
 export function defaultDocumentPath(): string {
-  const candidates = [path.resolve(__dirname, '../../../openapi/openapi.yaml'), path.resolve(__dirname, '../../../../openapi/openapi.yaml')];
+  const candidates = [
+    path.resolve(__dirname, '../../../openapi/openapi.yaml'),
+    path.resolve(__dirname, '../../../../openapi/openapi.yaml'),
+  ];
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new Error(`openapi/openapi.yaml not found (looked in ${candidates.join(', ')})`);
   return found;

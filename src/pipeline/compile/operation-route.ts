@@ -6,7 +6,7 @@ import type { SecurityScheme } from '../../auth/principal';
 import { compileCachePolicy, type OperationCachePolicy } from '../../cache/cache-policy';
 import type { RawHandler } from '../context';
 import type { OpenApiDocument } from './document';
-import { compileOperations, type CompiledOperation } from './operations';
+import { type CompiledOperation, compileOperations } from './operations';
 import { RouteTable } from './route-table';
 import type { SchemaCompiler } from './schema-compiler';
 import { compileSecurity, type SecurityPlan } from './security';
@@ -27,7 +27,11 @@ export interface RouteOptions {
 }
 
 /** Binds every operation of the document; a missing or unknown handler fails at start-up. */
-export function compileRoutes(document: OpenApiDocument, compiler: SchemaCompiler, opts: RouteOptions): { table: RouteTable<OperationRoute>; routes: OperationRoute[] } {
+export function compileRoutes(
+  document: OpenApiDocument,
+  compiler: SchemaCompiler,
+  opts: RouteOptions,
+): { table: RouteTable<OperationRoute>; routes: OperationRoute[] } {
   const operations = compileOperations(document, compiler);
   const missing = operations.filter((o) => !opts.handlers[o.operationId]).map((o) => o.operationId);
   if (missing.length) throw new Error(`no handler for operation(s): ${missing.join(', ')}`);
@@ -40,7 +44,14 @@ export function compileRoutes(document: OpenApiDocument, compiler: SchemaCompile
     const route: OperationRoute = {
       op,
       security: compileSecurity(op.security, opts.securitySchemes, op.operationId),
-      cache: opts.caching ? compileCachePolicy({ operationId: op.operationId, method: op.method, raw: op.raw, pathParams: op.parameters.path?.names ?? [] }) : undefined,
+      cache: opts.caching
+        ? compileCachePolicy({
+            operationId: op.operationId,
+            method: op.method,
+            raw: op.raw,
+            pathParams: op.parameters.path?.names ?? [],
+          })
+        : undefined,
       handler: opts.handlers[op.operationId]!,
     };
     table.add(op.method, op.path, route);

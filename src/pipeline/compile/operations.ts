@@ -4,9 +4,9 @@
  * types it produces, its security requirements and its error format. Nothing here runs per request.
  */
 import type { ValidateFunction } from 'ajv';
-import { resolveRef, type OpenApiDocument, type SecurityRequirement } from './document';
-import { SchemaCompiler, toViolations } from './schema-compiler';
 import type { ErrorFormat, Violation } from '../../core/errors';
+import { type OpenApiDocument, resolveRef, type SecurityRequirement } from './document';
+import { SchemaCompiler, toViolations } from './schema-compiler';
 
 type Location = 'path' | 'query' | 'header';
 
@@ -85,7 +85,11 @@ export function compileOperations(doc: OpenApiDocument, compiler = new SchemaCom
   return out;
 }
 
-function compileParameters(compiler: SchemaCompiler, params: Record<string, unknown>[], location: Location): ParameterSet | undefined {
+function compileParameters(
+  compiler: SchemaCompiler,
+  params: Record<string, unknown>[],
+  location: Location,
+): ParameterSet | undefined {
   const mine = params.filter((p) => p.in === location);
   if (mine.length === 0) return undefined;
   const properties: Record<string, unknown> = {};
@@ -104,17 +108,30 @@ function compileParameters(compiler: SchemaCompiler, params: Record<string, unkn
     if (schema.format === 'uuid') uuids.add(name);
     if (p.required === true || location === 'path') required.push(name);
   }
-  return { names, documented, arrays, uuids, validate: compiler.compileCoercing({ type: 'object', properties, required }) };
+  return {
+    names,
+    documented,
+    arrays,
+    uuids,
+    validate: compiler.compileCoercing({ type: 'object', properties, required }),
+  };
 }
 
-function compileBody(doc: OpenApiDocument, compiler: SchemaCompiler, op: Record<string, unknown>): CompiledOperation['body'] {
+function compileBody(
+  doc: OpenApiDocument,
+  compiler: SchemaCompiler,
+  op: Record<string, unknown>,
+): CompiledOperation['body'] {
   if (!op.requestBody) return undefined;
   const body = resolveRef<Record<string, unknown>>(doc, op.requestBody);
   const media = new Map<string, ValidateFunction>();
   for (const [type, m] of Object.entries((body.content as Record<string, { schema?: unknown }>) ?? {})) {
     const schema = m.schema ?? {};
     // Form fields arrive as strings: coerce them to the schema's types, as the OpenAPI encoding rules say.
-    media.set(type.toLowerCase(), type === 'application/x-www-form-urlencoded' ? compiler.compileCoercing(schema) : compiler.compileBody(schema));
+    media.set(
+      type.toLowerCase(),
+      type === 'application/x-www-form-urlencoded' ? compiler.compileCoercing(schema) : compiler.compileBody(schema),
+    );
   }
   return { required: body.required === true, media };
 }
@@ -152,7 +169,8 @@ export function validateParameters(
     values[name] = set.arrays.has(name) || !Array.isArray(v) ? v : v.length === 1 ? v[0] : v;
   }
   if (set.validate(values)) {
-    for (const name of set.uuids) if (typeof values[name] === 'string') values[name] = (values[name] as string).toLowerCase();
+    for (const name of set.uuids)
+      if (typeof values[name] === 'string') values[name] = (values[name] as string).toLowerCase();
     return { values, violations: [] };
   }
   return { values, violations: toViolations(set.validate.errors, location) };

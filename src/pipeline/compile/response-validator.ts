@@ -26,7 +26,9 @@ export class ResponseValidator {
 
   /** The documented response for a status: exact code, then `4XX`-style range, then `default`. */
   static lookup(op: CompiledOperation, status: number): CompiledResponse | undefined {
-    return op.responses.get(String(status)) ?? op.responses.get(`${String(status)[0]}XX`) ?? op.responses.get('default');
+    return (
+      op.responses.get(String(status)) ?? op.responses.get(`${String(status)[0]}XX`) ?? op.responses.get('default')
+    );
   }
 
   /** Returns every way `res` departs from the document (empty when it conforms). */
@@ -44,17 +46,26 @@ export class ResponseValidator {
       }
       const validate = this.compiled(`h:${op.operationId}:${res.status}:${name}`, h.schema, true);
       const coerced = { v: Array.isArray(value) ? value.join(', ') : String(value) };
-      if (!validate(coerced)) problems.push(`header ${name}: ${toViolations(validate.errors, 'header').map((v) => v.message).join('; ')}`);
+      if (!validate(coerced))
+        problems.push(
+          `header ${name}: ${toViolations(validate.errors, 'header')
+            .map((v) => v.message)
+            .join('; ')}`,
+        );
     }
     if (res.head) return problems;
     if (documented.mediaTypes.length === 0) {
-      if (res.body !== undefined && res.body !== '') problems.push(`status ${res.status} of ${op.operationId} documents no body`);
+      if (res.body !== undefined && res.body !== '')
+        problems.push(`status ${res.status} of ${op.operationId} documents no body`);
       return problems;
     }
     if (res.body === undefined) return [...problems, `status ${res.status} of ${op.operationId} must have a body`];
     const type = (res.contentType ?? documented.mediaTypes[0]!).split(';', 1)[0]!.trim().toLowerCase();
     if (!documented.mediaTypes.includes(type)) {
-      return [...problems, `media type ${type} is not documented for ${res.status} (${documented.mediaTypes.join(', ')})`];
+      return [
+        ...problems,
+        `media type ${type} is not documented for ${res.status} (${documented.mediaTypes.join(', ')})`,
+      ];
     }
     const validate = this.compiled(`b:${op.operationId}:${res.status}:${type}`, documented.schemas.get(type), false);
     if (!validate(res.body)) {
@@ -66,7 +77,9 @@ export class ResponseValidator {
   private compiled(key: string, schema: unknown, header: boolean): ValidateFunction {
     let fn = this.cache.get(key);
     if (!fn) {
-      fn = header ? this.compiler.compileCoercing({ type: 'object', properties: { v: schema } }) : this.compiler.compileBody(schema ?? {});
+      fn = header
+        ? this.compiler.compileCoercing({ type: 'object', properties: { v: schema } })
+        : this.compiler.compileBody(schema ?? {});
       this.cache.set(key, fn);
     }
     return fn;

@@ -48,7 +48,9 @@ export class RouteTable<T> {
         node.param ??= { name, node: newNode() };
         node = node.param.node;
       } else if (segment.includes('{') || segment.includes('}')) {
-        throw new Error(`unsupported path template segment "${segment}" in ${template}: parameters must fill a whole segment`);
+        throw new Error(
+          `unsupported path template segment "${segment}" in ${template}: parameters must fill a whole segment`,
+        );
       } else {
         let next = node.children.get(segment);
         if (!next) node.children.set(segment, (next = newNode()));

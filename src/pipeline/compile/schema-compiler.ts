@@ -9,9 +9,9 @@
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { OpenApiDocument } from './document';
 import type { Violation } from '../../core/errors';
 import { UUID } from '../../core/uuid';
+import type { OpenApiDocument } from './document';
 
 const ID_BASE = 'specgate:';
 
@@ -43,7 +43,12 @@ export class SchemaCompiler {
       ajv.addKeyword({ keyword: OPENAPI_KEYWORDS.filter((k) => k !== 'discriminator') });
       for (const schemaName of Object.keys(doc.components?.schemas ?? {})) {
         const schema = (doc.components!.schemas as Record<string, unknown>)[schemaName];
-        ajv.addSchema(rewriteRefs({ ...(schema as object), $id: `${ID_BASE}/components/schemas/${schemaName}` }) as object, undefined, undefined, true);
+        ajv.addSchema(
+          rewriteRefs({ ...(schema as object), $id: `${ID_BASE}/components/schemas/${schemaName}` }) as object,
+          undefined,
+          undefined,
+          true,
+        );
       }
       return ajv;
     };
@@ -86,7 +91,11 @@ function rewriteRefs(value: unknown, isNameMap = false): unknown {
 }
 
 /** Turns Ajv errors into violations naming where, which field and why. */
-export function toViolations(errors: ErrorObject[] | null | undefined, location: Violation['in'], prefix = ''): Violation[] {
+export function toViolations(
+  errors: ErrorObject[] | null | undefined,
+  location: Violation['in'],
+  prefix = '',
+): Violation[] {
   if (!errors) return [];
   const out: Violation[] = [];
   const seen = new Set<string>();

@@ -16,7 +16,11 @@ export interface SecurityPlan {
 }
 
 /** Compiles an operation's requirements; an unknown scheme name fails at start-up. */
-export function compileSecurity(requirements: SecurityRequirement[], known: Record<string, SecurityScheme>, where: string): SecurityPlan {
+export function compileSecurity(
+  requirements: SecurityRequirement[],
+  known: Record<string, SecurityScheme>,
+  where: string,
+): SecurityPlan {
   const names: string[] = [];
   const compiled = requirements.map((requirement) => ({
     schemes: Object.keys(requirement).map((name) => {
@@ -42,7 +46,10 @@ export function anyAuthenticated(plan: SecurityPlan, credentials: readonly (Prin
  * The first alternative whose schemes all authenticated and whose principals hold its scopes
  * (RFC 6750 §3.1): its first principal; else the scopes the first authenticated alternative lacked.
  */
-export function firstSatisfied(plan: SecurityPlan, credentials: readonly (Principal | Error)[]): { principal: Principal } | { shortfall: string[] } {
+export function firstSatisfied(
+  plan: SecurityPlan,
+  credentials: readonly (Principal | Error)[],
+): { principal: Principal } | { shortfall: string[] } {
   let shortfall: string[] | undefined;
   for (const requirement of plan.requirements) {
     const principals = requirement.schemes.map((i) => credentials[i]);
@@ -56,7 +63,14 @@ export function firstSatisfied(plan: SecurityPlan, credentials: readonly (Princi
 
 /** Fail closed with the most telling failure: a bug, then a store outage (503), a bad token, no token. */
 export function strongestFailure(credentials: readonly (Principal | Error)[]): Error {
-  const rank = (e: Error) => (!(e instanceof ApiError) && !isUnavailable(e) ? 4 : isUnavailable(e) ? 3 : (e as ApiError).code === 'invalid_token' ? 2 : 1);
+  const rank = (e: Error) =>
+    !(e instanceof ApiError) && !isUnavailable(e)
+      ? 4
+      : isUnavailable(e)
+        ? 3
+        : (e as ApiError).code === 'invalid_token'
+          ? 2
+          : 1;
   const failures = credentials.filter((c): c is Error => c instanceof Error).sort((a, b) => rank(b) - rank(a));
   return failures[0] ?? new ApiError('unauthorized');
 }

@@ -6,8 +6,9 @@
  * - checkCredentials: each verified scheme with a store confirms its credentials are live (the
  *   session in Redis, on every request); 401 for a revoked token, 503 when the store is down.
  */
-import type { RequestContext } from '../context';
+
 import { anyAuthenticated, strongestFailure } from '../compile/security';
+import type { RequestContext } from '../context';
 
 export async function verifyCredentials(ctx: RequestContext): Promise<void> {
   const plan = ctx.route!.security;

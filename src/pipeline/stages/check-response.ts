@@ -13,10 +13,21 @@ export function checkResponseStage(validator: ResponseValidator, logger: Logger)
     const { route, response } = ctx;
     if (!route || !response) return;
     const { body, contentType } = response;
-    const parsed = body !== undefined && contentType !== undefined && isJsonType(contentType) ? JSON.parse(body.toString()) : body?.toString();
-    const problems = validator.check(route.op, { status: response.status, headers: response.headers, body: parsed, contentType });
+    const parsed =
+      body !== undefined && contentType !== undefined && isJsonType(contentType)
+        ? JSON.parse(body.toString())
+        : body?.toString();
+    const problems = validator.check(route.op, {
+      status: response.status,
+      headers: response.headers,
+      body: parsed,
+      contentType,
+    });
     if (problems.length === 0) return;
-    logger.error({ requestId: ctx.requestId, operationId: route.op.operationId, status: response.status, problems }, 'handler response does not match the document');
+    logger.error(
+      { requestId: ctx.requestId, operationId: route.op.operationId, status: response.status, problems },
+      'handler response does not match the document',
+    );
     throw new ApiError('internal');
   };
 }

@@ -7,13 +7,29 @@ import cors from 'cors';
 import type { RequestContext } from '../context';
 
 /** Headers a browser script may read beyond the CORS-safelisted ones (Fetch §3.2.6). */
-const EXPOSED = ['X-Request-Id', 'WWW-Authenticate', 'Retry-After', 'RateLimit-Policy', 'RateLimit', 'Location', 'ETag'];
+const EXPOSED = [
+  'X-Request-Id',
+  'WWW-Authenticate',
+  'Retry-After',
+  'RateLimit-Policy',
+  'RateLimit',
+  'Location',
+  'ETag',
+];
 
 export function corsStage(origins: readonly string[], expose: readonly string[] = []) {
-  const middleware = cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: [...EXPOSED, ...expose], maxAge: 600 });
+  const middleware = cors({
+    origin: origins.includes('*') ? '*' : [...origins],
+    exposedHeaders: [...EXPOSED, ...expose],
+    maxAge: 600,
+  });
   return function applyCors(ctx: RequestContext): Promise<void> | void {
     return new Promise<void>((resolve, reject) => {
-      middleware(ctx.req as IncomingMessage & { method: string }, ctx.res as ServerResponse & { statusCode: number }, (err?: unknown) => (err ? reject(err) : resolve()));
+      middleware(
+        ctx.req as IncomingMessage & { method: string },
+        ctx.res as ServerResponse & { statusCode: number },
+        (err?: unknown) => (err ? reject(err) : resolve()),
+      );
       // A preflight is answered by the middleware itself (204), without calling next.
       if (ctx.res.writableEnded) {
         ctx.unanswered = 'preflight';

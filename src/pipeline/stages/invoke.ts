@@ -19,7 +19,11 @@ function toResponse(ctx: RequestContext, result: HandlerResult): Response {
   }
   const contentType = result.contentType ?? mediaTypeFor(ctx, result.status);
   const { body } = result;
-  const bytes = Buffer.isBuffer(body) ? body : typeof body === 'string' && !isJsonType(contentType) ? body : JSON.stringify(body);
+  const bytes = Buffer.isBuffer(body)
+    ? body
+    : typeof body === 'string' && !isJsonType(contentType)
+      ? body
+      : JSON.stringify(body);
   return { status: result.status, headers, body: bytes, contentType };
 }
 

@@ -30,7 +30,10 @@ export function routeStage(opts: RouteStageOptions) {
       // The path's error format: a 405 from an OAuth endpoint carries its no-store headers too.
       if (found.others.some((r) => r.op.errorFormat === 'oauth')) ctx.errorFormat = 'oauth';
       if (opts.cors && ctx.method === 'OPTIONS') return;
-      throw new ApiError('method_not_allowed', { detail: `${ctx.method} is not allowed on ${ctx.path}.`, allow: found.allow });
+      throw new ApiError('method_not_allowed', {
+        detail: `${ctx.method} is not allowed on ${ctx.path}.`,
+        allow: found.allow,
+      });
     }
     const asset = opts.assets.answer(ctx);
     if (asset) {

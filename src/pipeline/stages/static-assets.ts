@@ -25,7 +25,8 @@ export class StaticAssets {
     if (!file) this.loaded.set(ctx.path, (file = asset.load()));
     const headers = { etag: file.etag, 'cache-control': asset.cacheControl };
     const held = ctx.req.headers['if-none-match'];
-    if (held !== undefined && noneMatchHits(held, file.etag)) return { status: 304, headers, body: undefined, contentType: undefined };
+    if (held !== undefined && noneMatchHits(held, file.etag))
+      return { status: 304, headers, body: undefined, contentType: undefined };
     return { status: 200, headers, body: file.body, contentType: asset.contentType };
   }
 }

@@ -4,11 +4,11 @@
  * is reported at once, each with where and a JSON pointer. Runs after authorize, so 401/403 come
  * before 400/415 and an anonymous client learns nothing of an operation's input rules.
  */
-import { ApiError, validationFailed, type Violation } from '../../core/errors';
+import { ApiError, type Violation, validationFailed } from '../../core/errors';
 import { parseBody } from '../../http/body';
 import { multiValues } from '../../http/multi-values';
 import { mediaTypeOf } from '../../http/negotiate';
-import { validateParameters, type ParameterSet } from '../compile/operations';
+import { type ParameterSet, validateParameters } from '../compile/operations';
 import { toViolations } from '../compile/schema-compiler';
 import type { RequestContext } from '../context';
 
@@ -77,7 +77,10 @@ function readInput(ctx: RequestContext, violations: Violation[]): unknown {
   }
   const type = mediaTypeOf(contentType);
   const check = type ? declared.media.get(type) : undefined;
-  if (!type || !check) throw new ApiError('unsupported_media_type', { detail: `Send the body as ${[...declared.media.keys()].join(' or ')}.` });
+  if (!type || !check)
+    throw new ApiError('unsupported_media_type', {
+      detail: `Send the body as ${[...declared.media.keys()].join(' or ')}.`,
+    });
   if (empty) {
     if (declared.required) violations.push({ in: 'body', pointer: '', message: 'a request body is required' });
     return undefined;
@@ -100,6 +103,7 @@ function collectNul(value: unknown, location: Violation['in'], pointer: string, 
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => collectNul(v, location, `${pointer}/${i}`, out));
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) collectNul(v, location, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+    for (const [k, v] of Object.entries(value))
+      collectNul(v, location, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
   }
 }

@@ -10,7 +10,11 @@ import type { RequestContext } from '../context';
 export function writeStage(kinds: SecurityHeaders, lifecycle: { readonly draining: boolean }) {
   return function write(ctx: RequestContext): void {
     const { status, headers: own, body, contentType } = ctx.response!;
-    const headers: Record<string, string> = { ...(contentType === 'text/html' ? kinds.page : kinds.api), ...own, 'x-request-id': ctx.requestId };
+    const headers: Record<string, string> = {
+      ...(contentType === 'text/html' ? kinds.page : kinds.api),
+      ...own,
+      'x-request-id': ctx.requestId,
+    };
     if (lifecycle.draining) headers.connection = 'close';
     if (body !== undefined) {
       headers['content-type'] ??= contentTypeValue(contentType ?? 'application/octet-stream');

@@ -2,8 +2,8 @@
  * POST /introspect (introspectToken, RFC 7662).
  */
 import { decodeJwt } from 'jose';
-import { client } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -19,7 +19,18 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const login = async () => (await api.post('/token', { form: { grant_type: 'password', username: 'nina', password: 'nina-password-1', scope: 'items:read', client_id: 'app-1' } })).body as { access_token: string; refresh_token: string };
+const login = async () =>
+  (
+    await api.post('/token', {
+      form: {
+        grant_type: 'password',
+        username: 'nina',
+        password: 'nina-password-1',
+        scope: 'items:read',
+        client_id: 'app-1',
+      },
+    })
+  ).body as { access_token: string; refresh_token: string };
 const introspect = (token: string, bearer = caller) => api.post('/introspect', { form: { token }, token: bearer });
 
 describe('introspectToken', () => {
@@ -29,13 +40,31 @@ describe('introspectToken', () => {
     const res = await introspect(access_token);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toEqual({ active: true, sub: userId, username: 'nina', scope: 'items:read', client_id: 'app-1', token_type: 'access_token', exp: claims.exp, iat: claims.iat, jti: claims.jti });
+    expect(res.body).toEqual({
+      active: true,
+      sub: userId,
+      username: 'nina',
+      scope: 'items:read',
+      client_id: 'app-1',
+      token_type: 'access_token',
+      exp: claims.exp,
+      iat: claims.iat,
+      jti: claims.jti,
+    });
   });
 
   it('describes an active refresh token', async () => {
     const { access_token, refresh_token } = await login();
     const res = await introspect(refresh_token);
-    expect(res.body).toMatchObject({ active: true, sub: userId, username: 'nina', scope: 'items:read', client_id: 'app-1', token_type: 'refresh_token', jti: decodeJwt(access_token).sid });
+    expect(res.body).toMatchObject({
+      active: true,
+      sub: userId,
+      username: 'nina',
+      scope: 'items:read',
+      client_id: 'app-1',
+      token_type: 'refresh_token',
+      jti: decodeJwt(access_token).sid,
+    });
   });
 
   it('answers exactly {"active": false} for revoked, rotated, expired-session and garbage tokens', async () => {
@@ -54,7 +83,9 @@ describe('introspectToken', () => {
     const { access_token } = await login();
     const res = await introspect(access_token, access_token);
     expect(res.status).toBe(403);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="specgate", error="insufficient_scope", scope="tokens:introspect"');
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="specgate", error="insufficient_scope", scope="tokens:introspect"',
+    );
     expect((await api.post('/introspect', { form: { token: access_token } })).status).toBe(401);
   });
 });

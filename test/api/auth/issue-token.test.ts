@@ -1,12 +1,13 @@
 /**
  * POST /token (issueToken): the OAuth2 password grant against a real Redis and database.
  */
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+
 import { createHash } from 'node:crypto';
 import argon2 from 'argon2';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { UsersRepository } from '../../../src/store/users.repository';
-import { client } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -19,10 +20,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const grant = (extra: Record<string, string> = {}) => ({ form: { grant_type: 'password', username: 'alice', password: PASSWORD, ...extra } });
+const grant = (extra: Record<string, string> = {}) => ({
+  form: { grant_type: 'password', username: 'alice', password: PASSWORD, ...extra },
+});
 
 describe('issueToken', () => {
-  it('issues a bearer token with all of the user\'s scopes by default', async () => {
+  it("issues a bearer token with all of the user's scopes by default", async () => {
     const res = await api.post('/token', grant());
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 900, scope: 'items:read items:write' });
@@ -37,15 +40,30 @@ describe('issueToken', () => {
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
     const claims = decodeJwt(token);
     expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub']);
-    expect(claims).toMatchObject({ iss: 'specgate', aud: 'specgate-api', client_id: 'cli-1', scope: 'items:read items:write' });
+    expect(claims).toMatchObject({
+      iss: 'specgate',
+      aud: 'specgate-api',
+      client_id: 'cli-1',
+      scope: 'items:read items:write',
+    });
     expect(claims.exp! - claims.iat!).toBe(900);
   });
 
   it('records the session in Redis: the access token, and the refresh token only as a hash', async () => {
     const res = await api.post('/token', grant());
-    const { jti, exp, sid, sub } = decodeJwt(res.body.access_token) as { jti: string; exp: number; sid: string; sub: string };
+    const { jti, exp, sid, sub } = decodeJwt(res.body.access_token) as {
+      jti: string;
+      exp: number;
+      sid: string;
+      sub: string;
+    };
     const session = await t.redis.hgetall(`auth:session:${sid}`);
-    expect(session).toMatchObject({ sub, client_id: 'specgate', scope: 'items:read items:write', [`at:${jti}`]: String(exp) });
+    expect(session).toMatchObject({
+      sub,
+      client_id: 'specgate',
+      scope: 'items:read items:write',
+      [`at:${jti}`]: String(exp),
+    });
     expect(session.rt).toBe(createHash('sha256').update(res.body.refresh_token).digest('hex'));
     expect(JSON.stringify(session)).not.toContain(res.body.refresh_token.split('.')[1]);
     // Idle limit (7 days by default) well inside the absolute one (30 days).
@@ -94,7 +112,10 @@ describe('issueToken', () => {
       { form: { grant_type: 'refresh_token' } },
       { form: { grant_type: 'password', username: 'alice' } },
       { form: { grant_type: 'password', username: '', password: PASSWORD } },
-      { body: `grant_type=password&username=alice&username=bob&password=x`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      {
+        body: `grant_type=password&username=alice&username=bob&password=x`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
       { body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
     ];
     for (const c of cases) {
@@ -124,10 +145,21 @@ describe('issueToken', () => {
   });
 
   it('re-hashes a password stored with other argon2 parameters at the next login', async () => {
-    const old = await argon2.hash('old-params-password', { type: argon2.argon2id, memoryCost: 4096, timeCost: 3, parallelism: 1 });
+    const old = await argon2.hash('old-params-password', {
+      type: argon2.argon2id,
+      memoryCost: 4096,
+      timeCost: 3,
+      parallelism: 1,
+    });
     const users = new UsersRepository(t.db);
     const { id } = await users.create({ username: 'rehash-me', passwordHash: old, scopes: [] });
-    expect((await api.post('/token', { form: { grant_type: 'password', username: 'rehash-me', password: 'old-params-password' } })).status).toBe(200);
+    expect(
+      (
+        await api.post('/token', {
+          form: { grant_type: 'password', username: 'rehash-me', password: 'old-params-password' },
+        })
+      ).status,
+    ).toBe(200);
     const stored = (await users.findById(id))!.passwordHash;
     expect(stored).not.toBe(old);
     expect(t.app.passwords.needsRehash(stored)).toBe(false);
@@ -139,7 +171,9 @@ describe('issueToken', () => {
     try {
       await down.createUser('bob', PASSWORD, []);
       await down.redisServer.kill();
-      const res = await client(down.url).post('/token', { form: { grant_type: 'password', username: 'bob', password: PASSWORD } });
+      const res = await client(down.url).post('/token', {
+        form: { grant_type: 'password', username: 'bob', password: PASSWORD },
+      });
       expect(res.status).toBe(503);
       expect(res.body.error).toBe('temporarily_unavailable');
       expect(res.headers['retry-after']).toBe('5');

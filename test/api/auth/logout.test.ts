@@ -1,8 +1,9 @@
 /**
  * POST /logout (logout): ends the session of the presented token, at once.
  */
-import { client } from '../../support/contract';
+
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -27,7 +28,7 @@ describe('logout', () => {
     expect(after.headers['www-authenticate']).toMatch(/^Bearer realm="specgate", error="invalid_token"/);
   });
 
-  it('leaves the user\'s other sessions alone', async () => {
+  it("leaves the user's other sessions alone", async () => {
     const first = await api.login('carol', 'carol-password-1');
     const second = await api.login('carol', 'carol-password-1');
     await api.post('/logout', { token: first });
@@ -47,9 +48,12 @@ describe('logout', () => {
     expect(res.headers['www-authenticate']).toBe('Bearer realm="specgate"');
   });
 
-  it('removes the session key and its entry in the user\'s session index', async () => {
+  it("removes the session key and its entry in the user's session index", async () => {
     const token = await api.login('carol', 'carol-password-1');
-    const { sub, sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; sid: string };
+    const { sub, sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+      sub: string;
+      sid: string;
+    };
     expect(await t.redis.zscore(`auth:user:${sub}:session-index`, sid)).not.toBeNull();
     await api.post('/logout', { token });
     expect(await t.redis.exists(`auth:session:${sid}`)).toBe(0);
@@ -57,9 +61,13 @@ describe('logout', () => {
   });
 
   it('ends the refresh token of the session too', async () => {
-    const res = await api.post('/token', { form: { grant_type: 'password', username: 'carol', password: 'carol-password-1' } });
+    const res = await api.post('/token', {
+      form: { grant_type: 'password', username: 'carol', password: 'carol-password-1' },
+    });
     await api.post('/logout', { token: res.body.access_token });
-    const refresh = await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: res.body.refresh_token } });
+    const refresh = await api.post('/token', {
+      form: { grant_type: 'refresh_token', refresh_token: res.body.refresh_token },
+    });
     expect(refresh.status).toBe(400);
     expect(refresh.body.error).toBe('invalid_grant');
   });

@@ -4,8 +4,8 @@
  * `Pragma: no-cache`.
  */
 import { HTTP_METHODS } from '../../../src/pipeline/compile/operations';
-import { client, httpRequest } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
+import { client, httpRequest } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -35,10 +35,14 @@ describe.each(OAUTH_PATHS)('%s', (path) => {
 
 describe('POST answers', () => {
   it('token: success and error', async () => {
-    const ok = await api.post('/token', { form: { grant_type: 'password', username: 'oauth-ops', password: 'oauth-ops-password-1' } });
+    const ok = await api.post('/token', {
+      form: { grant_type: 'password', username: 'oauth-ops', password: 'oauth-ops-password-1' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers).toMatchObject(NO_STORE);
-    const bad = await api.post('/token', { form: { grant_type: 'password', username: 'oauth-ops', password: 'wrong-password-1' } });
+    const bad = await api.post('/token', {
+      form: { grant_type: 'password', username: 'oauth-ops', password: 'wrong-password-1' },
+    });
     expect([bad.status, bad.body.error]).toEqual([400, 'invalid_grant']);
     expect(bad.headers).toMatchObject(NO_STORE);
   });

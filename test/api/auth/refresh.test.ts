@@ -3,8 +3,8 @@
  * detection, narrowing (asked for, and to the scopes the user still holds), lifetimes.
  */
 import { decodeJwt } from 'jose';
-import { client } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -20,8 +20,13 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const login = async (scope?: string) =>
-  (await api.post('/token', { form: { grant_type: 'password', username: 'kate', password: 'kate-password-1', ...(scope ? { scope } : {}) } })).body as { access_token: string; refresh_token: string };
-const refresh = (refresh_token: string, extra: Record<string, string> = {}) => api.post('/token', { form: { grant_type: 'refresh_token', refresh_token, ...extra } });
+  (
+    await api.post('/token', {
+      form: { grant_type: 'password', username: 'kate', password: 'kate-password-1', ...(scope ? { scope } : {}) },
+    })
+  ).body as { access_token: string; refresh_token: string };
+const refresh = (refresh_token: string, extra: Record<string, string> = {}) =>
+  api.post('/token', { form: { grant_type: 'refresh_token', refresh_token, ...extra } });
 
 describe('refresh grant', () => {
   it('rotates: a new access token and a new refresh token in the same session', async () => {
@@ -107,12 +112,25 @@ describe('refresh grant', () => {
   });
 
   it('treats any retry as reuse with REFRESH_REUSE_LEEWAY_SECONDS=0', async () => {
-    const strict = await startTestApp({ clock: () => now, env: { REFRESH_REUSE_LEEWAY_SECONDS: '0' }, db: t.db, redisServer: t.redisServer });
+    const strict = await startTestApp({
+      clock: () => now,
+      env: { REFRESH_REUSE_LEEWAY_SECONDS: '0' },
+      db: t.db,
+      redisServer: t.redisServer,
+    });
     try {
       const strictApi = client(strict.url);
-      const first = (await strictApi.post('/token', { form: { grant_type: 'password', username: 'kate', password: 'kate-password-1' } })).body;
-      const second = (await strictApi.post('/token', { form: { grant_type: 'refresh_token', refresh_token: first.refresh_token } })).body;
-      const retry = await strictApi.post('/token', { form: { grant_type: 'refresh_token', refresh_token: first.refresh_token } });
+      const first = (
+        await strictApi.post('/token', {
+          form: { grant_type: 'password', username: 'kate', password: 'kate-password-1' },
+        })
+      ).body;
+      const second = (
+        await strictApi.post('/token', { form: { grant_type: 'refresh_token', refresh_token: first.refresh_token } })
+      ).body;
+      const retry = await strictApi.post('/token', {
+        form: { grant_type: 'refresh_token', refresh_token: first.refresh_token },
+      });
       expect([retry.status, retry.body.error]).toEqual([400, 'invalid_grant']);
       expect((await strictApi.get('/me', { token: second.access_token })).status).toBe(401);
     } finally {
@@ -189,7 +207,9 @@ describe('refresh grant', () => {
 
   it('refuses a refresh when the user no longer exists', async () => {
     const id = await t.createUser('leo', 'leo-password-1', []);
-    const res = await api.post('/token', { form: { grant_type: 'password', username: 'leo', password: 'leo-password-1' } });
+    const res = await api.post('/token', {
+      form: { grant_type: 'password', username: 'leo', password: 'leo-password-1' },
+    });
     await t.db.query('DELETE FROM users WHERE id = $1', [id]);
     expect((await refresh(res.body.refresh_token)).body.error).toBe('invalid_grant');
   });

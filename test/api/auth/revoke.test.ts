@@ -1,8 +1,9 @@
 /**
  * POST /revoke (revokeToken, RFC 7009).
  */
-import { client } from '../../support/contract';
+
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -14,7 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const login = async () => (await api.post('/token', { form: { grant_type: 'password', username: 'mia', password: 'mia-password-1' } })).body as { access_token: string; refresh_token: string };
+const login = async () =>
+  (await api.post('/token', { form: { grant_type: 'password', username: 'mia', password: 'mia-password-1' } }))
+    .body as { access_token: string; refresh_token: string };
 const revoke = (form: Record<string, string>) => api.post('/revoke', { form });
 
 describe('revokeToken', () => {
@@ -25,7 +28,9 @@ describe('revokeToken', () => {
     expect(res.text).toBe('');
     expect(res.headers['cache-control']).toBe('no-store');
     expect((await api.get('/me', { token: access_token })).status).toBe(401);
-    expect((await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe('invalid_grant');
+    expect((await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token } })).body.error).toBe(
+      'invalid_grant',
+    );
   });
 
   it('revoking an access token ends that token only', async () => {

@@ -7,9 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadDocument } from '../../../src/pipeline/compile/document';
-import { compileOperations, type CompiledOperation } from '../../../src/pipeline/compile/operations';
-import { client, type TestResponse } from '../../support/contract';
+import { type CompiledOperation, compileOperations } from '../../../src/pipeline/compile/operations';
 import { startTestApp, type TestApp } from '../../support/app';
+import { client, type TestResponse } from '../../support/contract';
 import { startRedis } from '../../support/redis-server';
 
 const operations = compileOperations(loadDocument());
@@ -43,7 +43,12 @@ beforeAll(async () => {
     env: { BODY_LIMIT_BYTES: String(BODY_LIMIT) },
   });
   api = client(t.url);
-  const userId = await t.createUser('sweeper', 'sweeper-password-1', ['items:read', 'items:write', 'users:admin', 'tokens:introspect']);
+  const userId = await t.createUser('sweeper', 'sweeper-password-1', [
+    'items:read',
+    'items:write',
+    'users:admin',
+    'tokens:introspect',
+  ]);
   token = await api.login('sweeper', 'sweeper-password-1');
   const item = await api.post('/v1/items', { token, json: { name: 'Sweep', category: 'sweep', price_cents: 1 } });
   expect(item.status).toBe(201);
@@ -59,7 +64,8 @@ afterAll(async () => {
 it('walks operations that declare each status (the sweeps below are not empty)', () => {
   for (const status of [304, 400, 406, 413, 415]) expect(declaring(status).length).toBeGreaterThan(0);
   // Every path parameter of the document has a real value above.
-  for (const op of operations) for (const [, name] of op.path.matchAll(/\{([^}]+)\}/g)) expect(pathValues).toHaveProperty(name!);
+  for (const op of operations)
+    for (const [, name] of op.path.matchAll(/\{([^}]+)\}/g)) expect(pathValues).toHaveProperty(name!);
 });
 
 it('declares 406 only where a success has a body to negotiate (a 204 has no representation to refuse)', () => {
@@ -87,7 +93,11 @@ describe.each(named(declaring(413)))('%s', (_id, op) => {
 
 describe.each(named(declaring(415)))('%s', (_id, op) => {
   it('answers 415 to a body of a media type it does not take', async () => {
-    const res = await api.request(op.method, urlOf(op), { token, body: 'hello', headers: { 'content-type': 'text/plain' } });
+    const res = await api.request(op.method, urlOf(op), {
+      token,
+      body: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     expectError(op, res, 415, 'unsupported_media_type');
     expect(res.body.detail ?? res.body.error_description).toContain([...op.body!.media.keys()][0]);
   });
@@ -96,13 +106,16 @@ describe.each(named(declaring(415)))('%s', (_id, op) => {
 const withPathParams = declaring(400).filter((op) => op.path.includes('{'));
 describe.each(named(withPathParams))('%s', (_id, op) => {
   // A "urn:uuid:" prefix passes ajv-formats' uuid but is not the RFC 9562 string form.
-  it.each(['not-a-uuid', `urn:uuid:${randomUUID()}`, `${randomUUID()}0`])('answers 400 naming the path parameter when it is %s', async (value) => {
-    const broken = Object.fromEntries(Object.keys(pathValues).map((k) => [k, value]));
-    const headers: Record<string, string> = op.body ? { 'content-type': [...op.body.media.keys()][0]! } : {};
-    const res = await api.request(op.method, urlOf(op, broken), { token, headers, body: op.body ? '{}' : undefined });
-    expectError(op, res, 400, 'validation_failed');
-    expect(res.body.errors.some((e: { in: string }) => e.in === 'path')).toBe(true);
-  });
+  it.each(['not-a-uuid', `urn:uuid:${randomUUID()}`, `${randomUUID()}0`])(
+    'answers 400 naming the path parameter when it is %s',
+    async (value) => {
+      const broken = Object.fromEntries(Object.keys(pathValues).map((k) => [k, value]));
+      const headers: Record<string, string> = op.body ? { 'content-type': [...op.body.media.keys()][0]! } : {};
+      const res = await api.request(op.method, urlOf(op, broken), { token, headers, body: op.body ? '{}' : undefined });
+      expectError(op, res, 400, 'validation_failed');
+      expect(res.body.errors.some((e: { in: string }) => e.in === 'path')).toBe(true);
+    },
+  );
 });
 
 describe.each(named(declaring(304)))('%s', (_id, op) => {
@@ -115,7 +128,10 @@ describe.each(named(declaring(304)))('%s', (_id, op) => {
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
     expect(again.headers.etag).toBe(etag);
-    const tooLong = await api.request(op.method, urlOf(op), { token, headers: { 'if-none-match': `"${'a'.repeat(2000)}"` } });
+    const tooLong = await api.request(op.method, urlOf(op), {
+      token,
+      headers: { 'if-none-match': `"${'a'.repeat(2000)}"` },
+    });
     expectError(op, tooLong, 400, 'validation_failed');
   });
 });
@@ -123,13 +139,21 @@ describe.each(named(declaring(304)))('%s', (_id, op) => {
 describe('public operations that need Redis, when it is down', () => {
   // Readiness reports its own 503 (a JSON report of each dependency, tested with the system
   // operations); the rest answer an error document.
-  const isError = (op: CompiledOperation) => op.errorFormat === 'oauth' || op.responses.get('503')!.mediaTypes.includes('application/problem+json');
-  const publicWithRedis = declaring(503).filter((op) => (op.security.length === 0 || op.security.some((r) => Object.keys(r).length === 0)) && isError(op));
+  const isError = (op: CompiledOperation) =>
+    op.errorFormat === 'oauth' || op.responses.get('503')!.mediaTypes.includes('application/problem+json');
+  const publicWithRedis = declaring(503).filter(
+    (op) => (op.security.length === 0 || op.security.some((r) => Object.keys(r).length === 0)) && isError(op),
+  );
   it.each(named(publicWithRedis))('%s answers 503 with Retry-After', async (_id, op) => {
-    const grant: Record<string, string> = op.operationId === 'issueToken' ? { grant_type: 'password', username: 'sweeper', password: 'sweeper-password-1' } : { token: `${randomUUID()}.${'A'.repeat(43)}` };
+    const grant: Record<string, string> =
+      op.operationId === 'issueToken'
+        ? { grant_type: 'password', username: 'sweeper', password: 'sweeper-password-1' }
+        : { token: `${randomUUID()}.${'A'.repeat(43)}` };
     await t.redisServer.kill();
     try {
-      const res = op.body ? await api.request(op.method, urlOf(op), { form: grant }) : await api.request(op.method, urlOf(op));
+      const res = op.body
+        ? await api.request(op.method, urlOf(op), { form: grant })
+        : await api.request(op.method, urlOf(op));
       expectError(op, res, 503, 'unavailable');
       expect(res.headers['retry-after']).toBeDefined();
     } finally {

@@ -2,7 +2,7 @@
  * GET /v1/categories (listCategories): every category that has items, with its count, by name;
  * kept current by every write.
  */
-import { itemsApi, startItemsApp, type ItemsContext } from './items-support';
+import { type ItemsContext, itemsApi, startItemsApp } from './items-support';
 
 let ctx: ItemsContext;
 let items: ReturnType<typeof itemsApi>;
@@ -25,7 +25,8 @@ describe('listCategories', () => {
   });
 
   it('counts the items of each category, ordered by name (bytewise: "-" < digits < letters)', async () => {
-    for (const category of ['kitchen', 'a-b', 'ab', 'kitchen', 'a0', 'b', 'kitchen', '9lives', 'ab']) await items.make({ category });
+    for (const category of ['kitchen', 'a-b', 'ab', 'kitchen', 'a0', 'b', 'kitchen', '9lives', 'ab'])
+      await items.make({ category });
     expect(await categories()).toEqual([
       { name: '9lives', item_count: 1 },
       { name: 'a-b', item_count: 1 },
@@ -38,7 +39,8 @@ describe('listCategories', () => {
 
   it('follows deletes, replaces and patches on the next read', async () => {
     const before = await categories();
-    const count = (list: { name: string; item_count: number }[], name: string) => list.find((c) => c.name === name)?.item_count ?? 0;
+    const count = (list: { name: string; item_count: number }[], name: string) =>
+      list.find((c) => c.name === name)?.item_count ?? 0;
 
     const a = await items.make({ category: 'garden' });
     const b = await items.make({ category: 'garden' });

@@ -2,7 +2,7 @@
  * POST /v1/items (createItem): defaults, trimming, Location and ETag; request validation (every
  * violation listed); scopes.
  */
-import { itemsApi, pointers, sample, startItemsApp, type ItemsContext } from './items-support';
+import { type ItemsContext, itemsApi, pointers, sample, startItemsApp } from './items-support';
 
 let ctx: ItemsContext;
 let items: ReturnType<typeof itemsApi>;
@@ -39,9 +39,21 @@ describe('createItem', () => {
   });
 
   it('stores the name trimmed and keeps every given field', async () => {
-    const res = await items.create(sample({ name: '  \tTea pot \n', description: '  Kept as sent. ', price_cents: 0, tags: ['porcelain', 'tea-set'] }));
+    const res = await items.create(
+      sample({
+        name: '  \tTea pot \n',
+        description: '  Kept as sent. ',
+        price_cents: 0,
+        tags: ['porcelain', 'tea-set'],
+      }),
+    );
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: 'Tea pot', description: '  Kept as sent. ', price_cents: 0, tags: ['porcelain', 'tea-set'] });
+    expect(res.body).toMatchObject({
+      name: 'Tea pot',
+      description: '  Kept as sent. ',
+      price_cents: 0,
+      tags: ['porcelain', 'tea-set'],
+    });
     expect((await items.get(res.body.id)).body).toEqual(res.body);
   });
 

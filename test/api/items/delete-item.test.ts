@@ -1,7 +1,7 @@
 /**
  * DELETE /v1/items/{itemId} (deleteItem): 204 then 404; If-Match like the other writes.
  */
-import { UNKNOWN_ID, itemsApi, sample, startItemsApp, type ItemsContext } from './items-support';
+import { type ItemsContext, itemsApi, sample, startItemsApp, UNKNOWN_ID } from './items-support';
 
 let ctx: ItemsContext;
 let items: ReturnType<typeof itemsApi>;

@@ -1,7 +1,7 @@
 /**
  * GET /v1/items/{itemId} (getItem): the item with its version as a strong ETag; 404 and 400.
  */
-import { UNKNOWN_ID, itemsApi, pointers, startItemsApp, type ItemsContext } from './items-support';
+import { type ItemsContext, itemsApi, pointers, startItemsApp, UNKNOWN_ID } from './items-support';
 
 let ctx: ItemsContext;
 let items: ReturnType<typeof itemsApi>;

@@ -13,11 +13,31 @@ describe('parseIfMatch', () => {
 
   it('reads the versions of strong tags in a list', () => {
     expect(parseIfMatch('"3"')).toEqual({ kind: 'versions', versions: [3], strongTags: ['"3"'] });
-    expect(parseIfMatch(' "3" ,"4",  W/"5" , "x" ')).toEqual({ kind: 'versions', versions: [3, 4], strongTags: ['"3"', '"4"', '"x"'] });
+    expect(parseIfMatch(' "3" ,"4",  W/"5" , "x" ')).toEqual({
+      kind: 'versions',
+      versions: [3, 4],
+      strongTags: ['"3"', '"4"', '"x"'],
+    });
   });
 
   it('weak tags, garbage and non-canonical numbers name no version', () => {
-    for (const value of ['W/"1"', 'w/"1"', '1', 'garbage', '', ' , ', '"01"', '"+1"', '"1.0"', '" 1"', '"1', '1"', '"0"', '"2147483648"', '"*"']) {
+    for (const value of [
+      'W/"1"',
+      'w/"1"',
+      '1',
+      'garbage',
+      '',
+      ' , ',
+      '"01"',
+      '"+1"',
+      '"1.0"',
+      '" 1"',
+      '"1',
+      '1"',
+      '"0"',
+      '"2147483648"',
+      '"*"',
+    ]) {
       const parsed = parseIfMatch(value);
       expect([value, parsed.kind === 'versions' ? parsed.versions : 'any']).toEqual([value, []]);
     }

@@ -4,8 +4,19 @@
  * keyset paging whatever the session's TimeZone, and category order.
  */
 import type { Database } from '../../../src/store/database';
-import { ItemsRepository, POSITION_TIME, type ItemFields, type ItemPosition } from '../../../src/store/items.repository';
-import { closeTestDatabases, openTestDatabases, testDatabaseNames, truncateAll, type TestDatabase } from '../../support/database';
+import {
+  type ItemFields,
+  type ItemPosition,
+  ItemsRepository,
+  POSITION_TIME,
+} from '../../../src/store/items.repository';
+import {
+  closeTestDatabases,
+  openTestDatabases,
+  type TestDatabase,
+  testDatabaseNames,
+  truncateAll,
+} from '../../support/database';
 
 let databases: TestDatabase[] = [];
 beforeAll(async () => {
@@ -65,8 +76,12 @@ describe.each(testDatabaseNames())('ItemsRepository on %s', (name) => {
   });
 
   it('the table enforces the price range', async () => {
-    await expect(db.query(`INSERT INTO items (name, category, price_cents) VALUES ('x', 'c', -1)`)).rejects.toMatchObject({ code: '23514' });
-    await expect(db.query(`INSERT INTO items (name, category, price_cents) VALUES ('x', 'c', 100000001)`)).rejects.toMatchObject({ code: '23514' });
+    await expect(
+      db.query(`INSERT INTO items (name, category, price_cents) VALUES ('x', 'c', -1)`),
+    ).rejects.toMatchObject({ code: '23514' });
+    await expect(
+      db.query(`INSERT INTO items (name, category, price_cents) VALUES ('x', 'c', 100000001)`),
+    ).rejects.toMatchObject({ code: '23514' });
   });
 
   describe('conditional writes', () => {
@@ -75,16 +90,28 @@ describe.each(testDatabaseNames())('ItemsRepository on %s', (name) => {
       const result = await repo.replace(item.id, fields({ name: 'New', tags: ['t'] }));
       expect(result.kind).toBe('ok');
       if (result.kind !== 'ok') return;
-      expect(result.item).toMatchObject({ id: item.id, name: 'New', tags: ['t'], version: 2, createdAt: item.createdAt });
+      expect(result.item).toMatchObject({
+        id: item.id,
+        name: 'New',
+        tags: ['t'],
+        version: 2,
+        createdAt: item.createdAt,
+      });
       expect(result.item.updatedAt.getTime()).toBeGreaterThanOrEqual(item.updatedAt.getTime());
     });
 
     it('a matching version writes; another version is version_mismatch with the current one; unknown is not_found', async () => {
       const item = await repo.create(fields());
       expect(await repo.replace(item.id, fields(), [1])).toMatchObject({ kind: 'ok', item: { version: 2 } });
-      expect(await repo.replace(item.id, fields({ name: 'lost' }), [1])).toEqual({ kind: 'version_mismatch', version: 2 });
+      expect(await repo.replace(item.id, fields({ name: 'lost' }), [1])).toEqual({
+        kind: 'version_mismatch',
+        version: 2,
+      });
       expect(await repo.patch(item.id, { name: 'lost' }, [1, 3])).toEqual({ kind: 'version_mismatch', version: 2 });
-      expect(await repo.patch(item.id, { name: 'won' }, [1, 2])).toMatchObject({ kind: 'ok', item: { version: 3, name: 'won' } });
+      expect(await repo.patch(item.id, { name: 'won' }, [1, 2])).toMatchObject({
+        kind: 'ok',
+        item: { version: 3, name: 'won' },
+      });
       expect(await repo.delete(item.id, [2])).toEqual({ kind: 'version_mismatch', version: 3 });
       expect((await repo.get(item.id))!.name).toBe('won');
       expect(await repo.replace(UNKNOWN_ID, fields(), [1])).toEqual({ kind: 'not_found' });
@@ -104,14 +131,20 @@ describe.each(testDatabaseNames())('ItemsRepository on %s', (name) => {
 
     it('versions outside int4 (or not integers) never reach the database as errors', async () => {
       const item = await repo.create(fields());
-      expect(await repo.replace(item.id, fields(), [2 ** 40, -1, 0, 1.5, Number.NaN])).toEqual({ kind: 'version_mismatch', version: 1 });
+      expect(await repo.replace(item.id, fields(), [2 ** 40, -1, 0, 1.5, Number.NaN])).toEqual({
+        kind: 'version_mismatch',
+        version: 1,
+      });
       expect(await repo.replace(item.id, fields(), [2 ** 40, 1])).toMatchObject({ kind: 'ok' });
     });
 
     it('patch changes only the given fields', async () => {
       const item = await repo.create(fields({ description: 'keep', tags: ['keep'] }));
       const result = await repo.patch(item.id, { priceCents: 1, tags: [] });
-      expect(result).toMatchObject({ kind: 'ok', item: { name: item.name, description: 'keep', category: 'kitchen', priceCents: 1, tags: [], version: 2 } });
+      expect(result).toMatchObject({
+        kind: 'ok',
+        item: { name: item.name, description: 'keep', category: 'kitchen', priceCents: 1, tags: [], version: 2 },
+      });
     });
 
     it('an empty patch writes nothing but still checks the condition', async () => {
@@ -138,7 +171,11 @@ describe.each(testDatabaseNames())('ItemsRepository on %s', (name) => {
       return rows.map((r) => r.id);
     }
 
-    async function walk(r: ItemsRepository, limit: number, category?: string): Promise<{ ids: string[]; positions: ItemPosition[] }> {
+    async function walk(
+      r: ItemsRepository,
+      limit: number,
+      category?: string,
+    ): Promise<{ ids: string[]; positions: ItemPosition[] }> {
       const ids: string[] = [];
       const positions: ItemPosition[] = [];
       let after: ItemPosition | undefined;
@@ -167,7 +204,9 @@ describe.each(testDatabaseNames())('ItemsRepository on %s', (name) => {
 
     it('filters by category with the same guarantees', async () => {
       await insertMicroseconds();
-      const rows = await db.query<{ id: string }>(`SELECT id FROM items WHERE category = 'odd' ORDER BY created_at, id`);
+      const rows = await db.query<{ id: string }>(
+        `SELECT id FROM items WHERE category = 'odd' ORDER BY created_at, id`,
+      );
       expect((await walk(repo, 2, 'odd')).ids).toEqual(rows.map((r) => r.id));
       expect(await repo.list({ limit: 5, category: 'none' })).toEqual({ items: [], hasMore: false, next: null });
     });
@@ -187,7 +226,8 @@ describe.each(testDatabaseNames())('ItemsRepository on %s', (name) => {
   });
 
   it('categories: counts by name in bytewise order', async () => {
-    for (const category of ['kitchen', 'a-b', 'ab', 'a0', 'b', 'kitchen', '9lives', 'ab', 'a-a']) await repo.create(fields({ category }));
+    for (const category of ['kitchen', 'a-b', 'ab', 'a0', 'b', 'kitchen', '9lives', 'ab', 'a-a'])
+      await repo.create(fields({ category }));
     expect(await repo.categories()).toEqual([
       { name: '9lives', itemCount: 1 },
       { name: 'a-a', itemCount: 1 },
@@ -225,7 +265,9 @@ if (testDatabaseNames().includes('postgres')) {
 
     it('many concurrent conditional replaces of one version: exactly one succeeds', async () => {
       const item = await repo.create(fields());
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => repo.replace(item.id, fields({ name: `w${i}` }), [1])));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => repo.replace(item.id, fields({ name: `w${i}` }), [1])),
+      );
       expect(results.filter((r) => r.kind === 'ok')).toHaveLength(1);
       expect(results.filter((r) => r.kind === 'version_mismatch')).toHaveLength(7);
       expect((await repo.get(item.id))!.version).toBe(2);

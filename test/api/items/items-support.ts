@@ -2,8 +2,9 @@
  * Shared set-up for the items tests: the real app (startTestApp), a contract-checking client, a
  * writer (items:read items:write) and a few request helpers.
  */
-import { client, type TestResponse } from '../../support/contract';
+
 import { startTestApp, type TestApp } from '../../support/app';
+import { client, type TestResponse } from '../../support/contract';
 
 export interface ItemsContext {
   t: TestApp;
@@ -25,7 +26,8 @@ export function sample(overrides: Record<string, unknown> = {}): Record<string, 
   return { name: 'Espresso cup', category: 'kitchen', price_cents: 1250, ...overrides };
 }
 
-const ifMatchHeader = (ifMatch: string | undefined): Record<string, string> => (ifMatch === undefined ? {} : { 'if-match': ifMatch });
+const ifMatchHeader = (ifMatch: string | undefined): Record<string, string> =>
+  ifMatch === undefined ? {} : { 'if-match': ifMatch };
 
 /** Request helpers bound to a context (token defaults to the writer's). */
 export function itemsApi({ api, writer }: ItemsContext) {
@@ -35,10 +37,15 @@ export function itemsApi({ api, writer }: ItemsContext) {
     put: (id: string, json: unknown, ifMatch?: string, token = writer): Promise<TestResponse> =>
       api.request('PUT', `/v1/items/${id}`, { token, json, headers: ifMatchHeader(ifMatch) }),
     patch: (id: string, json: unknown, ifMatch?: string, token = writer): Promise<TestResponse> =>
-      api.request('PATCH', `/v1/items/${id}`, { token, json, headers: { 'content-type': 'application/merge-patch+json', ...ifMatchHeader(ifMatch) } }),
+      api.request('PATCH', `/v1/items/${id}`, {
+        token,
+        json,
+        headers: { 'content-type': 'application/merge-patch+json', ...ifMatchHeader(ifMatch) },
+      }),
     del: (id: string, ifMatch?: string, token = writer): Promise<TestResponse> =>
       api.request('DELETE', `/v1/items/${id}`, { token, headers: ifMatchHeader(ifMatch) }),
-    list: (query = '', token = writer): Promise<TestResponse> => api.get(`/v1/items${query ? `?${query}` : ''}`, { token }),
+    list: (query = '', token = writer): Promise<TestResponse> =>
+      api.get(`/v1/items${query ? `?${query}` : ''}`, { token }),
     categories: (token = writer): Promise<TestResponse> => api.get('/v1/categories', { token }),
     /** Creates an item and returns its body. */
     async make(overrides: Record<string, unknown> = {}): Promise<any> {
@@ -50,6 +57,7 @@ export function itemsApi({ api, writer }: ItemsContext) {
 }
 
 /** The pointers of a 400's violations, sorted. */
-export const pointers = (res: TestResponse): string[] => (res.body.errors as { pointer: string }[]).map((e) => e.pointer).sort();
+export const pointers = (res: TestResponse): string[] =>
+  (res.body.errors as { pointer: string }[]).map((e) => e.pointer).sort();
 
 export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';

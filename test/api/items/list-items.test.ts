@@ -8,7 +8,7 @@
  * an API write afterwards so that any cached list is invalidated as a real write would.
  */
 import { encodeCursor } from '../../../src/api/handlers/items.handlers';
-import { itemsApi, pointers, startItemsApp, type ItemsContext } from './items-support';
+import { type ItemsContext, itemsApi, pointers, startItemsApp } from './items-support';
 
 let ctx: ItemsContext;
 let items: ReturnType<typeof itemsApi>;
@@ -36,7 +36,10 @@ async function touch(): Promise<void> {
 
 /** The ids of a category in the order the database defines: created_at, then id. */
 async function expectedOrder(category: string): Promise<string[]> {
-  const rows = await ctx.t.db.query<{ id: string }>('SELECT id FROM items WHERE category = $1 ORDER BY created_at, id', [category]);
+  const rows = await ctx.t.db.query<{ id: string }>(
+    'SELECT id FROM items WHERE category = $1 ORDER BY created_at, id',
+    [category],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -127,7 +130,9 @@ describe('listItems', () => {
             LATERAL (SELECT timestamptz '2031-05-06T07:08:09.123000Z' + make_interval(secs => ((g % 4) * 0.0001)::float8)) AS x(t)`,
     );
     await touch();
-    const distinct = await ctx.t.db.query<{ n: number }>(`SELECT count(DISTINCT created_at)::int AS n FROM items WHERE category = 'micro'`);
+    const distinct = await ctx.t.db.query<{ n: number }>(
+      `SELECT count(DISTINCT created_at)::int AS n FROM items WHERE category = 'micro'`,
+    );
     expect(distinct[0]!.n).toBe(4); // four instants within one millisecond, several rows each
     const expected = await expectedOrder('micro');
     for (const limit of [1, 2, 4]) {
@@ -136,7 +141,9 @@ describe('listItems', () => {
     }
     const page = await items.list('category=micro&limit=100');
     // The JSON timestamps keep milliseconds; the order still follows the microseconds.
-    expect(new Set(page.body.items.map((i: { created_at: string }) => i.created_at))).toEqual(new Set(['2031-05-06T07:08:09.123Z']));
+    expect(new Set(page.body.items.map((i: { created_at: string }) => i.created_at))).toEqual(
+      new Set(['2031-05-06T07:08:09.123Z']),
+    );
   });
 
   it('items created while paging appear on a later page; a deleted item does not break the cursor', async () => {
@@ -188,7 +195,9 @@ describe('listItems cursors', () => {
   const refused = (res: { status: number; body: any }) => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
-    expect(res.body.errors).toEqual([{ in: 'query', pointer: '/cursor', message: 'is not a cursor this service issued' }]);
+    expect(res.body.errors).toEqual([
+      { in: 'query', pointer: '/cursor', message: 'is not a cursor this service issued' },
+    ]);
   };
   const b64 = (s: string) => Buffer.from(s).toString('base64url');
   const ID = '0a1b2c3d-0000-4000-8000-000000000000';

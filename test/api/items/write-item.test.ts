@@ -3,7 +3,7 @@
  * merge-patch semantics, If-Match (RFC 9110 §13.1.1: strong comparison, `*`, 404 before 412) and
  * the lost-update scenario. Every write must be visible to the next read through the API.
  */
-import { UNKNOWN_ID, itemsApi, pointers, sample, startItemsApp, type ItemsContext } from './items-support';
+import { type ItemsContext, itemsApi, pointers, sample, startItemsApp, UNKNOWN_ID } from './items-support';
 
 let ctx: ItemsContext;
 let items: ReturnType<typeof itemsApi>;
@@ -14,7 +14,13 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.t.stop());
 
-const replacement = { name: ' Espresso cup XL ', description: 'Bigger.', category: 'cups', price_cents: 1500, tags: ['xl'] };
+const replacement = {
+  name: ' Espresso cup XL ',
+  description: 'Bigger.',
+  category: 'cups',
+  price_cents: 1500,
+  tags: ['xl'],
+};
 
 describe('replaceItem', () => {
   it('replaces every field, bumps the version and the ETag; the next GET shows it', async () => {
@@ -84,7 +90,13 @@ describe('updateItem (merge patch)', () => {
     const res = await items.patch(item.id, { price_cents: 990, name: '  Sale cup ' });
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe('"2"');
-    expect(res.body).toEqual({ ...item, name: 'Sale cup', price_cents: 990, version: 2, updated_at: expect.any(String) });
+    expect(res.body).toEqual({
+      ...item,
+      name: 'Sale cup',
+      price_cents: 990,
+      version: 2,
+      updated_at: expect.any(String),
+    });
     const fetched = await items.get(item.id);
     expect(fetched.headers.etag).toBe('"2"');
     expect(fetched.body).toEqual(res.body);
@@ -94,7 +106,14 @@ describe('updateItem (merge patch)', () => {
     const item = await items.make({ description: 'Porcelain.', tags: ['porcelain', 'coffee'] });
     const res = await items.patch(item.id, { description: null, tags: null });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ description: '', tags: [], name: item.name, category: item.category, price_cents: item.price_cents, version: 2 });
+    expect(res.body).toMatchObject({
+      description: '',
+      tags: [],
+      name: item.name,
+      category: item.category,
+      price_cents: item.price_cents,
+      version: 2,
+    });
   });
 
   it('replaces arrays as a whole', async () => {
@@ -185,7 +204,18 @@ describe('If-Match', () => {
 
     it('weak tags never match (strong comparison), nor garbage or other forms of the version', async () => {
       const item = await items.make();
-      for (const ifMatch of ['W/"1"', 'W/"1", W/"2"', '1', 'garbage', '""', '"01"', '" 1"', '"1', '', '"99999999999999999999"']) {
+      for (const ifMatch of [
+        'W/"1"',
+        'W/"1", W/"2"',
+        '1',
+        'garbage',
+        '""',
+        '"01"',
+        '" 1"',
+        '"1',
+        '',
+        '"99999999999999999999"',
+      ]) {
         const res = await write(item.id, ifMatch);
         expect([ifMatch, res.status]).toEqual([ifMatch, 412]);
       }

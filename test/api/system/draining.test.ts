@@ -4,8 +4,8 @@
  * `Connection: close` so keep-alive clients move to another instance. Requests still succeed.
  */
 import http from 'node:http';
-import { client } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -19,16 +19,20 @@ afterAll(() => t.stop());
 /** The Connection header as sent (fetch does not expose hop-by-hop headers reliably). */
 const connectionHeader = (path: string) =>
   new Promise<string | undefined>((resolve, reject) => {
-    http.get(`${t.url}${path}`, { agent: false }, (res) => {
-      res.resume();
-      resolve(res.headers.connection);
-    }).on('error', reject);
+    http
+      .get(`${t.url}${path}`, { agent: false }, (res) => {
+        res.resume();
+        resolve(res.headers.connection);
+      })
+      .on('error', reject);
   });
 
 it('is ready and keeps connections alive until the drain begins', async () => {
   expect((await api.get('/readyz')).body.status).toBe('ready');
   const keepAlive = new http.Agent({ keepAlive: true });
-  const res = await new Promise<http.IncomingMessage>((resolve) => http.get(`${t.url}/healthz`, { agent: keepAlive }, resolve));
+  const res = await new Promise<http.IncomingMessage>((resolve) =>
+    http.get(`${t.url}/healthz`, { agent: keepAlive }, resolve),
+  );
   res.resume();
   expect(res.headers.connection).toBe('keep-alive');
   keepAlive.destroy();

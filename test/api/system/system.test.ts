@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import { REDOC_FOOTER_LOGO, REDOC_FOOTER_LOGO_LOCAL } from '../../../src/app';
 import { loadDocument } from '../../../src/pipeline/compile/document';
-import { client } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -53,7 +53,9 @@ describe('getApiDocs', () => {
     expect(shipped).toContain(REDOC_FOOTER_LOGO);
     expect(body).not.toContain(REDOC_FOOTER_LOGO);
     expect(body).toBe(shipped.split(REDOC_FOOTER_LOGO).join(REDOC_FOOTER_LOGO_LOCAL));
-    const again = await fetch(`${t.url}/docs/redoc.standalone.js`, { headers: { 'if-none-match': res.headers.get('etag')! } });
+    const again = await fetch(`${t.url}/docs/redoc.standalone.js`, {
+      headers: { 'if-none-match': res.headers.get('etag')! },
+    });
     expect(again.status).toBe(304);
   });
 });

@@ -2,8 +2,9 @@
  * The app for the administration tests: started as usual, with one administrator (`root-admin`,
  * users:admin only) logged in.
  */
-import { client } from '../../support/contract';
+
 import { startTestApp, type TestApp, type TestAppOptions } from '../../support/app';
+import { client } from '../../support/contract';
 
 export interface AdminApp {
   t: TestApp;

@@ -4,12 +4,12 @@
  * validity or scopes lives in process memory). The database is PostgreSQL (a private schema)
  * when TEST_DATABASE_URL is set, else one PGlite shared by both instances.
  */
-import { openDatabase, type Database } from '../../../src/store/database';
+import { type Database, openDatabase } from '../../../src/store/database';
 import { migrate } from '../../../src/store/migrate';
+import { startTestApp, type TestApp } from '../../support/app';
 import { client } from '../../support/contract';
 import { testDatabaseUrl, uniqueSchemaName } from '../../support/database';
-import { startTestApp, type TestApp } from '../../support/app';
-import { startRedis, type RedisServer } from '../../support/redis-server';
+import { type RedisServer, startRedis } from '../../support/redis-server';
 
 let redis: RedisServer;
 let db: Database;
@@ -51,9 +51,12 @@ async function userWithTokens(count: number) {
   return { id, tokens };
 }
 
-it('a disable through B ends the user\'s sessions on A at the very next item request', async () => {
+it("a disable through B ends the user's sessions on A at the very next item request", async () => {
   const u = await userWithTokens(3);
-  expect((await apiB.request('PATCH', `/v1/users/${u.id}`, { token: adminOnB, json: { disabled: true }, headers: MERGE })).status).toBe(200);
+  expect(
+    (await apiB.request('PATCH', `/v1/users/${u.id}`, { token: adminOnB, json: { disabled: true }, headers: MERGE }))
+      .status,
+  ).toBe(200);
   for (const token of u.tokens) {
     const res = await apiA.get('/v1/items', { token });
     expect(res.status).toBe(401);
@@ -61,7 +64,7 @@ it('a disable through B ends the user\'s sessions on A at the very next item req
   }
 });
 
-it('a deletion through B ends the user\'s sessions on A at the very next request', async () => {
+it("a deletion through B ends the user's sessions on A at the very next request", async () => {
   const u = await userWithTokens(2);
   expect((await apiB.request('DELETE', `/v1/users/${u.id}`, { token: adminOnB })).status).toBe(204);
   for (const token of u.tokens) expect((await apiA.get('/v1/categories', { token })).status).toBe(401);
@@ -69,7 +72,15 @@ it('a deletion through B ends the user\'s sessions on A at the very next request
 
 it('a scope taken away through B stops authorising on A at the very next request', async () => {
   const u = await userWithTokens(2);
-  expect((await apiB.request('PATCH', `/v1/users/${u.id}`, { token: adminOnB, json: { scopes: ['items:read'] }, headers: MERGE })).status).toBe(200);
+  expect(
+    (
+      await apiB.request('PATCH', `/v1/users/${u.id}`, {
+        token: adminOnB,
+        json: { scopes: ['items:read'] },
+        headers: MERGE,
+      })
+    ).status,
+  ).toBe(200);
   for (const token of u.tokens) {
     const res = await apiA.post('/v1/items', { token, json: { name: 'Bowl', category: 'kitchen', price_cents: 5 } });
     expect(res.status).toBe(403);
@@ -78,7 +89,7 @@ it('a scope taken away through B stops authorising on A at the very next request
   }
 });
 
-it('ending a user\'s sessions through A is honoured by B', async () => {
+it("ending a user's sessions through A is honoured by B", async () => {
   const u = await userWithTokens(2);
   const adminOnA = await apiA.login('root-admin', 'root-admin-password');
   expect((await apiA.request('DELETE', `/v1/users/${u.id}/sessions`, { token: adminOnA })).status).toBe(204);
@@ -88,7 +99,8 @@ it('ending a user\'s sessions through A is honoured by B', async () => {
 it('two admins on two instances disabling each other at once leave one enabled admin', async () => {
   const second = await a.createUser('second-admin', 'second-admin-password', ['users:admin']);
   const secondOnA = await apiA.login('second-admin', 'second-admin-password');
-  const rootId = (await apiB.get('/v1/users?username_prefix=root-admin', { token: adminOnB })).body.users[0].id as string;
+  const rootId = (await apiB.get('/v1/users?username_prefix=root-admin', { token: adminOnB })).body.users[0]
+    .id as string;
   const [x, y] = await Promise.all([
     apiA.request('PATCH', `/v1/users/${rootId}`, { token: secondOnA, json: { disabled: true }, headers: MERGE }),
     apiB.request('PATCH', `/v1/users/${second}`, { token: adminOnB, json: { disabled: true }, headers: MERGE }),
@@ -96,6 +108,15 @@ it('two admins on two instances disabling each other at once leave one enabled a
   // One wins; the other either meets the lock (409) or, if the winner disabled its caller first, 401.
   expect([x.status, y.status].filter((s) => s === 200)).toHaveLength(1);
   expect([x.status, y.status].every((s) => [200, 401, 409].includes(s))).toBe(true);
-  const users = (await apiA.get('/v1/users', { token: (await apiA.login(x.status === 200 ? 'second-admin' : 'root-admin', x.status === 200 ? 'second-admin-password' : 'root-admin-password')) })).body.users;
-  expect(users.filter((u: { scopes: string[]; disabled: boolean }) => u.scopes.includes('users:admin') && !u.disabled)).toHaveLength(1);
+  const users = (
+    await apiA.get('/v1/users', {
+      token: await apiA.login(
+        x.status === 200 ? 'second-admin' : 'root-admin',
+        x.status === 200 ? 'second-admin-password' : 'root-admin-password',
+      ),
+    })
+  ).body.users;
+  expect(
+    users.filter((u: { scopes: string[]; disabled: boolean }) => u.scopes.includes('users:admin') && !u.disabled),
+  ).toHaveLength(1);
 });

@@ -1,8 +1,9 @@
 /**
  * POST /v1/users (createUser) and GET /v1/users/{userId} (getUser), for users:admin.
  */
-import { client } from '../../support/contract';
+
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -26,7 +27,13 @@ describe('createUser', () => {
     expect(res.headers.location).toBe(`/v1/users/${res.body.id}`);
     const fetched = await api.get(res.headers.location!, { token: admin });
     expect(fetched.body).toEqual(res.body);
-    expect((await api.post('/token', { form: { grant_type: 'password', username: 'UMA.K', password: 'uma has a long password' } })).status).toBe(200);
+    expect(
+      (
+        await api.post('/token', {
+          form: { grant_type: 'password', username: 'UMA.K', password: 'uma has a long password' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('answers 409 for a taken username, whatever its case', async () => {
@@ -39,7 +46,11 @@ describe('createUser', () => {
   it('validates username, scopes and unknown fields, listing every violation', async () => {
     const res = await create({ username: 'a!', password: 'fine long password', scopes: ['root'], admin: true });
     expect(res.status).toBe(400);
-    expect(res.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/admin', '/scopes/0', '/username']);
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual([
+      '/admin',
+      '/scopes/0',
+      '/username',
+    ]);
   });
 
   it('refuses short, long and common passwords', async () => {

@@ -3,8 +3,8 @@
  * last enabled admin cannot be deleted.
  */
 import { UsersRepository } from '../../../src/store/users.repository';
-import type { client } from '../../support/contract';
 import type { TestApp } from '../../support/app';
+import type { client } from '../../support/contract';
 import { startAdminApp } from './admin-app';
 
 let t: TestApp;
@@ -20,7 +20,9 @@ const remove = (userId: string, token = admin) => api.request('DELETE', `/v1/use
 describe('deleteUser', () => {
   it('deletes the user and ends their sessions: access tokens fail on the next item request, refresh tokens too', async () => {
     const id = await t.createUser('gone', 'gone-password-1', ['items:read']);
-    const tokens = (await api.post('/token', { form: { grant_type: 'password', username: 'gone', password: 'gone-password-1' } })).body;
+    const tokens = (
+      await api.post('/token', { form: { grant_type: 'password', username: 'gone', password: 'gone-password-1' } })
+    ).body;
     expect((await api.get('/v1/categories', { token: tokens.access_token })).status).toBe(200);
 
     const res = await remove(id);
@@ -30,7 +32,10 @@ describe('deleteUser', () => {
     const after = await api.get('/v1/categories', { token: tokens.access_token });
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('invalid_token');
-    expect((await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token } })).body.error).toBe('invalid_grant');
+    expect(
+      (await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token } })).body
+        .error,
+    ).toBe('invalid_grant');
     expect((await api.get(`/v1/users/${id}`, { token: admin })).status).toBe(404);
     expect(await t.redis.exists(`auth:user:${id}:session-index`)).toBe(0);
   });
@@ -38,7 +43,10 @@ describe('deleteUser', () => {
   it('frees the username', async () => {
     const id = await t.createUser('reused', 'reused-password-1', []);
     await remove(id);
-    const again = await api.post('/v1/users', { token: admin, json: { username: 'reused', password: 'another long password', scopes: [] } });
+    const again = await api.post('/v1/users', {
+      token: admin,
+      json: { username: 'reused', password: 'another long password', scopes: [] },
+    });
     expect(again.status).toBe(201);
     expect(again.body.id).not.toBe(id);
   });

@@ -1,8 +1,9 @@
 /**
  * GET /me (getCurrentUser) and the bearer rules of RFC 6750 that every protected operation shares.
  */
-import { client } from '../../support/contract';
+
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -20,7 +21,13 @@ describe('getCurrentUser', () => {
     const token = await api.login('dave', 'dave-password-1', 'items:read');
     const res = await api.get('/me', { token });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ id: userId, username: 'dave', scopes: ['items:read', 'users:admin'], disabled: false, created_at: expect.any(String) });
+    expect(res.body).toEqual({
+      id: userId,
+      username: 'dave',
+      scopes: ['items:read', 'users:admin'],
+      disabled: false,
+      created_at: expect.any(String),
+    });
     expect(new Date(res.body.created_at).getTime()).toBeGreaterThan(Date.now() - 600_000);
   });
 

@@ -2,8 +2,9 @@
  * GET /v1/users (listUsers), for users:admin: cursor paging, the username prefix filter and the
  * disabled state of each user.
  */
-import type { client } from '../../support/contract';
+
 import type { TestApp } from '../../support/app';
+import type { client } from '../../support/contract';
 import { startAdminApp } from './admin-app';
 
 let t: TestApp;
@@ -12,7 +13,8 @@ let admin: string;
 
 beforeAll(async () => {
   ({ t, api, admin } = await startAdminApp());
-  for (const name of ['list.b_x', 'list.bax', 'list.a', 'list.c', 'other']) await t.createUser(name, `${name}-password-1`, ['items:read']);
+  for (const name of ['list.b_x', 'list.bax', 'list.a', 'list.c', 'other'])
+    await t.createUser(name, `${name}-password-1`, ['items:read']);
 });
 afterAll(() => t.stop());
 
@@ -34,21 +36,32 @@ describe('listUsers', () => {
   });
 
   it('filters by a username prefix, normalised like usernames, where _ is not a wildcard', async () => {
-    expect(names(await api.get('/v1/users?username_prefix=%20LIST.B%20', { token: admin }))).toEqual(['list.b_x', 'list.bax']);
+    expect(names(await api.get('/v1/users?username_prefix=%20LIST.B%20', { token: admin }))).toEqual([
+      'list.b_x',
+      'list.bax',
+    ]);
     expect(names(await api.get('/v1/users?username_prefix=list.b_', { token: admin }))).toEqual(['list.b_x']);
     expect(names(await api.get('/v1/users?username_prefix=nobody', { token: admin }))).toEqual([]);
   });
 
-  it('shows each user\'s scopes and whether they are disabled', async () => {
+  it("shows each user's scopes and whether they are disabled", async () => {
     const target = (await api.get('/v1/users?username_prefix=list.c', { token: admin })).body.users[0];
     expect(target).toMatchObject({ username: 'list.c', scopes: ['items:read'], disabled: false });
-    await api.request('PATCH', `/v1/users/${target.id}`, { token: admin, json: { disabled: true }, headers: { 'content-type': 'application/merge-patch+json' } });
+    await api.request('PATCH', `/v1/users/${target.id}`, {
+      token: admin,
+      json: { disabled: true },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
     const after = (await api.get('/v1/users?username_prefix=list.c', { token: admin })).body.users[0];
     expect(after).toMatchObject({ id: target.id, disabled: true });
   });
 
   it('answers 400 at /cursor for a cursor it did not issue, and for a bad limit or prefix', async () => {
-    for (const cursor of ['garbage', Buffer.from('["UPPER"]').toString('base64url'), Buffer.from('["a","b"]').toString('base64url')]) {
+    for (const cursor of [
+      'garbage',
+      Buffer.from('["UPPER"]').toString('base64url'),
+      Buffer.from('["a","b"]').toString('base64url'),
+    ]) {
       const res = await api.get(`/v1/users?cursor=${cursor}`, { token: admin });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('validation_failed');

@@ -7,8 +7,8 @@
  */
 import { decodeJwt } from 'jose';
 import { PasswordHasher } from '../../../src/auth/passwords';
-import type { client, TestResponse } from '../../support/contract';
 import type { TestApp } from '../../support/app';
+import type { client, TestResponse } from '../../support/contract';
 import { startAdminApp } from './admin-app';
 
 /** Fast argon2id whose verify() can be held open, as if the request were slow at that point. */
@@ -48,22 +48,29 @@ const MERGE = { 'content-type': 'application/merge-patch+json' };
 let serial = 0;
 
 /** Starts a login for a new user, holds it after the password check, runs `change`, releases it. */
-async function raceLogin(change: (userId: string) => Promise<TestResponse>): Promise<{ userId: string; login: TestResponse; change: TestResponse }> {
+async function raceLogin(
+  change: (userId: string) => Promise<TestResponse>,
+): Promise<{ userId: string; login: TestResponse; change: TestResponse }> {
   const name = `racer-${++serial}`;
   const userId = await t.createUser(name, `${name}-password-1`, ['items:read', 'items:write']);
   let release!: () => void;
   const reached = hasher.holdNext(new Promise<void>((r) => (release = r)));
-  const login = api.post('/token', { form: { grant_type: 'password', username: name, password: `${name}-password-1` } });
+  const login = api.post('/token', {
+    form: { grant_type: 'password', username: name, password: `${name}-password-1` },
+  });
   await reached;
   const changed = await change(userId);
   release();
   return { userId, login: await login, change: changed };
 }
 
-const sessionsOf = async (userId: string) => (await api.get(`/v1/users/${userId}/sessions`, { token: admin })).body.sessions as { id: string; scopes: string[] }[];
+const sessionsOf = async (userId: string) =>
+  (await api.get(`/v1/users/${userId}/sessions`, { token: admin })).body.sessions as { id: string; scopes: string[] }[];
 
 it('a disable committed during a login leaves no live session, and the login gets invalid_grant', async () => {
-  const r = await raceLogin((id) => api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { disabled: true }, headers: MERGE }));
+  const r = await raceLogin((id) =>
+    api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { disabled: true }, headers: MERGE }),
+  );
   expect(r.change.status).toBe(200);
   expect(r.login.status).toBe(400);
   expect(r.login.body.error).toBe('invalid_grant');
@@ -79,11 +86,16 @@ it('a deletion committed during a login leaves no live session', async () => {
 });
 
 it('a scope removed during a login is not in the session or the token it gets', async () => {
-  const r = await raceLogin((id) => api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { scopes: ['items:read'] }, headers: MERGE }));
+  const r = await raceLogin((id) =>
+    api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { scopes: ['items:read'] }, headers: MERGE }),
+  );
   expect(r.login.status).toBe(200);
   expect(r.login.body.scope).toBe('items:read');
   expect(decodeJwt(r.login.body.access_token).scope).toBe('items:read');
   expect((await sessionsOf(r.userId)).map((s) => s.scopes)).toEqual([['items:read']]);
-  const write = await api.post('/v1/items', { token: r.login.body.access_token, json: { name: 'Mug', category: 'kitchen', price_cents: 4 } });
+  const write = await api.post('/v1/items', {
+    token: r.login.body.access_token,
+    json: { name: 'Mug', category: 'kitchen', price_cents: 4 },
+  });
   expect(write.status).toBe(403);
 });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { SessionStore } from '../../../src/auth/sessions';
 import type { TestApp } from '../../support/app';
 import type { client } from '../../support/contract';
-import { watchWrites, type WireCommand } from '../../support/redis-wire';
+import { type WireCommand, watchWrites } from '../../support/redis-wire';
 import { startAdminApp } from './admin-app';
 
 let t: TestApp;
@@ -31,11 +31,23 @@ const merge = { 'content-type': 'application/merge-patch+json' };
 async function userWithSessions(username: string, n: number, scopes: string[]) {
   const id = await t.createUser(username, `${username}-password-1`, scopes);
   const token = await api.login(username, `${username}-password-1`);
-  const store = new SessionStore(t.redis, { idleSeconds: 3600, absoluteSeconds: 86_400, maxPerUser: 10_000 }, () => Math.floor(Date.now() / 1000));
+  const store = new SessionStore(t.redis, { idleSeconds: 3600, absoluteSeconds: 86_400, maxPerUser: 10_000 }, () =>
+    Math.floor(Date.now() / 1000),
+  );
   const now = Math.floor(Date.now() / 1000);
   await Promise.all(
     Array.from({ length: n - 1 }, () =>
-      store.create({ sid: randomUUID(), sub: id, clientId: 'specgate', scope: scopes.join(' '), jti: randomUUID(), accessExp: now + 600, refreshHash: randomUUID(), now, absExp: now + 86_400 }),
+      store.create({
+        sid: randomUUID(),
+        sub: id,
+        clientId: 'specgate',
+        scope: scopes.join(' '),
+        jti: randomUUID(),
+        accessExp: now + 600,
+        refreshHash: randomUUID(),
+        now,
+        absExp: now + 86_400,
+      }),
     ),
   );
   const sids = await t.redis.zrange(`auth:user:${id}:session-index`, '0', '-1');
@@ -89,7 +101,10 @@ describe.each([1, 1200])('with %i sessions', (n) => {
   it('disabling the user ends every session in one round trip per batch', async () => {
     const { id, token, sids } = await userWithSessions(`disabled-${n}`, n, ['items:read']);
     const writes = await writesDuring(async () => {
-      expect((await api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { disabled: true }, headers: merge })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { disabled: true }, headers: merge }))
+          .status,
+      ).toBe(200);
     });
     expectBatched(writes, sids);
     expect(await live(sids)).toBe(0);
@@ -121,7 +136,15 @@ describe.each([1, 1200])('with %i sessions', (n) => {
   it('removing a scope narrows every session in one round trip per batch, ending none', async () => {
     const { id, token, sids } = await userWithSessions(`narrowed-${n}`, n, ['items:read', 'items:write']);
     const writes = await writesDuring(async () => {
-      expect((await api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { scopes: ['items:read'] }, headers: merge })).status).toBe(200);
+      expect(
+        (
+          await api.request('PATCH', `/v1/users/${id}`, {
+            token: admin,
+            json: { scopes: ['items:read'] },
+            headers: merge,
+          })
+        ).status,
+      ).toBe(200);
     });
     expectBatched(writes, sids);
     const p = t.redis.pipeline();

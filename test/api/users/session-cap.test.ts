@@ -4,8 +4,8 @@
  * the ordered index (the legacy SET) are still found and ended.
  */
 import { decodeJwt } from 'jose';
-import type { client } from '../../support/contract';
 import type { TestApp } from '../../support/app';
+import type { client } from '../../support/contract';
 import { startAdminApp } from './admin-app';
 
 let t: TestApp;
@@ -31,14 +31,25 @@ describe('MAX_SESSIONS_PER_USER', () => {
   it('logs each session it ends with the login that ended it, never a token', async () => {
     const id = await t.createUser('audited', 'audited-password-1', []);
     const grant = (requestId: string) =>
-      api.post('/token', { form: { grant_type: 'password', username: 'audited', password: 'audited-password-1' }, headers: { 'x-request-id': requestId } });
+      api.post('/token', {
+        form: { grant_type: 'password', username: 'audited', password: 'audited-password-1' },
+        headers: { 'x-request-id': requestId },
+      });
     const logins = [await grant('audited-1'), await grant('audited-2'), await grant('audited-3')];
-    const evictions = () => t.logs.map((l) => JSON.parse(l)).filter((l) => l.outcome === 'session_evicted' && l.sub === id);
+    const evictions = () =>
+      t.logs.map((l) => JSON.parse(l)).filter((l) => l.outcome === 'session_evicted' && l.sub === id);
     expect(evictions()).toEqual([]); // within the cap: nothing ended, nothing logged
     const fourth = await grant('audited-4');
     expect(fourth.status).toBe(200);
     expect(fourth.headers['x-request-id']).toBe('audited-4');
-    expect(evictions()).toEqual([expect.objectContaining({ level: 'info', requestId: 'audited-4', sub: id, sid: sidOf(logins[0]!.body.access_token) })]);
+    expect(evictions()).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        requestId: 'audited-4',
+        sub: id,
+        sid: sidOf(logins[0]!.body.access_token),
+      }),
+    ]);
     expect(await alive(logins[0]!.body.access_token)).toBe(false);
     const line = JSON.stringify(evictions()[0]);
     for (const res of [...logins, fourth]) {
@@ -49,7 +60,11 @@ describe('MAX_SESSIONS_PER_USER', () => {
 
   it('does not count sessions that ended on their own', async () => {
     const id = await t.createUser('expiring', 'expiring-password-1', []);
-    const [a, b, c] = [await api.login('expiring', 'expiring-password-1'), await api.login('expiring', 'expiring-password-1'), await api.login('expiring', 'expiring-password-1')];
+    const [a, b, c] = [
+      await api.login('expiring', 'expiring-password-1'),
+      await api.login('expiring', 'expiring-password-1'),
+      await api.login('expiring', 'expiring-password-1'),
+    ];
     await t.redis.del(`auth:session:${sidOf(b)}`); // as if it expired
     const d = await api.login('expiring', 'expiring-password-1');
     expect(await Promise.all([a, c, d].map(alive))).toEqual([true, true, true]);
@@ -66,7 +81,11 @@ describe('MAX_SESSIONS_PER_USER', () => {
     await t.redis.sadd(`auth:user:${id}:sessions`, sidOf(old));
     const listed = await api.get(`/v1/users/${id}/sessions`, { token: admin });
     expect(listed.body.sessions.map((s: { id: string }) => s.id)).toEqual([sidOf(old)]);
-    const res = await api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { disabled: true }, headers: { 'content-type': 'application/merge-patch+json' } });
+    const res = await api.request('PATCH', `/v1/users/${id}`, {
+      token: admin,
+      json: { disabled: true },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
     expect(res.status).toBe(200);
     expect(await alive(old)).toBe(false);
     expect(await t.redis.exists(`auth:user:${id}:sessions`)).toBe(0);

@@ -2,8 +2,8 @@
  * GET /me/sessions (listSessions) and DELETE /me/sessions/{sessionId} (revokeSession).
  */
 import { decodeJwt } from 'jose';
-import { client } from '../../support/contract';
 import { startTestApp, type TestApp } from '../../support/app';
+import { client } from '../../support/contract';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -19,8 +19,10 @@ afterAll(() => t.stop());
 const sidOf = (token: string) => decodeJwt(token).sid as string;
 
 describe('listSessions', () => {
-  it('lists the caller\'s sessions, newest first, marking the current one', async () => {
-    const a = await api.post('/token', { form: { grant_type: 'password', username: 'olga', password: 'olga-password-1', client_id: 'phone' } });
+  it("lists the caller's sessions, newest first, marking the current one", async () => {
+    const a = await api.post('/token', {
+      form: { grant_type: 'password', username: 'olga', password: 'olga-password-1', client_id: 'phone' },
+    });
     await new Promise((r) => setTimeout(r, 1100));
     const b = await api.login('olga', 'olga-password-1');
     await api.login('pete', 'pete-password-1');
@@ -35,9 +37,13 @@ describe('listSessions', () => {
   });
 
   it('keeps one session across refreshes', async () => {
-    const login = await api.post('/token', { form: { grant_type: 'password', username: 'pete', password: 'pete-password-1' } });
+    const login = await api.post('/token', {
+      form: { grant_type: 'password', username: 'pete', password: 'pete-password-1' },
+    });
     const before = (await api.get('/me/sessions', { token: login.body.access_token })).body.sessions.length;
-    const refreshed = await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: login.body.refresh_token } });
+    const refreshed = await api.post('/token', {
+      form: { grant_type: 'refresh_token', refresh_token: login.body.refresh_token },
+    });
     expect((await api.get('/me/sessions', { token: refreshed.body.access_token })).body.sessions).toHaveLength(before);
   });
 });
@@ -52,12 +58,14 @@ describe('revokeSession', () => {
     expect((await api.get('/me', { token: keep })).status).toBe(200);
   });
 
-  it('answers 404 for another user\'s session and for an unknown one', async () => {
+  it("answers 404 for another user's session and for an unknown one", async () => {
     const mine = await api.login('olga', 'olga-password-1');
     const theirs = await api.login('pete', 'pete-password-1');
     expect((await api.request('DELETE', `/me/sessions/${sidOf(theirs)}`, { token: mine })).status).toBe(404);
     expect((await api.get('/me', { token: theirs })).status).toBe(200);
-    expect((await api.request('DELETE', '/me/sessions/00000000-0000-4000-8000-000000000000', { token: mine })).status).toBe(404);
+    expect(
+      (await api.request('DELETE', '/me/sessions/00000000-0000-4000-8000-000000000000', { token: mine })).status,
+    ).toBe(404);
     expect((await api.request('DELETE', '/me/sessions/not-a-uuid', { token: mine })).status).toBe(400);
   });
 });

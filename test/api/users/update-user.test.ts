@@ -3,8 +3,8 @@
  * narrows every session at once, and the last enabled admin cannot be removed.
  */
 import { UsersRepository } from '../../../src/store/users.repository';
-import type { client, RequestOptions } from '../../support/contract';
 import type { TestApp } from '../../support/app';
+import type { client, RequestOptions } from '../../support/contract';
 import { startAdminApp } from './admin-app';
 
 let t: TestApp;
@@ -16,8 +16,10 @@ beforeAll(async () => void ({ t, api, admin, adminId } = await startAdminApp()))
 afterAll(() => t.stop());
 
 const MERGE = { 'content-type': 'application/merge-patch+json' };
-const patch = (userId: string, json: unknown, opts: RequestOptions = {}) => api.request('PATCH', `/v1/users/${userId}`, { token: admin, json, headers: MERGE, ...opts });
-const grant = (username: string, password: string) => api.post('/token', { form: { grant_type: 'password', username, password } });
+const patch = (userId: string, json: unknown, opts: RequestOptions = {}) =>
+  api.request('PATCH', `/v1/users/${userId}`, { token: admin, json, headers: MERGE, ...opts });
+const grant = (username: string, password: string) =>
+  api.post('/token', { form: { grant_type: 'password', username, password } });
 let serial = 0;
 async function newUser(scopes = ['items:read', 'items:write']) {
   const name = `user-${++serial}`;
@@ -30,7 +32,10 @@ describe('updateUser: disabling', () => {
     const u = await newUser();
     const first = (await grant(u.name, u.password)).body;
     const second = (await grant(u.name, u.password)).body;
-    const item = await api.post('/v1/items', { token: first.access_token, json: { name: 'Cup', category: 'kitchen', price_cents: 1 } });
+    const item = await api.post('/v1/items', {
+      token: first.access_token,
+      json: { name: 'Cup', category: 'kitchen', price_cents: 1 },
+    });
     expect(item.status).toBe(201);
     expect((await api.get('/v1/items', { token: second.access_token })).status).toBe(200);
 
@@ -39,12 +44,19 @@ describe('updateUser: disabling', () => {
     expect(res.body).toMatchObject({ id: u.id, disabled: true, scopes: ['items:read', 'items:write'] });
 
     for (const token of [first.access_token, second.access_token]) {
-      for (const r of [await api.get('/v1/items', { token }), await api.get(`/v1/items/${item.body.id}`, { token }), await api.request('DELETE', `/v1/items/${item.body.id}`, { token })]) {
+      for (const r of [
+        await api.get('/v1/items', { token }),
+        await api.get(`/v1/items/${item.body.id}`, { token }),
+        await api.request('DELETE', `/v1/items/${item.body.id}`, { token }),
+      ]) {
         expect(r.status).toBe(401);
         expect(r.body.code).toBe('invalid_token');
       }
     }
-    expect((await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: first.refresh_token } })).body.error).toBe('invalid_grant');
+    expect(
+      (await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: first.refresh_token } })).body
+        .error,
+    ).toBe('invalid_grant');
     expect((await grant(u.name, u.password)).body.error).toBe('invalid_grant');
   });
 
@@ -76,7 +88,10 @@ describe('updateUser: scopes', () => {
     expect(res.status).toBe(200);
     expect(res.body.scopes).toEqual(['items:read']);
 
-    const write = await api.post('/v1/items', { token: tokens.access_token, json: { name: 'Jug', category: 'kitchen', price_cents: 2 } });
+    const write = await api.post('/v1/items', {
+      token: tokens.access_token,
+      json: { name: 'Jug', category: 'kitchen', price_cents: 2 },
+    });
     expect(write.status).toBe(403);
     expect(write.body.code).toBe('insufficient_scope');
     expect((await api.get('/v1/items', { token: tokens.access_token })).status).toBe(200);
@@ -87,11 +102,26 @@ describe('updateUser: scopes', () => {
     const u = await newUser();
     const tokens = (await grant(u.name, u.password)).body;
     await patch(u.id, { scopes: ['items:read'] });
-    const refreshed = await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token } });
+    const refreshed = await api.post('/token', {
+      form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+    });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.scope).toBe('items:read');
-    expect((await api.post('/v1/items', { token: refreshed.body.access_token, json: { name: 'Pot', category: 'kitchen', price_cents: 3 } })).status).toBe(403);
-    const widen = await api.post('/token', { form: { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token, scope: 'items:read items:write' } });
+    expect(
+      (
+        await api.post('/v1/items', {
+          token: refreshed.body.access_token,
+          json: { name: 'Pot', category: 'kitchen', price_cents: 3 },
+        })
+      ).status,
+    ).toBe(403);
+    const widen = await api.post('/token', {
+      form: {
+        grant_type: 'refresh_token',
+        refresh_token: refreshed.body.refresh_token,
+        scope: 'items:read items:write',
+      },
+    });
     expect(widen.body.error).toBe('invalid_scope');
   });
 
@@ -105,7 +135,7 @@ describe('updateUser: scopes', () => {
     expect(res.body).toMatchObject({ active: true, sub: u.id, scope: 'items:read' });
   });
 
-  it('leaves sessions alone when scopes are only added, and the admin\'s own token works on', async () => {
+  it("leaves sessions alone when scopes are only added, and the admin's own token works on", async () => {
     const u = await newUser(['items:read']);
     const token = await api.login(u.name, u.password);
     const res = await patch(u.id, { scopes: ['items:read', 'tokens:introspect'] });
@@ -121,9 +151,13 @@ describe('updateUser: repeating after a failure', () => {
     const token = await api.login(u.name, u.password);
     // The database step of a first attempt, whose Redis step then failed (503).
     await new UsersRepository(t.db).update(u.id, { scopes: ['items:read'] });
-    expect((await api.post('/v1/items', { token, json: { name: 'Tray', category: 'kitchen', price_cents: 6 } })).status).toBe(201);
+    expect(
+      (await api.post('/v1/items', { token, json: { name: 'Tray', category: 'kitchen', price_cents: 6 } })).status,
+    ).toBe(201);
     expect((await patch(u.id, { scopes: ['items:read'] })).status).toBe(200);
-    expect((await api.post('/v1/items', { token, json: { name: 'Tray', category: 'kitchen', price_cents: 6 } })).status).toBe(403);
+    expect(
+      (await api.post('/v1/items', { token, json: { name: 'Tray', category: 'kitchen', price_cents: 6 } })).status,
+    ).toBe(403);
   });
 });
 
@@ -155,7 +189,11 @@ describe('updateUser: errors', () => {
     const u = await newUser();
     const bad = await patch(u.id, { disabled: 'yes', scopes: ['root'], admin: true });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/admin', '/disabled', '/scopes/0']);
+    expect(bad.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual([
+      '/admin',
+      '/disabled',
+      '/scopes/0',
+    ]);
     expect((await patch(u.id, { scopes: null })).status).toBe(400);
   });
 

@@ -3,8 +3,8 @@
  * (endUserSessions), for users:admin.
  */
 import { decodeJwt } from 'jose';
-import type { client } from '../../support/contract';
 import type { TestApp } from '../../support/app';
+import type { client } from '../../support/contract';
 import { startAdminApp } from './admin-app';
 
 let t: TestApp;
@@ -20,9 +20,10 @@ const grant = (username: string, password: string, extra: Record<string, string>
   api.post('/token', { form: { grant_type: 'password', username, password, ...extra } });
 
 describe('listUserSessions', () => {
-  it('lists the user\'s live sessions, newest first, with the scopes each may use', async () => {
+  it("lists the user's live sessions, newest first, with the scopes each may use", async () => {
     const id = await t.createUser('lena', 'lena-password-1', ['items:read', 'items:write']);
-    const phone = (await grant('lena', 'lena-password-1', { client_id: 'phone', scope: 'items:read' })).body.access_token;
+    const phone = (await grant('lena', 'lena-password-1', { client_id: 'phone', scope: 'items:read' })).body
+      .access_token;
     await new Promise((r) => setTimeout(r, 1100));
     const laptop = await api.login('lena', 'lena-password-1');
     const res = await api.get(`/v1/users/${id}/sessions`, { token: admin });
@@ -57,7 +58,7 @@ describe('endUserSessions', () => {
     expect((await api.get('/v1/items', { token: await api.login('nina', 'nina-password-1') })).status).toBe(200);
   });
 
-  it('ends the calling admin\'s own session too when aimed at themselves', async () => {
+  it("ends the calling admin's own session too when aimed at themselves", async () => {
     const mine = await api.login('root-admin', 'root-admin-password');
     expect((await api.request('DELETE', `/v1/users/${adminId}/sessions`, { token: mine })).status).toBe(204);
     expect((await api.get('/v1/users', { token: mine })).status).toBe(401);
@@ -65,9 +66,13 @@ describe('endUserSessions', () => {
   });
 
   it('answers 404 for an unknown user, 403 without users:admin', async () => {
-    expect((await api.request('DELETE', '/v1/users/00000000-0000-4000-8000-000000000000/sessions', { token: admin })).status).toBe(404);
+    expect(
+      (await api.request('DELETE', '/v1/users/00000000-0000-4000-8000-000000000000/sessions', { token: admin })).status,
+    ).toBe(404);
     const id = await t.createUser('olaf', 'olaf-password-1', ['items:read']);
-    const res = await api.request('DELETE', `/v1/users/${id}/sessions`, { token: await api.login('olaf', 'olaf-password-1') });
+    const res = await api.request('DELETE', `/v1/users/${id}/sessions`, {
+      token: await api.login('olaf', 'olaf-password-1'),
+    });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('insufficient_scope');
   });
