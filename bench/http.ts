@@ -230,7 +230,10 @@ const autocannon = require('autocannon') as Autocannon;
 async function load(s: Scenario, seconds: number) {
   const latencies: number[] = []; // autocannon's own histogram has 1 ms resolution
   let i = 0;
-  const rotate = (req: { path: string }) => ((req.path = s.paths[i++ % s.paths.length]!), req);
+  const rotate = (req: { path: string }) => {
+    req.path = s.paths[i++ % s.paths.length]!;
+    return req;
+  };
   const requests = s.paths.length > 1 ? [{ method: 'GET', setupRequest: rotate }] : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

@@ -39,7 +39,11 @@ async function main(): Promise<void> {
     };
     const unknown: number[] = [];
     const wrong: number[] = [];
-    for (let i = 0; i < 3; i++) await attempt(USERNAME), await attempt(`nobody-${i}`); // warm-up
+    for (let i = 0; i < 3; i++) {
+      // warm-up
+      await attempt(USERNAME);
+      await attempt(`nobody-${i}`);
+    }
     for (let i = 0; i < ROUNDS; i++) {
       const unknownFirst = i % 2 === 1;
       if (unknownFirst) unknown.push(await attempt(`nobody-${i}`));

@@ -44,7 +44,9 @@ export interface Server {
 }
 
 const live = new Set<ChildProcess>();
-process.on('exit', () => live.forEach((c) => c.kill('SIGKILL')));
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
 
 /** Forks server.ts; with `cpuProfDir`, under `node --cpu-prof` writing its profile there on exit. */
 export function startServer(
@@ -70,9 +72,10 @@ export function startServer(
         origin: `http://127.0.0.1:${info.port}`,
         itemIds: info.itemIds,
         stats: () =>
-          new Promise(
-            (answer) => (child.once('message', (s) => answer(s as Record<string, number>)), child.send('stats')),
-          ),
+          new Promise((answer) => {
+            child.once('message', (s) => answer(s as Record<string, number>));
+            child.send('stats');
+          }),
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited;

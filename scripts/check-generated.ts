@@ -69,11 +69,14 @@ function run(cmd: string, args: string[]) {
 function checkTypes(): void {
   const out = path.join(tmp, 'openapi.d.ts');
   const gen = run(bin('openapi-typescript'), [documentPath, '-o', out]);
-  if (gen.status !== 0)
-    return report('types', false, `openapi-typescript failed:${firstLines(gen.stderr || gen.stdout)}`);
+  if (gen.status !== 0) {
+    report('types', false, `openapi-typescript failed:${firstLines(gen.stderr || gen.stdout)}`);
+    return;
+  }
   const committed = fs.readFileSync(path.join(root, 'generated', 'openapi.d.ts'), 'utf8');
   if (fs.readFileSync(out, 'utf8') !== committed) {
-    return report('types', false, 'generated/openapi.d.ts is stale: run `npm run generate` and commit the result');
+    report('types', false, 'generated/openapi.d.ts is stale: run `npm run generate` and commit the result');
+    return;
   }
   report('types', true, `generated/openapi.d.ts matches ${path.relative(root, documentPath)}`);
 }
@@ -94,7 +97,10 @@ function bundle(): OpenApiDocument | undefined {
 function schemaObjects(doc: OpenApiDocument): { where: string; schema: unknown }[] {
   const found: { where: string; schema: unknown }[] = [];
   const walk = (node: unknown, where: string): void => {
-    if (Array.isArray(node)) return node.forEach((v, i) => walk(v, `${where}/${i}`));
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) walk(node[i], `${where}/${i}`);
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     for (const [key, value] of Object.entries(node)) {
       const at = `${where}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
@@ -111,7 +117,8 @@ function schemaObjects(doc: OpenApiDocument): { where: string; schema: unknown }
 
 function checkSchema(doc: OpenApiDocument, bundlePath: string): void {
   if (typeof doc.openapi !== 'string' || !/^3\.1\.\d+$/.test(doc.openapi)) {
-    return report('schema', false, `openapi is ${JSON.stringify(doc.openapi)}, not 3.1.x`);
+    report('schema', false, `openapi is ${JSON.stringify(doc.openapi)}, not 3.1.x`);
+    return;
   }
   const official = OAS_SCHEMA_CANDIDATES.map((c) => path.join(root, 'node_modules', c)).find((p) => fs.existsSync(p));
   if (official) {
@@ -120,13 +127,14 @@ function checkSchema(doc: OpenApiDocument, bundlePath: string): void {
     const validate = ajv.compile(JSON.parse(fs.readFileSync(official, 'utf8')));
     const ok = validate(doc);
     const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
-    return report(
+    report(
       'schema',
       ok,
       ok
         ? `valid against the OpenAPI 3.1 schema (${path.relative(root, official)}), Ajv 2020`
         : `invalid:${firstLines(errors.join('\n'))}`,
     );
+    return;
   }
   const problems: string[] = [];
   // (a) Redocly's OAS 3.1 structural model of the whole bundle, with the project's rules.
@@ -140,12 +148,10 @@ function checkSchema(doc: OpenApiDocument, bundlePath: string): void {
   for (const { where, schema } of schemas) {
     if (!ajv.validateSchema(schema as object)) problems.push(`${where}: ${ajv.errorsText(ajv.errors)}`);
   }
-  if (problems.length)
-    return report(
-      'schema',
-      false,
-      `the bundle is not a valid OpenAPI 3.1 document:${firstLines(problems.join('\n'), 30)}`,
-    );
+  if (problems.length) {
+    report('schema', false, `the bundle is not a valid OpenAPI 3.1 document:${firstLines(problems.join('\n'), 30)}`);
+    return;
+  }
   report(
     'schema',
     true,
@@ -176,14 +182,13 @@ function checkSame(doc: OpenApiDocument): void {
     // What GET /openapi.json serves: the loaded document, as JSON.
     served = JSON.parse(JSON.stringify(loadDocument(documentPath)));
   } catch (err) {
-    return report(
-      'same',
-      false,
-      `the service cannot load ${path.relative(root, documentPath)}: ${(err as Error).message}`,
-    );
+    report('same', false, `the service cannot load ${path.relative(root, documentPath)}: ${(err as Error).message}`);
+    return;
   }
-  if (isDeepStrictEqual(served, doc))
-    return report('same', true, 'the bundle deep-equals the document the service serves');
+  if (isDeepStrictEqual(served, doc)) {
+    report('same', true, 'the bundle deep-equals the document the service serves');
+    return;
+  }
   const diff: string[] = [];
   const compare = (a: unknown, b: unknown, where: string): void => {
     if (diff.length >= 5 || isDeepStrictEqual(a, b)) return;

@@ -38,7 +38,7 @@ export async function confirmLogin(
   deps: { users: UsersRepository; sessions: SessionStore; logger: Logger },
   s: { sid: string; sub: string; scope: string },
 ): Promise<Confirmation> {
-  let user;
+  let user: Awaited<ReturnType<typeof deps.users.findById>>;
   try {
     user = await deps.users.findById(s.sub);
   } catch (err) {

@@ -60,7 +60,7 @@ export type AdminWriteResult =
  * The advisory lock every change that can take an enabled administrator away holds until its
  * transaction ends (an arbitrary constant: 'sgadmin' in ASCII, within bigint).
  */
-const ADMIN_LOCK = 0x73_67_61_64_6d_69_6e;
+const ADMIN_LOCK = '32483290316106096';
 
 /** Thrown by {@link UsersRepository.create} when the normalised username already exists. */
 export class UsernameTakenError extends ServiceError {

@@ -36,7 +36,9 @@ export function contractFetch(exchanges: Exchange[] = [], doc?: OpenApiDocument)
     const response = await fetch(request);
     const text = request.method === 'HEAD' ? '' : await response.clone().text();
     const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => (headers[name] = value));
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
     received(request.method, path, response.status, headers, text, doc);
     exchanges.push({
       method: request.method,

@@ -104,6 +104,7 @@ describe.each(composeFiles)('%s', (file) => {
     }
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: names the Compose syntax, not a template
   it('passes --requirepass only a ${...} reference', () => {
     for (const [name, service] of Object.entries(services)) {
       const words = commandOf(service);
@@ -170,6 +171,7 @@ describe('docker-compose.yml', () => {
     expect(env.TLS_KEY_FILE).toMatch(/^\//);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: names the Compose syntax, not a template
   it('requires a Redis password (the ${VAR:?} form) and the noeviction policy', () => {
     const words = commandOf(services.redis ?? {});
     const pass = words[words.indexOf('--requirepass') + 1] ?? '';

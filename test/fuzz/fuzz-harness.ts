@@ -549,7 +549,7 @@ export const PLANS: Record<string, Plan<any>> = {
  * values are made NUL-free here; the 'nul-in-string' breaker puts one back and expects the 400.
  */
 function withoutNul(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(/\u0000/g, '\u0001');
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\u0001');
   if (Array.isArray(value)) return value.map(withoutNul);
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)]));

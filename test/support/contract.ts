@@ -140,7 +140,9 @@ export function client(baseUrl: string, doc?: OpenApiDocument) {
     const res = await fetch(baseUrl + path, { method, headers, body });
     const text = method === 'HEAD' ? '' : await res.text();
     const resHeaders: Record<string, string> = {};
-    res.headers.forEach((v, k) => (resHeaders[k] = v));
+    res.headers.forEach((v, k) => {
+      resHeaders[k] = v;
+    });
     return received(method, path, res.status, resHeaders, text, doc);
   }
   return {

@@ -57,7 +57,13 @@ export async function startFixtureServer(
     }) as never,
   );
   const wrapped = Object.fromEntries(
-    Object.entries(handlers).map(([id, h]) => [id, (req: OperationRequest) => (received.push(req), h(req))]),
+    Object.entries(handlers).map(([id, h]) => [
+      id,
+      (req: OperationRequest) => {
+        received.push(req);
+        return h(req);
+      },
+    ]),
   );
   const pipeline = createPipeline({
     document,

@@ -670,12 +670,10 @@ export class SchemaArbitraries {
       );
       if (scalars.length) {
         out.push(
-          fc
-            .constantFrom(...scalars)
-            .map((k) => ({
-              value: { ...value, [k]: [value[k] as string, value[k] as string] },
-              reason: `${at}/${k}: repeated`,
-            })),
+          fc.constantFrom(...scalars).map((k) => ({
+            value: { ...value, [k]: [value[k] as string, value[k] as string] },
+            reason: `${at}/${k}: repeated`,
+          })),
         );
       }
     }

@@ -101,7 +101,7 @@ function collectNul(value: unknown, location: Violation['in'], pointer: string, 
   if (typeof value === 'string') {
     if (value.includes('\u0000')) out.push({ in: location, pointer, message: 'must not contain U+0000 (NUL)' });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => collectNul(v, location, `${pointer}/${i}`, out));
+    for (let i = 0; i < value.length; i++) collectNul(value[i], location, `${pointer}/${i}`, out);
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value))
       collectNul(v, location, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
