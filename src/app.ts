@@ -6,7 +6,7 @@
 import type { RequestListener } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
-import { createHandlers } from './api/handlers';
+import { boundHandlers, createHandlers } from './api/handlers';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/schemes/bearer';
@@ -23,7 +23,6 @@ import { expressMiddleware } from './embed/express';
 import { securityHeaders } from './http/security-headers';
 import { Metrics } from './observability/metrics';
 import { loadDocument, type OpenApiDocument } from './pipeline/compile/document';
-import type { RawHandler } from './pipeline/context';
 import { createPipeline, type Pipeline } from './pipeline/pipeline';
 import type { Database } from './store/database';
 import { UsersRepository } from './store/users.repository';
@@ -62,47 +61,20 @@ export interface App {
 }
 
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { config, logger, redis, db } = deps;
-  const { jwt } = config;
-  if (!jwt.secret) throw new Error('JWT secret missing: set JWT_SECRET');
+  const { config, logger } = deps;
   const document = deps.document ?? loadDocument();
-  const clock = deps.clock ?? systemClock;
-  const passwords = deps.passwords ?? new PasswordHasher();
-  const tokens = new TokenService(
-    { secret: jwt.secret, issuer: jwt.issuer, audience: jwt.audience, lifetimeSeconds: jwt.accessTokenSeconds },
-    clock,
-  );
-  const sessions = new SessionStore(
-    redis,
-    {
-      idleSeconds: jwt.refreshIdleSeconds,
-      absoluteSeconds: jwt.refreshMaxSeconds,
-      reuseLeewaySeconds: jwt.refreshReuseLeewaySeconds,
-      maxPerUser: config.maxSessionsPerUser,
-    },
-    clock,
-  );
-  const throttle = new LoginThrottle(redis, config.loginLimits);
-  const metrics = new Metrics();
-  const lifecycle = deps.lifecycle ?? new Lifecycle();
-  const users = new UsersRepository(db);
+  const services = createServices(deps);
+  const { metrics } = services;
   const handlers = createHandlers({
-    lifecycle,
-    metrics,
-    db,
-    redis,
-    users,
-    passwords,
-    tokens,
-    sessions,
-    throttle,
-    clock,
+    ...services,
+    db: deps.db,
+    redis: deps.redis,
     document,
     logger,
     defaultClientId: 'specgate',
   });
   const cache = new HttpCache({
-    backend: new CacheBackend(deps.cacheRedis ?? redis, config.redis.cacheTimeoutMs),
+    backend: new CacheBackend(deps.cacheRedis ?? deps.redis, config.redis.cacheTimeoutMs),
     logger,
     metrics,
     ...deps.cacheHooks,
@@ -110,9 +82,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const pipeline = createPipeline({
     document,
-    // The compiler proved each handler matches its operation (api/types.ts); the pipeline binds by id.
-    handlers: handlers as unknown as Record<string, RawHandler>,
-    securitySchemes: { oauth2: bearerScheme(tokens, sessions), metricsToken: metricsTokenScheme(config.metricsToken) },
+    handlers: boundHandlers(handlers),
+    securitySchemes: {
+      oauth2: bearerScheme(services.tokens, services.sessions),
+      metricsToken: metricsTokenScheme(config.metricsToken),
+    },
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     validateResponses: deps.validateResponses ?? config.nodeEnv !== 'production',
@@ -129,12 +103,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
         cacheControl: 'public, max-age=86400',
       },
     },
-    lifecycle,
+    lifecycle: services.lifecycle,
     onResponse: (operationId, method, status, seconds) => metrics.observe(operationId, method, status, seconds),
     onUnanswered: (operationId, outcome) => metrics.unanswered(operationId, outcome),
   });
 
-  await passwords.warmUp();
+  await services.passwords.warmUp();
+  const { passwords, tokens, lifecycle } = services;
   return {
     listener: (req, res) => void pipeline.handle(req, res),
     express: () => expressMiddleware(pipeline),
@@ -142,5 +117,37 @@ export async function createApp(deps: AppDeps): Promise<App> {
     passwords,
     tokens,
     lifecycle,
+  };
+}
+
+/** The services handlers and security schemes share: tokens, sessions, the login throttle, metrics. */
+function createServices(deps: AppDeps) {
+  const { config, redis } = deps;
+  const { jwt } = config;
+  if (!jwt.secret) throw new Error('JWT secret missing: set JWT_SECRET');
+  const clock = deps.clock ?? systemClock;
+  const tokens = new TokenService(
+    { secret: jwt.secret, issuer: jwt.issuer, audience: jwt.audience, lifetimeSeconds: jwt.accessTokenSeconds },
+    clock,
+  );
+  const sessions = new SessionStore(
+    redis,
+    {
+      idleSeconds: jwt.refreshIdleSeconds,
+      absoluteSeconds: jwt.refreshMaxSeconds,
+      reuseLeewaySeconds: jwt.refreshReuseLeewaySeconds,
+      maxPerUser: config.maxSessionsPerUser,
+    },
+    clock,
+  );
+  return {
+    clock,
+    tokens,
+    sessions,
+    passwords: deps.passwords ?? new PasswordHasher(),
+    throttle: new LoginThrottle(redis, config.loginLimits),
+    metrics: new Metrics(),
+    lifecycle: deps.lifecycle ?? new Lifecycle(),
+    users: new UsersRepository(deps.db),
   };
 }

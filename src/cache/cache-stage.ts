@@ -16,6 +16,7 @@ import { noneMatchHits } from '../http/conditional';
 import { firstSatisfied } from '../pipeline/compile/security';
 import type { RequestContext } from '../pipeline/context';
 import { parameters } from '../pipeline/stages/validate';
+import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 import type { CacheOutcome, HttpCache, PreparedRead } from './http-cache';
 
 /** What the cache stage knows of one request. */
@@ -27,67 +28,76 @@ export interface CacheState {
 type Stage = (ctx: RequestContext) => Promise<void>;
 
 export function cacheStages(cache: HttpCache | undefined) {
-  /** Starts the lookup of a cached read early; see the module comment. */
-  function prefetchCache(ctx: RequestContext): void {
-    const route = ctx.route!;
-    const read = route.cache?.read;
-    if (!cache || !read) return;
-    let userId: string | undefined;
-    if (!route.security.public) {
-      // Scopes first: no cache read for a caller who may not call the operation.
-      const claimed = firstSatisfied(route.security, ctx.credentials);
-      if (!('principal' in claimed)) return;
-      userId = claimed.principal.userId;
-    }
-    const { params, query, violations } = parameters(ctx);
-    if (violations.length > 0) return;
-    ctx.cache = {
-      prepared: cache.prepare(read, { operationId: route.op.operationId, params, query, userId }),
-      outcome: undefined,
-    };
-  }
-
-  /** Wraps the invoke stage with the read-through cache or the invalidation of a write. */
-  function cached(invoke: Stage): Stage {
-    return async function cacheStage(ctx: RequestContext): Promise<void> {
-      const policy = cache ? ctx.route!.cache : undefined;
-      if (policy?.read) {
-        const input = ctx.input!;
-        ctx.cache ??= {
-          prepared: cache!.prepare(policy.read, {
-            operationId: input.operationId,
-            params: input.params,
-            query: input.query,
-            userId: ctx.principal?.userId,
-          }),
-          outcome: undefined,
-        };
-        const { response, outcome } = await cache!.read(input.operationId, ctx.cache.prepared, async () => {
+  return {
+    /** Starts the lookup of a cached read early; see the module comment. */
+    prefetchCache: (ctx: RequestContext): void => {
+      if (cache) prefetch(cache, ctx);
+    },
+    /** Wraps the invoke stage with the read-through cache or the invalidation of a write. */
+    cached: (invoke: Stage): Stage =>
+      async function cacheStage(ctx: RequestContext): Promise<void> {
+        const policy = cache ? ctx.route!.cache : undefined;
+        if (cache && policy?.read) await readThrough(cache, policy.read, invoke, ctx);
+        else {
           await invoke(ctx);
-          return ctx.response!;
-        });
-        ctx.response = response;
-        ctx.cache.outcome = outcome;
-      } else {
-        await invoke(ctx);
-        const { status } = ctx.response!;
-        if (policy && policy.invalidates.length > 0 && status >= 200 && status < 300) {
-          try {
-            await cache!.invalidate(policy, ctx.input!.params);
-          } catch (err) {
-            // Acknowledging this write could let a stale cached copy be served after it: refuse.
-            const detail =
-              'The change was saved, but cached copies could not be invalidated; read it back before relying on it.';
-            throw new DependencyUnavailableError('cache', { detail, cause: err });
-          }
+          if (cache && policy) await invalidateAfterWrite(cache, policy, ctx);
         }
-      }
-      cachingHeaders(ctx);
-      notModified(ctx);
-    };
-  }
+        cachingHeaders(ctx);
+        notModified(ctx);
+      },
+  };
+}
 
-  return { prefetchCache, cached };
+function prefetch(cache: HttpCache, ctx: RequestContext): void {
+  const route = ctx.route!;
+  const read = route.cache?.read;
+  if (!read) return;
+  let userId: string | undefined;
+  if (!route.security.public) {
+    // Scopes first: no cache read for a caller who may not call the operation.
+    const claimed = firstSatisfied(route.security, ctx.credentials);
+    if (!('principal' in claimed)) return;
+    userId = claimed.principal.userId;
+  }
+  const { params, query, violations } = parameters(ctx);
+  if (violations.length > 0) return;
+  ctx.cache = {
+    prepared: cache.prepare(read, { operationId: route.op.operationId, params, query, userId }),
+    outcome: undefined,
+  };
+}
+
+/** HIT from the entry (prefetched, or looked up now), else the handler and a fill. */
+async function readThrough(cache: HttpCache, read: ReadPolicy, invoke: Stage, ctx: RequestContext): Promise<void> {
+  const { operationId, params, query } = ctx.input!;
+  const state = (ctx.cache ??= {
+    prepared: cache.prepare(read, { operationId, params, query, userId: ctx.principal?.userId }),
+    outcome: undefined,
+  });
+  const { response, outcome } = await cache.read(operationId, state.prepared, async () => {
+    await invoke(ctx);
+    return ctx.response!;
+  });
+  ctx.response = response;
+  state.outcome = outcome;
+}
+
+/** A write that succeeded bumps its tags before it is acknowledged. */
+async function invalidateAfterWrite(
+  cache: HttpCache,
+  policy: OperationCachePolicy,
+  ctx: RequestContext,
+): Promise<void> {
+  const { status } = ctx.response!;
+  if (policy.invalidates.length === 0 || status < 200 || status >= 300) return;
+  try {
+    await cache.invalidate(policy, ctx.input!.params);
+  } catch (err) {
+    // Acknowledging this write could let a stale cached copy be served after it: refuse.
+    const detail =
+      'The change was saved, but cached copies could not be invalidated; read it back before relying on it.';
+    throw new DependencyUnavailableError('cache', { detail, cause: err });
+  }
 }
 
 /** Cache-Control, Vary and X-Cache; a handler's own values win. */

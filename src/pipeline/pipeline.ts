@@ -77,10 +77,6 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   });
   const cors = opts.cors?.origins.length ? corsStage(opts.cors.origins, opts.cors.expose) : undefined;
   const { prefetchCache, cached } = cacheStages(opts.cache);
-  const trust =
-    opts.trustProxy > 0
-      ? (ctx: RequestContext) => proxyaddr(ctx.req, (_a, i) => i < opts.trustProxy)
-      : (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? '';
   const checkResponse = opts.validateResponses
     ? checkResponseStage(new ResponseValidator(compiler), opts.logger)
     : undefined;
@@ -96,7 +92,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     prefetchCache,
     checkCredentials,
     authorize,
-    validateStage(trust),
+    validateStage(clientAddress(opts.trustProxy)),
     cached(invoke),
   ];
   /** Then, on every response (an error's too). */
@@ -112,69 +108,77 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       }
       if (ctx.response) for (const stage of respond) stage(ctx);
     } catch (err) {
-      fail(ctx, err);
+      if (answerError(ctx, err, opts)) write(ctx);
     }
-    observe(ctx);
+    observe(ctx, opts);
     if (ctx.unanswered === 'handed_off') next!();
   }
 
-  function fail(ctx: RequestContext, err: unknown): void {
-    if (err instanceof ClientAbortedError || err instanceof RequestTimedOutError) {
-      // The client went away mid-request, or node cut it for slowness and answered 408 itself:
-      // nothing left to answer here, and no fault of the service.
-      ctx.unanswered = err.code;
-      return;
-    }
-    const rendered = renderError(err, {
-      format: ctx.errorFormat,
-      instance: ctx.path,
-      requestId: ctx.requestId,
-      typeBase: opts.problemTypeBase,
-    });
-    if (rendered.status >= 500) {
-      const operationId = ctx.route?.op.operationId;
-      if (isUnavailable(err))
-        opts.logger.warn(
-          { requestId: ctx.requestId, operationId, err: String((err as Error).cause ?? err) },
-          'dependency unavailable',
-        );
-      else opts.logger.error({ err, requestId: ctx.requestId, operationId }, 'request failed');
-    }
-    if (ctx.res.headersSent) {
-      ctx.res.destroy();
-      return;
-    }
-    ctx.response = {
-      status: rendered.status,
-      headers: rendered.headers,
-      body: rendered.body,
-      contentType: 'application/problem+json',
-    };
-    write(ctx);
-  }
-
-  function observe(ctx: RequestContext): void {
-    if (ctx.unanswered === 'handed_off') return;
-    const ms = Number(process.hrtime.bigint() - ctx.started) / 1e6;
-    const operationId = ctx.route?.op.operationId;
-    const entry = {
-      requestId: ctx.requestId,
-      method: ctx.method,
-      path: ctx.path,
-      operationId,
-      ms: Math.round(ms * 100) / 100,
-    };
-    if (ctx.unanswered === 'client_aborted' || ctx.unanswered === 'request_timeout') {
-      // Info, not warn, for a timeout too: a slow client is the client's condition, handled as
-      // configured; the metrics counter is what to alert on.
-      opts.onUnanswered?.(operationId, ctx.unanswered);
-      opts.logger.info({ ...entry, outcome: ctx.unanswered }, 'request');
-      return;
-    }
-    const status = ctx.response?.status ?? ctx.res.statusCode;
-    opts.onResponse?.(operationId, ctx.method, status, ms / 1000);
-    opts.logger.info({ ...entry, status }, 'request');
-  }
-
   return { handle, routes };
+}
+
+/** The client's address: the socket's, or through `hops` trusted proxies' X-Forwarded-For. */
+function clientAddress(hops: number): (ctx: RequestContext) => string {
+  if (hops === 0) return (ctx) => ctx.req.socket.remoteAddress ?? '';
+  return (ctx) => proxyaddr(ctx.req, (_address, i) => i < hops);
+}
+
+/**
+ * Turns what a stage threw into the response (problem+json or OAuth JSON, src/core/errors.ts);
+ * false when there is nothing to write: the client left, or the response had already begun.
+ */
+function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): boolean {
+  if (err instanceof ClientAbortedError || err instanceof RequestTimedOutError) {
+    // The client went away mid-request, or node cut it for slowness and answered 408 itself:
+    // nothing left to answer here, and no fault of the service.
+    ctx.unanswered = err.code;
+    return false;
+  }
+  const rendered = renderError(err, {
+    format: ctx.errorFormat,
+    instance: ctx.path,
+    requestId: ctx.requestId,
+    typeBase: opts.problemTypeBase,
+  });
+  if (rendered.status >= 500) {
+    const fields = { requestId: ctx.requestId, operationId: ctx.route?.op.operationId };
+    if (isUnavailable(err))
+      opts.logger.warn({ ...fields, err: String((err as Error).cause ?? err) }, 'dependency unavailable');
+    else opts.logger.error({ ...fields, err }, 'request failed');
+  }
+  if (ctx.res.headersSent) {
+    ctx.res.destroy();
+    return false;
+  }
+  ctx.response = {
+    status: rendered.status,
+    headers: rendered.headers,
+    body: rendered.body,
+    contentType: 'application/problem+json',
+  };
+  return true;
+}
+
+/** One log line and one metric per request. */
+function observe(ctx: RequestContext, opts: PipelineOptions): void {
+  if (ctx.unanswered === 'handed_off') return;
+  const ms = Number(process.hrtime.bigint() - ctx.started) / 1e6;
+  const operationId = ctx.route?.op.operationId;
+  const entry = {
+    requestId: ctx.requestId,
+    method: ctx.method,
+    path: ctx.path,
+    operationId,
+    ms: Math.round(ms * 100) / 100,
+  };
+  if (ctx.unanswered === 'client_aborted' || ctx.unanswered === 'request_timeout') {
+    // Info, not warn, for a timeout too: a slow client is the client's condition, handled as
+    // configured; the metrics counter is what to alert on.
+    opts.onUnanswered?.(operationId, ctx.unanswered);
+    opts.logger.info({ ...entry, outcome: ctx.unanswered }, 'request');
+    return;
+  }
+  const status = ctx.response?.status ?? ctx.res.statusCode;
+  opts.onResponse?.(operationId, ctx.method, status, ms / 1000);
+  opts.logger.info({ ...entry, status }, 'request');
 }

@@ -2,6 +2,7 @@
  * The handler map, one module per tag. Typed as {@link Handlers}: a missing operationId, an extra
  * one, or a handler returning an undocumented shape does not compile.
  */
+import type { RawHandler } from '../../pipeline/context';
 import type { HandlerDeps } from '../deps';
 import type { Handlers } from '../types';
 import { authHandlers } from './auth.handlers';
@@ -18,4 +19,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...itemsHandlers(deps),
     ...systemHandlers(deps),
   } satisfies Handlers;
+}
+
+/**
+ * The map as the pipeline binds it, by operationId. Each handler takes its operation's request type,
+ * narrower than the pipeline's untyped OperationRequest: the compiler proved above that every handler
+ * matches its operation, and the pipeline calls each only for that operation, so widening is safe.
+ */
+export function boundHandlers(handlers: Handlers): Record<string, RawHandler> {
+  return handlers as unknown as Record<string, RawHandler>;
 }
