@@ -27,20 +27,20 @@ export interface CacheState {
 
 type Stage = (ctx: RequestContext) => Promise<void>;
 
-export function cacheStages(cache: HttpCache | undefined) {
+export function cacheStages(store: HttpCache | undefined) {
   return {
     /** Starts the lookup of a cached read early; see the module comment. */
     prefetchCache: (ctx: RequestContext): void => {
-      if (cache) prefetch(cache, ctx);
+      if (store) prefetch(store, ctx);
     },
     /** Wraps the invoke stage with the read-through cache or the invalidation of a write. */
     cached: (invoke: Stage): Stage =>
-      async function cacheStage(ctx: RequestContext): Promise<void> {
-        const policy = cache ? ctx.route!.cache : undefined;
-        if (cache && policy?.read) await readThrough(cache, policy.read, invoke, ctx);
+      async function cache(ctx: RequestContext): Promise<void> {
+        const policy = store ? ctx.route!.cache : undefined;
+        if (store && policy?.read) await readThrough(store, policy.read, invoke, ctx);
         else {
           await invoke(ctx);
-          if (cache && policy) await invalidateAfterWrite(cache, policy, ctx);
+          if (store && policy) await invalidateAfterWrite(store, policy, ctx);
         }
         cachingHeaders(ctx);
         notModified(ctx);

@@ -66,6 +66,8 @@ export interface Pipeline {
    */
   handle(req: IncomingMessage, res: ServerResponse, next?: () => void): Promise<void>;
   routes: readonly OperationRoute[];
+  /** The stages' names, in the order they run (the README's "How a request flows" lists them). */
+  stages: readonly string[];
 }
 
 export function createPipeline(opts: PipelineOptions): Pipeline {
@@ -114,7 +116,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     if (ctx.unanswered === 'handed_off') next!();
   }
 
-  return { handle, routes };
+  return { handle, routes, stages: [...answer, ...respond].map((stage) => stage.name) };
 }
 
 /** The client's address: the socket's, or through `hops` trusted proxies' X-Forwarded-For. */

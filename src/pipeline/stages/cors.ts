@@ -3,7 +3,7 @@
  * Runs only for paths of the document, so an embedding app's own routes keep their own policy.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import cors from 'cors';
+import corsMiddleware from 'cors';
 import type { RequestContext } from '../context';
 
 /** Headers a browser script may read beyond the CORS-safelisted ones (Fetch §3.2.6). */
@@ -18,12 +18,12 @@ const EXPOSED = [
 ];
 
 export function corsStage(origins: readonly string[], expose: readonly string[] = []) {
-  const middleware = cors({
+  const middleware = corsMiddleware({
     origin: origins.includes('*') ? '*' : [...origins],
     exposedHeaders: [...EXPOSED, ...expose],
     maxAge: 600,
   });
-  return function applyCors(ctx: RequestContext): Promise<void> | void {
+  return function cors(ctx: RequestContext): Promise<void> | void {
     return new Promise<void>((resolve, reject) => {
       middleware(
         ctx.req as IncomingMessage & { method: string },
