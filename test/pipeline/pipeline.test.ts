@@ -111,6 +111,17 @@ describe('request validation (JSON Schema 2020-12)', () => {
     ]);
   });
 
+  it("hands the handler the validated header parameters, coerced and under the document's names", async () => {
+    const res = await api.get('/widgets/7', { headers: { 'x-widget-revision': '3', 'x-other': 'not documented' } });
+    expect(res.status).toBe(200);
+    expect(server.received.at(-1)!.headers).toEqual({ 'X-Widget-Revision': 3 });
+    const bad = await api.get('/widgets/7', { headers: { 'x-widget-revision': '0' } });
+    expect([bad.status, bad.body.errors]).toEqual([
+      400,
+      [{ in: 'header', pointer: '/x-widget-revision', message: 'must be >= 1' }],
+    ]);
+  });
+
   it('lists every violation across locations at once', async () => {
     const res = await api.get('/widgets?limit=0&tag=toolongtag&tag=ok', {
       headers: { authorization: 'Bearer token-widgets:read' },
