@@ -17,15 +17,26 @@ function scopeList(scope: string): string[] {
 export function authHandlers(deps: HandlerDeps) {
   const { users, passwords, tokens, sessions, throttle, logger } = deps;
 
+  /** RFC 6749 §4.3: the resource owner's password, throttled, then a new session. */
   async function passwordGrant(req: HandlerRequest<'issueToken'>) {
     const form = req.body;
     if (form.username === undefined || form.password === undefined) {
       throw new OAuthError('invalid_request', 'username and password are required.');
     }
+    const user = await verifiedUser(form.username, form.password, req);
+    const scopes = grantedScopes(user.scopes, form.scope);
+    if (passwords.needsRehash(user.passwordHash)) {
+      await users.updatePasswordHash(user.id, await passwords.hash(form.password));
+    }
+    return openSession(user.id, scopes, form.client_id ?? deps.defaultClientId, req);
+  }
+
+  /** The user whose password this is; else invalid_grant, after the same work for every failure. */
+  async function verifiedUser(username: string, password: string, req: HandlerRequest<'issueToken'>) {
     // Counted before the password is looked at (reserve first): over the limit, even the right
     // password gets 429, and parallel attempts cannot all slip past a limit they have not yet hit.
-    const attempt = await throttle.reserve(form.username, req.ip);
-    const user = await users.findByUsername(form.username).catch(async (err: unknown) => {
+    const attempt = await throttle.reserve(username, req.ip);
+    const user = await users.findByUsername(username).catch(async (err: unknown) => {
       // No verdict (e.g. the database is down): the attempt must not count as a failure. If Redis
       // is down as well the unit stays reserved, which errs on the safe side.
       await attempt.released().catch(() => undefined);
@@ -34,39 +45,43 @@ export function authHandlers(deps: HandlerDeps) {
     // An unknown user, a disabled one and a wrong password get the same answer after the same work.
     const valid =
       user && !user.disabledAt
-        ? await passwords.verify(user.passwordHash, form.password)
-        : await passwords.verifyDummy(form.password);
+        ? await passwords.verify(user.passwordHash, password)
+        : await passwords.verifyDummy(password);
     if (!user || !valid || user.disabledAt) {
       logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
     }
     await attempt.succeeded();
-    let scopes = user.scopes;
-    if (form.scope !== undefined) {
-      const requested = scopeList(form.scope);
-      const notHeld = requested.filter((s) => !user.scopes.includes(s));
-      if (notHeld.length)
-        throw new OAuthError('invalid_scope', `Scope(s) not available to this user: ${notHeld.join(' ')}.`);
-      scopes = requested;
-    }
-    if (passwords.needsRehash(user.passwordHash)) {
-      await users.updatePasswordHash(user.id, await passwords.hash(form.password));
-    }
+    return user;
+  }
+
+  /** RFC 6749 §3.3: the requested scopes, all held by the user; the user's scopes when none is asked. */
+  function grantedScopes(held: string[], requestedScope: string | undefined): string[] {
+    if (requestedScope === undefined) return held;
+    const requested = scopeList(requestedScope);
+    const notHeld = requested.filter((s) => !held.includes(s));
+    if (notHeld.length)
+      throw new OAuthError('invalid_scope', `Scope(s) not available to this user: ${notHeld.join(' ')}.`);
+    return requested;
+  }
+
+  /** A new session in Redis with its first access and refresh tokens. */
+  async function openSession(sub: string, scopes: string[], clientId: string, req: HandlerRequest<'issueToken'>) {
     const now = deps.clock();
     const sid = randomUUID();
     const refresh = newRefreshToken(sid);
     const { absExp, accessExp } = sessions.limits(now, tokens.lifetimeSeconds);
     const { token, claims } = await tokens.issue({
-      sub: user.id,
+      sub,
       sid,
       scope: scopes.join(' '),
-      clientId: form.client_id ?? deps.defaultClientId,
+      clientId,
       iat: now,
       exp: accessExp,
     });
     const evicted = await sessions.create({
       sid,
-      sub: user.id,
+      sub,
       clientId: claims.client_id,
       scope: claims.scope,
       jti: claims.jti,
@@ -79,18 +94,18 @@ export function authHandlers(deps: HandlerDeps) {
     // One line per session, so a search by `sid` finds its end like every other event of it.
     for (const ended of evicted) {
       logger.info(
-        { requestId: req.requestId, sub: user.id, sid: ended, outcome: 'session_evicted' },
+        { requestId: req.requestId, sub, sid: ended, outcome: 'session_evicted' },
         'oldest session ended by the per-user session cap',
       );
     }
     // An administrator may have disabled the user or taken a scope since we read it: see confirmLogin.
-    const confirmed = await confirmLogin(deps, { sid, sub: user.id, scope: claims.scope });
+    const confirmed = await confirmLogin(deps, { sid, sub, scope: claims.scope });
     if (confirmed.kind === 'refused') throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
     const issued =
       confirmed.scope === claims.scope
         ? { token, claims }
         : await tokens.issue({
-            sub: user.id,
+            sub,
             sid,
             jti: claims.jti,
             scope: confirmed.scope,
@@ -98,18 +113,16 @@ export function authHandlers(deps: HandlerDeps) {
             iat: now,
             exp: accessExp,
           });
-    logger.info(
-      {
-        requestId: req.requestId,
-        ip: req.ip,
-        sub: user.id,
-        sid,
-        jti: claims.jti,
-        outcome: 'issued',
-        grant: 'password',
-      },
-      'token issued',
-    );
+    const fields = {
+      requestId: req.requestId,
+      ip: req.ip,
+      sub,
+      sid,
+      jti: claims.jti,
+      outcome: 'issued',
+      grant: 'password',
+    };
+    logger.info(fields, 'token issued');
     return tokenResponse(issued.token, issued.claims, refresh.token);
   }
 
