@@ -21,15 +21,13 @@ const json = (schema: unknown) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const string = { type: 'string' };
 
-/** Builds a document with 2 paths and 4 operations per resource. */
-export function makeSpec(resources: number): OpenApiDocument {
+/** The parts every resource shares: the Problem schema, the 400 answer, the id and page parameters. */
+function sharedParts() {
   const problem = {
     type: 'object',
     required: ['type', 'title', 'status'],
     properties: { type: string, title: string, status: { type: 'integer' }, detail: string },
   };
-  const schemas: Record<string, unknown> = { Problem: problem };
-  const paths: Record<string, unknown> = {};
   const badRequest = {
     description: 'The request is invalid.',
     content: { 'application/problem+json': { schema: ref('Problem') } },
@@ -44,10 +42,15 @@ export function makeSpec(resources: number): OpenApiDocument {
     { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } },
     { name: 'cursor', in: 'query', required: false, schema: { type: 'string', maxLength: 64 } },
   ];
+  return { problem, badRequest, id, query };
+}
 
-  for (let n = 0; n < resources; n++) {
-    const R = `Res${n}`;
-    schemas[`${R}Input`] = {
+type SharedParts = ReturnType<typeof sharedParts>;
+
+/** Res{n}Input (the body clients send) and Res{n} (the record answered), by schema name. */
+function resourceSchemas(R: string): Record<string, unknown> {
+  return {
+    [`${R}Input`]: {
       type: 'object',
       required: ['name', 'count'],
       properties: {
@@ -57,8 +60,8 @@ export function makeSpec(resources: number): OpenApiDocument {
         active: { type: 'boolean' },
       },
       unevaluatedProperties: false,
-    };
-    schemas[R] = {
+    },
+    [R]: {
       type: 'object',
       required: ['id', 'name', 'count'],
       properties: {
@@ -68,28 +71,46 @@ export function makeSpec(resources: number): OpenApiDocument {
         tags: { type: 'array', items: string },
         active: { type: 'boolean' },
       },
-    };
-    const page = {
-      type: 'object',
-      required: ['items'],
-      properties: { items: { type: 'array', items: ref(R) }, next: string },
-    };
-    const op = (operationId: string, status: string, schema: unknown, extra: object) => ({
-      operationId,
-      summary: `${operationId} (generated)`,
-      security: [],
-      ...extra,
-      responses: { [status]: { description: 'OK.', content: json(schema) }, '400': badRequest },
-    });
-    const requestBody = { required: true, content: json(ref(`${R}Input`)) };
-    paths[`/v1/res${n}`] = {
+    },
+  };
+}
+
+/** The two path items of resource n: the collection (list, create) and one record (get, replace). */
+function resourcePaths(n: number, { badRequest, id, query }: SharedParts): Record<string, unknown> {
+  const R = `Res${n}`;
+  const page = {
+    type: 'object',
+    required: ['items'],
+    properties: { items: { type: 'array', items: ref(R) }, next: string },
+  };
+  const op = (operationId: string, status: string, schema: unknown, extra: object) => ({
+    operationId,
+    summary: `${operationId} (generated)`,
+    security: [],
+    ...extra,
+    responses: { [status]: { description: 'OK.', content: json(schema) }, '400': badRequest },
+  });
+  const requestBody = { required: true, content: json(ref(`${R}Input`)) };
+  return {
+    [`/v1/res${n}`]: {
       get: op(`list${R}`, '200', page, { parameters: query }),
       post: op(`create${R}`, '201', ref(R), { requestBody }),
-    };
-    paths[`/v1/res${n}/{id}`] = {
+    },
+    [`/v1/res${n}/{id}`]: {
       get: op(`get${R}`, '200', ref(R), { parameters: [id] }),
       post: op(`replace${R}`, '200', ref(R), { parameters: [id], requestBody }),
-    };
+    },
+  };
+}
+
+/** Builds a document with 2 paths and 4 operations per resource. */
+export function makeSpec(resources: number): OpenApiDocument {
+  const shared = sharedParts();
+  const schemas: Record<string, unknown> = { Problem: shared.problem };
+  const paths: Record<string, unknown> = {};
+  for (let n = 0; n < resources; n++) {
+    Object.assign(schemas, resourceSchemas(`Res${n}`));
+    Object.assign(paths, resourcePaths(n, shared));
   }
   const info = { title: `generated (${resources * 4} operations)`, version: '1.0.0' };
   return { openapi: '3.1.0', info, security: [], paths, components: { schemas } } as OpenApiDocument;
