@@ -178,21 +178,23 @@ function generatedDoc(resources: number): Doc {
 }
 
 const opsOf = (d: Doc) => operationIds(d.document).length;
+const taskLabel = (d: Doc, request: string) => `${d.name} ${opsOf(d)} ops: ${request}`;
 
-async function main(): Promise<void> {
-  const time = Number(process.env.BENCH_PIPELINE_TIME_MS ?? 1000);
-  const bench = new Bench({ time, warmupTime: 250, throws: true });
-  const taskOf = (label: string, requests: Req[], run: (r: Req) => Promise<number>) => {
-    let i = 0;
-    bench.add(label, async () => {
-      const r = requests[i++ % requests.length]!;
-      const status = await run(r);
-      if (status !== r.status)
-        throw new Error(`${label}: ${r.method} ${r.url} answered ${status}, expected ${r.status}`);
-    });
-  };
-  const docs = [realDoc(), generatedDoc(2), generatedDoc(125)];
-  const runs = new Map<Doc, (r: Req) => Promise<number>>();
+type Run = (r: Req) => Promise<number>;
+
+/** Adds a task to `bench` that sends `requests` round-robin through `run`, failing on an unexpected status. */
+function addTask(bench: Bench, label: string, requests: Req[], run: Run): void {
+  let i = 0;
+  bench.add(label, async () => {
+    const r = requests[i++ % requests.length]!;
+    const status = await run(r);
+    if (status !== r.status) throw new Error(`${label}: ${r.method} ${r.url} answered ${status}, expected ${r.status}`);
+  });
+}
+
+/** Builds each document's pipeline, timing it, and fails unless it rejects the document's invalid request. */
+async function buildPipelines(docs: Doc[]): Promise<Map<Doc, Run>> {
+  const runs = new Map<Doc, Run>();
   for (const d of docs) {
     const t = performance.now();
     const run = await inMemoryPipeline(d.document, answer);
@@ -204,32 +206,32 @@ async function main(): Promise<void> {
     );
     runs.set(d, run);
   }
-  const [real, small, big] = docs as [Doc, Doc, Doc];
-  const label = (d: Doc, request: string) => `${d.name} ${opsOf(d)} ops: ${request}`;
-  for (const [request, reqs] of Object.entries(real.cases)) taskOf(label(real, request), reqs, runs.get(real)!);
+  return runs;
+}
+
+/** Adds the tasks: the real document's requests, then each generated request at both sizes, then the baseline. */
+function addTasks(bench: Bench, [real, small, big]: [Doc, Doc, Doc], runs: Map<Doc, Run>): void {
+  for (const [request, reqs] of Object.entries(real.cases))
+    addTask(bench, taskLabel(real, request), reqs, runs.get(real)!);
   // The same request at 8 and at 500 operations, one right after the other.
   for (const request of Object.keys(small.cases))
-    for (const d of [small, big]) taskOf(label(d, request), d.cases[request]!, runs.get(d)!);
+    for (const d of [small, big]) addTask(bench, taskLabel(d, request), d.cases[request]!, runs.get(d)!);
   // What building the in-memory request and draining its body costs, without the pipeline.
-  taskOf('in-memory request + response alone', small.cases['POST /v1/resN (JSON body)']!, async (r) => {
+  addTask(bench, 'in-memory request + response alone', small.cases['POST /v1/resN (JSON body)']!, async (r) => {
     for await (const _ of makeRequest(r)) new CapturedResponse().end();
     return r.status;
   });
+}
 
-  const cpus = os.cpus();
-  console.log(
-    `bench:pipeline  node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, load average ${os.loadavg()[0]!.toFixed(1)}; tinybench, ${time} ms a task`,
-  );
-  await bench.run();
-  console.table(bench.table());
-
+/** Prints how each request's median latency grows from the small generated document to the big one, and the verdict. */
+function reportGrowth(bench: Bench, small: Doc, big: Doc): void {
   const p50 = (name: string) => {
     const result = bench.getTask(name)?.result;
     if (result?.state !== 'completed') throw new Error(`${name}: ${result?.state}`);
     return result.latency.p50 * 1e3; // µs
   };
   const growth = Object.keys(small.cases).map((request) => {
-    const [at8, at500] = [p50(label(small, request)), p50(label(big, request))];
+    const [at8, at500] = [p50(taskLabel(small, request)), p50(taskLabel(big, request))];
     console.log(
       `${request}: ${at8.toFixed(1)} µs at ${opsOf(small)} ops, ${at500.toFixed(1)} µs at ${opsOf(big)} ops: ${(at500 / at8).toFixed(2)}x`,
     );
@@ -241,6 +243,22 @@ async function main(): Promise<void> {
       ? `Flat: per-request cost does not grow with the number of operations (worst ${worst.toFixed(2)}x from 8 to 500; noise here is up to ~1.5x, a router linear in the operations would be tens of times slower).`
       : `GROWS: worst ${worst.toFixed(2)}x from 8 to 500 operations in this run (beyond this machine's ~1.5x noise): run again on a quieter machine, then look at routing.`,
   );
+}
+
+async function main(): Promise<void> {
+  const time = Number(process.env.BENCH_PIPELINE_TIME_MS ?? 1000);
+  const bench = new Bench({ time, warmupTime: 250, throws: true });
+  const docs: [Doc, Doc, Doc] = [realDoc(), generatedDoc(2), generatedDoc(125)];
+  const runs = await buildPipelines(docs);
+  addTasks(bench, docs, runs);
+
+  const cpus = os.cpus();
+  console.log(
+    `bench:pipeline  node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, load average ${os.loadavg()[0]!.toFixed(1)}; tinybench, ${time} ms a task`,
+  );
+  await bench.run();
+  console.table(bench.table());
+  reportGrowth(bench, docs[1], docs[2]);
 }
 
 main().catch((err) => {
