@@ -61,15 +61,8 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  for (const k of ONLY)
-    if (!(KEYS as readonly string[]).includes(k))
-      throw new Error(`BENCH_HTTP_ONLY: unknown scenario ${k} (${KEYS.join(', ')})`);
-  if (PROFILE && !ONLY.has(PROFILE))
-    throw new Error(`BENCH_HTTP_PROFILE=${PROFILE}: name a scenario this run measures`);
-  const profileDir = PROFILE
-    ? path.resolve(process.env.BENCH_HTTP_PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'specgate-bench-prof-')))
-    : undefined;
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  checkScenarioNames();
+  const profileDir = profileDirectory();
   process.once('SIGINT', () => process.exit(130)); // runs the exit hooks that stop the servers and Redis
 
   const t0 = Date.now();
@@ -78,110 +71,179 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   let profiledPid = 0;
   try {
-    const start = async (key: Key, mode: 'floor' | 'service', env: Record<string, string>) => {
-      if (!ONLY.has(key)) return undefined;
-      const server = await startServer(mode, { ...redis.env, ...env }, PROFILE === key ? profileDir : undefined);
-      servers.push(server);
-      if (PROFILE === key) profiledPid = server.pid;
-      return server;
-    };
-    const [floor, cachedSvc, missSvc, listSvc] = await Promise.all([
-      start('floor', 'floor', { BENCH_FLOOR_KEY: FLOOR_KEY }),
-      start('cached', 'service', { NODE_ENV }),
-      start('miss', 'service', { NODE_ENV, BENCH_NO_STORE: '1', BENCH_ITEMS: String(MISS_ITEMS) }),
-      start('list', 'service', { NODE_ENV }),
-    ]);
+    const started = await startServers(redis.env, profileDir, servers);
+    profiledPid = started.profiledPid;
     const startedIn = Date.now() - t0;
-
-    // The cached entry, warmed; the floor serves its bytes.
-    const cachedAuth = await login(cachedSvc!.origin);
-    const itemPath = `/v1/items/${cachedSvc!.itemIds[0]}`;
-    const first = await get(cachedSvc!.origin, itemPath, cachedAuth);
-    if (first.status !== 200) throw new Error(`GET ${itemPath}: ${first.status} ${first.body}`);
-    await client.set(FLOOR_KEY, first.body);
-    const isItemAt = (body: string, p: string) =>
-      (JSON.parse(body) as { id?: string }).id === p.split('/').pop() ? undefined : `body is not the item at ${p}`;
-    const scenarios: Scenario[] = [
-      {
-        key: 'floor',
-        label: 'floor (node:http + 1 Redis GET)',
-        server: floor!,
-        paths: [itemPath],
-        headers: {},
-        check: (b) => (b === first.body ? undefined : 'floor body differs'),
-      },
-      {
-        key: 'cached',
-        label: 'GET /v1/items/{id} cached',
-        server: cachedSvc!,
-        paths: [itemPath],
-        headers: cachedAuth,
-        xCache: 'HIT',
-        check: isItemAt,
-      },
-    ];
-    if (missSvc) {
-      const paths = missSvc.itemIds.map((id) => `/v1/items/${id}`);
-      scenarios.push({
-        key: 'miss',
-        label: 'GET /v1/items/{id} miss forced',
-        server: missSvc,
-        paths,
-        headers: await login(missSvc.origin),
-        xCache: 'MISS',
-        check: isItemAt,
-      });
-    }
-    if (listSvc) {
-      const headers = await login(listSvc.origin);
-      await get(listSvc.origin, '/v1/items', headers);
-      const check = (b: string) =>
-        (JSON.parse(b) as { items?: unknown[] }).items?.length === 20 ? undefined : 'page has not 20 items';
-      scenarios.push({
-        key: 'list',
-        label: 'GET /v1/items cached (20 items)',
-        server: listSvc,
-        paths: ['/v1/items'],
-        headers,
-        xCache: 'HIT',
-        check,
-      });
-    }
-
-    // Every scenario answers as it should before any load runs; misses stay misses when repeated.
-    for (const s of scenarios) {
-      const problems = await verify(s, 24, 'before');
-      if (s.key === 'miss')
-        problems.push(...(await verify({ ...s, paths: s.paths.slice(0, 4).flatMap((p) => [p, p]) }, 8, 'repeat')));
-      if (problems.length) throw new Error(`${s.label}: ${problems.join('; ')}`);
-    }
-
-    const runs = new Map<Key, Run[]>(scenarios.map((s) => [s.key, []]));
-    for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 === 0 ? scenarios : [...scenarios.slice(1), scenarios[0]!];
-      for (const s of order) runs.get(s.key)!.push(await measure(s, client));
-      const ratio = (k: Key) => (runs.get(k)![r]!.rps / runs.get('floor')![r]!.rps).toFixed(2);
-      process.stderr.write(
-        `round ${r + 1}/${ROUNDS}: ${scenarios
-          .slice(1)
-          .map((s) => `${s.key} ${ratio(s.key)}x`)
-          .join(', ')} the floor\n`,
-      );
-    }
-    report(scenarios, runs, { startedIn, floorBytes: Buffer.byteLength(first.body), totalS: (Date.now() - t0) / 1e3 });
+    const { scenarios, floorBody } = await prepareScenarios(started.byKey, client);
+    await verifyScenarios(scenarios);
+    const runs = await measureRounds(scenarios, client);
+    report(scenarios, runs, { startedIn, floorBytes: Buffer.byteLength(floorBody), totalS: (Date.now() - t0) / 1e3 });
     if ([...runs.values()].some((rs) => rs.some((r) => r.problems.length))) process.exitCode = 1;
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     client.disconnect();
     await redis.server.stop();
   }
-  if (profileDir) {
-    const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${profiledPid}.`));
-    process.stdout.write(
-      `\nCPU profile of the ${PROFILE} server (its whole life, start-up included), for speedscope or Chrome DevTools:\n`,
-    );
-    for (const f of files) process.stdout.write(`  ${path.join(profileDir, f)}\n`);
+  if (profileDir) printProfiles(profileDir, profiledPid);
+}
+
+/** Fails when BENCH_HTTP_ONLY names an unknown scenario or BENCH_HTTP_PROFILE one this run does not measure. */
+function checkScenarioNames(): void {
+  for (const k of ONLY)
+    if (!(KEYS as readonly string[]).includes(k))
+      throw new Error(`BENCH_HTTP_ONLY: unknown scenario ${k} (${KEYS.join(', ')})`);
+  if (PROFILE && !ONLY.has(PROFILE))
+    throw new Error(`BENCH_HTTP_PROFILE=${PROFILE}: name a scenario this run measures`);
+}
+
+/** The directory (created) the profiled server writes its CPU profile to; undefined when nothing is profiled. */
+function profileDirectory(): string | undefined {
+  const profileDir = PROFILE
+    ? path.resolve(process.env.BENCH_HTTP_PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'specgate-bench-prof-')))
+    : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  return profileDir;
+}
+
+/**
+ * Starts a server for each scenario this run measures, all at once. Each joins `servers` as soon as
+ * it is up, so the caller stops it even when another one fails to start.
+ */
+async function startServers(
+  redisEnv: Record<string, string>,
+  profileDir: string | undefined,
+  servers: Server[],
+): Promise<{ byKey: Record<Key, Server | undefined>; profiledPid: number }> {
+  let profiledPid = 0;
+  const start = async (key: Key, mode: 'floor' | 'service', env: Record<string, string>) => {
+    if (!ONLY.has(key)) return undefined;
+    const server = await startServer(mode, { ...redisEnv, ...env }, PROFILE === key ? profileDir : undefined);
+    servers.push(server);
+    if (PROFILE === key) profiledPid = server.pid;
+    return server;
+  };
+  const [floor, cached, miss, list] = await Promise.all([
+    start('floor', 'floor', { BENCH_FLOOR_KEY: FLOOR_KEY }),
+    start('cached', 'service', { NODE_ENV }),
+    start('miss', 'service', { NODE_ENV, BENCH_NO_STORE: '1', BENCH_ITEMS: String(MISS_ITEMS) }),
+    start('list', 'service', { NODE_ENV }),
+  ]);
+  return { byKey: { floor, cached, miss, list }, profiledPid };
+}
+
+/** What is wrong with a body that should be the item at path `p`, if anything. */
+const isItemAt = (body: string, p: string) =>
+  (JSON.parse(body) as { id?: string }).id === p.split('/').pop() ? undefined : `body is not the item at ${p}`;
+
+/**
+ * Warms the cached item, stores its bytes for the floor to serve, and describes the scenarios of the
+ * servers started; returns them with those bytes.
+ */
+async function prepareScenarios(
+  started: Record<Key, Server | undefined>,
+  client: Redis,
+): Promise<{ scenarios: Scenario[]; floorBody: string }> {
+  const cachedSvc = started.cached!;
+  const cachedAuth = await login(cachedSvc.origin);
+  const itemPath = `/v1/items/${cachedSvc.itemIds[0]}`;
+  const first = await get(cachedSvc.origin, itemPath, cachedAuth);
+  if (first.status !== 200) throw new Error(`GET ${itemPath}: ${first.status} ${first.body}`);
+  await client.set(FLOOR_KEY, first.body);
+  const scenarios: Scenario[] = [
+    {
+      key: 'floor',
+      label: 'floor (node:http + 1 Redis GET)',
+      server: started.floor!,
+      paths: [itemPath],
+      headers: {},
+      check: (b) => (b === first.body ? undefined : 'floor body differs'),
+    },
+    {
+      key: 'cached',
+      label: 'GET /v1/items/{id} cached',
+      server: cachedSvc,
+      paths: [itemPath],
+      headers: cachedAuth,
+      xCache: 'HIT',
+      check: isItemAt,
+    },
+  ];
+  if (started.miss) scenarios.push(await missScenario(started.miss));
+  if (started.list) scenarios.push(await listScenario(started.list));
+  return { scenarios, floorBody: first.body };
+}
+
+/**
+ * Item reads on the server whose cache never stores, rotating over MISS_ITEMS items so that concurrent
+ * misses never wait on one fill lock.
+ */
+async function missScenario(server: Server): Promise<Scenario> {
+  const paths = server.itemIds.map((id) => `/v1/items/${id}`);
+  return {
+    key: 'miss',
+    label: 'GET /v1/items/{id} miss forced',
+    server,
+    paths,
+    headers: await login(server.origin),
+    xCache: 'MISS',
+    check: isItemAt,
+  };
+}
+
+/** The first page of the item list, cached by one read before the scenario starts. */
+async function listScenario(server: Server): Promise<Scenario> {
+  const headers = await login(server.origin);
+  await get(server.origin, '/v1/items', headers);
+  const check = (b: string) =>
+    (JSON.parse(b) as { items?: unknown[] }).items?.length === 20 ? undefined : 'page has not 20 items';
+  return {
+    key: 'list',
+    label: 'GET /v1/items cached (20 items)',
+    server,
+    paths: ['/v1/items'],
+    headers,
+    xCache: 'HIT',
+    check,
+  };
+}
+
+/** Fails unless every scenario answers as it should before any load runs; misses must stay misses when repeated. */
+async function verifyScenarios(scenarios: Scenario[]): Promise<void> {
+  for (const s of scenarios) {
+    const problems = await verify(s, 24, 'before');
+    if (s.key === 'miss')
+      problems.push(...(await verify({ ...s, paths: s.paths.slice(0, 4).flatMap((p) => [p, p]) }, 8, 'repeat')));
+    if (problems.length) throw new Error(`${s.label}: ${problems.join('; ')}`);
   }
+}
+
+/**
+ * Measures every scenario once a round, ROUNDS times, and writes each round's ratios to stderr.
+ * Floor first in odd rounds, last in even ones.
+ */
+async function measureRounds(scenarios: Scenario[], client: Redis): Promise<Map<Key, Run[]>> {
+  const runs = new Map<Key, Run[]>(scenarios.map((s) => [s.key, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? scenarios : [...scenarios.slice(1), scenarios[0]!];
+    for (const s of order) runs.get(s.key)!.push(await measure(s, client));
+    const ratio = (k: Key) => (runs.get(k)![r]!.rps / runs.get('floor')![r]!.rps).toFixed(2);
+    process.stderr.write(
+      `round ${r + 1}/${ROUNDS}: ${scenarios
+        .slice(1)
+        .map((s) => `${s.key} ${ratio(s.key)}x`)
+        .join(', ')} the floor\n`,
+    );
+  }
+  return runs;
+}
+
+/** Lists the profiled server's CPU profile files. */
+function printProfiles(profileDir: string, profiledPid: number): void {
+  const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${profiledPid}.`));
+  process.stdout.write(
+    `\nCPU profile of the ${PROFILE} server (its whole life, start-up included), for speedscope or Chrome DevTools:\n`,
+  );
+  for (const f of files) process.stdout.write(`  ${path.join(profileDir, f)}\n`);
 }
 
 async function measure(s: Scenario, client: Redis): Promise<Run> {
