@@ -375,14 +375,45 @@ const mix = (counts: Record<string, number>) => {
   return parts.map(([k, v]) => `${k} ${((100 * v) / total).toFixed(v === total ? 0 : 1)}%`).join(' ') || '-';
 };
 
+/** Each round's req/s of scenario `k` ÷ that round's floor's. */
+const ratios = (runs: Map<Key, Run[]>, k: Key) => runs.get(k)!.map((r, i) => r.rps / runs.get('floor')![i]!.rps);
+/** Each round's floor server CPU µs/req ÷ scenario `k`'s. */
+const cpuRatios = (runs: Map<Key, Run[]>, k: Key) => runs.get(k)!.map((r, i) => runs.get('floor')![i]!.cpuUs / r.cpuUs);
+
+/** Writes the results to stdout: the setting, the table, each scenario's checks and the verdict. */
 function report(
   scenarios: Scenario[],
   runs: Map<Key, Run[]>,
   meta: { startedIn: number; floorBytes: number; totalS: number },
 ): void {
-  const floor = runs.get('floor')!;
-  const ratios = (k: Key) => runs.get(k)!.map((r, i) => r.rps / floor[i]!.rps);
-  const cpuRatios = (k: Key) => runs.get(k)!.map((r, i) => floor[i]!.cpuUs / r.cpuUs);
+  const out = [
+    '',
+    ...reportHeading(meta.floorBytes),
+    '',
+    ...reportTable(scenarios, runs),
+    '',
+    ...reportChecks(scenarios, runs),
+    '',
+    ...reportVerdict(runs, meta),
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}
+
+/** The lines that say what ran where: machine, load generator, rounds, servers. */
+function reportHeading(floorBytes: number): string[] {
+  const cpus = os.cpus();
+  const version = (require('autocannon/package.json') as { version: string }).version;
+  return [
+    `bench:http  node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical CPUs), load average ${os.loadavg()[0]!.toFixed(1)}`,
+    `autocannon ${version} in the bench process, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${WARMUP} s warm-up + ${DURATION} s measured per scenario`,
+    `servers: one process each; service NODE_ENV=${NODE_ENV}, validateResponses off, log silent; floor value ${floorBytes} bytes (the cached item's JSON)`,
+    `medians over the rounds; each round's ratios are to that round's floor`,
+  ];
+}
+
+/** The table: a header line, then one line of medians over the rounds per scenario, in aligned columns. */
+function reportTable(scenarios: Scenario[], runs: Map<Key, Run[]>): string[] {
   const med = (k: Key, f: (r: Run) => number) => median(runs.get(k)!.map(f));
   const header = [
     'scenario',
@@ -404,12 +435,12 @@ function report(
       fmtInt(med(key, (r) => r.rps)),
       med(key, (r) => r.p50).toFixed(2),
       med(key, (r) => r.p99).toFixed(2),
-      median(ratios(key)).toFixed(2),
-      ratios(key)
+      median(ratios(runs, key)).toFixed(2),
+      ratios(runs, key)
         .map((x) => x.toFixed(2))
         .join(' '),
       fmtInt(med(key, (r) => r.cpuUs)),
-      median(cpuRatios(key)).toFixed(2),
+      median(cpuRatios(runs, key)).toFixed(2),
       fmtInt(med(key, (r) => r.loadgenPct)),
       mix(xCache),
     ];
@@ -420,19 +451,12 @@ function report(
       .map((c, i) => (i === 0 || i >= cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join('   ')
       .trimEnd();
-  const cpus = os.cpus();
-  const version = (require('autocannon/package.json') as { version: string }).version;
-  const out = [
-    '',
-    `bench:http  node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical CPUs), load average ${os.loadavg()[0]!.toFixed(1)}`,
-    `autocannon ${version} in the bench process, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${WARMUP} s warm-up + ${DURATION} s measured per scenario`,
-    `servers: one process each; service NODE_ENV=${NODE_ENV}, validateResponses off, log silent; floor value ${meta.floorBytes} bytes (the cached item's JSON)`,
-    `medians over the rounds; each round's ratios are to that round's floor`,
-    '',
-    line(header),
-    ...rows.map(line),
-    '',
-  ];
+  return [line(header), ...rows.map(line)];
+}
+
+/** Per scenario, its requests in each round and whether every check passed, then its warnings. */
+function reportChecks(scenarios: Scenario[], runs: Map<Key, Run[]>): string[] {
+  const out: string[] = [];
   for (const s of scenarios) {
     const rs = runs.get(s.key)!;
     const problems = [...new Set(rs.flatMap((r) => r.problems))];
@@ -441,15 +465,17 @@ function report(
     );
     for (const w of new Set(rs.flatMap((r) => r.warnings))) out.push(`    WARNING: ${w}`);
   }
-  const cached = median(ratios('cached'));
-  out.push(
-    '',
+  return out;
+}
+
+/** How to read the ratios, the cached read against the target, and how long the run took. */
+function reportVerdict(runs: Map<Key, Run[]>, meta: { startedIn: number; totalS: number }): string[] {
+  const cached = median(ratios(runs, 'cached'));
+  return [
     "ratio to floor = req/s ÷ the floor's; CPU ratio = the floor's server CPU µs/req ÷ this server's (/proc, all threads): it holds whichever of load generator and server saturates first.",
-    `cached authenticated read: median ${cached.toFixed(2)}x the floor (CPU ratio ${median(cpuRatios('cached')).toFixed(2)}); target >= 0.5x: ${cached >= 0.5 ? 'on target' : 'BELOW target'}`,
+    `cached authenticated read: median ${cached.toFixed(2)}x the floor (CPU ratio ${median(cpuRatios(runs, 'cached')).toFixed(2)}); target >= 0.5x: ${cached >= 0.5 ? 'on target' : 'BELOW target'}`,
     `(servers ready ${(meta.startedIn / 1e3).toFixed(1)} s after start; whole run ${meta.totalS.toFixed(0)} s)`,
-    '',
-  );
-  process.stdout.write(out.join('\n'));
+  ];
 }
 
 main().catch((err) => {
