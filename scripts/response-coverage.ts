@@ -84,56 +84,75 @@ function readAllowlist(documented: Map<string, number[]>): { entries: AllowEntry
   return { entries, errors };
 }
 
-function main(): void {
-  const documented = documentedPairs();
-  const produced = producedPairs();
-  if (produced.size === 0) {
-    process.stderr.write(
-      `response coverage: no records in ${path.relative(root, recordsDir)}: run the whole jest suite first (npm test)\n`,
-    );
-    process.exit(1);
-  }
-  const { entries, errors } = readAllowlist(documented);
+/** How the documented pairs fared: one table row per operation, the pairs never produced, the tallies. */
+interface Coverage {
+  rows: string[];
+  missing: string[];
+  total: number;
+  hit: number;
+  allowed: number;
+  /** The allowlist entries that excused a pair the tests did not produce. */
+  usedEntries: Set<AllowEntry>;
+}
+
+/** Exits with a hint when there are no records at all: the jest suite has not run. */
+function requireRecords(produced: Set<string>): void {
+  if (produced.size > 0) return;
+  process.stderr.write(
+    `response coverage: no records in ${path.relative(root, recordsDir)}: run the whole jest suite first (npm test)\n`,
+  );
+  process.exit(1);
+}
+
+/**
+ * Sorts every documented pair into produced, allowlisted or missing, operation by operation; adds to
+ * `errors` each produced pair that an entry names by its operationId (not through '*').
+ */
+function compare(
+  documented: Map<string, number[]>,
+  produced: Set<string>,
+  entries: AllowEntry[],
+  errors: string[],
+): Coverage {
   const allowedBy = (op: string, status: number) =>
     entries.find((e) => e.status === status && (e.operationId === op || e.operationId === '*'));
-  const usedEntries = new Set<AllowEntry>();
-
-  const rows: string[] = [];
-  const missing: string[] = [];
-  let total = 0;
-  let hit = 0;
-  let allowed = 0;
+  const coverage: Coverage = { rows: [], missing: [], total: 0, hit: 0, allowed: 0, usedEntries: new Set() };
   for (const [op, statuses] of [...documented].sort(([a], [b]) => a.localeCompare(b))) {
     const cells: string[] = [];
     for (const status of statuses) {
-      total++;
+      coverage.total++;
       const entry = allowedBy(op, status);
       if (produced.has(`${op} ${status}`)) {
-        hit++;
+        coverage.hit++;
         cells.push(`${status} ✔`);
         if (entry && entry.operationId !== '*')
           errors.push(`allowlisted pair ${op} ${status} is produced by the tests: remove it from the allowlist`);
       } else if (entry) {
-        allowed++;
-        usedEntries.add(entry);
+        coverage.allowed++;
+        coverage.usedEntries.add(entry);
         cells.push(`${status} allowed`);
       } else {
-        missing.push(`${op} ${status}`);
+        coverage.missing.push(`${op} ${status}`);
         cells.push(`**${status} MISSING**`);
       }
     }
-    rows.push(`| ${op} | ${cells.join(', ')} |`);
+    coverage.rows.push(`| ${op} | ${cells.join(', ')} |`);
   }
+  return coverage;
+}
+
+/** Adds to `errors` each allowlist entry that excused nothing, unless an error names its pair already. */
+function flagUnusedEntries(entries: AllowEntry[], usedEntries: Set<AllowEntry>, errors: string[]): void {
   for (const e of entries) {
     if (!usedEntries.has(e) && !errors.some((m) => m.includes(`${e.operationId} ${e.status}`))) {
       errors.push(`allowlist entry ${e.operationId} ${e.status} matches no documented pair that tests miss: remove it`);
     }
   }
-  // Pairs the tests produced that the document does not declare cannot exist: contract.ts throws
-  // on an undocumented status before recording it.
+}
 
-  const summary = `documented pairs: ${total}; produced by tests: ${hit}; allowlisted: ${allowed}; missing: ${missing.length}`;
-  const table = [
+/** The markdown report: the summary, a row per operation, then the allowlist with its reasons. */
+function coverageTable(summary: string, rows: string[], entries: AllowEntry[]): string {
+  return [
     '# Response coverage',
     '',
     summary,
@@ -151,8 +170,21 @@ function main(): void {
         ]
       : []),
   ].join('\n');
+}
+
+function main(): void {
+  const documented = documentedPairs();
+  const produced = producedPairs();
+  requireRecords(produced);
+  const { entries, errors } = readAllowlist(documented);
+  const { rows, missing, total, hit, allowed, usedEntries } = compare(documented, produced, entries, errors);
+  flagUnusedEntries(entries, usedEntries, errors);
+  // Pairs the tests produced that the document does not declare cannot exist: contract.ts throws
+  // on an undocumented status before recording it.
+
+  const summary = `documented pairs: ${total}; produced by tests: ${hit}; allowlisted: ${allowed}; missing: ${missing.length}`;
   fs.mkdirSync(path.dirname(tableFile), { recursive: true });
-  fs.writeFileSync(tableFile, table);
+  fs.writeFileSync(tableFile, coverageTable(summary, rows, entries));
   process.stdout.write(`response coverage: ${summary} (table: ${path.relative(root, tableFile)})\n`);
   for (const m of missing) process.stderr.write(`  never produced: ${m}\n`);
   for (const e of errors) process.stderr.write(`  allowlist: ${e}\n`);
