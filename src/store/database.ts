@@ -141,34 +141,11 @@ async function ensureSchema(db: Database, schema: string): Promise<void> {
 }
 
 function createPostgres(url: string, schema: string | undefined): Database {
-  const settings = [`-c statement_timeout=${STATEMENT_TIMEOUT_MS}`];
-  if (schema !== undefined) settings.push(`-c search_path=${schema}`);
-  try {
-    // The pool parses the URL lazily, on first connect; a Client parses it now
-    // without connecting. Parse errors carry the raw input (password included): drop them.
-    new Client({ connectionString: url });
-  } catch {
-    throw new TypeError('Invalid database URL (value not shown)');
-  }
-  const pool = new Pool({
-    connectionString: url,
-    max: POOL_SIZE,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    idleTimeoutMillis: 10_000,
-    options: settings.join(' '),
-  });
-  // An idle client whose server goes away emits 'error' on the pool; without a
-  // listener that would crash the process. The next query reports it instead.
-  pool.on('error', () => undefined);
+  rejectInvalidUrl(url);
+  const pool = createPool(url, schema);
   let closed = false;
   const ensureOpen = () => {
     if (closed) throw databaseUnavailable('database handle is closed');
-  };
-  const run = async <T>(client: Pool | PoolClient, sql: string, params?: unknown[]): Promise<T[]> => {
-    const result = await client.query(sql, params);
-    // Several statements without parameters yield one result per statement.
-    const last = Array.isArray(result) ? result[result.length - 1] : result;
-    return (last?.rows ?? []) as T[];
   };
 
   return {
@@ -176,26 +153,11 @@ function createPostgres(url: string, schema: string | undefined): Database {
     query: (sql, params) =>
       guarded(async () => {
         ensureOpen();
-        return run(pool, sql, params);
+        return runPostgres(pool, sql, params);
       }),
     transaction: async (fn) => {
       ensureOpen();
-      const client = await guarded(() => pool.connect());
-      let broken: Error | undefined;
-      try {
-        await guarded(() => client.query('BEGIN'));
-        const result = await fn({ query: (sql, params) => guarded(() => run(client, sql, params)) });
-        await guarded(() => client.query('COMMIT'));
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-          broken = rollbackErr;
-        });
-        throw err;
-      } finally {
-        // Passing an error destroys the connection instead of reusing it.
-        client.release(broken);
-      }
+      return postgresTransaction(pool, fn);
     },
     ping: () =>
       guarded(async () => {
@@ -208,6 +170,62 @@ function createPostgres(url: string, schema: string | undefined): Database {
       await pool.end();
     },
   };
+}
+
+/** Throws a TypeError that does not show `url` when `url` is not a valid connection string. */
+function rejectInvalidUrl(url: string): void {
+  try {
+    // The pool parses the URL lazily, on first connect; a Client parses it now
+    // without connecting. Parse errors carry the raw input (password included): drop them.
+    new Client({ connectionString: url });
+  } catch {
+    throw new TypeError('Invalid database URL (value not shown)');
+  }
+}
+
+/** A small `pg` pool on `url`, each connection with the statement timeout and, given `schema`, that search_path. */
+function createPool(url: string, schema: string | undefined): Pool {
+  const settings = [`-c statement_timeout=${STATEMENT_TIMEOUT_MS}`];
+  if (schema !== undefined) settings.push(`-c search_path=${schema}`);
+  const pool = new Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 10_000,
+    options: settings.join(' '),
+  });
+  // An idle client whose server goes away emits 'error' on the pool; without a
+  // listener that would crash the process. The next query reports it instead.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs `sql` on a pool or one of its clients and returns the rows of its last statement. */
+async function runPostgres<T>(client: Pool | PoolClient, sql: string, params?: unknown[]): Promise<T[]> {
+  const result = await client.query(sql, params);
+  // Several statements without parameters yield one result per statement.
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  return (last?.rows ?? []) as T[];
+}
+
+/** Runs `fn` inside BEGIN/COMMIT on one connection of `pool`; rolls back if it throws. */
+async function postgresTransaction<R>(pool: Pool, fn: (tx: Pick<Database, 'query'>) => Promise<R>): Promise<R> {
+  const client = await guarded(() => pool.connect());
+  let broken: Error | undefined;
+  try {
+    await guarded(() => client.query('BEGIN'));
+    const result = await fn({ query: (sql, params) => guarded(() => runPostgres(client, sql, params)) });
+    await guarded(() => client.query('COMMIT'));
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+      broken = rollbackErr;
+    });
+    throw err;
+  } finally {
+    // Passing an error destroys the connection instead of reusing it.
+    client.release(broken);
+  }
 }
 
 async function createPglite(opts: OpenDatabaseOptions): Promise<Database> {
