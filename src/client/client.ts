@@ -93,25 +93,57 @@ const FORM = {
  */
 export function createSpecgateClient(options: SpecgateClientOptions): SpecgateClient {
   const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
-  let tokens = options.tokens;
-  let refreshing: Promise<Tokens> | undefined;
-  const current = (): Tokens | undefined => tokens;
+  const held = holdTokens(options);
+  // The OAuth endpoints: no bearer header, no refresh-and-retry.
+  const oauth = createClient<paths>({ baseUrl: options.baseUrl, fetch: send, headers: options.headers });
+  const refresh = sharedRefresh(oauth, held);
+  const authFetch = bearerFetch(send, held, refresh);
+  const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authFetch, headers: options.headers });
 
+  return {
+    ...api,
+    login: passwordLogin(oauth, held, options),
+    refresh,
+    logout: endSession(api, held),
+    get tokens() {
+      return held.current();
+    },
+    setTokens: held.setTokens,
+  };
+}
+
+type Send = (request: Request) => Promise<Response>;
+
+/** The tokens a client holds, and the one way to change them. */
+interface HeldTokens {
+  current(): Tokens | undefined;
+  /** Replaces the tokens; tells `onTokens` when they change. */
+  setTokens(next: Tokens | undefined): void;
+}
+
+/** Holds the session's tokens, starting from `options.tokens`; every change reaches `options.onTokens`. */
+function holdTokens(options: SpecgateClientOptions): HeldTokens {
+  let tokens = options.tokens;
+  const current = (): Tokens | undefined => tokens;
   const setTokens = (next: Tokens | undefined): void => {
     if (next === tokens) return;
     tokens = next;
     options.onTokens?.(next);
   };
+  return { current, setTokens };
+}
 
-  // The OAuth endpoints: no bearer header, no refresh-and-retry.
-  const oauth = createClient<paths>({ baseUrl: options.baseUrl, fetch: send, headers: options.headers });
-
-  async function authFetch(request: Request): Promise<Response> {
+/**
+ * The fetch of the typed API: sends PATCH bodies as merge patches and, while tokens are held, the
+ * bearer header, refreshing and retrying once on a 401.
+ */
+function bearerFetch(send: Send, held: HeldTokens, refresh: () => Promise<Tokens>): Send {
+  return async function authFetch(request: Request): Promise<Response> {
     // openapi-fetch labels every body application/json; the document's PATCH takes a merge patch.
     if (request.method === 'PATCH' && request.headers.get('content-type') === 'application/json') {
       request.headers.set('content-type', MERGE_PATCH);
     }
-    const sent = current();
+    const sent = held.current();
     if (!sent || request.headers.has('authorization')) return send(request);
     // The body is a stream that sending consumes: keep a copy for the retry.
     const retry = request.clone();
@@ -119,7 +151,7 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
     const response = await send(request);
     if (response.status !== 401) return response;
 
-    if (current()?.accessToken === sent.accessToken) {
+    if (held.current()?.accessToken === sent.accessToken) {
       try {
         await refresh();
       } catch (err) {
@@ -128,40 +160,46 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
       }
     }
     // Either this refresh or one that finished while the request was under way.
-    const fresh = current();
+    const fresh = held.current();
     if (!fresh || fresh.accessToken === sent.accessToken) return response;
     await response.body?.cancel();
     retry.headers.set('authorization', `Bearer ${fresh.accessToken}`);
     return send(retry);
-  }
+  };
+}
 
-  const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authFetch, headers: options.headers });
-
-  function refresh(): Promise<Tokens> {
-    refreshing ??= refreshOnce().finally(() => {
+/** Refreshes through `oauth`; calls made while a refresh is under way share it, as refresh tokens are single use. */
+function sharedRefresh(oauth: Client<paths>, held: HeldTokens): () => Promise<Tokens> {
+  let refreshing: Promise<Tokens> | undefined;
+  return function refresh(): Promise<Tokens> {
+    refreshing ??= refreshOnce(oauth, held).finally(() => {
       refreshing = undefined;
     });
     return refreshing;
-  }
+  };
+}
 
-  async function refreshOnce(): Promise<Tokens> {
-    const held = current();
-    if (!held) throw new Error('Not logged in: there is no refresh token to use.');
-    const { data, error, response } = await oauth.POST('/token', {
-      body: { grant_type: 'refresh_token', refresh_token: held.refreshToken },
-      ...FORM,
-    });
-    if (data) {
-      const next = toTokens(data);
-      // A login or logout meanwhile wins over this refresh.
-      if (current() === held) setTokens(next);
-      return next;
-    }
-    if (isOAuthError(error) && error.error === 'invalid_grant' && current() === held) setTokens(undefined);
-    throw new SpecgateError(response.status, toErrorBody(error));
+/** One refresh-token grant: holds the new tokens, or drops the old ones when the session is over. */
+async function refreshOnce(oauth: Client<paths>, held: HeldTokens): Promise<Tokens> {
+  const before = held.current();
+  if (!before) throw new Error('Not logged in: there is no refresh token to use.');
+  const { data, error, response } = await oauth.POST('/token', {
+    body: { grant_type: 'refresh_token', refresh_token: before.refreshToken },
+    ...FORM,
+  });
+  if (data) {
+    const next = toTokens(data);
+    // A login or logout meanwhile wins over this refresh.
+    if (held.current() === before) held.setTokens(next);
+    return next;
   }
+  if (isOAuthError(error) && error.error === 'invalid_grant' && held.current() === before) held.setTokens(undefined);
+  throw new SpecgateError(response.status, toErrorBody(error));
+}
 
-  async function login(username: string, password: string, scope?: string): Promise<Tokens> {
+/** The client's `login`: the password grant through `oauth`, holding the tokens it returns. */
+function passwordLogin(oauth: Client<paths>, held: HeldTokens, options: SpecgateClientOptions) {
+  return async function login(username: string, password: string, scope?: string): Promise<Tokens> {
     const { data, error, response } = await oauth.POST('/token', {
       body: {
         grant_type: 'password',
@@ -174,12 +212,15 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
     });
     if (!data) throw new SpecgateError(response.status, toErrorBody(error));
     const next = toTokens(data);
-    setTokens(next);
+    held.setTokens(next);
     return next;
-  }
+  };
+}
 
-  async function logout(opts: { allSessions?: boolean } = {}): Promise<void> {
-    if (!current()) return;
+/** The client's `logout`: `POST /logout` through `api`, then the tokens dropped whatever the answer. */
+function endSession(api: Client<paths>, held: HeldTokens) {
+  return async function logout(opts: { allSessions?: boolean } = {}): Promise<void> {
+    if (!held.current()) return;
     try {
       const { error, response } = await api.POST(
         '/logout',
@@ -188,19 +229,8 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
       // 401: the session had ended already.
       if (!response.ok && response.status !== 401) throw new SpecgateError(response.status, toErrorBody(error));
     } finally {
-      setTokens(undefined);
+      held.setTokens(undefined);
     }
-  }
-
-  return {
-    ...api,
-    login,
-    refresh,
-    logout,
-    get tokens() {
-      return current();
-    },
-    setTokens,
   };
 }
 
