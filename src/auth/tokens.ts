@@ -114,14 +114,22 @@ export class TokenService {
     return { token, claims };
   }
 
+  /**
+   * The claims of a token whose signature this instance verified before, without waiting: undefined
+   * when it has not (call {@link verify}); throws ApiError('invalid_token') once it has expired.
+   */
+  memoized(token: string): AccessClaims | undefined {
+    const known = this.verified.get(token);
+    if (!known) return undefined;
+    if (known.exp + (this.settings.clockToleranceSeconds ?? 5) > this.clock()) return known;
+    this.verified.delete(token);
+    throw new ApiError('invalid_token', { detail: 'The access token has expired.' });
+  }
+
   /** Verifies signature and claims; throws ApiError('invalid_token') on any failure. */
   async verify(token: string): Promise<AccessClaims> {
-    const known = this.verified.get(token);
-    if (known) {
-      if (known.exp + (this.settings.clockToleranceSeconds ?? 5) > this.clock()) return known;
-      this.verified.delete(token);
-      throw new ApiError('invalid_token', { detail: 'The access token has expired.' });
-    }
+    const known = this.memoized(token);
+    if (known) return known;
     const claims = await this.verifyWithJose(token);
     if (this.verified.size >= VERIFIED_MEMORY) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, claims);

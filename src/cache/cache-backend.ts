@@ -55,6 +55,12 @@ function decode(raw: string): CacheEntry {
 }
 
 /** A fresh fill-lock token (made before the SET, so a timed-out SET can still be undone). */
+/** The replies of a lookup: the entry, then one generation per tag ('0' for a tag never bumped). */
+function toLookup([raw, ...gens]: (string | null)[]): Lookup {
+  for (let i = 0; i < gens.length; i++) gens[i] ??= '0';
+  return { gens: gens as string[], entry: raw ? decode(raw) : undefined };
+}
+
 export function lockToken(): string {
   return randomBytes(12).toString('base64url');
 }
@@ -67,11 +73,14 @@ type Scripted = Redis & { sgUnlock(key: string, token: string): Promise<number> 
 export class CacheBackend {
   private readonly redis: Scripted;
 
+  private readonly cluster: boolean;
+
   constructor(
     redis: Redis,
     private readonly timeoutMs: number,
   ) {
     this.redis = withScripts<Scripted>(redis, { sgUnlock: { numberOfKeys: 1, lua: UNLOCK } });
+    this.cluster = (redis as { isCluster?: boolean }).isCluster === true;
   }
 
   /**
@@ -79,14 +88,12 @@ export class CacheBackend {
    * share an automatic pipeline with whatever else this tick sends (the session check).
    */
   lookup(entryKey: string, tags: string[]): Promise<Lookup> {
-    const entry = this.redis.get(entryKey);
-    const gens = tags.map((t) => this.redis.get(keys.cacheGeneration(t)));
-    return this.timed(
-      Promise.all([entry, ...gens]).then(([raw, ...g]) => ({
-        gens: g.map((v) => v ?? '0'),
-        entry: raw ? decode(raw) : undefined,
-      })),
-    );
+    const genKeys = tags.map(keys.cacheGeneration);
+    // One MGET on a single Redis; in a Cluster the entry and its tags may live in different slots.
+    const replies = this.cluster
+      ? Promise.all([entryKey, ...genKeys].map((k) => this.redis.get(k)))
+      : this.redis.mget(entryKey, ...genKeys);
+    return this.timed(replies.then(toLookup));
   }
 
   /** Stores an entry for `ttlSeconds`. */
@@ -113,15 +120,22 @@ export class CacheBackend {
 
   /** A cache command slower than the timeout counts as failed: the request goes to the database. */
   private timed<T>(p: Promise<T>): Promise<T> {
-    // If the timeout wins, the command may still fail later: that must not be an unhandled rejection.
-    p.catch(() => undefined);
-    let timer: NodeJS.Timeout;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
         () => reject(new CacheTimeoutError(`cache command exceeded ${this.timeoutMs} ms`)),
         this.timeoutMs,
       );
+      // Both outcomes are handled: a command that fails after the timeout is no unhandled rejection.
+      p.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
     });
-    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }
 }

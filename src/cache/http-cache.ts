@@ -12,7 +12,7 @@
  * - Validators: a strong ETag the same on every instance, from the handler (item version) or the
  *   SHA-256 of the stored bytes.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import type { Response } from '../pipeline/context';
 import { keys } from '../store/redis-keys';
@@ -56,7 +56,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The strong validator of stored bytes (RFC 9110 §8.8.3: quoted). */
 export function etagOf(body: string): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return `"${hash('sha256', body, 'base64url').slice(0, 27)}"`;
 }
 
 export class HttpCache {
@@ -75,7 +75,8 @@ export class HttpCache {
   prepare(policy: ReadPolicy, req: CacheRequest): PreparedRead {
     const material: unknown[] = [req.operationId, sortObject(req.params), sortObject(req.query)];
     if (policy.scope === 'private') material.push(req.userId ?? '');
-    const digest = createHash('sha256').update(JSON.stringify(material)).digest('base64url').slice(0, 32);
+    // crypto.hash: the one-shot form, without a Hash object per request.
+    const digest = hash('sha256', JSON.stringify(material), 'base64url').slice(0, 32);
     const entryKey = keys.cacheEntry(req.operationId, digest);
     const tags = policy.tags.map((t) => t(req.params));
     const lookup = this.opts.backend.lookup(entryKey, tags);
