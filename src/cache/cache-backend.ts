@@ -81,7 +81,12 @@ export class CacheBackend {
   ) {
     this.redis = withScripts<Scripted>(redis, { sgUnlock: { numberOfKeys: 1, lua: UNLOCK } });
     this.cluster = (redis as { isCluster?: boolean }).isCluster === true;
+    // A connection whose own command timeout is at least as tight (REDIS_CACHE_URL's) needs no second timer.
+    const own = (redis as { options?: { commandTimeout?: number } }).options?.commandTimeout;
+    this.ownTimer = !(own !== undefined && own > 0 && own <= timeoutMs);
   }
+
+  private readonly ownTimer: boolean;
 
   /**
    * Starts a lookup: the entry and the generations of its tags, issued synchronously so that they
@@ -120,6 +125,7 @@ export class CacheBackend {
 
   /** A cache command slower than the timeout counts as failed: the request goes to the database. */
   private timed<T>(p: Promise<T>): Promise<T> {
+    if (!this.ownTimer) return p;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new CacheTimeoutError(`cache command exceeded ${this.timeoutMs} ms`)),
