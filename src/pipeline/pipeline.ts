@@ -164,23 +164,23 @@ function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): 
 /** One log line and one metric per request. */
 function observe(ctx: RequestContext, opts: PipelineOptions): void {
   if (ctx.unanswered === 'handed_off') return;
-  const ms = Number(process.hrtime.bigint() - ctx.started) / 1e6;
+  const seconds = Number(process.hrtime.bigint() - ctx.started) / 1e9;
   const operationId = ctx.route?.op.operationId;
+  const aborted = ctx.unanswered === 'client_aborted' || ctx.unanswered === 'request_timeout';
+  const status = ctx.response?.status ?? ctx.res.statusCode;
+  if (aborted) opts.onUnanswered?.(operationId, ctx.unanswered as UnansweredOutcome);
+  else opts.onResponse?.(operationId, ctx.method, status, seconds);
+  // The access line's object is built only when the line is written.
+  if (!opts.logger.isLevelEnabled('info')) return;
   const entry = {
     requestId: ctx.requestId,
     method: ctx.method,
     path: ctx.path,
     operationId,
-    ms: Math.round(ms * 100) / 100,
+    ms: Math.round(seconds * 1e5) / 100,
   };
-  if (ctx.unanswered === 'client_aborted' || ctx.unanswered === 'request_timeout') {
-    // Info, not warn, for a timeout too: a slow client is the client's condition, handled as
-    // configured; the metrics counter is what to alert on.
-    opts.onUnanswered?.(operationId, ctx.unanswered);
-    opts.logger.info({ ...entry, outcome: ctx.unanswered }, 'request');
-    return;
-  }
-  const status = ctx.response?.status ?? ctx.res.statusCode;
-  opts.onResponse?.(operationId, ctx.method, status, ms / 1000);
-  opts.logger.info({ ...entry, status }, 'request');
+  // Info, not warn, for a timeout too: a slow client is the client's condition, handled as
+  // configured; the metrics counter is what to alert on.
+  if (aborted) opts.logger.info({ ...entry, outcome: ctx.unanswered }, 'request');
+  else opts.logger.info({ ...entry, status }, 'request');
 }

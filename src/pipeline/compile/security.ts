@@ -52,6 +52,14 @@ export function firstSatisfied(
 ): { principal: Principal } | { shortfall: string[] } {
   let shortfall: string[] | undefined;
   for (const requirement of plan.requirements) {
+    if (requirement.schemes.length === 1) {
+      // The common case, without the arrays below: one scheme, its scopes.
+      const only = credentials[requirement.schemes[0]!];
+      if (only === undefined || only instanceof Error) continue;
+      if (requirement.scopes.every((s) => only.scopes.includes(s))) return { principal: only };
+      shortfall ??= requirement.scopes;
+      continue;
+    }
     const principals = requirement.schemes.map((i) => credentials[i]);
     if (!principals.every((p): p is Principal => p !== undefined && !(p instanceof Error))) continue;
     const held = principals.length === 1 ? principals[0]!.scopes : principals.flatMap((p) => p.scopes);
