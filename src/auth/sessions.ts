@@ -234,13 +234,13 @@ export class SessionStore {
    * when the token is not valid (ended session, revoked token, another user's session). One round
    * trip.
    */
-  async liveScopes(token: { sid: string; jti: string; sub: string; scope: string }): Promise<string[] | null> {
-    const [owner, exp, scope] = await this.run(() =>
-      this.redis.hmget(keys.session(token.sid), 'sub', `at:${token.jti}`, 'scope'),
-    );
-    if (owner !== token.sub || exp === null || Number(exp) <= this.clock()) return null;
-    const allowed = (scope ?? '').split(' ');
-    return token.scope.split(' ').filter((s) => s && allowed.includes(s));
+  liveScopes(token: { sid: string; jti: string; sub: string; scope: string }): Promise<string[] | null> {
+    // One `then` on the reply (no async wrappers): this runs on every authenticated request.
+    return this.redis.hmget(keys.session(token.sid), 'sub', `at:${token.jti}`, 'scope').then(([owner, exp, scope]) => {
+      if (owner !== token.sub || exp === null || Number(exp) <= this.clock()) return null;
+      const allowed = (scope ?? '').split(' ');
+      return token.scope.split(' ').filter((s) => s && allowed.includes(s));
+    }, toStoreError);
   }
 
   /** The user a live session belongs to, or null: lets a refresh look the user up before it commits. */
@@ -383,10 +383,15 @@ export class SessionStore {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof ApiError) throw err;
-      throw storeUnavailable(err);
+      toStoreError(err);
     }
   }
+}
+
+/** Rethrows a failed Redis command as the store being unavailable (503); an ApiError as it is. */
+function toStoreError(err: unknown): never {
+  if (err instanceof ApiError) throw err;
+  throw storeUnavailable(err);
 }
 
 function toInfo(sid: string, f: Record<string, string> | undefined, expiresAt: number | undefined): SessionInfo | null {

@@ -21,6 +21,12 @@ import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
 
+/** The response to a read, and how the cache answered it. */
+export interface Answer {
+  response: Response;
+  outcome: CacheOutcome;
+}
+
 export interface CacheRequest {
   operationId: string;
   params: Record<string, unknown>;
@@ -86,21 +92,25 @@ export class HttpCache {
   }
 
   /** Answers a read: from the cache, or through `load` (the handler). */
-  async read(
+  read(operationId: string, prepared: PreparedRead, load: () => Promise<Response>): Promise<Answer> {
+    // A hit is answered in the lookup's own `then`: no further promise on the hot path.
+    return prepared.lookup.then(
+      (found) => {
+        const hit = fresh(found);
+        return hit ? this.hit(operationId, hit) : this.fill(operationId, prepared, found, load);
+      },
+      (err: unknown) => this.bypass(operationId, load, err),
+    );
+  }
+
+  /** A miss: one loader per key (SET NX lock) fills the entry; the others wait for it, or load. */
+  private async fill(
     operationId: string,
     prepared: PreparedRead,
+    found: Lookup,
     load: () => Promise<Response>,
-  ): Promise<{ response: Response; outcome: CacheOutcome }> {
+  ): Promise<Answer> {
     const { backend } = this.opts;
-    let found: Lookup;
-    try {
-      found = await prepared.lookup;
-    } catch (err) {
-      return this.bypass(operationId, load, err);
-    }
-    const hit = fresh(found);
-    if (hit) return this.hit(operationId, hit);
-
     const token = lockToken();
     let locked: boolean;
     try {

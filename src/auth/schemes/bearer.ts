@@ -17,17 +17,21 @@ export function bearerScheme(tokens: TokenService, sessions: SessionStore): Secu
       const known = tokens.memoized(token);
       return known ? principalOf(known) : tokens.verify(token).then(principalOf);
     },
-    async check(claimed): Promise<Principal> {
-      const scopes = await sessions.liveScopes({
+    check(claimed): Promise<Principal> {
+      const token = {
         sub: claimed.userId,
         sid: claimed.sessionId,
         jti: claimed.tokenId,
         scope: claimed.scopes.join(' '),
+      };
+      return sessions.liveScopes(token).then((scopes) => {
+        if (!scopes)
+          throw new ApiError('invalid_token', {
+            detail: 'The access token has been revoked or its session has ended.',
+          });
+        // The token's claim as its session allows it now: an admin may have narrowed the session.
+        return { ...claimed, scopes };
       });
-      if (!scopes)
-        throw new ApiError('invalid_token', { detail: 'The access token has been revoked or its session has ended.' });
-      // The token's claim as its session allows it now: an admin may have narrowed the session.
-      return { ...claimed, scopes };
     },
   };
 }
