@@ -42,7 +42,16 @@ export function isJsonType(type: string): boolean {
   return JSON_TYPE.test(type.split(';', 1)[0]!.trim());
 }
 
+/** Content-Type values by media type: a handful per document, computed once each. */
+const contentTypeValues = new Map<string, string>();
+
 /** A Content-Type value: textual types without a charset get `; charset=utf-8`. */
 export function contentTypeValue(type: string): string {
-  return type.includes(';') || !(isJsonType(type) || type.startsWith('text/')) ? type : `${type}; charset=utf-8`;
+  let value = contentTypeValues.get(type);
+  if (value === undefined) {
+    value = type.includes(';') || !(isJsonType(type) || type.startsWith('text/')) ? type : `${type}; charset=utf-8`;
+    // Bounded: a document has a handful of types; a handler naming ever new ones is not cached.
+    if (contentTypeValues.size < 64) contentTypeValues.set(type, value);
+  }
+  return value;
 }

@@ -48,14 +48,11 @@ export function routeStage(opts: RouteStageOptions) {
   };
 }
 
-function decodeParams(raw: Record<string, string>): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const name in raw) {
-    const value = raw[name]!;
-    if (!value.includes('%')) {
-      params[name] = value;
-      continue;
-    }
+/** Percent-decodes the lookup's own (fresh) params object in place. */
+function decodeParams(params: Record<string, string>): Record<string, string> {
+  for (const name in params) {
+    const value = params[name]!;
+    if (!value.includes('%')) continue;
     try {
       params[name] = decodeURIComponent(value);
     } catch {
