@@ -117,7 +117,11 @@ async function startServers(
   let profiledPid = 0;
   const start = async (key: Key, mode: 'floor' | 'service', env: Record<string, string>) => {
     if (!ONLY.has(key)) return undefined;
-    const server = await startServer(mode, { ...redisEnv, ...env }, PROFILE === key ? profileDir : undefined);
+    const server = await startServer(
+      mode,
+      { ...redisEnv, ...env },
+      { cpuProfDir: PROFILE === key ? profileDir : undefined },
+    );
     servers.push(server);
     if (PROFILE === key) profiledPid = server.pid;
     return server;
@@ -255,14 +259,15 @@ async function measure(s: Scenario, client: Redis): Promise<Run> {
   // autocannon stops with requests in flight: wait until the server has answered them (its count
   // stops moving), then for the fire-and-forget unlocks, before looking for fill locks.
   let after = await s.server.stats();
-  for (let i = 0, seen = -1; i < 30 && sum(Object.values(after)) !== seen; i++) {
-    seen = sum(Object.values(after));
+  for (let i = 0, seen = -1; i < 30 && sum(Object.values(after.xCache)) !== seen; i++) {
+    seen = sum(Object.values(after.xCache));
     await sleep(100);
     after = await s.server.stats();
   }
   await sleep(200);
   const xCache: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after)) if (v > (before[k] ?? 0)) xCache[k] = v - (before[k] ?? 0);
+  for (const [k, v] of Object.entries(after.xCache))
+    if (v > (before.xCache[k] ?? 0)) xCache[k] = v - (before.xCache[k] ?? 0);
   const problems = await verify(s, 8, 'after');
   if (run.non2xx) problems.push(`${run.non2xx} non-2xx answers`);
   if (run.errors) problems.push(`${run.errors} socket errors/timeouts`);
