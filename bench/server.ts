@@ -3,24 +3,24 @@
  * documents the environment). `node … server.ts floor|service`:
  *   floor    bare node:http answering every request with one ioredis GET of BENCH_FLOOR_KEY;
  *   service  the real app (createApp), mounted on node:http as main.ts does: NODE_ENV from the
- *            parent, validateResponses off, log silent, production argon2id cost, in-memory PGlite
- *            with one user and BENCH_ITEMS items, the cache on a connection of its own
- *            (BENCH_NO_STORE=1: entries are never stored, see no-store-cache-redis.ts).
- * IPC with the parent: sends {port, itemIds} once listening; answers 'stats' with the responses
- * written so far, by X-Cache. Exits on SIGTERM or when the parent goes away (process.exit, so that
- * `--cpu-prof` writes its profile).
+ *            parent, validateResponses off, log silent, production argon2id cost, the cache on a
+ *            connection of its own (BENCH_NO_STORE=1: entries are never stored, see
+ *            no-store-cache-redis.ts). Database: PostgreSQL at BENCH_PG_URL in schema
+ *            BENCH_PG_SCHEMA when set (bench-postgres.ts), else in-memory PGlite; either way
+ *            migrated at start-up, then, once listening, one user and BENCH_ITEMS items.
+ * Start-up is timed in phases as main.ts goes through them; IPC and stats: child.ts.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { createApp } from '../src/app';
 import { PasswordHasher } from '../src/auth/passwords';
 import { loadConfig } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
-import { openDatabase } from '../src/store/database';
+import { type Database, openDatabase } from '../src/store/database';
 import { ItemsRepository } from '../src/store/items.repository';
 import { migrate } from '../src/store/migrate';
 import { connectRedis } from '../src/store/redis';
 import { UsersRepository } from '../src/store/users.repository';
+import { type ChildApp, exitOnError, serveChild, timed } from './child';
 import { withoutCacheStores } from './no-store-cache-redis';
 
 const env = process.env;
@@ -35,8 +35,8 @@ const config = loadConfig({
   ...(JSON.parse(env.BENCH_CONFIG ?? '{}') as Record<string, string>),
 });
 
-async function floor(): Promise<{ listener: http.RequestListener; close: () => Promise<void> }> {
-  const redis = await connectRedis(config.redis, logger); // the service's client settings
+async function floor(phases: Record<string, number>): Promise<ChildApp> {
+  const redis = await timed(phases, 'redis', () => connectRedis(config.redis, logger)); // the service's client settings
   const key = env.BENCH_FLOOR_KEY ?? 'bench:floor';
   const listener: http.RequestListener = (_req, res) => {
     redis.get(key).then(
@@ -50,13 +50,37 @@ async function floor(): Promise<{ listener: http.RequestListener; close: () => P
       () => res.writeHead(503, { 'content-length': 0 }).end(),
     );
   };
-  return { listener, close: async () => redis.disconnect() };
+  return { listener, close: async () => redis.disconnect(), phases };
 }
 
-async function service(): Promise<{ listener: http.RequestListener; close: () => Promise<void>; itemIds: string[] }> {
-  const db = await openDatabase({});
-  await migrate(db);
+async function service(phases: Record<string, number>): Promise<ChildApp> {
+  const db = await timed(phases, 'database', async () => {
+    const opened = await openDatabase(env.BENCH_PG_URL ? { url: env.BENCH_PG_URL, schema: env.BENCH_PG_SCHEMA } : {});
+    await migrate(opened);
+    return opened;
+  });
+  const { redis, cacheConnection } = await timed(phases, 'redis', async () => ({
+    redis: await connectRedis(config.redis, logger),
+    cacheConnection: await connectRedis(config.redis, logger, {
+      commandTimeoutMs: config.redis.cacheTimeoutMs,
+      connectionName: 'specgate-cache',
+    }),
+  }));
+  const cacheRedis = env.BENCH_NO_STORE === '1' ? withoutCacheStores(cacheConnection) : cacheConnection;
   const passwords = new PasswordHasher();
+  const app = await timed(phases, 'createApp', () =>
+    createApp({ config, logger, redis, db, passwords, cacheRedis, validateResponses: false }),
+  );
+  const close = async () => {
+    redis.disconnect();
+    cacheConnection.disconnect();
+    await db.close();
+  };
+  return { listener: app.listener, close, phases, seed: () => seed(db, passwords) };
+}
+
+/** The bench user (items:read) and BENCH_ITEMS items; resolves to the items' ids. */
+async function seed(db: Database, passwords: PasswordHasher): Promise<string[]> {
   const user = {
     username: env.BENCH_USERNAME ?? 'bench',
     passwordHash: await passwords.hash(env.BENCH_PASSWORD ?? 'bench'),
@@ -75,63 +99,15 @@ async function service(): Promise<{ listener: http.RequestListener; close: () =>
     });
     itemIds.push(item.id);
   }
-  const redis = await connectRedis(config.redis, logger);
-  const cacheConnection = await connectRedis(config.redis, logger, {
-    commandTimeoutMs: config.redis.cacheTimeoutMs,
-    connectionName: 'specgate-cache',
-  });
-  const cacheRedis = env.BENCH_NO_STORE === '1' ? withoutCacheStores(cacheConnection) : cacheConnection;
-  const app = await createApp({ config, logger, redis, db, passwords, cacheRedis, validateResponses: false });
-  const close = async () => {
-    redis.disconnect();
-    cacheConnection.disconnect();
-    await db.close();
-  };
-  return { listener: app.listener, close, itemIds };
-}
-
-/** The X-Cache of a response as writeHead is called with it (an object or a flat [name, value] list). */
-function xCacheOf(res: http.ServerResponse, headers: unknown): string {
-  let v: unknown = res.getHeader('x-cache');
-  if (Array.isArray(headers)) {
-    const i = headers.findIndex((h, k) => k % 2 === 0 && String(h).toLowerCase() === 'x-cache');
-    if (i >= 0) v = headers[i + 1];
-  } else if (headers && typeof headers === 'object') v = (headers as Record<string, unknown>)['x-cache'] ?? v;
-  return typeof v === 'string' ? v : '-';
+  return itemIds;
 }
 
 async function main(): Promise<void> {
+  // Since the process started: node itself, tsx and loading every module above.
+  const phases: Record<string, number> = { modules: performance.now() };
   const mode = process.argv[2];
   if (mode !== 'floor' && mode !== 'service') throw new Error(`usage: server.ts floor|service (got ${mode})`);
-  const s = mode === 'floor' ? { ...(await floor()), itemIds: [] } : await service();
-  const byXCache: Record<string, number> = {};
-  const server = http.createServer((req, res) => {
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
-      const key = xCacheOf(this, args[args.length - 1]);
-      byXCache[key] = (byXCache[key] ?? 0) + 1;
-      return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
-    } as typeof res.writeHead;
-    s.listener(req, res);
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    setTimeout(() => process.exit(0), 3_000).unref();
-    server.closeAllConnections();
-    server.close();
-    void s.close().finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop).on('SIGINT', stop).on('disconnect', stop);
-  process.on('message', (m) => m === 'stats' && process.send!({ ...byXCache }));
-  process.send!({ port: (server.address() as AddressInfo).port, itemIds: s.itemIds });
+  await serveChild(mode === 'floor' ? await floor(phases) : await service(phases));
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench server failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+main().catch(exitOnError('bench server'));

@@ -1,0 +1,50 @@
+/**
+ * CPU pinning for bench:http, as issue 11 measured: each server on CPU 0, redis-server and the load
+ * generator (the bench process) on CPU 1, so a server never shares its core with the load that
+ * drives it. Needs `taskset` (util-linux) on PATH and at least 2 CPUs; BENCH_HTTP_PIN=0 turns it off.
+ * PostgreSQL (a system service, not started by the bench) is not pinned.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The CPU every server runs on. */
+export const SERVER_CPU = 0;
+/** The CPU of redis-server and of the bench process (autocannon). */
+export const LOAD_CPU = 1;
+
+/** The path of `taskset` on PATH, or undefined. */
+function findTaskset(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, 'taskset');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** Whether this run pins, and if not, why not. */
+export function pinningPlan(): { pin: boolean; why: string } {
+  if (process.env.BENCH_HTTP_PIN === '0') return { pin: false, why: 'off (BENCH_HTTP_PIN=0)' };
+  if (os.availableParallelism() < 2) return { pin: false, why: 'off (fewer than 2 CPUs)' };
+  if (!findTaskset()) return { pin: false, why: 'off (no taskset on PATH)' };
+  return {
+    pin: true,
+    why: `servers on CPU ${SERVER_CPU}; redis-server and the load generator (this process) on CPU ${LOAD_CPU}; PostgreSQL not pinned`,
+  };
+}
+
+/** `command args…` run through `taskset -c <cpu>` when `cpu` is given: pinned from its first instruction. */
+export function pinnedCommand(cpu: number | undefined, command: string, args: string[]): [string, string[]] {
+  return cpu === undefined ? [command, args] : ['taskset', ['-c', String(cpu), command, ...args]];
+}
+
+/** Pins a running process and all its threads (`taskset -a`: libuv and V8 threads too) to `cpu`. */
+export function pinProcess(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
