@@ -3,9 +3,11 @@
  * documents the environment). `node … server.ts floor|service`:
  *   floor    bare node:http answering every request with one ioredis GET of BENCH_FLOOR_KEY;
  *   service  the real app (createApp), mounted on node:http as main.ts does: NODE_ENV from the
- *            parent, validateResponses off, log silent, production argon2id cost, the cache on a
- *            connection of its own (BENCH_NO_STORE=1: entries are never stored, see
- *            no-store-cache-redis.ts). Database: PostgreSQL at BENCH_PG_URL in schema
+ *            parent, validateResponses off, log silent, production argon2id cost. The cache shares
+ *            the session connection, as `npm start` does without REDIS_CACHE_URL (the session check
+ *            and the entry then go out in one write), unless BENCH_CACHE_CONNECTION=separate or
+ *            BENCH_NO_STORE=1 (entries are never stored, see no-store-cache-redis.ts), which give it
+ *            a connection of its own. Database: PostgreSQL at BENCH_PG_URL in schema
  *            BENCH_PG_SCHEMA when set (bench-postgres.ts), else in-memory PGlite; either way
  *            migrated at start-up, then, once listening, one user and BENCH_ITEMS items.
  * Start-up is timed in phases as main.ts goes through them; IPC and stats: child.ts.
@@ -59,21 +61,25 @@ async function service(phases: Record<string, number>): Promise<ChildApp> {
     await migrate(opened);
     return opened;
   });
+  const separate = env.BENCH_NO_STORE === '1' || env.BENCH_CACHE_CONNECTION === 'separate';
   const { redis, cacheConnection } = await timed(phases, 'redis', async () => ({
     redis: await connectRedis(config.redis, logger),
-    cacheConnection: await connectRedis(config.redis, logger, {
-      commandTimeoutMs: config.redis.cacheTimeoutMs,
-      connectionName: 'specgate-cache',
-    }),
+    cacheConnection: separate
+      ? await connectRedis(config.redis, logger, {
+          commandTimeoutMs: config.redis.cacheTimeoutMs,
+          connectionName: 'specgate-cache',
+        })
+      : undefined,
   }));
-  const cacheRedis = env.BENCH_NO_STORE === '1' ? withoutCacheStores(cacheConnection) : cacheConnection;
+  const cacheRedis =
+    cacheConnection && env.BENCH_NO_STORE === '1' ? withoutCacheStores(cacheConnection) : cacheConnection;
   const passwords = new PasswordHasher();
   const app = await timed(phases, 'createApp', () =>
     createApp({ config, logger, redis, db, passwords, cacheRedis, validateResponses: false }),
   );
   const close = async () => {
     redis.disconnect();
-    cacheConnection.disconnect();
+    cacheConnection?.disconnect();
     await db.close();
   };
   return { listener: app.listener, close, phases, seed: () => seed(db, passwords) };
