@@ -47,9 +47,20 @@ export class Metrics implements CacheMetrics {
     this.cache.inc({ operation: operationId, outcome });
   }
 
+  /** The histogram's child per label set, so a response does not hash its labels again. */
+  private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
+
   /** Records a response; `operationId` is "none" when no operation matched (404/405). */
   observe(operationId: string | undefined, method: string, status: number, seconds: number): void {
-    this.latency.observe({ operation: operationId ?? 'none', method, status: String(status) }, seconds);
+    const operation = operationId ?? 'none';
+    const key = `${operation} ${method} ${status}`;
+    let child = this.latencyChildren.get(key);
+    if (!child) {
+      child = this.latency.labels({ operation, method, status: String(status) });
+      // Bounded by the document (operations × methods × statuses); clients choose only the method.
+      if (this.latencyChildren.size < 4096) this.latencyChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   /** Records a request that ended before its body arrived; `operationId` is "none" when unmatched. */
