@@ -74,6 +74,8 @@ export class CacheBackend {
   private readonly redis: Scripted;
 
   private readonly cluster: boolean;
+  /** Whether cache commands need a timer of ours (the connection's own timeout is looser). */
+  private readonly ownTimer: boolean;
 
   constructor(
     redis: Redis,
@@ -85,8 +87,6 @@ export class CacheBackend {
     const own = (redis as { options?: { commandTimeout?: number } }).options?.commandTimeout;
     this.ownTimer = !(own !== undefined && own > 0 && own <= timeoutMs);
   }
-
-  private readonly ownTimer: boolean;
 
   /**
    * Starts a lookup: the entry and the generations of its tags, issued synchronously so that they

@@ -18,14 +18,8 @@ import {
   type Violation,
 } from './problems';
 
-export {
-  DEFAULT_PROBLEM_TYPE_BASE,
-  type OAuthErrorCode,
-  PROBLEMS,
-  type ProblemCode,
-  problemType,
-  type Violation,
-} from './problems';
+// The catalogue is part of this module's surface: callers import errors and codes from one place.
+export * from './problems';
 
 /**
  * The base of specgate's own errors. A class whose errors all mean one thing declares its code

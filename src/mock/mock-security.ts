@@ -13,6 +13,7 @@
  */
 import { decodeJwt } from 'jose';
 import { bearerToken, type Principal, type SecurityScheme } from '../auth/principal';
+import { documentScopes } from '../auth/scopes';
 import { ApiError } from '../core/errors';
 import type { OpenApiDocument } from '../pipeline/compile/document';
 
@@ -24,29 +25,27 @@ export function mockBearerScheme(allScopes: readonly string[]): SecurityScheme {
 }
 
 function principalOf(token: string, allScopes: readonly string[]): Principal {
-  {
-    let claims: Record<string, unknown> = {};
-    if (token.split('.').length === 3) {
-      try {
-        claims = decodeJwt(token);
-      } catch {
-        throw new ApiError('invalid_token', { detail: 'The access token is a malformed JWT.' });
-      }
+  let claims: Record<string, unknown> = {};
+  if (token.split('.').length === 3) {
+    try {
+      claims = decodeJwt(token);
+    } catch {
+      throw new ApiError('invalid_token', { detail: 'The access token is a malformed JWT.' });
     }
-    if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now())
-      throw new ApiError('invalid_token', { detail: 'The access token has expired.' });
-    if (claims.scope !== undefined && typeof claims.scope !== 'string')
-      throw new ApiError('invalid_token', { detail: 'The scope claim must be a string.' });
-    const principal: Principal = {
-      userId: typeof claims.sub === 'string' ? claims.sub : 'mock-user',
-      scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [...allScopes],
-      clientId: 'mock',
-      sessionId: 'mock-session',
-      tokenId: typeof claims.jti === 'string' ? claims.jti : 'mock-token',
-      expiresAt: typeof claims.exp === 'number' ? claims.exp : 0,
-    };
-    return principal;
   }
+  if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now())
+    throw new ApiError('invalid_token', { detail: 'The access token has expired.' });
+  if (claims.scope !== undefined && typeof claims.scope !== 'string')
+    throw new ApiError('invalid_token', { detail: 'The scope claim must be a string.' });
+  const principal: Principal = {
+    userId: typeof claims.sub === 'string' ? claims.sub : 'mock-user',
+    scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [...allScopes],
+    clientId: 'mock',
+    sessionId: 'mock-session',
+    tokenId: typeof claims.jti === 'string' ? claims.jti : 'mock-token',
+    expiresAt: typeof claims.exp === 'number' ? claims.exp : 0,
+  };
+  return principal;
 }
 
 /**
@@ -58,10 +57,7 @@ export function mockSecuritySchemes(document: OpenApiDocument): Record<string, S
     string,
     { type?: string; scheme?: string; flows?: Record<string, { scopes?: Record<string, string> }> }
   >;
-  const allScopes = new Set(
-    Object.values(schemes).flatMap((s) => Object.values(s.flows ?? {}).flatMap((f) => Object.keys(f.scopes ?? {}))),
-  );
-  const handler = mockBearerScheme([...allScopes]);
+  const handler = mockBearerScheme(documentScopes(document));
   return Object.fromEntries(
     Object.entries(schemes).map(([name, s]) => {
       if (s.type !== 'oauth2' && !(s.type === 'http' && s.scheme?.toLowerCase() === 'bearer')) {

@@ -73,6 +73,8 @@ export class RequestContext {
   readonly requestId: string;
   /** The matched operation (route stage). */
   route: OperationRoute | undefined = undefined;
+  /** How errors of this request are written: the operation's `x-error-format`, or the path's. */
+  errorFormat: ErrorFormat = 'problem';
   /** Percent-decoded path parameters, not yet validated (route stage). */
   pathParams: Record<string, string> = {};
   /** The media type the response will have (negotiate stage). */
@@ -107,7 +109,4 @@ export class RequestContext {
     const incoming = req.headers['x-request-id'];
     this.requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   }
-
-  /** How errors of this request are written: the operation's `x-error-format`, or the path's. */
-  errorFormat: ErrorFormat = 'problem';
 }

@@ -6,12 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/core/config';
-import { createLogger } from '../../src/core/logger';
 import { start } from '../../src/main';
 import { startTestApp, TEST_SECRET, type TestApp } from '../support/app';
 import { client } from '../support/contract';
+import { capturingLogger } from '../support/logs';
 import { type RedisServer, startRedis } from '../support/redis-server';
 
 let cacheRedis: RedisServer;
@@ -90,15 +89,7 @@ it('warns at start-up when the Redis holding sessions may evict keys', async () 
   const evicting = await startRedis({ password: 'evict', args: ['--maxmemory-policy', 'allkeys-lru'] });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-evict-'));
   const lines: string[] = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(c, _e, cb) {
-        lines.push(String(c));
-        cb();
-      },
-    }) as never,
-  );
+  const logger = capturingLogger('info', lines);
   const running = await start(
     loadConfig({
       NODE_ENV: 'test',

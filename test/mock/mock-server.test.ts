@@ -7,14 +7,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { createSpecgateClient, isProblem } from 'specgate/client';
-import { createLogger } from '../../src/core/logger';
 import { type RunningMock, startMockServer } from '../../src/mock/mock-server';
 import { loadDocument, resolveRef } from '../../src/pipeline/compile/document';
 import { type CompiledOperation, compileOperations } from '../../src/pipeline/compile/operations';
 import { contractFetch, refreshes } from '../client/contract-fetch';
 import { client, type RequestOptions } from '../support/contract';
+import { capturingLogger } from '../support/logs';
 
 const doc = loadDocument();
 const operations = compileOperations(doc);
@@ -31,15 +30,7 @@ let token: string;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  const logger = createLogger(
-    'warn',
-    new Writable({
-      write(c, _e, cb) {
-        logs.push(String(c));
-        cb();
-      },
-    }) as never,
-  );
+  const logger = capturingLogger('warn', logs);
   mock = await startMockServer({ document: doc, port: 0, logger });
   api = client(mock.url, doc);
   const res = await api.post('/token', {

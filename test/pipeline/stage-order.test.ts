@@ -10,6 +10,7 @@ import { CacheBackend } from '../../src/cache/cache-backend';
 import { HttpCache } from '../../src/cache/http-cache';
 import { createLogger } from '../../src/core/logger';
 import { loadDocument } from '../../src/pipeline/compile/document';
+import { compileOperations } from '../../src/pipeline/compile/operations';
 import { createPipeline } from '../../src/pipeline/pipeline';
 
 /** The first word of each stage line of the README's diagram, `cache(invoke)` read as `cache`. */
@@ -24,11 +25,7 @@ it('lists in the README every stage the pipeline runs, in the order it runs them
   const principal: Principal = { userId: 'u', scopes: [], clientId: 'c', sessionId: 's', tokenId: 't', expiresAt: 0 };
   const document = loadDocument();
   const handlers = Object.fromEntries(
-    Object.values(document.paths ?? {}).flatMap((item) =>
-      Object.values(item as Record<string, { operationId?: string }>)
-        .filter((op) => typeof op?.operationId === 'string')
-        .map((op) => [op.operationId!, () => ({ status: 200 })]),
-    ),
+    compileOperations(document).map((op) => [op.operationId, () => ({ status: 200 })]),
   );
   // Every optional stage on: CORS, the cache, response checks. Building the pipeline sends nothing to Redis.
   const unconnected = new Redis({ lazyConnect: true });

@@ -8,12 +8,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import tls from 'node:tls';
 import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
 import { type Running, start } from '../../src/main';
 import { TEST_SECRET } from '../support/app';
+import { capturingLogger } from '../support/logs';
 import { type RedisServer, startRedis } from '../support/redis-server';
 import { writeLocalCertificate } from '../support/tls';
 
@@ -59,13 +59,7 @@ beforeAll(async () => {
       ...LIMITS,
       ...extra,
     });
-  const capture = new Writable({
-    write(chunk, _enc, cb) {
-      plainLogs.push(String(chunk));
-      cb();
-    },
-  });
-  plain = await start(env('plain', { PLAIN_HTTP: 'true', METRICS_TOKEN }), createLogger('info', capture as never));
+  plain = await start(env('plain', { PLAIN_HTTP: 'true', METRICS_TOKEN }), capturingLogger('info', plainLogs));
   secure = await start(
     env('secure', { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }),
     createLogger('silent'),

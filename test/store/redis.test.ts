@@ -1,9 +1,5 @@
-/**
- * connectRedis: password, TLS with a CA file, ACL users, and errors that never carry the password.
- */
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/core/logger';
 import { connectRedis } from '../../src/store/redis';
+import { capturingLogger } from '../support/logs';
 import { type RedisServer, startRedis } from '../support/redis-server';
 
 const servers: RedisServer[] = [];
@@ -15,15 +11,7 @@ function capture() {
   const lines: string[] = [];
   return {
     lines,
-    logger: createLogger(
-      'debug',
-      new Writable({
-        write(c, _e, cb) {
-          lines.push(String(c));
-          cb();
-        },
-      }) as never,
-    ),
+    logger: capturingLogger('debug', lines),
   };
 }
 

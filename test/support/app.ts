@@ -6,19 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import { type App, type AppDeps, createApp } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/passwords';
 import { type Config, loadConfig } from '../../src/core/config';
-import { createLogger } from '../../src/core/logger';
 import { createServer } from '../../src/http/server';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import { type Database, openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
 import { connectRedis } from '../../src/store/redis';
 import { UsersRepository } from '../../src/store/users.repository';
+import { capturingLogger } from './logs';
 import { type RedisServer, startRedis } from './redis-server';
 
 /** Cheaper argon2id for tests that create many users; the production cost is tested separately. */
@@ -85,15 +84,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...opts.env,
   });
   const logs: string[] = [];
-  const logger = createLogger(
-    config.logLevel,
-    new Writable({
-      write(chunk, _enc, cb) {
-        logs.push(String(chunk));
-        cb();
-      },
-    }) as never,
-  );
+  const logger = capturingLogger(config.logLevel, logs);
   const db = opts.db ?? (await openDatabase({}));
   if (!opts.db) await migrate(db);
   const redis = await connectRedis(config.redis, logger);

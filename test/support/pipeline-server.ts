@@ -5,13 +5,12 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import type { SecurityScheme } from '../../src/auth/principal';
 import { ApiError } from '../../src/core/errors';
-import { createLogger } from '../../src/core/logger';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import type { OperationRequest, RawHandler } from '../../src/pipeline/context';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline';
+import { capturingLogger } from './logs';
 
 export interface FixtureServer {
   url: string;
@@ -47,15 +46,7 @@ export async function startFixtureServer(
 ): Promise<FixtureServer> {
   const logs: string[] = [];
   const received: OperationRequest[] = [];
-  const logger = createLogger(
-    'debug',
-    new Writable({
-      write(c, _e, cb) {
-        logs.push(String(c));
-        cb();
-      },
-    }) as never,
-  );
+  const logger = capturingLogger('debug', logs);
   const wrapped = Object.fromEntries(
     Object.entries(handlers).map(([id, h]) => [
       id,

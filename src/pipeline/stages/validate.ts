@@ -23,7 +23,9 @@ export function parameters(ctx: RequestContext): ParameterValues {
   if (ctx.parameters) return ctx.parameters;
   const { op } = ctx.route!;
   const path = validateParameters(op.parameters.path, 'path', ctx.pathParams);
-  const query = validateParameters(op.parameters.query, 'query', ctx.rawQuery === '' ? {} : multiValues(ctx.rawQuery));
+  // An operation without query parameters ignores the query string: nothing to collect.
+  const raw = op.parameters.query && ctx.rawQuery !== '' ? multiValues(ctx.rawQuery) : {};
+  const query = validateParameters(op.parameters.query, 'query', raw);
   const violations = [...path.violations, ...query.violations];
   collectNul(path.values, 'path', '', violations);
   collectNul(query.values, 'query', '', violations);
