@@ -14,6 +14,7 @@
  */
 import { hash } from 'node:crypto';
 import type { Logger } from '../core/logger';
+import { strongEtag } from '../http/conditional';
 import type { Response } from '../pipeline/context';
 import { keys } from '../store/redis-keys';
 import { type CacheBackend, type CacheEntry, type Lookup, lockToken } from './cache-backend';
@@ -59,11 +60,6 @@ export interface PreparedRead {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The strong validator of stored bytes (RFC 9110 §8.8.3: quoted). */
-export function etagOf(body: string): string {
-  return `"${hash('sha256', body, 'base64url').slice(0, 27)}"`;
-}
 
 export class HttpCache {
   private readonly lockTtlMs: number;
@@ -138,7 +134,7 @@ export class HttpCache {
       const response = await load();
       const { body } = response;
       if (response.status !== 200 || typeof body !== 'string') return { response, outcome: 'MISS' };
-      response.headers.etag ??= etagOf(body);
+      response.headers.etag ??= strongEtag(body);
       const entry: CacheEntry = {
         g: found.gens,
         status: 200,

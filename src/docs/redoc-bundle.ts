@@ -2,9 +2,9 @@
  * The Redoc bundle shipped in the redoc package, served by this service (no CDN), with the one
  * reference it makes to another host replaced.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { strongEtag } from '../http/conditional';
 
 export const REDOC_BUNDLE_PATH = '/docs/redoc.standalone.js';
 
@@ -24,5 +24,5 @@ export function loadRedocBundle(): { body: Buffer; etag: string } {
   const body = Buffer.from(
     fs.readFileSync(REDOC_BUNDLE_FILE, 'utf8').split(REDOC_FOOTER_LOGO).join(REDOC_FOOTER_LOGO_LOCAL),
   );
-  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+  return { body, etag: strongEtag(body) };
 }

@@ -3,6 +3,16 @@
  * One parser serves If-Match (strong comparison) and If-None-Match (weak comparison).
  */
 
+import { hash } from 'node:crypto';
+
+/**
+ * The strong validator of some bytes (RFC 9110 §8.8.3, quoted): the same bytes give the same tag on
+ * every instance.
+ */
+export function strongEtag(bytes: string | Buffer): string {
+  return `"${hash('sha256', bytes, 'base64url').slice(0, 27)}"`;
+}
+
 /** One element of an entity-tag list. `opaque` keeps its quotes, as an ETag header does. */
 export interface EntityTag {
   weak: boolean;

@@ -3,7 +3,7 @@
  * value, so answers carry what clients read (ETag for If-Match / If-None-Match, Location after a
  * create) and required headers never fail response validation. openapi-backend mocks bodies only.
  */
-import { createHash } from 'node:crypto';
+import { strongEtag } from '../http/conditional';
 
 /** A Header Object of the dereferenced document (the parts read here). */
 export interface HeaderObject {
@@ -41,7 +41,7 @@ export function mockHeaders(declared: Record<string, HeaderObject>, answer: Mock
  */
 function derived(name: string, { status, path, body }: MockAnswer): string | undefined {
   if (name === 'etag' && body !== undefined) {
-    return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+    return strongEtag(JSON.stringify(body));
   }
   if (name === 'location' && status === 201 && typeof (body as { id?: unknown } | null)?.id === 'string') {
     return `${path.replace(/\/$/, '')}/${encodeURIComponent((body as { id: string }).id)}`;
