@@ -17,6 +17,9 @@ export interface ChildStats {
   xCache: Record<string, number>;
   /** Main-thread time spent in garbage collection (sum of the `gc` performance entries), ms. */
   gcMs: number;
+  /** process.memoryUsage() of the server now: resident set and V8 heap in use, bytes. */
+  rss: number;
+  heapUsed: number;
 }
 
 /** The message a server sends once it listens and its data is in place. */
@@ -92,7 +95,10 @@ export async function serveChild(app: ChildApp): Promise<void> {
   };
   process.on('SIGTERM', stop).on('SIGINT', stop).on('disconnect', stop);
   process.on('message', (m) => {
-    if (m === 'stats') process.send!({ xCache: { ...byXCache }, gcMs: gc.ms } satisfies ChildStats);
+    if (m === 'stats') {
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send!({ xCache: { ...byXCache }, gcMs: gc.ms, rss, heapUsed } satisfies ChildStats);
+    }
   });
   const port = (server.address() as AddressInfo).port;
   process.send!({ port, itemIds, listeningAt, phases } satisfies ReadyMessage);

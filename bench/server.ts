@@ -85,12 +85,12 @@ async function service(phases: Record<string, number>): Promise<ChildApp> {
   return { listener: app.listener, close, phases, seed: () => seed(db, passwords) };
 }
 
-/** The bench user (items:read) and BENCH_ITEMS items; resolves to the items' ids. */
+/** The bench user (BENCH_USER_SCOPES, default items:read) and BENCH_ITEMS items; resolves to the items' ids. */
 async function seed(db: Database, passwords: PasswordHasher): Promise<string[]> {
   const user = {
     username: env.BENCH_USERNAME ?? 'bench',
     passwordHash: await passwords.hash(env.BENCH_PASSWORD ?? 'bench'),
-    scopes: ['items:read'],
+    scopes: (env.BENCH_USER_SCOPES ?? 'items:read').split(' '),
   };
   await new UsersRepository(db).create(user);
   const items = new ItemsRepository(db);

@@ -3,7 +3,8 @@
  * and server processes (server.ts, peer/server.ts) spawned with it. Environment a server gets:
  *   BENCH_REDIS_URL, BENCH_REDIS_AUTH, BENCH_JWT_KEY   the private Redis and a fresh HS256 key
  *   BENCH_USERNAME, BENCH_PASSWORD                     the user created for password-grant logins
- *   BENCH_ITEMS (100), BENCH_NO_STORE, BENCH_FLOOR_KEY, BENCH_CONFIG (JSON of extra config variables)
+ *   BENCH_ITEMS (100), BENCH_USER_SCOPES (items:read), BENCH_NO_STORE, BENCH_FLOOR_KEY,
+ *   BENCH_CONFIG (JSON of extra config variables)
  *   BENCH_PG_URL, BENCH_PG_SCHEMA                      PostgreSQL for a service (bench-postgres.ts)
  * A server exits by itself when this process goes away (its IPC channel closes), even on SIGKILL.
  */
