@@ -1,77 +1,56 @@
 /**
- * Static checks on the deployment files: docker-compose.yml (+ the TLS override),
- * Dockerfile and .env.example. Nothing here needs a Docker engine.
+ * Static checks on the deployment files: every Compose file (the single-Redis docker-compose.yml,
+ * its TLS override, and the Cluster and Sentinel topologies), the Dockerfile and .env.example.
+ * Nothing here needs a Docker engine. Each topology's own wiring is checked in compose-<topology>.test.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import {
+  ANY_REF,
+  COMPOSE_REF,
+  commandOf,
+  dependsOf,
+  envOf,
+  isOneShot,
+  isRedisServer,
+  isSecretKey,
+  loadCompose,
+  readText,
+  root,
+  type Service,
+} from './compose-support';
+import { configReadNames, knownConfigNames } from './config-variables';
 
-const root = path.resolve(__dirname, '..', '..');
-const readText = (file: string): string => readFileSync(path.join(root, file), 'utf8');
-
-type Env = Record<string, string>;
-
-interface Service {
-  image?: string;
-  build?: unknown;
-  command?: string | string[];
-  environment?: Record<string, unknown> | string[];
-  env_file?: string | string[];
-  healthcheck?: { test?: string | string[]; disable?: boolean };
-  depends_on?: string[] | Record<string, { condition?: string }>;
-}
-
-interface ComposeFile {
-  version?: unknown;
-  services?: Record<string, Service>;
-}
-
-const loadCompose = (file: string): ComposeFile => parse(readText(file)) as ComposeFile;
-
-const composeFiles = ['docker-compose.yml', 'docker-compose.tls.yml'].filter((f) => existsSync(path.join(root, f)));
-
-/** `environment` as a map, whichever of the two Compose forms (map or KEY=VALUE list) it uses. */
-function envOf(service: Service): Env {
-  const env: Env = {};
-  const raw = service.environment;
-  if (Array.isArray(raw)) {
-    for (const entry of raw) {
-      const eq = entry.indexOf('=');
-      if (eq === -1) env[entry] = '';
-      else env[entry.slice(0, eq)] = entry.slice(eq + 1);
-    }
-  } else if (raw) {
-    for (const [k, v] of Object.entries(raw)) env[k] = v === null || v === undefined ? '' : String(v);
-  }
-  return env;
-}
+/** Files that define a whole deployment, and overrides applied on top of one. */
+const standaloneFiles = ['docker-compose.yml', 'docker-compose.cluster.yml', 'docker-compose.sentinel.yml'];
+const overrideFiles = ['docker-compose.tls.yml'];
 
 /**
- * `command` as a list of words. Each element is split on whitespace outside ${...} and quotes,
- * so the string form and an `sh -c "..."` script are looked into as well.
+ * The values a service passes as Redis passwords: --requirepass / --masterauth arguments, and the
+ * password lines of a configuration an `sh -c` script writes (requirepass, masterauth,
+ * sentinel auth-pass <group>, sentinel sentinel-pass).
  */
-const WORD = /(?:\$\{[^}]*\}|"[^"]*"|'[^']*'|[^\s"'$]+|\$)+/g;
-function commandOf(service: Service): string[] {
-  const cmd = service.command;
-  if (cmd === undefined) return [];
-  const parts = Array.isArray(cmd) ? cmd.map(String) : [cmd];
-  return parts.flatMap((p) => p.match(WORD) ?? []);
+function redisPasswordArgs(service: Service): string[] {
+  const words = commandOf(service);
+  const fromFlags = words.flatMap((word, i) => {
+    const m = /^--(?:requirepass|masterauth)(?:=(.*))?$/.exec(word);
+    if (!m) return [];
+    return [m[1] ?? words[i + 1] ?? ''];
+  });
+  const script = (Array.isArray(service.command) ? service.command.join(' ') : (service.command ?? '')).toString();
+  const fromConfig = [
+    ...script.matchAll(/(?:^|["'\s])(?:requirepass|masterauth|sentinel-pass|auth-pass\s+\S+)\s+([^"'\s]+)/g),
+  ].map((m) => m[1] ?? '');
+  return [...fromFlags, ...fromConfig];
 }
 
-// Keys whose values are secrets. *_FILE values are paths, *_MINUTES / *_DAYS durations, not secrets.
-const SECRET_KEY = /PASSWORD|SECRET|TOKEN|KEY|AUTH/i;
-const NOT_SECRET_KEY = /_FILE$|_MINUTES$|_DAYS$/i;
-const isSecretKey = (key: string): boolean => SECRET_KEY.test(key) && !NOT_SECRET_KEY.test(key);
+describe('the Compose files', () => {
+  it('are all present', () => {
+    for (const file of [...standaloneFiles, ...overrideFiles]) expect(existsSync(path.join(root, file))).toBe(true);
+  });
+});
 
-/**
- * A whole value that is one Compose reference: ${VAR}, ${VAR:?msg} or ${VAR?msg}. The default
- * forms (${VAR:-x}, ${VAR-x}) are refused: a default would put a literal secret in the file.
- */
-const COMPOSE_REF = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?\?[^}]*)?\}$/;
-/** The same, or a shell reference escaped for Compose ($$VAR, "$${VAR}") inside an sh -c string. */
-const ANY_REF = /^["']?(?:\$\{[A-Za-z_][A-Za-z0-9_]*(?::?\?[^}]*)?\}|\$\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)["']?$/;
-
-describe.each(composeFiles)('%s', (file) => {
+describe.each([...standaloneFiles, ...overrideFiles])('%s', (file) => {
   const compose = loadCompose(file);
   const services = compose.services ?? {};
 
@@ -104,32 +83,75 @@ describe.each(composeFiles)('%s', (file) => {
     }
   });
 
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: names the Compose syntax, not a template
-  it('passes --requirepass only a ${...} reference', () => {
+  it('passes Redis and Sentinel passwords only as references', () => {
     for (const [name, service] of Object.entries(services)) {
-      const words = commandOf(service);
-      words.forEach((word, i) => {
-        let arg: string | undefined;
-        if (word === '--requirepass') arg = words[i + 1];
-        else if (word.startsWith('--requirepass=')) arg = word.slice('--requirepass='.length);
-        else return;
-        expect({ service: name, arg, isReference: ANY_REF.test(arg ?? '') }).toEqual({
+      for (const arg of redisPasswordArgs(service)) {
+        expect({ service: name, arg, isReference: ANY_REF.test(arg) }).toEqual({
           service: name,
           arg,
           isReference: true,
         });
+      }
+    }
+  });
+
+  it('keeps every session Redis on the noeviction policy, behind a password', () => {
+    // Only a Redis named as the cache may evict; any other holds sessions (or may be promoted to).
+    const sessionRedis = Object.entries(services).filter(
+      ([name, service]) => isRedisServer(service) && !/cache/.test(name),
+    );
+    for (const [name, service] of sessionRedis) {
+      const words = commandOf(service);
+      const policy = words[words.indexOf('--maxmemory-policy') + 1];
+      expect({ service: name, policy, password: words.includes('--requirepass') }).toEqual({
+        service: name,
+        policy: 'noeviction',
+        password: true,
       });
     }
   });
 
-  it('keeps redis on the noeviction policy wherever its command is set', () => {
-    const redis = services.redis;
-    if (redis?.command === undefined) return; // an override that leaves the command alone
-    const words = commandOf(redis);
-    const i = words.indexOf('--maxmemory-policy');
-    expect(i).toBeGreaterThanOrEqual(0);
-    expect(words[i + 1]).toBe('noeviction');
-    expect(words).toContain('--requirepass');
+  it("gives the api only variables the service's config reads", () => {
+    const known = knownConfigNames();
+    const unknown = Object.keys(envOf(services.api ?? {})).filter((name) => !known.has(name));
+    expect(unknown).toEqual([]);
+  });
+});
+
+describe.each(standaloneFiles)('%s as a whole deployment', (file) => {
+  const services = loadCompose(file).services ?? {};
+
+  it('gives every long-running service an enabled healthcheck', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (isOneShot(service)) continue;
+      const test = service.healthcheck?.test;
+      const first = Array.isArray(test) ? test[0] : test;
+      const enabled = service.healthcheck?.disable !== true && first !== undefined && first !== 'NONE';
+      expect({ service: name, enabled }).toEqual({ service: name, enabled: true });
+    }
+  });
+
+  it('waits for each dependency to be healthy, or for a one-shot job to have succeeded', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const [dep, condition] of Object.entries(dependsOf(service))) {
+        const target = services[dep];
+        expect({ service: name, dep, defined: target !== undefined }).toEqual({ service: name, dep, defined: true });
+        const wanted = target && isOneShot(target) ? 'service_completed_successfully' : 'service_healthy';
+        expect({ service: name, dep, condition }).toEqual({ service: name, dep, condition: wanted });
+      }
+    }
+  });
+
+  it('starts the api only after every other service', () => {
+    const others = Object.keys(services).filter((name) => name !== 'api');
+    expect(Object.keys(dependsOf(services.api ?? {})).sort()).toEqual(others.sort());
+  });
+
+  it('builds the api from the Dockerfile and runs it read-only, in production', () => {
+    const api = services.api ?? {};
+    expect(api.build).toBeDefined();
+    expect(envOf(api).NODE_ENV).toBe('production');
+    expect((api as { read_only?: boolean }).read_only).toBe(true);
   });
 });
 
@@ -139,25 +161,6 @@ describe('docker-compose.yml', () => {
 
   it('defines the api, redis and postgres services', () => {
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['api', 'redis', 'postgres']));
-  });
-
-  it.each(['api', 'redis', 'postgres'])('gives %s an enabled healthcheck', (name) => {
-    const hc = services[name]?.healthcheck;
-    expect(hc).toBeDefined();
-    expect(hc?.disable).not.toBe(true);
-    const test = Array.isArray(hc?.test) ? hc.test : [hc?.test];
-    expect(test.length).toBeGreaterThan(0);
-    expect(test[0]).toBeDefined();
-    expect(test[0]).not.toBe('NONE');
-  });
-
-  it('starts api only once redis and postgres are healthy', () => {
-    const deps = services.api?.depends_on;
-    expect(deps).toBeDefined();
-    expect(Array.isArray(deps)).toBe(false); // the short list form cannot carry a condition
-    const map = deps as Record<string, { condition?: string }>;
-    expect(map.redis?.condition).toBe('service_healthy');
-    expect(map.postgres?.condition).toBe('service_healthy');
   });
 
   it('builds api from the Dockerfile and points it at the compose redis and postgres', () => {
@@ -233,9 +236,7 @@ describe('.env.example', () => {
   const names = new Set(assignments.map((a) => a.name));
 
   // Every variable src/core/config.ts reads, so the example cannot fall behind the code.
-  const readByConfig = [
-    ...readText('src/core/config.ts').matchAll(/(?:str|int|bool|url)\('([A-Z][A-Z0-9_]*)'|env\.([A-Z][A-Z0-9_]*)/g),
-  ].map((m) => m[1] ?? m[2]!);
+  const readByConfig = configReadNames();
 
   it('finds the variables config.ts reads', () => {
     expect(readByConfig).toEqual(
