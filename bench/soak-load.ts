@@ -2,7 +2,10 @@
  * The mixed load of `npm run soak`: a pool of logged-in sessions, and actions drawn by weight from
  * what a real client does (cached reads, a list, merge-patch writes, refreshes, logout + login).
  * A session being refreshed or logged out takes no new reads until it is done, so every failure
- * counted is the service's, never a race of the driver's own making. Keep-alive node:http client.
+ * counted is the service's, never a race of the driver's own making; and the driver acts on a
+ * failure as a client would (a 401 logs in again, a 503 to a refresh is retried once), so that one
+ * failure is counted once instead of failing every later request of its session. Keep-alive
+ * node:http client.
  */
 import http from 'node:http';
 
@@ -88,9 +91,26 @@ export class SoakLoad {
                 { ...auth, 'content-type': 'application/merge-patch+json' },
                 JSON.stringify({ price_cents: 1000 + Math.floor(Math.random() * 9000) }),
               );
-      return res.status === 200 ? undefined : `${kind}: ${res.status} ${res.body.slice(0, 120)}`;
+      if (res.status === 200) return undefined;
+      // As a client would: a token the service no longer accepts means logging in again.
+      if (res.status === 401) void this.replace(session);
+      return `${kind}: ${res.status} ${res.body.slice(0, 120)}`;
     } finally {
       session.reading--;
+    }
+  }
+
+  /** Logs `session` in again once no read is using it (a failed login is retried by the next 401). */
+  private async replace(session: Session): Promise<void> {
+    if (session.busy) return;
+    session.busy = true;
+    try {
+      while (session.reading > 0) await new Promise((r) => setTimeout(r, 10));
+      Object.assign(session, await this.login());
+    } catch {
+      // The next 401 on this session tries again.
+    } finally {
+      session.busy = false;
     }
   }
 
@@ -99,15 +119,25 @@ export class SoakLoad {
     session.busy = true;
     try {
       if (kind === 'refresh') {
-        const res = await this.token({ grant_type: 'refresh_token', refresh_token: session.refresh });
-        if (res.status !== 200) return `refresh: ${res.status} ${res.body.slice(0, 120)}`;
+        let res = await this.token({ grant_type: 'refresh_token', refresh_token: session.refresh });
+        let failure: string | undefined;
+        if (res.status === 503) {
+          // As a client would: the rotation may have been applied before the answer was lost, and
+          // the same refresh token may be presented again within REFRESH_REUSE_LEEWAY_SECONDS.
+          failure = `refresh: 503 ${res.body.slice(0, 120)}`;
+          await new Promise((r) => setTimeout(r, 1000));
+          res = await this.token({ grant_type: 'refresh_token', refresh_token: session.refresh });
+        }
+        if (res.status !== 200) {
+          Object.assign(session, await this.login());
+          return failure ?? `refresh: ${res.status} ${res.body.slice(0, 120)}`;
+        }
         Object.assign(session, tokensOf(res));
-        return undefined;
+        return failure;
       }
       const out = await this.send('POST', '/logout', { authorization: `Bearer ${session.access}` });
-      if (out.status !== 204 && out.status !== 200) return `logout: ${out.status} ${out.body.slice(0, 120)}`;
       Object.assign(session, await this.login());
-      return undefined;
+      return out.status === 204 || out.status === 200 ? undefined : `logout: ${out.status} ${out.body.slice(0, 120)}`;
     } finally {
       session.busy = false;
     }
