@@ -49,6 +49,11 @@ async function health(url: string): Promise<number> {
   return (await httpRequest(`${url}/healthz`, { headers: { connection: 'close' } })).status;
 }
 
+/** GET /metrics as Prometheus scrapes it, on a connection of its own. */
+function scrape(url: string) {
+  return httpRequest(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}`, connection: 'close' } });
+}
+
 /** The running workers: the pids that logged "specgate listening" and have not been reported dead. */
 function liveWorkers(instance: Instance): number[] {
   const dead = new Set(logLines(instance).map((l) => l.workerPid));
@@ -118,9 +123,7 @@ if (url)
 
       // Each worker served fewer than 20: a total of 20 is the sum over both, whichever one answers.
       for (let i = 0; i < 4; i++) {
-        const metrics = await httpRequest(`${service.url}/metrics`, {
-          headers: { authorization: `Bearer ${METRICS_TOKEN}`, connection: 'close' },
-        });
+        const metrics = await scrape(service.url);
         expect(metrics.status).toBe(200);
         expect(metrics.text).toContain(
           'specgate_http_request_duration_seconds_count{operation="getHealth",method="GET",status="200"} 20\n',
@@ -135,8 +138,15 @@ if (url)
       await waitFor('the death to be logged', service, () =>
         logLines(service).some((l) => l.workerPid === victim && l.signal === 'SIGKILL' && l.level === 'error'),
       );
-      // Until the replacement listens, the survivor answers everything.
-      while (liveWorkers(service).length < 2) expect(await health(service.url)).toBe(200);
+      // Until the replacement listens, the survivor answers everything, /metrics included: a worker
+      // still loading its code is not waited for.
+      let scrapes = 0;
+      while (liveWorkers(service).length < 2) {
+        expect(await health(service.url)).toBe(200);
+        expect((await scrape(service.url)).status).toBe(200);
+        scrapes++;
+      }
+      expect(scrapes).toBeGreaterThan(0);
       const replacement = liveWorkers(service).find((pid) => pid !== survivor)!;
       expect(replacement).not.toBe(victim);
       for (let i = 0; i < 10; i++) expect(await health(service.url)).toBe(200);
