@@ -77,6 +77,8 @@ export function runPrimary(config: Config, logger: Logger): void {
       process.exit(1);
     }
     stopping = true;
+    // A worker that died and awaits its replacement did not drain: the stop is not a clean one.
+    uncleanExits += restarts.size;
     for (const timer of restarts) clearTimeout(timer);
     logger.info({ signal, workers: started.size }, 'shutting down');
     if (started.size === 0) return finish();
