@@ -1,6 +1,8 @@
 /**
  * Entry point: reads the config, opens the database and Redis, builds the app and listens (HTTPS
- * unless PLAIN_HTTP is set), and drains gracefully on SIGTERM/SIGINT.
+ * unless PLAIN_HTTP is set), and drains gracefully on SIGTERM/SIGINT. With WORKERS above 1 this
+ * process is a node:cluster primary instead (src/cluster/primary.ts), and each worker it forks
+ * runs this file's service.
  */
 import cluster from 'node:cluster';
 import type http from 'node:http';
@@ -210,7 +212,7 @@ export function loadConfigOrExit(): Config {
  * Runs the service in this process until a signal drains it (exit 0) or the start fails (exit 1).
  * Returns the shutdown, for a cluster worker's primary to call.
  */
-export function serve(config: Config, logger: Logger, opts: { metrics?: Metrics } = {}) {
+function serve(config: Config, logger: Logger, opts: { metrics?: Metrics } = {}): (reason: 'primary') => void {
   const running = start(config, logger, opts);
   // The handlers go in before the server listens: installed after "specgate listening", a SIGTERM
   // sent the moment that line appears could still meet node's default action (killed, no drain).
