@@ -33,7 +33,17 @@ export const settings = {
     'cached',
   ]),
   resultsDir: path.resolve(process.env.BENCH_HTTP_RESULTS_DIR ?? path.join(__dirname, 'results')),
+  /** BENCH_HTTP_WORKERS=1,2: instead of the scenarios, the cached read with each WORKERS count (http-workers.ts). */
+  workers: workerCounts(process.env.BENCH_HTTP_WORKERS),
 };
+
+function workerCounts(raw: string | undefined): number[] {
+  if (!raw?.trim()) return [];
+  const counts = raw.split(',').map((s) => Number(s.trim()));
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64))
+    throw new Error('BENCH_HTTP_WORKERS must list worker counts from 1 to 64, e.g. 1,2');
+  return counts;
+}
 
 export interface Scenario {
   key: Key;

@@ -22,10 +22,12 @@ import { checkLines, summarise, targetLines, textTable } from './http-report';
 import { type Results, writeResults } from './http-results';
 import { FLOOR_KEY, prepareScenarios, verifyScenarios } from './http-scenarios';
 import { cachedOverPeer, issue11Targets } from './http-targets';
+import { benchWorkers } from './http-workers';
 import { LOAD_CPU, pinningPlan, pinProcess, SERVER_CPU } from './pinning';
 import { type Server, startBenchRedis, startServer } from './servers';
 
 async function main(): Promise<void> {
+  if (settings.workers.length > 0) return benchWorkers(settings.workers);
   checkScenarioNames();
   const profileDir = profileDirectory();
   process.once('SIGINT', () => process.exit(130)); // runs the exit hooks that stop the servers and Redis

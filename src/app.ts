@@ -47,6 +47,8 @@ export interface AppDeps {
   cacheHooks?: Pick<HttpCacheOptions, 'beforeFill' | 'lockWaitMs' | 'lockTtlMs'>;
   /** Serving state (draining on SIGTERM); main.ts passes the one it drains. Defaults to a new one. */
   lifecycle?: Lifecycle;
+  /** The metrics /metrics serves; a cluster worker passes one that answers for all workers. Defaults to a new one. */
+  metrics?: Metrics;
 }
 
 export interface App {
@@ -146,7 +148,7 @@ function createServices(deps: AppDeps) {
     sessions,
     passwords: deps.passwords ?? new PasswordHasher(),
     throttle: new LoginThrottle(redis, config.loginLimits),
-    metrics: new Metrics(),
+    metrics: deps.metrics ?? new Metrics(),
     lifecycle: deps.lifecycle ?? new Lifecycle(),
     users: new UsersRepository(deps.db),
   };

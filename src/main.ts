@@ -1,16 +1,23 @@
 /**
  * Entry point: reads the config, opens the database and Redis, builds the app and listens (HTTPS
- * unless PLAIN_HTTP is set), and drains gracefully on SIGTERM/SIGINT.
+ * unless PLAIN_HTTP is set), and drains gracefully on SIGTERM/SIGINT. With WORKERS above 1 this
+ * process is a node:cluster primary instead (src/cluster/primary.ts), and each worker it forks
+ * runs this file's service.
  */
+import cluster from 'node:cluster';
 import type http from 'node:http';
 import type https from 'node:https';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { createApp } from './app';
+import { workerMetricsSource } from './cluster/cluster-metrics';
+import { runPrimary } from './cluster/primary';
+import { onShutdownRequest } from './cluster/shutdown-request';
 import { type Config, ConfigError, loadConfig } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import { createLogger, type Logger } from './core/logger';
 import { createServer } from './http/server';
+import { Metrics } from './observability/metrics';
 import { type Database, openDatabase } from './store/database';
 import { migrate } from './store/migrate';
 import { connectRedis } from './store/redis';
@@ -64,12 +71,19 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
   return { db, redis, cacheRedis, close };
 }
 
-/** Starts the service with a validated config. */
-export async function start(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Running> {
+/**
+ * Starts the service with a validated config. `metrics`: what /metrics serves (a cluster worker's
+ * answers for every worker); a new registry of this process by default.
+ */
+export async function start(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  opts: { metrics?: Metrics } = {},
+): Promise<Running> {
   const resources = await openResources(config, logger);
   const { db, redis, cacheRedis } = resources;
   const lifecycle = new Lifecycle();
-  const app = await createApp({ config, logger, redis, db, cacheRedis, lifecycle });
+  const app = await createApp({ config, logger, redis, db, cacheRedis, lifecycle, metrics: opts.metrics });
   const server = createServer(config, app.listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -142,17 +156,21 @@ const CLOSE_GRACE_MS = 5_000;
 /**
  * Drains and stops on the first SIGTERM/SIGINT and exits 0; a second one forces exit 1, as does a
  * stop that outlasts the drain, the shutdown timeout and a few seconds to close the stores.
+ * Returns the same shutdown for a request that is not a signal (a cluster primary's); it is
+ * idempotent, and only signals count towards the second one.
  */
-export function stopOnSignals(running: Promise<Running>, config: Config, logger: Logger): void {
+export function stopOnSignals(
+  running: Promise<Running>,
+  config: Config,
+  logger: Logger,
+): (reason: NodeJS.Signals | 'primary') => void {
   const { shutdownDrainMs, shutdownTimeoutMs } = config.server;
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'shutting down');
+  let signals = 0;
+  let stopping = false;
+  const shutdown = (reason: NodeJS.Signals | 'primary') => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal: reason }, 'shutting down');
     const force = setTimeout(() => process.exit(1), shutdownDrainMs + shutdownTimeoutMs + CLOSE_GRACE_MS).unref();
     // A signal during start-up waits for the start to finish, then drains like any other.
     running
@@ -168,8 +186,16 @@ export function stopOnSignals(running: Promise<Running>, config: Config, logger:
         },
       );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    shutdown(signal);
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return shutdown;
 }
 
 /** The config from the environment; on a ConfigError, prints every problem and exits 2. */
@@ -182,15 +208,30 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-if (require.main === module) {
-  const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
-  const running = start(config, logger);
+/**
+ * Runs the service in this process until a signal drains it (exit 0) or the start fails (exit 1).
+ * Returns the shutdown, for a cluster worker's primary to call.
+ */
+function serve(config: Config, logger: Logger, opts: { metrics?: Metrics } = {}): (reason: 'primary') => void {
+  const running = start(config, logger, opts);
   // The handlers go in before the server listens: installed after "specgate listening", a SIGTERM
   // sent the moment that line appears could still meet node's default action (killed, no drain).
-  stopOnSignals(running, config, logger);
+  const shutdown = stopOnSignals(running, config, logger);
   running.catch((err: unknown) => {
     logger.fatal({ err: (err as Error).message }, 'specgate failed to start');
     process.exit(1);
   });
+  return shutdown;
+}
+
+if (require.main === module) {
+  const config = loadConfigOrExit();
+  // WORKERS=1 is one plain process, no cluster primary at all (issue 12).
+  if (config.workers === 1) serve(config, createLogger(config.logLevel));
+  else if (cluster.isPrimary) runPrimary(config, createLogger(config.logLevel).child({ pid: process.pid }));
+  else {
+    // A worker: today's service, whose /metrics answers for all workers and which drains when the primary asks.
+    const metrics = new Metrics({ aggregate: workerMetricsSource });
+    onShutdownRequest(serve(config, createLogger(config.logLevel).child({ pid: process.pid }), { metrics }));
+  }
 }

@@ -2,6 +2,7 @@
  * The only reader of `process.env`. Every variable is parsed and checked at once; all problems are
  * reported together so a broken deployment is fixed in one round, not one variable at a time.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { ServiceError } from './errors';
 import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './problems';
@@ -67,6 +68,8 @@ export interface Config {
   readonly server: ServerSettings;
   /** Prefix of problem `type` URIs, `<base><code>` (PROBLEM_TYPE_BASE; default `/docs#section/Errors/`). */
   readonly problemTypeBase: string;
+  /** Serving processes (WORKERS): 1 is one plain process; above 1, a node:cluster primary forks that many. */
+  readonly workers: number;
 }
 
 /** How long the HTTP server holds connections open, how many it takes, and how it drains. */
@@ -172,12 +175,13 @@ export function loadConfig(env: Env = process.env): Config {
   const r = new EnvReader(env);
   const nodeEnv = readNodeEnv(r);
   const production = nodeEnv === 'production';
+  const databaseUrl = r.url('DATABASE_URL', POSTGRES_PROTOCOLS);
   const config: Config = {
     nodeEnv,
     host: r.str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: r.int('PORT', 8443, 0, 65535),
     redis: readRedis(r, production),
-    databaseUrl: r.url('DATABASE_URL', POSTGRES_PROTOCOLS),
+    databaseUrl,
     dataDir: path.resolve(r.str('DATA_DIR') ?? '.data'),
     jwt: readJwt(r, production),
     maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
@@ -190,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     server: readServerSettings(r),
     problemTypeBase: readProblemTypeBase(r),
+    workers: readWorkers(r, databaseUrl),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
@@ -200,6 +205,26 @@ function readProblemTypeBase(r: EnvReader): string {
   const problem = problemTypeBaseProblem(base);
   if (problem) r.problem(`PROBLEM_TYPE_BASE ${problem} (got "${base}")`);
   return base;
+}
+
+/** Highest WORKERS: beyond this the processes compete for the cores rather than use them. */
+export const MAX_WORKERS = 64;
+
+/** WORKERS: `auto` (one per core), or 1..64; several need PostgreSQL. */
+function readWorkers(r: EnvReader, databaseUrl: string | undefined): number {
+  const raw = r.str('WORKERS')?.toLowerCase() ?? '1';
+  const auto = raw === 'auto';
+  const workers = auto ? Math.min(os.availableParallelism(), MAX_WORKERS) : Number(raw);
+  if (!auto && (!/^\d+$/.test(raw) || workers < 1 || workers > MAX_WORKERS)) {
+    r.problem(`WORKERS must be auto or an integer from 1 to ${MAX_WORKERS} (got "${raw}")`);
+    return 1;
+  }
+  // PGlite is one embedded PostgreSQL in this process's memory: processes cannot share its data folder.
+  if (workers > 1 && databaseUrl === undefined)
+    r.problem(
+      `WORKERS=${auto ? `auto (${workers} cores)` : workers} needs DATABASE_URL: the embedded PGlite serves one process only`,
+    );
+  return workers;
 }
 
 function readNodeEnv(r: EnvReader): NodeEnv {

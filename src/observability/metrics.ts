@@ -39,8 +39,16 @@ export class Metrics implements CacheMetrics {
     }),
   };
 
-  constructor(opts: { processMetrics?: boolean } = {}) {
+  /** What {@link render} serves when not this registry alone (the cluster's aggregate). */
+  private readonly source: (() => Promise<string>) | undefined;
+
+  /**
+   * `aggregate`: given this process's registry, returns what /metrics serves instead of it; a
+   * cluster worker answers with the sum over all workers (src/cluster/cluster-metrics.ts).
+   */
+  constructor(opts: { processMetrics?: boolean; aggregate?: (own: Registry) => () => Promise<string> } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.source = opts.aggregate?.(this.registry);
   }
 
   outcome(operationId: string, outcome: CacheOutcome): void {
@@ -69,7 +77,7 @@ export class Metrics implements CacheMetrics {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.source ? this.source() : this.registry.metrics();
   }
 
   get contentType(): string {
