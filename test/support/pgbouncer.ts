@@ -168,6 +168,9 @@ function writeConfig(dir: string, port: number, upstream: URL, user: string, opt
     'max_client_conn = 200',
     // Retry a refused server login after 1 s, not the default 15 s: the outage tests watch recovery.
     'server_login_retry = 1',
+    // A client waiting for a server connection that cannot be made (PostgreSQL down or refusing)
+    // gets an error after 3 s instead of the default 120 s: the service answers 503 in time.
+    'query_wait_timeout = 3',
     'log_connections = 0',
     'log_disconnections = 0',
   ];
