@@ -247,6 +247,13 @@ async function postgresTransaction<R>(
 ): Promise<R> {
   const client = await guarded(() => pool.connect());
   let broken: Error | undefined;
+  // pg-pool listens for 'error' only on idle clients. A checked-out client whose socket fails
+  // (PostgreSQL or PgBouncer restarting) emits 'error' too, and without a listener that would
+  // crash the process; the query in flight rejects with the same error, which is what we report.
+  const lost = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', lost);
   try {
     await guarded(() => client.query(begin));
     const result = await fn({ query: (sql, params) => guarded(() => runPostgres(client, sql, params)) });
@@ -264,6 +271,7 @@ async function postgresTransaction<R>(
     }
     throw err;
   } finally {
+    client.off('error', lost);
     // Passing an error destroys the connection instead of reusing it.
     client.release(broken);
   }
