@@ -261,8 +261,8 @@ async function postgresTransaction<R>(
     return result;
   } catch (err) {
     if (err instanceof DependencyUnavailableError) {
-      // The connection is gone or not answering: a ROLLBACK would queue behind the lost answer.
-      // Dropping the connection ends the transaction on the server (and in PgBouncer) as well.
+      // The database cannot serve (connection lost, not answering, refusing): a ROLLBACK could queue
+      // behind an answer that never comes. Dropping the connection ends the transaction as well.
       broken = err;
     } else {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => {
