@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,14 +53,13 @@ export async function startPgBouncer(opts: StartPgBouncerOptions = {}): Promise<
   await assertPostgresAnswers(upstream);
   const user = decodeURIComponent(upstream.username) || 'postgres';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'specgate-pgbouncer-'));
-  // pgbouncer refuses to run as root; as root (CI's containers) it drops to `nobody`, which must read the files.
-  chmodSync(dir, 0o755);
+  const owner = fileOwner();
   let launched: Launched | undefined;
   try {
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await findFreePort();
-      writeConfig(dir, port, upstream, user, opts);
+      writeConfig(dir, port, upstream, user, opts, owner);
       try {
         launched = await launch(binary, dir, port, user);
         break;
@@ -143,7 +142,24 @@ async function assertPostgresAnswers(upstream: URL): Promise<void> {
   }
 }
 
-function writeConfig(dir: string, port: number, upstream: URL, user: string, opts: StartPgBouncerOptions): void {
+/**
+ * pgbouncer refuses to run as root. As root (CI's containers) it is started with `-u nobody`, so
+ * its files belong to `nobody`; they stay private (the config may hold the upstream password).
+ */
+function fileOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+function writeConfig(
+  dir: string,
+  port: number,
+  upstream: URL,
+  user: string,
+  opts: StartPgBouncerOptions,
+  owner: { uid: number; gid: number } | undefined,
+): void {
   const password = decodeURIComponent(upstream.password);
   // `*`: any database name is forwarded to the server under the same name, as user `user`.
   const target = [
@@ -175,9 +191,10 @@ function writeConfig(dir: string, port: number, upstream: URL, user: string, opt
     'log_disconnections = 0',
   ];
   const file = (name: string, text: string) => {
-    writeFileSync(path.join(dir, name), text);
-    chmodSync(path.join(dir, name), 0o644);
+    writeFileSync(path.join(dir, name), text, { mode: 0o600 });
+    if (owner) chownSync(path.join(dir, name), owner.uid, owner.gid);
   };
+  if (owner) chownSync(dir, owner.uid, owner.gid);
   file('pgbouncer.ini', `${settings.join('\n')}\n`);
   file('users.txt', `"${user}" ""\n`);
 }
