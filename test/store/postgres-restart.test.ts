@@ -8,12 +8,14 @@
  * /readyz says the database is down, cached reads keep being served, and once the database is back
  * the same specgate process serves everything again, with no stale cache entry.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { type Database, openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
 import { startTestApp, type TestApp } from '../support/app';
 import { client, type TestResponse } from '../support/contract';
+import { type LoadAnswer, type LoadKind, type LoadPhase, mixedLoad } from '../support/mixed-load';
 import { type PgBouncer, startPgBouncer, upstreamUrl } from '../support/pgbouncer';
 
 const RECOVERY_LIMIT_MS = 10_000;
@@ -47,21 +49,8 @@ afterAll(async () => {
   await admin?.end();
 });
 
-/**
- * 'stopping' and 'recovering' are the moments of change, and 'straddling' a request that began in
- * one phase and ended in another: what answers then is only held to "never a 500".
- */
-type Phase = 'up' | 'stopping' | 'down' | 'recovering' | 'back' | 'straddling';
-interface Answer {
-  kind: 'cached read' | 'uncached read' | 'write';
-  phase: Phase;
-  res: TestResponse;
-  /** The name a write asked for. */
-  name?: string;
-}
-
-let written = 0;
 const create = (name: string) => api.post('/v1/items', { token, json: { name, category: 'outage', price_cents: 100 } });
+const load = (cachedId: string) => mixedLoad({ api, token, cachedId, create });
 
 /** Polls `attempt` until it answers `status`, failing when that takes more than RECOVERY_LIMIT_MS. */
 async function until(status: number, attempt: () => Promise<TestResponse>): Promise<void> {
@@ -77,47 +66,10 @@ async function until(status: number, attempt: () => Promise<TestResponse>): Prom
 }
 
 /**
- * Three clients in a loop until stop(): reads of a cached item, reads that need the database (a
- * fresh id each time: 404 while it is up) and writes. Each answer is tagged with its phase.
- */
-function mixedLoad(cachedId: string) {
-  const answers: Answer[] = [];
-  let phase: Phase = 'up';
-  let running = true;
-  const send = async (kind: Answer['kind'], request: () => Promise<TestResponse>, name?: string) => {
-    const startedIn = phase;
-    const res = await request();
-    answers.push({ kind, phase: startedIn === phase ? phase : 'straddling', res, name });
-  };
-  const loop = async (step: () => Promise<void>) => {
-    while (running) await step();
-  };
-  const unknownId = () => `00000000-0000-4000-8000-${String(++written).padStart(12, '0')}`;
-  const done = Promise.all([
-    loop(() => send('cached read', () => api.get(`/v1/items/${cachedId}`, { token }))),
-    loop(() => send('uncached read', () => api.get(`/v1/items/${unknownId()}`, { token }))),
-    loop(() => {
-      const name = `load ${++written}`;
-      return send('write', () => create(name), name);
-    }),
-  ]);
-  return {
-    answers,
-    set phase(next: Phase) {
-      phase = next;
-    },
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
-}
-
-/**
  * What holds in every phase: no 500, the cached item always served, every acknowledged write stored
  * once. (A write answered 503 may still be stored: its COMMIT can succeed with the answer lost.)
  */
-async function expectInvariants(answers: Answer[], cachedId: string): Promise<void> {
+async function expectInvariants(answers: LoadAnswer[], cachedId: string): Promise<void> {
   expect(answers.filter((a) => a.res.status >= 500 && a.res.status !== 503)).toEqual([]);
   for (const { res } of answers.filter((a) => a.kind === 'cached read')) {
     expect([res.status, res.headers['x-cache'], res.body.id]).toEqual([200, 'HIT', cachedId]);
@@ -130,7 +82,7 @@ async function expectInvariants(answers: Answer[], cachedId: string): Promise<vo
     expect([name, stored.get(name!)]).toEqual([name, 1]);
   }
   expect(rows.filter((r) => r.n > 1)).toEqual([]);
-  const of = (kind: Answer['kind'], p: Phase) => answers.filter((a) => a.kind === kind && a.phase === p);
+  const of = (kind: LoadKind, p: LoadPhase) => answers.filter((a) => a.kind === kind && a.phase === p);
   for (const p of ['up', 'back'] as const) {
     expect(new Set(of('write', p).map((a) => a.res.status))).toEqual(new Set([201]));
     expect(new Set(of('uncached read', p).map((a) => a.res.status))).toEqual(new Set([404]));
@@ -138,7 +90,7 @@ async function expectInvariants(answers: Answer[], cachedId: string): Promise<vo
 }
 
 async function cachedItem(): Promise<string> {
-  const { id } = (await create(`cached ${++written}`)).body;
+  const { id } = (await create(`cached ${randomUUID()}`)).body;
   await api.get(`/v1/items/${id}`, { token }); // fills the cache
   expect((await api.get(`/v1/items/${id}`, { token })).headers['x-cache']).toBe('HIT');
   return id;
@@ -146,28 +98,28 @@ async function cachedItem(): Promise<string> {
 
 test('under a mixed load, a database outage is 503 for what needs it, cached reads go on, and the service recovers by itself', async () => {
   const cachedId = await cachedItem();
-  const load = mixedLoad(cachedId);
+  const traffic = load(cachedId);
   try {
     await sleep(500);
-    load.phase = 'stopping';
+    traffic.phase = 'stopping';
     await bouncer.kill();
-    load.phase = 'down';
+    traffic.phase = 'down';
     await sleep(1_500);
 
     const ready = await api.get('/readyz');
     expect([ready.status, ready.body.checks]).toEqual([503, { redis: 'up', database: 'down' }]);
     expect(Number(ready.headers['retry-after'])).toBeGreaterThan(0);
 
-    load.phase = 'recovering';
+    traffic.phase = 'recovering';
     await bouncer.restart();
     await until(201, () => create('after the outage'));
-    load.phase = 'back';
+    traffic.phase = 'back';
     await sleep(500);
   } finally {
-    await load.stop();
+    await traffic.stop();
   }
 
-  const down = load.answers.filter((a) => a.phase === 'down');
+  const down = traffic.answers.filter((a) => a.phase === 'down');
   for (const kind of ['cached read', 'uncached read', 'write']) expect(down.some((a) => a.kind === kind)).toBe(true);
   // While the database is down, what needs it is 503 problem+json with Retry-After, nothing else.
   for (const { res } of down.filter((a) => a.kind !== 'cached read')) {
@@ -178,31 +130,31 @@ test('under a mixed load, a database outage is 503 for what needs it, cached rea
     ]);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   }
-  await expectInvariants(load.answers, cachedId);
+  await expectInvariants(traffic.answers, cachedId);
   expect((await api.get('/readyz')).status).toBe(200);
 });
 
 test('PostgreSQL ending every connection under load, as a restart does, costs at most a 503 per request caught in it', async () => {
   const cachedId = await cachedItem();
-  const load = mixedLoad(cachedId);
+  const traffic = load(cachedId);
   try {
     await sleep(300);
-    load.phase = 'stopping';
+    traffic.phase = 'stopping';
     // "terminating connection due to administrator command" (57P01) for every session, five times.
     for (let i = 0; i < 5; i++) {
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
       await sleep(100);
     }
-    load.phase = 'recovering';
+    traffic.phase = 'recovering';
     await until(201, () => create('after the restart'));
-    load.phase = 'back';
+    traffic.phase = 'back';
     await sleep(300);
   } finally {
-    await load.stop();
+    await traffic.stop();
   }
 
-  await expectInvariants(load.answers, cachedId);
-  expect(load.answers.some((a) => a.phase === 'back')).toBe(true);
+  await expectInvariants(traffic.answers, cachedId);
+  expect(traffic.answers.some((a) => a.phase === 'back')).toBe(true);
 });
 
 test('after the outage, a write to a cached item is what the next read shows', async () => {
