@@ -49,7 +49,9 @@ export interface Resources {
 /** Opens and migrates the database and connects Redis, as the config says. */
 export async function openResources(config: Config, logger: Logger): Promise<Resources> {
   const db = await openDatabase(
-    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: path.join(config.dataDir, 'pglite') },
+    config.databaseUrl
+      ? { url: config.databaseUrl, poolMax: config.databasePoolMax }
+      : { dataDir: path.join(config.dataDir, 'pglite') },
   );
   const applied = await migrate(db);
   logger.info({ database: db.kind, migrationsApplied: applied }, 'database ready');

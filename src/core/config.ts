@@ -29,6 +29,8 @@ export interface Config {
     readonly cacheTimeoutMs: number;
   };
   readonly databaseUrl: string | undefined;
+  /** Most connections the service opens to DATABASE_URL (per process); with PgBouncer, to PgBouncer. */
+  readonly databasePoolMax: number;
   readonly dataDir: string;
   readonly jwt: {
     /** The HS256 key; undefined only outside production (the dev runner then generates one). */
@@ -182,6 +184,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: r.int('PORT', 8443, 0, 65535),
     redis: readRedis(r, production),
     databaseUrl,
+    // The default is openDatabase's own (DEFAULT_POOL_MAX in store/database.ts), kept equal by a test.
+    databasePoolMax: r.int('DATABASE_POOL_MAX', 5, 1, 1000),
     dataDir: path.resolve(r.str('DATA_DIR') ?? '.data'),
     jwt: readJwt(r, production),
     maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),

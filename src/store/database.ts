@@ -30,8 +30,10 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite data directory (created if missing). In-memory when undefined. Ignored with `url`. */
   dataDir?: string;
-  /** Schema to create (if missing) and use as the only search_path entry on every connection. */
+  /** Schema to create (if missing) and use as the only search_path entry of every statement. */
   schema?: string;
+  /** Most connections the `pg` pool opens (DATABASE_POOL_MAX); {@link DEFAULT_POOL_MAX} when undefined. Ignored without `url`. */
+  poolMax?: number;
 }
 
 /**
@@ -43,9 +45,16 @@ export interface OpenDatabaseOptions {
 const databaseUnavailable = (reason: string, cause?: unknown) =>
   new DependencyUnavailableError('database', { reason, cause });
 
-const POOL_SIZE = 5;
+/** The pool size when DATABASE_POOL_MAX is not set. */
+export const DEFAULT_POOL_MAX = 5;
 const CONNECT_TIMEOUT_MS = 3_000;
 const STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * The client-side limit on one statement's answer: the server's statement_timeout ends a slow
+ * statement first; this one ends the wait on a peer that stopped answering (a frozen server or
+ * pooler, a dead network path), which no server-side setting can do.
+ */
+const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const NETWORK_CODES = new Set([
@@ -76,6 +85,8 @@ const NETWORK_MESSAGES = [
   'Client has encountered a connection error',
   'Cannot use a pool after calling end',
   'PGlite is closed',
+  // pg's query_timeout (QUERY_TIMEOUT_MS): the peer did not answer in time.
+  'Query read timeout',
 ];
 
 /** Returns a short reason when `err` means "cannot reach the database", else undefined. */
@@ -119,7 +130,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
     throw new TypeError(`Invalid schema name ${JSON.stringify(opts.schema)}: use [a-z_][a-z0-9_]*`);
   }
-  const db = opts.url !== undefined ? createPostgres(opts.url, opts.schema) : await createPglite(opts);
+  const db = opts.url !== undefined ? createPostgres(opts.url, opts) : await createPglite(opts);
   try {
     await db.ping();
     if (opts.schema !== undefined) await ensureSchema(db, opts.schema);
@@ -140,9 +151,10 @@ async function ensureSchema(db: Database, schema: string): Promise<void> {
   }
 }
 
-function createPostgres(url: string, schema: string | undefined): Database {
+function createPostgres(url: string, opts: OpenDatabaseOptions): Database {
   rejectInvalidUrl(url);
-  const pool = createPool(url, schema);
+  const pool = createPool(url, opts.poolMax ?? DEFAULT_POOL_MAX);
+  const begin = beginSql(opts.schema);
   let closed = false;
   const ensureOpen = () => {
     if (closed) throw databaseUnavailable('database handle is closed');
@@ -153,11 +165,14 @@ function createPostgres(url: string, schema: string | undefined): Database {
     query: (sql, params) =>
       guarded(async () => {
         ensureOpen();
-        return runPostgres(pool, sql, params);
+        // Without a schema a statement needs no setting of its own: one round trip. With one, the
+        // search_path can only travel inside a transaction (see beginSql).
+        if (opts.schema === undefined) return runPostgres(pool, sql, params);
+        return postgresTransaction(pool, begin, (tx) => tx.query(sql, params));
       }),
     transaction: async (fn) => {
       ensureOpen();
-      return postgresTransaction(pool, fn);
+      return postgresTransaction(pool, begin, fn);
     },
     ping: () =>
       guarded(async () => {
@@ -172,6 +187,20 @@ function createPostgres(url: string, schema: string | undefined): Database {
   };
 }
 
+/**
+ * The statement that opens every transaction: BEGIN and the settings, as one round trip.
+ *
+ * The settings are SET LOCAL, never session settings or startup parameters, so that they hold
+ * behind PgBouncer in transaction pooling mode: there each transaction may run on a different
+ * server connection, a session SET would leak into other clients' transactions, and PgBouncer
+ * refuses the `options` startup parameter (1.18) or accepts only the parameters it tracks (1.20+).
+ */
+function beginSql(schema: string | undefined): string {
+  const settings = [`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`];
+  if (schema !== undefined) settings.push(`SET LOCAL search_path TO "${schema}"`);
+  return ['BEGIN', ...settings].join('; ');
+}
+
 /** Throws a TypeError that does not show `url` when `url` is not a valid connection string. */
 function rejectInvalidUrl(url: string): void {
   try {
@@ -183,16 +212,18 @@ function rejectInvalidUrl(url: string): void {
   }
 }
 
-/** A small `pg` pool on `url`, each connection with the statement timeout and, given `schema`, that search_path. */
-function createPool(url: string, schema: string | undefined): Pool {
-  const settings = [`-c statement_timeout=${STATEMENT_TIMEOUT_MS}`];
-  if (schema !== undefined) settings.push(`-c search_path=${schema}`);
+/**
+ * A `pg` pool of at most `max` connections on `url`. It sends no startup parameters beyond the
+ * defaults PgBouncer tracks, and names no statements (pg then uses the unnamed statement, which
+ * lives only until the next Parse), so every connection works through a transaction pooler.
+ */
+function createPool(url: string, max: number): Pool {
   const pool = new Pool({
     connectionString: url,
-    max: POOL_SIZE,
+    max,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 10_000,
-    options: settings.join(' '),
+    query_timeout: QUERY_TIMEOUT_MS,
   });
   // An idle client whose server goes away emits 'error' on the pool; without a
   // listener that would crash the process. The next query reports it instead.
@@ -208,21 +239,39 @@ async function runPostgres<T>(client: Pool | PoolClient, sql: string, params?: u
   return (last?.rows ?? []) as T[];
 }
 
-/** Runs `fn` inside BEGIN/COMMIT on one connection of `pool`; rolls back if it throws. */
-async function postgresTransaction<R>(pool: Pool, fn: (tx: Pick<Database, 'query'>) => Promise<R>): Promise<R> {
+/** Runs `fn` inside a transaction opened by `begin` on one connection of `pool`; rolls back if it throws. */
+async function postgresTransaction<R>(
+  pool: Pool,
+  begin: string,
+  fn: (tx: Pick<Database, 'query'>) => Promise<R>,
+): Promise<R> {
   const client = await guarded(() => pool.connect());
   let broken: Error | undefined;
+  // pg-pool listens for 'error' only on idle clients. A checked-out client whose socket fails
+  // (PostgreSQL or PgBouncer restarting) emits 'error' too, and without a listener that would
+  // crash the process; the query in flight rejects with the same error, which is what we report.
+  const lost = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', lost);
   try {
-    await guarded(() => client.query('BEGIN'));
+    await guarded(() => client.query(begin));
     const result = await fn({ query: (sql, params) => guarded(() => runPostgres(client, sql, params)) });
     await guarded(() => client.query('COMMIT'));
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-      broken = rollbackErr;
-    });
+    if (err instanceof DependencyUnavailableError) {
+      // The database cannot serve (connection lost, not answering, refusing): a ROLLBACK could queue
+      // behind an answer that never comes. Dropping the connection ends the transaction as well.
+      broken = err;
+    } else {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
+    }
     throw err;
   } finally {
+    client.off('error', lost);
     // Passing an error destroys the connection instead of reusing it.
     client.release(broken);
   }

@@ -80,6 +80,14 @@ const COLUMNS = 'id, name, description, category, price_cents, tags, version, cr
 const POSITION_SQL = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 /** `$n` is an int[] of acceptable versions, or NULL for "any version". */
 const versionMatches = (n: number) => `($${n}::int[] IS NULL OR version = ANY($${n}::int[]))`;
+/**
+ * The item as last committed, when the conditional write (the CTE named `write`) did not happen. FOR SHARE
+ * makes PostgreSQL, under READ COMMITTED, wait for a concurrent writer and read the row it left
+ * (or none, if it deleted it) instead of the statement's older snapshot: two concurrent DELETEs
+ * are then 204 and 404, not 204 and a 412 for a version that no longer exists.
+ */
+const latestRowUnless = (write: string) =>
+  `SELECT * FROM items WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM ${write}) FOR SHARE`;
 
 interface ItemRow {
   id: string;
@@ -205,7 +213,7 @@ export class ItemsRepository {
        )
        SELECT true AS written, version FROM gone
        UNION ALL
-       SELECT false, version FROM items WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM gone)`,
+       SELECT false, version FROM (${latestRowUnless('gone')}) AS latest`,
       [id, versionsParam(ifVersions)],
     );
     const row = rows[0];
@@ -235,7 +243,7 @@ export class ItemsRepository {
        )
        SELECT true AS written, ${COLUMNS} FROM changed
        UNION ALL
-       SELECT false, ${COLUMNS} FROM items WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM changed)`,
+       SELECT false, ${COLUMNS} FROM (${latestRowUnless('changed')}) AS latest`,
       params,
     );
     return writeOutcome(rows[0]);

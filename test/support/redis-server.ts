@@ -115,7 +115,7 @@ async function shutdown(launched: Launched | undefined, signal: NodeJS.Signals):
  * that blocks reading a pipe from us: when we die the pipe hits EOF and the
  * shell kills the server and removes its files.
  */
-function startWatchdog(pid: number, dir: string): ChildProcess {
+export function startWatchdog(pid: number, dir: string): ChildProcess {
   const watchdog = spawn('sh', ['-c', 'read _; kill -9 "$0" 2>/dev/null; rm -rf "$1"', String(pid), dir], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -135,7 +135,7 @@ interface Certificates {
 }
 
 /** Asks the OS for a free port by binding port 0, then releases it. */
-function findFreePort(): Promise<number> {
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.unref();
@@ -230,7 +230,7 @@ function ping(port: number, certs?: Certificates): Promise<boolean> {
   });
 }
 
-async function terminate(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+export async function terminate(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);

@@ -3,8 +3,11 @@
  * writer (items:read items:write) and a few request helpers.
  */
 
+import { openDatabase } from '../../../src/store/database';
+import { migrate } from '../../../src/store/migrate';
 import { startTestApp, type TestApp } from '../../support/app';
 import { client, type TestResponse } from '../../support/contract';
+import { testDatabaseUrl, uniqueSchemaName } from '../../support/database';
 
 export interface ItemsContext {
   t: TestApp;
@@ -13,8 +16,25 @@ export interface ItemsContext {
   writer: string;
 }
 
+/**
+ * The app on PGlite; with TEST_ITEMS_ON_POSTGRES=1, on TEST_DATABASE_URL in a schema of its own
+ * (dropped by `t.stop()`): .ci/run sets both to run the items API tests through PgBouncer.
+ */
 export async function startItemsApp(): Promise<ItemsContext> {
-  const t = await startTestApp();
+  const url = testDatabaseUrl();
+  const onPostgres = process.env.TEST_ITEMS_ON_POSTGRES === '1' && url !== undefined;
+  const schema = onPostgres ? uniqueSchemaName() : undefined;
+  const db = onPostgres ? await openDatabase({ url, schema }) : undefined;
+  if (db) await migrate(db);
+  const t = await startTestApp({ db });
+  if (db) {
+    const stopApp = t.stop;
+    t.stop = async () => {
+      await stopApp();
+      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await db.close();
+    };
+  }
   const api = client(t.url);
   await t.createUser('item-writer', 'item-writer-password', ['items:read', 'items:write']);
   const writer = await api.login('item-writer', 'item-writer-password');
