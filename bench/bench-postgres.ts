@@ -7,8 +7,8 @@
  *    created if missing (CREATEDB needed) and kept (dropping it at the end could pull it from
  *    under a bench running at the same time); without the right to create it, in the given
  *    database itself.
- * Either way each server gets a schema of its own (`bench_<pid>_<scenario>`: openDatabase's
- * `schema` option sets the search_path of every pooled connection), and every schema is dropped
+ * Either way each server gets a schema of its own (`bench_<pid>_<scenario>`: server.ts makes it
+ * the search_path of every connection it opens), and every schema is dropped
  * when the run ends, so the database is left as found. (A run killed with SIGKILL leaves its
  * schemas behind: in `specgate_bench` they harm nothing.) Connection strings are never printed.
  */
