@@ -11,8 +11,11 @@ import type { Logger } from '../core/logger';
 /** A Lua script registered as an ioredis command (EVALSHA, EVAL on NOSCRIPT). */
 export interface ScriptDefinition {
   lua: string;
-  /** Omitted: the caller passes the key count first on every call. */
-  numberOfKeys?: number;
+  /**
+   * Fixed per command, never passed on each call: on a Cluster, auto-pipelining routes a command by
+   * its first argument, which must therefore be a key, not a key count.
+   */
+  numberOfKeys: number;
 }
 
 const registered = new WeakMap<Redis, Set<string>>();
