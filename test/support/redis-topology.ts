@@ -34,7 +34,10 @@ export function isTopologyServer(server: RedisServer): server is TopologyServer 
  * Starts a Cluster or a Sentinel group. `kill()` SIGKILLs every data node (Redis as a whole is
  * gone, as a killed single node is); `restart()` is single-node only and throws.
  */
-export async function startTopology(topology: Exclude<TestTopology, 'single'>): Promise<TopologyServer> {
+export async function startTopology(
+  topology: Exclude<TestTopology, 'single'>,
+  opts: { sentinelPassword?: string } = {},
+): Promise<TopologyServer> {
   const restart = () => Promise.reject(new Error(`restart() is single-node only, not for a ${topology}`));
   if (topology === 'cluster') {
     const c = await startRedisCluster();
@@ -49,12 +52,17 @@ export async function startTopology(topology: Exclude<TestTopology, 'single'>): 
       restart,
     };
   }
-  const g = await startRedisSentinel();
+  const g = await startRedisSentinel(opts);
   return {
     ...g.primary,
     topology,
     password: g.password,
-    env: { REDIS_SENTINELS: g.sentinelAddresses, REDIS_SENTINEL_MASTER: g.masterName, REDIS_PASSWORD: g.password },
+    env: {
+      REDIS_SENTINELS: g.sentinelAddresses,
+      REDIS_SENTINEL_MASTER: g.masterName,
+      REDIS_PASSWORD: g.password,
+      ...(g.sentinelPassword ? { REDIS_SENTINEL_PASSWORD: g.sentinelPassword } : {}),
+    },
     stop: () => g.stop(),
     kill: async () => void (await Promise.all([g.primary.kill(), g.replica.kill()])),
     restart,
