@@ -240,7 +240,7 @@ function readRedis(r: EnvReader, production: boolean): Config['redis'] {
   const cluster = readRedisNodes(r, 'REDIS_CLUSTER_NODES');
   const sentinel = readSentinel(r);
   const chosen = [url && 'REDIS_URL', cluster && 'REDIS_CLUSTER_NODES', sentinel && 'REDIS_SENTINELS'].filter(Boolean);
-  if (chosen.length > 1) r.problem(`set exactly one Redis topology: ${chosen.join(', ')} are all set`);
+  if (chosen.length > 1) r.problem(`set one Redis topology, not ${chosen.join(' and ')}`);
   if (chosen.length === 0 && production)
     r.problem('REDIS_URL is required in production (sessions, tokens and login limits live in Redis)');
   const urlUser = url ? userOf(url) : undefined;
