@@ -27,8 +27,22 @@ const SINGLE_NODE_ONLY = [
   'test/cache/stampede.test.ts',
   // A separate cache Redis (REDIS_CACHE_URL), single-node by design.
   'test/cache/faults.test.ts',
-  // Counts writes on the single node's socket and reads its INFO commandstats (one round trip).
+];
+
+/** Single-node specifics a Sentinel group keeps (one connection to one primary) but a Cluster has not. */
+const NOT_ON_CLUSTER = [
+  // Count round trips as writes on the app's one socket (and INFO commandstats of its one node).
   'test/cache/http-cache.test.ts',
+  'test/api/users/session-batching.test.ts',
+];
+
+/** No Redis in them at all: a topology changes nothing, so they run in the default project only. */
+const WITHOUT_REDIS = [
+  'test/api/items/if-match-and-cursor.test.ts',
+  'test/api/items/items-repository.test.ts',
+  'test/auth/password-policy.test.ts',
+  'test/auth/scopes.test.ts',
+  'test/cache/cache-policy.test.ts',
 ];
 
 /**
@@ -40,7 +54,12 @@ const topologyProject = (topology) => ({
   ...base,
   displayName: topology,
   testMatch: ['<rootDir>/test/{api,auth,cache}/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', ...SINGLE_NODE_ONLY.map((p) => `<rootDir>/${p}`)],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...[...SINGLE_NODE_ONLY, ...WITHOUT_REDIS, ...(topology === 'cluster' ? NOT_ON_CLUSTER : [])].map(
+      (p) => `<rootDir>/${p}`,
+    ),
+  ],
   globals: { SPECGATE_TEST_REDIS_TOPOLOGY: topology },
 });
 

@@ -237,7 +237,7 @@ function readNodeEnv(r: EnvReader): NodeEnv {
  */
 function readRedis(r: EnvReader, production: boolean): Config['redis'] {
   const url = r.url('REDIS_URL', REDIS_PROTOCOLS, 'REDIS_PASSWORD');
-  const cluster = readRedisNodes(r, 'REDIS_CLUSTER_NODES');
+  const cluster = readRedisNodes(r, 'REDIS_CLUSTER_NODES', r.str('REDIS_CLUSTER_NODES'));
   const sentinel = readSentinel(r);
   const chosen = [url && 'REDIS_URL', cluster && 'REDIS_CLUSTER_NODES', sentinel && 'REDIS_SENTINELS'].filter(Boolean);
   if (chosen.length > 1) r.problem(`set one Redis topology, not ${chosen.join(' and ')}`);
@@ -264,21 +264,20 @@ function readRedis(r: EnvReader, production: boolean): Config['redis'] {
 
 /** REDIS_SENTINELS with its master name; either one alone, or a sentinel password alone, is a problem. */
 function readSentinel(r: EnvReader): RedisSentinelSettings | undefined {
-  const nodes = readRedisNodes(r, 'REDIS_SENTINELS');
+  const nodes = readRedisNodes(r, 'REDIS_SENTINELS', r.str('REDIS_SENTINELS'));
   const masterName = r.str('REDIS_SENTINEL_MASTER');
   const password = r.str('REDIS_SENTINEL_PASSWORD');
   if (nodes && masterName === undefined) r.problem('REDIS_SENTINELS needs REDIS_SENTINEL_MASTER (the monitored name)');
   if (!nodes) {
-    for (const name of ['REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_PASSWORD'])
-      if (r.str(name) !== undefined) r.problem(`${name} is set but REDIS_SENTINELS is not`);
+    if (masterName !== undefined) r.problem('REDIS_SENTINEL_MASTER is set but REDIS_SENTINELS is not');
+    if (password !== undefined) r.problem('REDIS_SENTINEL_PASSWORD is set but REDIS_SENTINELS is not');
     return undefined;
   }
   return { nodes, masterName: masterName ?? '', password };
 }
 
-/** A comma-separated `host:port` list (IPv6 hosts in brackets), or undefined when unset. */
-function readRedisNodes(r: EnvReader, name: string): RedisNode[] | undefined {
-  const raw = r.str(name);
+/** `raw`, variable `name`: a comma-separated `host:port` list (IPv6 hosts in brackets), or undefined when unset. */
+function readRedisNodes(r: EnvReader, name: string, raw: string | undefined): RedisNode[] | undefined {
   if (raw === undefined) return undefined;
   const nodes: RedisNode[] = [];
   for (const entry of raw.split(',').map((s) => s.trim())) {
