@@ -32,16 +32,19 @@ it('talks to the primary the sentinels name, never the replica', async () => {
 });
 
 it('answers 503 with Retry-After, never 200, when the primary and replica are gone', async () => {
-  const down = await startTestApp({ db: t.db });
+  // Its own sentinel, this test kills: the file's stays up for the others.
+  const doomed = await startTopology('sentinel');
+  const down = await startTestApp({ db: t.db, redisServer: doomed });
   try {
     const api = client(down.url);
     await down.createUser('gone-user', 'gone-user-password-1', ['items:read']);
     const token = await api.login('gone-user', 'gone-user-password-1');
-    await down.redisServer.kill();
+    await doomed.kill();
     const res = await api.get('/me', { token });
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBeDefined();
   } finally {
     await down.stop();
+    await doomed.stop();
   }
 });
