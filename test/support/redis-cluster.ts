@@ -41,6 +41,9 @@ export async function startRedisCluster(opts: { password?: string } = {}): Promi
     String(NODE_TIMEOUT_MS),
     '--masterauth',
     password,
+    // A replica fails over however long its link was down: the tests decide when a node dies.
+    '--cluster-replica-validity-factor',
+    '0',
   ];
   const nodes: RedisServer[] = [];
   // Port → pid of each frozen node: a frozen node answers nothing, so it is never asked its role.
@@ -116,14 +119,20 @@ export async function startRedisCluster(opts: { password?: string } = {}): Promi
   }
 }
 
-/** Polls CLUSTER INFO on every node until each says cluster_state:ok and knows all six nodes. */
+/**
+ * Polls every node until each says cluster_state:ok and knows all six nodes, and three replicas
+ * have their link to their primary up (a failover test needs a replica that has synced).
+ */
 async function waitForClusterOk(nodes: RedisServer[], admin: (n: RedisServer) => Promise<Redis>): Promise<void> {
   const clients = await Promise.all(nodes.map(admin));
   try {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       const infos = await Promise.all(clients.map((c) => c.call('CLUSTER', 'INFO') as Promise<string>));
-      if (infos.every((i) => /cluster_state:ok/.test(i) && /cluster_known_nodes:6\b/.test(i))) return;
+      const replication = await Promise.all(clients.map((c) => c.info('replication')));
+      const synced = replication.filter((i) => /role:slave/.test(i) && /master_link_status:up/.test(i));
+      if (infos.every((i) => /cluster_state:ok/.test(i) && /cluster_known_nodes:6\b/.test(i)) && synced.length === 3)
+        return;
       if (Date.now() > deadline) throw new Error(`cluster not ok within ${READY_TIMEOUT_MS} ms:\n${infos.join('\n')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
