@@ -61,6 +61,7 @@ const topologyProject = (topology) => ({
     ),
   ],
   globals: { SPECGATE_TEST_REDIS_TOPOLOGY: topology },
+  setupFilesAfterEnv: ['<rootDir>/test/support/topology-timeout.ts'],
 });
 
 /** @type {import('jest').Config} */

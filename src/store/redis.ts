@@ -103,6 +103,8 @@ export async function connectRedis(
     client = new Cluster(
       config.cluster.map((n) => ({ host: n.host, port: n.port })),
       {
+        // Each node connection gets the credentials, TLS and command timeout; the Cluster itself
+        // owns queueing and reconnection (it overrides those node options with its own below).
         redisOptions: common,
         // Sessions and revocations are read where they are written: a replica may lag a logout.
         scaleReads: 'master',
