@@ -62,7 +62,8 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The Redis for a dev run: REDIS_URL, else one answering on `probePort` (6379), else a private
+ * The Redis for a dev run: REDIS_URL (or a Cluster or Sentinel group), else one answering on
+ * `probePort` (6379), else a private
  * redis-server with a generated password (stopped when this process exits).
  */
 export async function devRedis(
@@ -70,7 +71,7 @@ export async function devRedis(
   logger: Logger,
   probePort = 6379,
 ): Promise<{ redis: Config['redis']; stop?: () => void }> {
-  if (config.redis.url) return { redis: config.redis };
+  if (config.redis.url || config.redis.cluster || config.redis.sentinel) return { redis: config.redis };
   if (await answersPing(probePort)) {
     logger.info(`using the Redis on 127.0.0.1:${probePort}`);
     return { redis: { ...config.redis, url: `redis://127.0.0.1:${probePort}` } };

@@ -60,7 +60,15 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
   // The cache on its own Redis (it may evict freely); else on the session Redis.
   const cacheRedis = config.redis.cacheUrl
     ? await connectRedis(
-        { ...config.redis, url: config.redis.cacheUrl, password: config.redis.cachePassword },
+        // One node always: the cache's own Redis is never a Cluster or a Sentinel group; its user is its URL's.
+        {
+          ...config.redis,
+          url: config.redis.cacheUrl,
+          cluster: undefined,
+          sentinel: undefined,
+          username: undefined,
+          password: config.redis.cachePassword,
+        },
         logger,
         { commandTimeoutMs: config.redis.cacheTimeoutMs, connectionName: 'specgate-cache' },
       )

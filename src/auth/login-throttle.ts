@@ -93,10 +93,19 @@ return 0
 `;
 
 const RESERVE = 'specgateLoginReserve';
+// The same script over a counter and its exemption marker: a fixed key count per command, because
+// a Cluster's auto-pipelining routes a script by its first argument, which must be a key.
+const RESERVE_EXEMPT = 'specgateLoginReserveExempt';
 const REFUND = 'specgateLoginRefund';
 
 type ThrottleRedis = Redis & {
-  [RESERVE]: (numberOfKeys: number, ...args: (string | number)[]) => Promise<[number, number, number]>;
+  [RESERVE]: (key: string, limit: number, windowMs: number) => Promise<[number, number, number]>;
+  [RESERVE_EXEMPT]: (
+    key: string,
+    exemptBy: string,
+    limit: number,
+    windowMs: number,
+  ) => Promise<[number, number, number]>;
   [REFUND]: (key: string) => Promise<number>;
 };
 
@@ -148,7 +157,8 @@ export class LoginThrottle {
         throw new RangeError(`LoginLimits.${name} must be an integer ≥ ${min}, got ${value}`);
     }
     this.redis = withScripts<ThrottleRedis>(redis, {
-      [RESERVE]: { lua: RESERVE_LUA },
+      [RESERVE]: { numberOfKeys: 1, lua: RESERVE_LUA },
+      [RESERVE_EXEMPT]: { numberOfKeys: 2, lua: RESERVE_LUA },
       [REFUND]: { numberOfKeys: 1, lua: REFUND_LUA },
     });
   }
@@ -167,13 +177,9 @@ export class LoginThrottle {
     const replies = await this.run(() =>
       Promise.all(
         counters.map((c) =>
-          this.redis[RESERVE](
-            c.exemptBy ? 2 : 1,
-            c.key,
-            ...(c.exemptBy ? [c.exemptBy] : []),
-            c.limit,
-            c.windowSeconds * 1000,
-          ),
+          c.exemptBy
+            ? this.redis[RESERVE_EXEMPT](c.key, c.exemptBy, c.limit, c.windowSeconds * 1000)
+            : this.redis[RESERVE](c.key, c.limit, c.windowSeconds * 1000),
         ),
       ),
     );

@@ -9,11 +9,11 @@
  * expires with its sessions (30 days at most). A new name, not a type change in place: a deployed
  * Redis holding the SET would answer WRONGTYPE to sorted-set commands.
  *
- * Every key here is the user's own: on a Redis Cluster each command touches one slot; commands
- * over several sessions are pipelined, never one multi-key command.
+ * Every command touches one key. The two index keys may sit on different Cluster slots, so they
+ * are sent together with sendBatch (a pipeline on one node, per-node auto-pipelining on a Cluster).
  */
 import type { Redis } from 'ioredis';
-import { pipelineReplies, withScripts } from '../store/redis';
+import { sendBatch, withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
 
 // KEYS[1] index. ARGV: sid, the session's absolute expiry (epoch seconds). Adds the session with
@@ -43,21 +43,19 @@ export class SessionIndex {
 
   /** Every indexed session id of `sub`, oldest first (sessions from the legacy SET first of all). */
   async members(sub: string): Promise<string[]> {
-    const [[, legacy], [, ordered]] = pipelineReplies(
-      await this.redis.pipeline().smembers(keys.userSessions(sub)).zrange(keys.userSessionIndex(sub), '0', '-1').exec(),
-    ) as [[null, string[]], [null, string[]]];
+    const [legacy, ordered] = (await sendBatch(this.redis, [
+      ['smembers', keys.userSessions(sub)],
+      ['zrange', keys.userSessionIndex(sub), '0', '-1'],
+    ])) as [string[], string[]];
     return [...new Set([...legacy, ...ordered])];
   }
 
   /** Drops these ids from the index (only these: a login racing with us keeps its entry). */
   async remove(sub: string, sids: string[]): Promise<void> {
     if (sids.length === 0) return;
-    pipelineReplies(
-      await this.redis
-        .pipeline()
-        .zrem(keys.userSessionIndex(sub), ...sids)
-        .srem(keys.userSessions(sub), ...sids)
-        .exec(),
-    );
+    await sendBatch(this.redis, [
+      ['zrem', keys.userSessionIndex(sub), ...sids],
+      ['srem', keys.userSessions(sub), ...sids],
+    ]);
   }
 }

@@ -6,7 +6,7 @@
  * without logging the user out of the scopes they keep.
  */
 import type { Redis } from 'ioredis';
-import { pipelineReplies, withScripts } from '../store/redis';
+import { sendBatch, withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
 
 // KEYS[1] session. ARGV: sub, the scopes the user holds now (space-separated). Keeps only those
@@ -39,9 +39,9 @@ export async function narrowSessions(
 ): Promise<number> {
   if (sids.length === 0) return 0;
   const r = withScripts<Scripted>(redis, { sgNarrow: { numberOfKeys: 1, lua: NARROW } });
-  const p = r.pipeline() as ReturnType<Redis['pipeline']> & {
-    sgNarrow(key: string, sub: string, allowed: string): unknown;
-  };
-  for (const sid of sids) p.sgNarrow(keys.session(sid), sub, allowed.join(' '));
-  return pipelineReplies(await p.exec()).reduce((n, [, changed]) => n + Number(changed), 0);
+  const replies = await sendBatch(
+    r,
+    sids.map((sid) => ['sgNarrow', keys.session(sid), sub, allowed.join(' ')]),
+  );
+  return replies.reduce((n: number, changed) => n + Number(changed), 0);
 }

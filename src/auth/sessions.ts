@@ -11,7 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ApiError, DependencyUnavailableError } from '../core/errors';
-import { pipelineReplies, withScripts } from '../store/redis';
+import { type BatchCommand, pipelineReplies, sendBatch, withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
 import { SessionIndex } from './session-index';
 import { narrowSessions } from './session-narrowing';
@@ -217,13 +217,14 @@ export class SessionStore {
    */
   private async enforceCap(sub: string): Promise<string[]> {
     const sids = await this.index.members(sub);
-    const p = this.redis.pipeline();
-    for (const sid of sids) p.exists(keys.session(sid));
-    const replies = pipelineReplies(await p.exec());
-    const live = sids.filter((_, i) => replies[i]?.[1] === 1);
+    const replies = await sendBatch(
+      this.redis,
+      sids.map((sid) => ['exists', keys.session(sid)]),
+    );
+    const live = sids.filter((_, i) => replies[i] === 1);
     await this.index.remove(
       sub,
-      sids.filter((_, i) => replies[i]?.[1] === 0),
+      sids.filter((_, i) => replies[i] === 0),
     );
     return this.endSessions(sub, live.slice(0, Math.max(0, live.length - this.maxPerUser)));
   }
@@ -309,15 +310,19 @@ export class SessionStore {
   async list(sub: string): Promise<SessionInfo[]> {
     const sids = await this.run(() => this.index.members(sub));
     if (sids.length === 0) return [];
-    const replies = await this.run(() => {
-      const p = this.redis.pipeline();
-      for (const sid of sids) p.hgetall(keys.session(sid)).expiretime(keys.session(sid));
-      return p.exec();
-    });
+    const replies = await this.run(() =>
+      sendBatch(
+        this.redis,
+        sids.flatMap((sid): BatchCommand[] => [
+          ['hgetall', keys.session(sid)],
+          ['expiretime', keys.session(sid)],
+        ]),
+      ),
+    );
     const out: SessionInfo[] = [];
     const gone: string[] = [];
     sids.forEach((sid, i) => {
-      const info = toInfo(sid, replies?.[2 * i]?.[1] as Record<string, string>, replies?.[2 * i + 1]?.[1] as number);
+      const info = toInfo(sid, replies[2 * i] as Record<string, string>, replies[2 * i + 1] as number);
       if (info && info.sub === sub) out.push(info);
       else gone.push(sid);
     });
@@ -369,11 +374,12 @@ export class SessionStore {
     const ended: string[] = [];
     for (let i = 0; i < sids.length; i += BATCH) {
       const batch = sids.slice(i, i + BATCH);
-      const p = this.redis.pipeline();
-      for (const sid of batch) p.del(keys.session(sid));
-      p.zrem(keys.userSessionIndex(sub), ...batch).srem(keys.userSessions(sub), ...batch);
-      const replies = pipelineReplies(await p.exec());
-      ended.push(...batch.filter((_, j) => replies[j]?.[1] === 1));
+      const replies = await sendBatch(this.redis, [
+        ...batch.map((sid): BatchCommand => ['del', keys.session(sid)]),
+        ['zrem', keys.userSessionIndex(sub), ...batch],
+        ['srem', keys.userSessions(sub), ...batch],
+      ]);
+      ended.push(...batch.filter((_, j) => replies[j] === 1));
     }
     return ended;
   }

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServiceError } from '../core/errors';
-import { pipelineReplies, withScripts } from '../store/redis';
+import { isCluster, sendBatch, withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
 
 /** A stored response. */
@@ -82,7 +82,7 @@ export class CacheBackend {
     private readonly timeoutMs: number,
   ) {
     this.redis = withScripts<Scripted>(redis, { sgUnlock: { numberOfKeys: 1, lua: UNLOCK } });
-    this.cluster = (redis as { isCluster?: boolean }).isCluster === true;
+    this.cluster = isCluster(redis);
     // A connection whose own command timeout is at least as tight (REDIS_CACHE_URL's) needs no second timer.
     const own = (redis as { options?: { commandTimeout?: number } }).options?.commandTimeout;
     this.ownTimer = !(own !== undefined && own > 0 && own <= timeoutMs);
@@ -109,9 +109,13 @@ export class CacheBackend {
   /** Bumps the generation of every tag: every entry stored under the old ones is dead at once. */
   async invalidate(tags: string[]): Promise<void> {
     if (tags.length === 0) return;
-    const p = this.redis.pipeline();
-    for (const t of tags) p.incr(keys.cacheGeneration(t));
-    pipelineReplies(await this.timed(p.exec()));
+    // Each tag's counter is its own slot on a Cluster: sendBatch pipelines them only on one node.
+    await this.timed(
+      sendBatch(
+        this.redis,
+        tags.map((t) => ['incr', keys.cacheGeneration(t)]),
+      ),
+    );
   }
 
   /** Takes the fill lock of an entry with `token` (SET NX PX); false when another holds it. */

@@ -17,8 +17,14 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly redis: {
-    /** Explicit REDIS_URL, or undefined (the dev runner then finds or starts a Redis). */
+    /** Explicit REDIS_URL (one node), or undefined (a Cluster, a Sentinel group, or the dev runner's Redis). */
     readonly url: string | undefined;
+    /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (the rest are discovered). */
+    readonly cluster: readonly RedisNode[] | undefined;
+    /** REDIS_SENTINELS and REDIS_SENTINEL_MASTER: the primary is asked of these sentinels. */
+    readonly sentinel: RedisSentinelSettings | undefined;
+    /** ACL user (REDIS_USERNAME, or the user of REDIS_URL); undefined: the `default` user. */
+    readonly username: string | undefined;
     readonly password: string | undefined;
     readonly useTls: boolean;
     readonly tlsCaFile: string | undefined;
@@ -72,6 +78,20 @@ export interface Config {
   readonly problemTypeBase: string;
   /** Serving processes (WORKERS): 1 is one plain process; above 1, a node:cluster primary forks that many. */
   readonly workers: number;
+}
+
+/** One `host:port` of a Redis Cluster seed or a sentinel. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where the sentinels are and which primary (by its sentinel name) to ask them for. */
+export interface RedisSentinelSettings {
+  readonly nodes: readonly RedisNode[];
+  readonly masterName: string;
+  /** REDIS_SENTINEL_PASSWORD: the sentinels' own password (`requirepass` of sentinel.conf), if any. */
+  readonly password: string | undefined;
 }
 
 /** How long the HTTP server holds connections open, how many it takes, and how it drains. */
@@ -238,14 +258,30 @@ function readNodeEnv(r: EnvReader): NodeEnv {
   return 'development';
 }
 
-/** The session Redis and the cache's. Outside production REDIS_URL may be unset: the dev runner finds or starts one. */
+/**
+ * The session Redis and the cache's. The session Redis is one of three topologies, chosen by which
+ * variable is set: REDIS_URL (one node), REDIS_CLUSTER_NODES (a Cluster) or REDIS_SENTINELS (a
+ * primary found through Sentinel). Outside production none may be set: the dev runner finds or
+ * starts a Redis. The cache's own Redis (REDIS_CACHE_URL) is always one node.
+ */
 function readRedis(r: EnvReader, production: boolean): Config['redis'] {
   const url = r.url('REDIS_URL', REDIS_PROTOCOLS, 'REDIS_PASSWORD');
-  if (url === undefined && production)
+  const cluster = readRedisNodes(r, 'REDIS_CLUSTER_NODES', r.str('REDIS_CLUSTER_NODES'));
+  const sentinel = readSentinel(r);
+  const chosen = [url && 'REDIS_URL', cluster && 'REDIS_CLUSTER_NODES', sentinel && 'REDIS_SENTINELS'].filter(Boolean);
+  if (chosen.length > 1) r.problem(`set one Redis topology, not ${chosen.join(' and ')}`);
+  if (chosen.length === 0 && production)
     r.problem('REDIS_URL is required in production (sessions, tokens and login limits live in Redis)');
+  const urlUser = url ? userOf(url) : undefined;
+  const username = r.str('REDIS_USERNAME') ?? urlUser;
+  if (urlUser !== undefined && username !== urlUser)
+    r.problem('REDIS_USERNAME and the user of REDIS_URL differ: set one of them');
   const password = r.str('REDIS_PASSWORD');
   return {
     url,
+    cluster,
+    sentinel,
+    username,
     password,
     useTls: r.bool('REDIS_USE_TLS'),
     tlsCaFile: r.str('REDIS_TLS_CA_FILE'),
@@ -253,6 +289,46 @@ function readRedis(r: EnvReader, production: boolean): Config['redis'] {
     cachePassword: r.str('REDIS_CACHE_PASSWORD') ?? password,
     cacheTimeoutMs: r.int('CACHE_TIMEOUT_MS', 50, 1, 10_000),
   };
+}
+
+/** REDIS_SENTINELS with its master name; either one alone, or a sentinel password alone, is a problem. */
+function readSentinel(r: EnvReader): RedisSentinelSettings | undefined {
+  const nodes = readRedisNodes(r, 'REDIS_SENTINELS', r.str('REDIS_SENTINELS'));
+  const masterName = r.str('REDIS_SENTINEL_MASTER');
+  const password = r.str('REDIS_SENTINEL_PASSWORD');
+  if (nodes && masterName === undefined) r.problem('REDIS_SENTINELS needs REDIS_SENTINEL_MASTER (the monitored name)');
+  if (!nodes) {
+    if (masterName !== undefined) r.problem('REDIS_SENTINEL_MASTER is set but REDIS_SENTINELS is not');
+    if (password !== undefined) r.problem('REDIS_SENTINEL_PASSWORD is set but REDIS_SENTINELS is not');
+    return undefined;
+  }
+  return { nodes, masterName: masterName ?? '', password };
+}
+
+/** `raw`, variable `name`: a comma-separated `host:port` list (IPv6 hosts in brackets), or undefined when unset. */
+function readRedisNodes(r: EnvReader, name: string, raw: string | undefined): RedisNode[] | undefined {
+  if (raw === undefined) return undefined;
+  const nodes: RedisNode[] = [];
+  for (const entry of raw.split(',').map((s) => s.trim())) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+):(\d{1,5})$/.exec(entry);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) {
+      r.problem(`${name} entry "${entry}" must be host:port (an IPv6 host in brackets)`);
+      continue;
+    }
+    nodes.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
+}
+
+/** The user of a redis:// URL, decoded; undefined when it has none or is no URL (already reported). */
+function userOf(url: string): string | undefined {
+  try {
+    const user = new URL(url).username;
+    return user ? decodeURIComponent(user) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readJwt(r: EnvReader, production: boolean): Config['jwt'] {

@@ -2,6 +2,13 @@
  * Every Redis key specgate writes, by its builder: the only place key shapes are defined. Each is
  * namespaced so a shared Redis can be read at a glance: `auth:` sessions, `cache:` responses (on
  * the cache's own Redis when REDIS_CACHE_URL is set), `rl:` rate limits.
+ *
+ * On a Redis Cluster a key's slot is the hash of its `{tag}` when it has one, else of the whole
+ * key. Keys that one script or MULTI touches together must share a tag (the login limits' per-user
+ * keys, below); every other command over several keys goes through `sendBatch` (./redis.ts),
+ * one command per key. A tag never names something all users share: that slot would be hot.
+ * README, "Redis topologies", lists the slots and the ACL key patterns (`~auth:* ~rl:* ~cache:*`):
+ * a new prefix must be added there.
  */
 
 /**

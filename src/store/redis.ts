@@ -4,14 +4,18 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisNode, RedisSentinelSettings } from '../core/config';
 import type { Logger } from '../core/logger';
 
 /** A Lua script registered as an ioredis command (EVALSHA, EVAL on NOSCRIPT). */
 export interface ScriptDefinition {
   lua: string;
-  /** Omitted: the caller passes the key count first on every call. */
-  numberOfKeys?: number;
+  /**
+   * Fixed per command, never passed on each call: on a Cluster, auto-pipelining routes a command by
+   * its first argument, which must therefore be a key, not a key count.
+   */
+  numberOfKeys: number;
 }
 
 const registered = new WeakMap<Redis, Set<string>>();
@@ -40,7 +44,14 @@ export function pipelineReplies(replies: [Error | null, unknown][] | null): [Err
 
 /** Where a Redis is and how to reach it (the session Redis, or the cache's own). */
 export interface RedisTarget {
+  /** One node; ignored when `cluster` or `sentinel` is set. */
   url: string | undefined;
+  /** Seed nodes of a Redis Cluster. */
+  cluster?: readonly RedisNode[] | undefined;
+  /** Sentinels and the name of the primary they watch. */
+  sentinel?: RedisSentinelSettings | undefined;
+  /** ACL user; else the user of `url`, else `default`. */
+  username?: string | undefined;
   password: string | undefined;
   useTls: boolean;
   tlsCaFile: string | undefined;
@@ -53,31 +64,114 @@ export interface RedisConnectOptions {
   connectionName?: string;
 }
 
+/** Whether `redis` is an ioredis Cluster handed around under the `Redis` type. */
+export function isCluster(redis: Redis): boolean {
+  return (redis as { isCluster?: boolean }).isCluster === true;
+}
+
+/** A command name (a built-in or a script registered by {@link withScripts}) and its arguments. */
+export type BatchCommand = [command: string, ...args: (string | number)[]];
+
 /**
- * Opens a connection and resolves once it answers. Commands issued while disconnected fail at once
- * (no offline queue): auth must fail closed quickly rather than queue behind an outage.
+ * Sends `commands` in one round trip and resolves to their replies in order (the first command
+ * error is thrown). On one node that is an explicit pipeline; a Cluster refuses a pipeline whose
+ * keys live on different nodes, so there each command goes on its own, issued in the same tick:
+ * auto-pipelining still batches them, one write per node.
+ */
+export async function sendBatch(redis: Redis, commands: BatchCommand[]): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  if (!isCluster(redis)) return pipelineReplies(await redis.pipeline(commands).exec()).map(([, reply]) => reply);
+  const r = redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
+  return Promise.all(commands.map(([name, ...args]) => r[name]!(...args)));
+}
+
+/**
+ * Opens a connection (one node, a Sentinel-found primary, or a Cluster) and resolves once it
+ * answers. Commands issued while disconnected fail at once (no offline queue): auth must fail
+ * closed quickly rather than queue behind an outage. A Cluster is returned under the `Redis` type:
+ * every command specgate sends exists on both (multi-key ones keep to one slot, see redis-keys.ts).
  */
 export async function connectRedis(
   config: RedisTarget,
   logger: Logger,
   opts: RedisConnectOptions = {},
 ): Promise<Redis> {
-  if (!config.url) throw new Error('REDIS_URL is not set');
-  const url = new URL(config.url);
-  const useTls = config.useTls || url.protocol === 'rediss:';
-  const options: RedisOptions = {
-    host: hostOf(url),
-    port: url.port ? Number(url.port) : 6379,
-    username: url.username ? decodeURIComponent(url.username) : undefined,
+  const where = describe(config);
+  const common = nodeOptions(config, opts);
+  let client: Redis | Cluster;
+  if (config.cluster) {
+    client = new Cluster(
+      config.cluster.map((n) => ({ host: n.host, port: n.port })),
+      {
+        // Each node connection gets the credentials, TLS and command timeout; the Cluster itself
+        // owns queueing and reconnection (it overrides those node options with its own below).
+        redisOptions: common,
+        // Sessions and revocations are read where they are written: a replica may lag a logout.
+        scaleReads: 'master',
+        enableAutoPipelining: true,
+        enableOfflineQueue: false,
+        lazyConnect: true,
+        clusterRetryStrategy: backoff,
+      },
+    );
+  } else if (config.sentinel) {
+    const s = config.sentinel;
+    client = new Redis({
+      ...common,
+      sentinels: s.nodes.map((n) => ({ host: n.host, port: n.port })),
+      name: s.masterName,
+      // Never a replica: a read there could miss a logout the primary already acknowledged.
+      role: 'master',
+      sentinelPassword: s.password,
+      sentinelTLS: common.tls,
+      enableTLSForSentinelMode: common.tls !== undefined,
+      sentinelRetryStrategy: backoff,
+      // Follows a promotion as soon as the sentinels announce it (+switch-master), not on the next error.
+      failoverDetector: true,
+    });
+  } else {
+    if (!config.url) throw new Error('REDIS_URL is not set');
+    const url = new URL(config.url);
+    const host = hostOf(url);
+    client = new Redis({
+      ...common,
+      host,
+      port: url.port ? Number(url.port) : 6379,
+      db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+      // SNI carries host names only (RFC 6066 §3); certificates for IPs are matched by the IP itself.
+      tls: common.tls ? { ...common.tls, servername: net.isIP(host) ? undefined : host } : undefined,
+    });
+  }
+  let lastLogged = '';
+  const onError = (err: Error & { code?: string }) => {
+    // ioredis repeats the same error on every reconnect attempt; log each distinct one once.
+    const summary = `${err.code ?? err.name}: ${redactMessage(err.message, config)}`;
+    if (summary !== lastLogged) logger.warn({ redis: where, err: summary }, 'redis connection error');
+    lastLogged = summary;
+  };
+  client.on('error', onError);
+  client.on('node error', onError);
+  client.on('ready', () => {
+    if (lastLogged) logger.info({ redis: where }, 'redis connection restored');
+    lastLogged = '';
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw new Error(`cannot connect to Redis at ${where}: ${redactMessage((err as Error).message, config)}`);
+  }
+  return client as Redis;
+}
+
+/** The options of every node connection, whatever the topology: the fail-fast settings and credentials. */
+function nodeOptions(config: RedisTarget, opts: RedisConnectOptions): RedisOptions {
+  const url = !config.cluster && !config.sentinel && config.url ? new URL(config.url) : undefined;
+  const useTls = config.useTls || url?.protocol === 'rediss:';
+  return {
+    username: config.username ?? (url?.username ? decodeURIComponent(url.username) : undefined),
     password: config.password,
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    // SNI carries host names only (RFC 6066 §3); certificates for IPs are matched by the IP itself.
-    tls: useTls
-      ? {
-          ca: config.tlsCaFile ? fs.readFileSync(config.tlsCaFile) : undefined,
-          servername: net.isIP(hostOf(url)) ? undefined : hostOf(url),
-        }
-      : undefined,
+    tls: useTls ? { ca: config.tlsCaFile ? fs.readFileSync(config.tlsCaFile) : undefined } : undefined,
     connectionName: opts.connectionName ?? 'specgate',
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -85,36 +179,29 @@ export async function connectRedis(
     commandTimeout: opts.commandTimeoutMs ?? 1000,
     connectTimeout: 3000,
     enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: backoff,
   };
-  const client = new Redis(options);
-  let lastLogged = '';
-  client.on('error', (err: Error & { code?: string }) => {
-    // ioredis repeats the same error on every reconnect attempt; log each distinct one once.
-    const summary = `${err.code ?? err.name}: ${redactMessage(err.message, config.password)}`;
-    if (summary !== lastLogged)
-      logger.warn({ redis: `${url.hostname}:${options.port}`, err: summary }, 'redis connection error');
-    lastLogged = summary;
-  });
-  client.on('ready', () => {
-    if (lastLogged) logger.info({ redis: `${url.hostname}:${options.port}` }, 'redis connection restored');
-    lastLogged = '';
-  });
-  try {
-    await client.connect();
-  } catch (err) {
-    client.disconnect();
-    throw new Error(
-      `cannot connect to Redis at ${url.hostname}:${options.port}: ${redactMessage((err as Error).message, config.password)}`,
-    );
-  }
-  return client;
+}
+
+const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
+
+/** Where the connection goes, for logs: never a credential. */
+function describe(config: RedisTarget): string {
+  const list = (nodes: readonly RedisNode[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  if (config.cluster) return `cluster ${list(config.cluster)}`;
+  if (config.sentinel) return `sentinel ${config.sentinel.masterName}@${list(config.sentinel.nodes)}`;
+  if (!config.url) return 'nowhere';
+  const url = new URL(config.url);
+  return `${url.hostname}:${url.port || 6379}`;
 }
 
 function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '');
 }
 
-function redactMessage(message: string, password: string | undefined): string {
-  return password ? message.split(password).join('[redacted]') : message;
+function redactMessage(message: string, config: RedisTarget): string {
+  let out = message;
+  for (const secret of [config.password, config.sentinel?.password])
+    if (secret) out = out.split(secret).join('[redacted]');
+  return out;
 }

@@ -1,5 +1,6 @@
 /**
- * Starts the real app for integration tests: a private redis-server, a migrated PGlite database
+ * Starts the real app for integration tests: a private redis-server (or a Cluster or Sentinel group:
+ * SPECGATE_TEST_REDIS_TOPOLOGY, see ./redis-topology.ts), a migrated PGlite database
  * (shared per test file), and the app listening on a free port over plain HTTP, mounted either
  * straight on node:http (as main.ts does) or inside a user's express application.
  */
@@ -19,6 +20,7 @@ import { connectRedis } from '../../src/store/redis';
 import { UsersRepository } from '../../src/store/users.repository';
 import { capturingLogger } from './logs';
 import { type RedisServer, startRedis } from './redis-server';
+import { isTopologyServer, keysAcrossCluster, startTopology, testTopology } from './redis-topology';
 
 /** Cheaper argon2id for tests that create many users; the production cost is tested separately. */
 export const fastPasswords = () => new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
@@ -70,11 +72,15 @@ function embeddingApp(app: App): express.Express {
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const redisServer = opts.redisServer ?? (await startRedis({ password: 'redis-test-password' }));
+  const topology = testTopology();
+  const redisServer =
+    opts.redisServer ??
+    (topology === 'single' ? await startRedis({ password: 'redis-test-password' }) : await startTopology(topology));
   const config = loadConfig({
     NODE_ENV: 'test',
-    REDIS_URL: redisServer.url,
-    REDIS_PASSWORD: redisServer.password,
+    ...(isTopologyServer(redisServer)
+      ? redisServer.env
+      : { REDIS_URL: redisServer.url, REDIS_PASSWORD: redisServer.password }),
     JWT_SECRET: TEST_SECRET,
     PLAIN_HTTP: 'true',
     LOG_LEVEL: 'debug',
@@ -88,6 +94,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const db = opts.db ?? (await openDatabase({}));
   if (!opts.db) await migrate(db);
   const redis = await connectRedis(config.redis, logger);
+  keysAcrossCluster(redis);
   const passwords = opts.passwords ?? fastPasswords();
   const cacheRedis = opts.cacheRedisServer
     ? await connectRedis(
