@@ -110,6 +110,10 @@ export async function connectRedis(
         enableOfflineQueue: false,
         lazyConnect: true,
         clusterRetryStrategy: backoff,
+        // A frozen primary (SIGSTOP, a hung host) keeps its sockets open: commands to it only time out,
+        // and nothing else makes ioredis ask for the slots again, so it would never follow the replica
+        // that took over. Asking every second finds the new primary about a second after its promotion.
+        slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
       },
     );
   } else if (config.sentinel) {
@@ -180,6 +184,9 @@ function nodeOptions(config: RedisTarget, opts: RedisConnectOptions): RedisOptio
     retryStrategy: backoff,
   };
 }
+
+/** How often a Cluster connection asks for the slot map (one CLUSTER SLOTS to one node). */
+const CLUSTER_SLOTS_REFRESH_MS = 1000;
 
 const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
 

@@ -137,11 +137,15 @@ async function firstReadOkAfter(load: RunningLoad, since: number, timeoutMs: num
   return undefined;
 }
 
-/** How many answers of each kind got each status, for the log. */
-function tally(answers: LoadAnswer[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const a of answers) counts[`${a.kind} ${a.status}`] = (counts[`${a.kind} ${a.status}`] ?? 0) + 1;
-  return counts;
+/** How many answers of each kind got each status, and the slowest of them (ms), for the log. */
+function tally(answers: LoadAnswer[]): Record<string, string> {
+  const counts: Record<string, { n: number; slowest: number }> = {};
+  for (const a of answers) {
+    const c = (counts[`${a.kind} ${a.status}`] ??= { n: 0, slowest: 0 });
+    c.n += 1;
+    c.slowest = Math.max(c.slowest, a.at - a.sentAt);
+  }
+  return Object.fromEntries(Object.entries(counts).map(([k, c]) => [k, `${c.n} (slowest ${c.slowest} ms)`]));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -50,14 +50,35 @@ export async function clusterPairFor(cluster: RedisCluster, key: string): Promis
   const c = await cluster.admin(cluster.nodes[0]!);
   try {
     const slot = Number(await c.call('CLUSTER', 'KEYSLOT', key));
-    const ranges = (await c.call('CLUSTER', 'SLOTS')) as [number, number, ...[string, number, ...unknown[]][]][];
+    const ranges = (await c.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
     const range = ranges.find(([from, to]) => from <= slot && slot <= to);
-    if (!range) throw new Error(`no node serves slot ${slot}`);
-    const [, , primary, replica] = range;
-    const byPort = (port: number | undefined) => cluster.nodes.find((n) => n.port === port)!;
-    return { primary: byPort(primary?.[1]), replica: byPort(replica?.[1]), admin: cluster.admin };
+    const primary = cluster.nodes.find((n) => n.port === range?.[2][1]);
+    if (!primary) throw new Error(`no node serves slot ${slot}`);
+    return { primary, replica: await syncedReplica(cluster, primary), admin: cluster.admin };
   } finally {
     c.disconnect();
+  }
+}
+
+/**
+ * The replica of `primary` once its link is up (ROLE: slave, …, connected): only a replica that
+ * has synced can take over, and a freshly created Cluster may not list it in CLUSTER SLOTS yet.
+ */
+async function syncedReplica(cluster: RedisCluster, primary: RedisServer): Promise<RedisServer> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    for (const node of cluster.nodes) {
+      if (node === primary) continue;
+      const c = await cluster.admin(node);
+      try {
+        const [role, , port, state] = (await c.call('ROLE')) as [string, string, number, string];
+        if (role === 'slave' && port === primary.port && state === 'connected') return node;
+      } finally {
+        c.disconnect();
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no synced replica of ${primary.port} within 10 s`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
