@@ -57,7 +57,13 @@ export function startLoad(s: LoadSubjects): RunningLoad {
   const record = async (kind: LoadKind, send: () => ReturnType<typeof api.get>) => {
     const sentAt = Date.now();
     const res = await send();
-    const answer: LoadAnswer = { kind, sentAt, at: Date.now(), status: res.status, retryAfter: res.headers['retry-after'] };
+    const answer: LoadAnswer = {
+      kind,
+      sentAt,
+      at: Date.now(),
+      status: res.status,
+      retryAfter: res.headers['retry-after'],
+    };
     answers.push(answer);
     return { res, answer };
   };

@@ -71,7 +71,7 @@ export async function runFailover(c: FailoverCase): Promise<FailoverWindow> {
     revoked: ended.access_token,
     refresh: rotated.refresh_token,
   });
-  let resume = () => undefined as void;
+  let resume: () => void = () => undefined;
   try {
     await sleep(WARM_UP_MS);
     const stoppedAt = Date.now();

@@ -38,7 +38,11 @@ export function sentinelServer(group: RedisSentinelGroup): TopologyServer {
     ...group.primary,
     topology: 'sentinel',
     password: group.password,
-    env: { REDIS_SENTINELS: group.sentinelAddresses, REDIS_SENTINEL_MASTER: group.masterName, REDIS_PASSWORD: group.password },
+    env: {
+      REDIS_SENTINELS: group.sentinelAddresses,
+      REDIS_SENTINEL_MASTER: group.masterName,
+      REDIS_PASSWORD: group.password,
+    },
     stop: () => group.stop(),
     kill: async () => void (await Promise.all([group.primary.kill(), group.replica.kill()])),
     restart: () => Promise.reject(new Error('restart() is single-node only')),

@@ -5,7 +5,7 @@
  */
 import { startTestApp } from '../support/app';
 import { runFailover } from '../support/failover-scenario';
-import { sentinelPair, sentinelServer, type StopMode } from '../support/failover-target';
+import { type StopMode, sentinelPair, sentinelServer } from '../support/failover-target';
 import { startRedisSentinel } from '../support/redis-sentinel';
 
 async function failover(mode: StopMode) {
