@@ -157,6 +157,7 @@ export async function connectRedis(
     if (lastLogged) logger.info({ redis: where }, 'redis connection restored');
     lastLogged = '';
   });
+  if (config.sentinel) reviveAfterUnexpectedEnd(client as Redis);
   try {
     await client.connect();
   } catch (err) {
@@ -164,6 +165,36 @@ export async function connectRedis(
     throw new Error(`cannot connect to Redis at ${where}: ${redactMessage((err as Error).message, config)}`);
   }
   return client as Redis;
+}
+
+/**
+ * ioredis gives a Sentinel connection up for good when `+switch-master` arrives while it is
+ * reconnecting: the failover detector closes the connector in the middle of asking the sentinels,
+ * the reconnect's connect() rejects, and the status becomes `end` with no retry scheduled, so every
+ * command fails from then on (test/topology/failover-sentinel.test.ts: 503 for good after about one
+ * primary kill in five). Connect again, with the usual backoff, unless the application closed it.
+ */
+function reviveAfterUnexpectedEnd(client: Redis): void {
+  let closing = false;
+  let attempts = 0;
+  const { disconnect, quit } = client;
+  client.disconnect = (reconnect?: boolean) => {
+    closing ||= !reconnect;
+    return disconnect.call(client, reconnect);
+  };
+  client.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit.apply(client, args);
+  }) as Redis['quit'];
+  client.on('ready', () => {
+    attempts = 0;
+  });
+  client.on('end', () => {
+    if (closing) return;
+    setTimeout(() => {
+      if (!closing && client.status === 'end') client.connect().catch(() => undefined);
+    }, backoff(++attempts));
+  });
 }
 
 /** The options of every node connection, whatever the topology: the fail-fast settings and credentials. */
