@@ -112,6 +112,10 @@ export async function connectRedis(
         enableOfflineQueue: false,
         lazyConnect: true,
         clusterRetryStrategy: backoff,
+        // A frozen primary (SIGSTOP, a hung host) keeps its sockets open: commands to it only time out,
+        // and nothing else makes ioredis ask for the slots again, so it would never follow the replica
+        // that took over. Asking every second finds the new primary about a second after its promotion.
+        slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
       },
     );
   } else if (config.sentinel) {
@@ -155,6 +159,7 @@ export async function connectRedis(
     if (lastLogged) logger.info({ redis: where }, 'redis connection restored');
     lastLogged = '';
   });
+  if (config.sentinel) reviveAfterUnexpectedEnd(client as Redis);
   try {
     await client.connect();
   } catch (err) {
@@ -162,6 +167,36 @@ export async function connectRedis(
     throw new Error(`cannot connect to Redis at ${where}: ${redactMessage((err as Error).message, config)}`);
   }
   return client as Redis;
+}
+
+/**
+ * ioredis gives a Sentinel connection up for good when `+switch-master` arrives while it is
+ * reconnecting: the failover detector closes the connector in the middle of asking the sentinels,
+ * the reconnect's connect() rejects, and the status becomes `end` with no retry scheduled, so every
+ * command fails from then on (test/topology/failover-sentinel.test.ts: 503 for good after about one
+ * primary kill in five). Connect again, with the usual backoff, unless the application closed it.
+ */
+function reviveAfterUnexpectedEnd(client: Redis): void {
+  let closing = false;
+  let attempts = 0;
+  const { disconnect, quit } = client;
+  client.disconnect = (reconnect?: boolean) => {
+    closing ||= !reconnect;
+    return disconnect.call(client, reconnect);
+  };
+  client.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit.apply(client, args);
+  }) as Redis['quit'];
+  client.on('ready', () => {
+    attempts = 0;
+  });
+  client.on('end', () => {
+    if (closing) return;
+    setTimeout(() => {
+      if (!closing && client.status === 'end') client.connect().catch(() => undefined);
+    }, backoff(++attempts));
+  });
 }
 
 /** The options of every node connection, whatever the topology: the fail-fast settings and credentials. */
@@ -182,6 +217,9 @@ function nodeOptions(config: RedisTarget, opts: RedisConnectOptions): RedisOptio
     retryStrategy: backoff,
   };
 }
+
+/** How often a Cluster connection asks for the slot map (one CLUSTER SLOTS to one node). */
+const CLUSTER_SLOTS_REFRESH_MS = 1000;
 
 const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
 
