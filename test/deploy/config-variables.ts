@@ -1,26 +1,12 @@
 /**
  * The environment variable names the service understands, as the deployment tests see them: every
  * name src/core/config.ts reads, found in its source (the config module is the only reader of
- * process.env), plus the names of issue 12's topologies while they are still being added there.
+ * process.env).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
-
-/**
- * Issue 12's new variables, implemented in src/core/config.ts in parallel with the deployment files.
- * Until that lands, the deployment files may use them; once config.ts reads them, the scan below
- * finds them and this list can be emptied (the merger may then delete it).
- */
-export const PENDING_CONFIG_VARIABLES: readonly string[] = [
-  'REDIS_CLUSTER_NODES',
-  'REDIS_SENTINELS',
-  'REDIS_SENTINEL_MASTER',
-  'REDIS_SENTINEL_PASSWORD',
-  'WORKERS',
-  'DATABASE_POOL_MAX',
-];
 
 /**
  * Every name config.ts reads: a call whose first argument is the quoted name (`r.str('PORT')`,
@@ -34,7 +20,7 @@ export function configReadNames(): string[] {
   return [...new Set(found)];
 }
 
-/** The names a deployment file may set: what config.ts reads, and the pending ones. */
+/** The names a deployment file may set: what config.ts reads. */
 export function knownConfigNames(): Set<string> {
-  return new Set([...configReadNames(), ...PENDING_CONFIG_VARIABLES]);
+  return new Set(configReadNames());
 }
