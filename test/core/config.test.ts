@@ -3,19 +3,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../src/core/config';
+import { problemsOf } from '../support/config-problems';
 
 /** What `openssl rand -base64 48` gives: 384 random bits. */
 const SECRET = randomBytes(48).toString('base64');
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('loadConfig', () => {
   it('gives working defaults for development', () => {

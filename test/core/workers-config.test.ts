@@ -2,19 +2,10 @@
  * WORKERS: how many serving processes main.ts runs, checked with every other variable.
  */
 import os from 'node:os';
-import { ConfigError, loadConfig } from '../../src/core/config';
+import { loadConfig } from '../../src/core/config';
+import { problemsOf } from '../support/config-problems';
 
 const DATABASE_URL = 'postgres://specgate@db.example:5432/specgate';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('WORKERS', () => {
   it('is one process unless asked for more', () => {

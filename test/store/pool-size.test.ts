@@ -3,19 +3,10 @@
  * PgBouncer). Validated with the rest of the config; the pool never opens more than it says, so an
  * operator can size PgBouncer's max_client_conn (or PostgreSQL's max_connections) from it.
  */
-import { ConfigError, loadConfig } from '../../src/core/config';
+import { loadConfig } from '../../src/core/config';
 import { DEFAULT_POOL_MAX, openDatabase } from '../../src/store/database';
+import { problemsOf } from '../support/config-problems';
 import { upstreamUrl } from '../support/pgbouncer';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('DATABASE_POOL_MAX', () => {
   it('defaults to the pool size openDatabase uses without it', () => {

@@ -4,8 +4,9 @@
  * other sessions, and a logout. Every step crosses Redis keys on several Cluster slots.
  */
 import { decodeJwt } from 'jose';
-import type { TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
 import { client } from '../support/contract';
+import { startTopology } from '../support/redis-topology';
 
 /** Runs the round as `username` (created here) and asserts each step. */
 export async function apiRound(t: TestApp, username: string): Promise<void> {
@@ -71,4 +72,25 @@ export async function apiRound(t: TestApp, username: string): Promise<void> {
   expect((await api.post('/logout', { token })).status).toBe(204);
   expect((await api.get('/me', { token })).status).toBe(401);
   expect((await api.get(path, { token })).status).toBe(401);
+}
+
+/**
+ * On a topology of its own (the file's stays up for its other tests): a user logs in, every data
+ * node is killed, and a protected request gets 503 with Retry-After, never 200 without its session.
+ */
+export async function failsClosedWhenGone(kind: 'cluster' | 'sentinel', t: TestApp): Promise<void> {
+  const doomed = await startTopology(kind);
+  const down = await startTestApp({ db: t.db, redisServer: doomed });
+  try {
+    const api = client(down.url);
+    await down.createUser('gone-user', 'gone-user-password-1', ['items:read']);
+    const token = await api.login('gone-user', 'gone-user-password-1');
+    await doomed.kill();
+    const res = await api.get('/me', { token });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+  } finally {
+    await down.stop();
+    await doomed.stop();
+  }
 }

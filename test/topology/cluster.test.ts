@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { client } from '../support/contract';
 import { capturingLogger } from '../support/logs';
 import { startTopology, type TopologyServer } from '../support/redis-topology';
-import { apiRound } from './api-round';
+import { apiRound, failsClosedWhenGone } from './api-round';
 
 let cluster: TopologyServer;
 let t: TestApp;
@@ -40,23 +40,7 @@ it('spreads sessions over the primaries and reads them only from primaries', asy
   expect(perPrimary.filter((k) => k.length > 0).length).toBeGreaterThan(1);
 });
 
-it('answers 503 with Retry-After, never 200, when every node is gone', async () => {
-  // Its own cluster, this test kills: the file's stays up for the others.
-  const doomed = await startTopology('cluster');
-  const down = await startTestApp({ db: t.db, redisServer: doomed });
-  try {
-    const api = client(down.url);
-    await down.createUser('gone-user', 'gone-user-password-1', ['items:read']);
-    const token = await api.login('gone-user', 'gone-user-password-1');
-    await doomed.kill();
-    const res = await api.get('/me', { token });
-    expect(res.status).toBe(503);
-    expect(res.headers['retry-after']).toBeDefined();
-  } finally {
-    await down.stop();
-    await doomed.stop();
-  }
-});
+it('answers 503 with Retry-After, never 200, when every node is gone', () => failsClosedWhenGone('cluster', t));
 
 it('fails fast on a wrong password, naming the nodes and never the password', async () => {
   const config = loadConfig({

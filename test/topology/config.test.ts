@@ -3,19 +3,10 @@
  * an ACL user, and every problem reported at once with the others.
  */
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from '../../src/core/config';
+import { loadConfig } from '../../src/core/config';
+import { problemsOf } from '../support/config-problems';
 
 const SECRET = randomBytes(48).toString('base64');
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('Redis topology config', () => {
   it('reads a Cluster from its seed nodes, IPv6 in brackets', () => {

@@ -3,9 +3,8 @@
  * the API round, and a connection that is always the primary's.
  */
 import { startTestApp, type TestApp } from '../support/app';
-import { client } from '../support/contract';
 import { startTopology, type TopologyServer } from '../support/redis-topology';
-import { apiRound } from './api-round';
+import { apiRound, failsClosedWhenGone } from './api-round';
 
 let group: TopologyServer;
 let t: TestApp;
@@ -31,20 +30,5 @@ it('talks to the primary the sentinels name, never the replica', async () => {
   expect(port).toBe(group.port);
 });
 
-it('answers 503 with Retry-After, never 200, when the primary and replica are gone', async () => {
-  // Its own sentinel, this test kills: the file's stays up for the others.
-  const doomed = await startTopology('sentinel');
-  const down = await startTestApp({ db: t.db, redisServer: doomed });
-  try {
-    const api = client(down.url);
-    await down.createUser('gone-user', 'gone-user-password-1', ['items:read']);
-    const token = await api.login('gone-user', 'gone-user-password-1');
-    await doomed.kill();
-    const res = await api.get('/me', { token });
-    expect(res.status).toBe(503);
-    expect(res.headers['retry-after']).toBeDefined();
-  } finally {
-    await down.stop();
-    await doomed.stop();
-  }
-});
+it('answers 503 with Retry-After, never 200, when the primary and replica are gone', () =>
+  failsClosedWhenGone('sentinel', t));
