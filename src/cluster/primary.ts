@@ -45,7 +45,10 @@ export function runPrimary(config: Config, logger: Logger): void {
   const finish = () => {
     clearTimeout(force);
     logger.info({ uncleanExits }, 'all workers stopped');
-    process.exit(uncleanExits === 0 ? 0 : 1);
+    const code = uncleanExits === 0 ? 0 : 1;
+    // The line above reaches the log before the process ends (process.exit does not wait for it).
+    logger.flush(() => process.exit(code));
+    setTimeout(() => process.exit(code), 1_000).unref();
   };
 
   cluster.on('exit', (worker, code, signal) => {
