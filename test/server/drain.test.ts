@@ -17,6 +17,7 @@ import { fastPasswords } from '../support/app';
 import { client, received } from '../support/contract';
 import type { Instance } from '../support/instance';
 import { useInstanceFleet } from '../support/instance-fleet';
+import { partialTokenRequest } from '../support/partial-request';
 
 const DRAIN_SECONDS = 2;
 const fleet = useInstanceFleet('drain', { SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS) });
@@ -164,26 +165,6 @@ it('SIGTERM to one of two instances under keep-alive load loses no request and e
   expect((await b.exited).code).toBe(0);
 }, 120_000);
 
-/** Sends a request head and part of its body on a raw socket; resolves with the socket once connected. */
-async function partialRequest(
-  url: string,
-  body: string,
-  sentBytes: number,
-): Promise<{ socket: net.Socket; response: Promise<string> }> {
-  const { port } = new URL(url);
-  const socket = net.connect(Number(port), '127.0.0.1');
-  socket.on('error', () => undefined);
-  await new Promise((resolve) => socket.once('connect', resolve));
-  let text = '';
-  socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-  const response = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));
-  socket.write(
-    `POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`,
-  );
-  socket.write(body.slice(0, sentBytes));
-  return { socket, response };
-}
-
 it('completes a request in flight when the drain ends, cuts one past SHUTDOWN_TIMEOUT_SECONDS, and exits 0', async () => {
   const c = await fleet.launch('c', {
     SHUTDOWN_DRAIN_SECONDS: '1',
@@ -192,8 +173,8 @@ it('completes a request in flight when the drain ends, cuts one past SHUTDOWN_TI
     HEADERS_TIMEOUT_SECONDS: '10',
   });
   const body = 'grant_type=password&username=nobody&password=whatever-password-1';
-  const slow = await partialRequest(c.url, body, 20);
-  const stuck = await partialRequest(c.url, body, 20);
+  const slow = await partialTokenRequest(c.url, body, 20);
+  const stuck = await partialTokenRequest(c.url, body, 20);
   await sleep(200);
   c.signal('SIGTERM');
 

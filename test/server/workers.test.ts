@@ -8,7 +8,6 @@
  * refusal is checked.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { migrations } from '../../src/store/migrations/index';
@@ -17,6 +16,7 @@ import { httpRequest, received } from '../support/contract';
 import { testDatabaseUrl } from '../support/database';
 import type { Instance } from '../support/instance';
 import { useInstanceFleet } from '../support/instance-fleet';
+import { partialTokenRequest } from '../support/partial-request';
 
 const METRICS_TOKEN = 'workers-test-metrics-token-0123456789abcdef';
 const fleet = useInstanceFleet('workers', { WORKERS: '2', METRICS_TOKEN, SHUTDOWN_DRAIN_SECONDS: '1' });
@@ -153,21 +153,6 @@ if (url)
       expect(pidsLogging(service, 'request', '/healthz').has(replacement)).toBe(true);
     }, 60_000);
   });
-
-/** Sends a request head and part of its body on a raw socket; resolves with the socket once connected. */
-async function partialTokenRequest(url: string, body: string, sentBytes: number) {
-  const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
-  socket.on('error', () => undefined);
-  await new Promise((resolve) => socket.once('connect', resolve));
-  let text = '';
-  socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-  const response = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));
-  socket.write(
-    `POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`,
-  );
-  socket.write(body.slice(0, sentBytes));
-  return { socket, response };
-}
 
 if (url)
   it('drains every worker on SIGTERM to the primary, completes a request in flight, and exits 0', async () => {

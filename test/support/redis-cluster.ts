@@ -59,18 +59,7 @@ export async function startRedisCluster(opts: { password?: string } = {}): Promi
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], {
       env: { ...process.env, REDISCLI_AUTH: password },
     });
-    const admin = async (node: RedisServer) => {
-      const client = new Redis({
-        host: node.host,
-        port: node.port,
-        password,
-        lazyConnect: true,
-        retryStrategy: () => null,
-      });
-      client.on('error', () => undefined);
-      await client.connect();
-      return client;
-    };
+    const admin = (node: RedisServer) => adminConnection(node, password);
     await waitForClusterOk(nodes, admin);
     const primaries = async () => {
       const roles = await Promise.all(
@@ -142,6 +131,20 @@ async function waitForClusterOk(nodes: RedisServer[], admin: (n: RedisServer) =>
 }
 
 /** A node's process id, from INFO server (the harness does not hold the child of a restarted node). */
+/** A connection to one node as its `default` user, with no reconnects; the caller disconnects it. */
+export async function adminConnection(node: RedisServer, password: string | undefined): Promise<Redis> {
+  const client = new Redis({
+    host: node.host,
+    port: node.port,
+    password,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
 export async function processId(admin: (n: RedisServer) => Promise<Redis>, node: RedisServer): Promise<number> {
   const c = await admin(node);
   try {

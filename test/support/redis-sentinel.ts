@@ -4,8 +4,8 @@
  * watchdog, shutdown). Resolves once every sentinel watches the primary, knows the replica and the
  * two other sentinels. Always `stop()` it.
  */
-import { Redis } from 'ioredis';
-import { processId, signal } from './redis-cluster';
+import type { Redis } from 'ioredis';
+import { adminConnection, processId, signal } from './redis-cluster';
 import { type RedisServer, startRedis } from './redis-server';
 
 export interface RedisSentinelGroup {
@@ -69,7 +69,7 @@ export async function startRedisSentinel(
     const sentinels: RedisServer[] = [];
     for (let i = 0; i < 3; i++)
       sentinels.push(track(await startRedis({ password: opts.sentinelPassword, args: sentinelArgs })));
-    const admin = (node: RedisServer, pass: string | undefined = password) => connectTo(node, pass);
+    const admin = (node: RedisServer, pass: string | undefined = password) => adminConnection(node, pass);
     await waitForGroup(sentinels, opts.sentinelPassword, admin);
     const data = [primary, replica];
     const currentPrimary = async () => {
@@ -115,19 +115,6 @@ export async function startRedisSentinel(
     await stop();
     throw err;
   }
-}
-
-async function connectTo(node: RedisServer, password: string | undefined): Promise<Redis> {
-  const client = new Redis({
-    host: node.host,
-    port: node.port,
-    password,
-    lazyConnect: true,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
 }
 
 /** Polls SENTINEL MASTER on every sentinel until each sees the replica and the two other sentinels. */
