@@ -236,7 +236,8 @@ function serve(config: Config, logger: Logger, opts: { metrics?: Metrics } = {})
 
 if (require.main === module) {
   const config = loadConfigOrExit();
-  // WORKERS=1 is one plain process, no cluster primary at all (issue 12).
+  // WORKERS=1 is one plain process, no cluster primary: run one per pod, the orchestrator restarts it
+  // (README, Deploying on Kubernetes).
   if (config.workers === 1) serve(config, createLogger(config.logLevel));
   else if (cluster.isPrimary) runPrimary(config, createLogger(config.logLevel).child({ pid: process.pid }));
   else {

@@ -54,13 +54,13 @@ function decode(raw: string): CacheEntry {
   return { ...(JSON.parse(raw.slice(0, nl)) as Omit<CacheEntry, 'body'>), body: raw.slice(nl + 1) };
 }
 
-/** A fresh fill-lock token (made before the SET, so a timed-out SET can still be undone). */
 /** The replies of a lookup: the entry, then one generation per tag ('0' for a tag never bumped). */
 function toLookup([raw, ...gens]: (string | null)[]): Lookup {
   for (let i = 0; i < gens.length; i++) gens[i] ??= '0';
   return { gens: gens as string[], entry: raw ? decode(raw) : undefined };
 }
 
+/** A fresh fill-lock token (made before the SET, so a timed-out SET can still be undone). */
 export function lockToken(): string {
   return randomBytes(12).toString('base64url');
 }

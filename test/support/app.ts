@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { type App, type AppDeps, createApp } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/passwords';
 import { type Config, loadConfig } from '../../src/core/config';
+import { expressMiddleware } from '../../src/embed';
 import { createServer } from '../../src/http/server';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import type { Database } from '../../src/store/database';
@@ -64,12 +65,12 @@ export interface TestApp {
 
 /**
  * An application of a user's own that embeds specgate: a route before it, specgate mounted with
- * `app.use(specgate.express())`, and the application's own fallback for every other path.
+ * `app.use(expressMiddleware(app.pipeline))`, and the application's own fallback for every other path.
  */
 function embeddingApp(app: App): express.Express {
   const host = express();
   host.get('/hello', (_req, res) => void res.type('text/plain').send('hello from the host'));
-  host.use(app.express());
+  host.use(expressMiddleware(app.pipeline));
   host.use((_req, res) => void res.status(404).type('text/plain').send('not a route of the host'));
   return host;
 }
