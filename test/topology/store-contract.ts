@@ -17,7 +17,7 @@ import { SessionStore } from '../../src/auth/sessions';
 import { CacheBackend, type CacheEntry } from '../../src/cache/cache-backend';
 import { loadConfig } from '../../src/core/config';
 import { ApiError, DependencyUnavailableError } from '../../src/core/errors';
-import { connectRedis, sendBatch } from '../../src/store/redis';
+import { connectRedis, evictionPolicy, pingRedis, sendBatch } from '../../src/store/redis';
 import { keys } from '../../src/store/redis-keys';
 import { capturingLogger } from '../support/logs';
 import { type RedisServer, startRedis } from '../support/redis-server';
@@ -115,7 +115,7 @@ export function storeContract(topology: TestTopology): void {
       const [gone, kept] = [await login('user-e'), await login('user-e')];
       await redis.del(keys.session(gone.sid));
       expect((await sessions.list('user-e')).map((i) => i.sid)).toEqual([kept.sid]);
-      expect(await redis.zrange(keys.userSessionIndex('user-e'), 0, -1)).toEqual([kept.sid]);
+      expect(await redis.zrange(keys.userSessionIndex('user-e'), '0', '-1')).toEqual([kept.sid]);
     });
   });
 
@@ -195,6 +195,11 @@ export function storeContract(topology: TestTopology): void {
   });
 
   describe('connection', () => {
+    it('answers the readiness ping, and reads the eviction policy it warns about', async () => {
+      await expect(pingRedis(redis)).resolves.toBeUndefined();
+      expect(await evictionPolicy(redis)).toBe('noeviction');
+    });
+
     it('sends a batch over keys of many slots and answers in order', async () => {
       const ids = Array.from({ length: 12 }, () => randomUUID());
       await sendBatch(
@@ -221,6 +226,7 @@ export function storeContract(topology: TestTopology): void {
       ).rejects.toEqual(unavailable);
       await expect(new LoginThrottle(redis).reserve('user-z', '192.0.2.1')).rejects.toEqual(unavailable);
       await expect(new CacheBackend(redis, 500).lookup(keys.cacheEntry('getItem', 'x'), ['t'])).rejects.toBeDefined();
+      await expect(pingRedis(redis)).rejects.toBeDefined();
     });
   });
 }
