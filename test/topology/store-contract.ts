@@ -111,6 +111,22 @@ export function storeContract(topology: TestTopology): void {
       expect(await live(made[4]!)).not.toBeNull();
     });
 
+    it('keeps concurrent logins within the cap', async () => {
+      await Promise.all(Array.from({ length: 8 }, () => login('user-g')));
+      const listed = await sessions.list('user-g');
+      expect(listed.length).toBeGreaterThanOrEqual(1);
+      expect(listed.length).toBeLessThanOrEqual(3);
+    });
+
+    it('reads sessions from the pre-upgrade index (a SET) too, and ends them with the rest', async () => {
+      const [legacy, current] = [await login('user-h'), await login('user-h')];
+      await redis.zrem(keys.userSessionIndex('user-h'), legacy.sid);
+      await redis.sadd(keys.userSessions('user-h'), legacy.sid);
+      expect((await sessions.list('user-h')).map((i) => i.sid).sort()).toEqual([legacy.sid, current.sid].sort());
+      expect(await sessions.endAll('user-h')).toBe(2);
+      expect([await live(legacy), await live(current)]).toEqual([null, null]);
+    });
+
     it('drops the index entry of a session that ended on its own', async () => {
       const [gone, kept] = [await login('user-e'), await login('user-e')];
       await redis.del(keys.session(gone.sid));
