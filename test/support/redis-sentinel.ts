@@ -52,7 +52,8 @@ export async function startRedisSentinel(
   };
   try {
     // masterauth on both: after a failover the old primary becomes a replica and must authenticate.
-    const dataArgs = ['--masterauth', password];
+    // No wait for more replicas before the first sync (repl-diskless-sync-delay): there is one.
+    const dataArgs = ['--masterauth', password, '--repl-diskless-sync-delay', '0'];
     const primary = track(await startRedis({ password, args: dataArgs }));
     const replica = track(
       await startRedis({ password, args: [...dataArgs, '--replicaof', primary.host, String(primary.port)] }),
@@ -71,6 +72,7 @@ export async function startRedisSentinel(
       sentinels.push(track(await startRedis({ password: opts.sentinelPassword, args: sentinelArgs })));
     const admin = (node: RedisServer, pass: string | undefined = password) => adminConnection(node, pass);
     await waitForGroup(sentinels, opts.sentinelPassword, admin);
+    await waitForSync(replica, admin);
     const data = [primary, replica];
     const currentPrimary = async () => {
       const s = await admin(sentinels[0]!, opts.sentinelPassword);
@@ -141,5 +143,25 @@ async function waitForGroup(
     }
   } finally {
     for (const c of clients) c.disconnect();
+  }
+}
+
+/**
+ * Polls the replica until its link to the primary is up. The sentinels count a replica as soon as
+ * the primary lists it, which is while its first sync is still pending (the primary waits
+ * repl-diskless-sync-delay, 5 s by default, for more replicas before it sends): a failover then
+ * promotes a replica that holds nothing. Seen as every session lost when a failover came within
+ * seconds of the group's start.
+ */
+async function waitForSync(replica: RedisServer, admin: (n: RedisServer) => Promise<Redis>): Promise<void> {
+  const c = await admin(replica);
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!/master_link_status:up/.test(await c.info('replication'))) {
+      if (Date.now() > deadline) throw new Error(`replica ${replica.port} not synced within ${READY_TIMEOUT_MS} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    c.disconnect();
   }
 }

@@ -1,9 +1,9 @@
 /**
  * The jest environment of every test file: node's, plus the servers a jest worker shares between
- * the files it runs. Jest loads this module once per worker process (node's module cache), while
- * each test file gets a fresh module registry; so what this module holds outlives one file and
- * nothing a test file imports does. A worker runs one file at a time, so the files sharing a
- * server never overlap: test/support/shared-redis.ts empties it before a file first uses it.
+ * the files it runs. This module runs in the worker's own realm, outside the test files' sandboxes,
+ * so what it keeps on the worker's global object outlives one file, and nothing a test file
+ * imports does. A worker runs one file at a time, so the files sharing a server never overlap:
+ * test/support/shared-redis.ts empties it before a file first uses it.
  *
  * Only plain data crosses into the test file's realm (a port, a password): every client and every
  * error is created by the test file's own modules, so `instanceof` keeps working there.
@@ -21,6 +21,8 @@ export interface SharedRedisAddress {
   databases: number;
 }
 
+const WORKER_STATE = Symbol.for('specgate.test.workerServers');
+
 /** The property of a test file's global through which it asks for the shared servers. */
 export const WORKER_SERVERS = '__specgateWorkerServers';
 
@@ -31,13 +33,19 @@ export interface WorkerServers {
 
 const DATABASES = 64;
 const PASSWORD = 'redis-test-password';
-let redis: Promise<RedisServer> | undefined;
+
+/**
+ * The worker's servers, kept on the worker's own global object: jest evaluates this module again
+ * for every test file, so a module-level variable would start a server per file.
+ */
+const held = globalThis as { [WORKER_STATE]?: { redis?: Promise<RedisServer> } };
+const workerState = (held[WORKER_STATE] ??= {});
 
 function sharedRedis(): Promise<SharedRedisAddress> {
   // Killed with the worker process by its watchdog (see startRedis): nothing to stop here.
-  redis ??= startRedis({ password: PASSWORD, args: ['--databases', String(DATABASES)] });
+  const redis = (workerState.redis ??= startRedis({ password: PASSWORD, args: ['--databases', String(DATABASES)] }));
   redis.catch(() => {
-    redis = undefined;
+    workerState.redis = undefined;
   });
   return redis.then((s) => ({ host: s.host, port: s.port, password: PASSWORD, databases: DATABASES }));
 }
