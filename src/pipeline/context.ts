@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/principal';
-import type { CacheState } from '../cache/cache-stage';
+import type { CacheState } from '../cache/http-cache';
 import type { ErrorFormat } from '../core/errors';
+import type { Response } from '../http/response';
 import type { OperationRoute } from './compile/operation-route';
 import type { ParameterValues } from './stages/validate';
 
@@ -43,16 +44,6 @@ export interface HandlerResult {
 }
 
 export type RawHandler = (req: OperationRequest) => Promise<HandlerResult> | HandlerResult;
-
-/** A response as the stages pass it on: the body in one form, the bytes that go on the wire. */
-export interface Response {
-  status: number;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  body: string | Buffer | undefined;
-  /** The media type, without parameters. */
-  contentType: string | undefined;
-}
 
 /**
  * How a request ended that the pipeline never answered: the client left mid-body, or node cut a

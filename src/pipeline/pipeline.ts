@@ -6,7 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import type { SecurityScheme } from '../auth/principal';
-import { cacheStages } from '../cache/cache-stage';
 import type { HttpCache } from '../cache/http-cache';
 import { isUnavailable, renderError } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -19,6 +18,7 @@ import { SchemaCompiler } from './compile/schema-compiler';
 import { type RawHandler, RequestContext, type UnansweredOutcome } from './context';
 import { checkCredentials, verifyCredentials } from './stages/authenticate';
 import { authorize } from './stages/authorize';
+import { cacheStages } from './stages/cache';
 import { checkResponseStage } from './stages/check-response';
 import { corsStage } from './stages/cors';
 import { invoke } from './stages/invoke';

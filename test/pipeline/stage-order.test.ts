@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Principal } from '../../src/auth/principal';
-import { CacheBackend } from '../../src/cache/cache-backend';
 import { HttpCache } from '../../src/cache/http-cache';
+import { RedisCacheStore } from '../../src/cache/redis-cache-store';
 import { createLogger } from '../../src/core/logger';
 import { loadDocument } from '../../src/pipeline/compile/document';
 import { compileOperations } from '../../src/pipeline/compile/operations';
@@ -37,7 +37,7 @@ it('lists in the README every stage the pipeline runs, in the order it runs them
     bodyLimitBytes: 1024,
     validateResponses: true,
     trustProxy: 0,
-    cache: new HttpCache({ backend: new CacheBackend(unconnected, 100), logger: createLogger('silent') }),
+    cache: new HttpCache({ store: new RedisCacheStore(unconnected, 100), logger: createLogger('silent') }),
     cors: { origins: ['https://app.example'] },
   });
   unconnected.disconnect();

@@ -3,8 +3,9 @@
  * becomes the response, with the body serialised once into the bytes that go on the wire.
  */
 import { isJsonType } from '../../http/negotiate';
+import type { Response } from '../../http/response';
 import { ResponseValidator } from '../compile/response-validator';
-import type { HandlerResult, RequestContext, Response } from '../context';
+import type { HandlerResult, RequestContext } from '../context';
 
 export async function invoke(ctx: RequestContext): Promise<void> {
   const result = await ctx.route!.handler(ctx.input!);

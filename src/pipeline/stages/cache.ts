@@ -11,19 +11,13 @@
  * - Then the response's caching headers: Cache-Control, Vary, X-Cache, and 304 Not Modified for a
  *   client that holds the current ETag (RFC 9110 §13.1.2, §15.4.5).
  */
-import { DependencyUnavailableError, OAUTH_NO_STORE } from '../core/errors';
-import { noneMatchHits } from '../http/conditional';
-import { firstSatisfied } from '../pipeline/compile/security';
-import type { RequestContext } from '../pipeline/context';
-import { parameters } from '../pipeline/stages/validate';
-import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
-import type { CacheOutcome, HttpCache, PreparedRead } from './http-cache';
-
-/** What the cache stage knows of one request. */
-export interface CacheState {
-  prepared: PreparedRead;
-  outcome: CacheOutcome | undefined;
-}
+import type { OperationCachePolicy, ReadPolicy } from '../../cache/cache-policy';
+import type { HttpCache } from '../../cache/http-cache';
+import { DependencyUnavailableError, OAUTH_NO_STORE } from '../../core/errors';
+import { noneMatchHits } from '../../http/conditional';
+import { firstSatisfied } from '../compile/security';
+import type { RequestContext } from '../context';
+import { parameters } from './validate';
 
 type Stage = (ctx: RequestContext) => Promise<void>;
 
