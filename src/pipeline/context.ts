@@ -54,7 +54,10 @@ export type UnansweredOutcome = 'client_aborted' | 'request_timeout';
 /** A client's X-Request-Id is kept when it is a sane token; else the request gets a UUID. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** One request's state, created on arrival; each stage reads what earlier stages set. */
+/**
+ * One request's state, created on arrival; each stage reads what earlier stages set. The types
+ * below say what is set by the time a stage runs, so no stage has to assert it.
+ */
 export class RequestContext {
   readonly started = process.hrtime.bigint();
   readonly method: string;
@@ -101,3 +104,31 @@ export class RequestContext {
     this.requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   }
 }
+
+/** A request the route stage matched to an operation: what the operation's own stages receive. */
+export interface RoutedContext extends RequestContext {
+  readonly route: OperationRoute;
+}
+
+/** After validate: the request as the handler sees it is there too. */
+export interface ValidatedContext extends RoutedContext {
+  readonly input: OperationRequest;
+}
+
+/** A request with its response: what the stages after the answer receive. */
+export interface AnsweredContext extends RequestContext {
+  response: Response;
+}
+
+/** Whether the route stage matched an operation. */
+export function isRouted(ctx: RequestContext): ctx is RoutedContext {
+  return ctx.route !== undefined;
+}
+
+/** Whether a stage has produced the response (a handler, the cache, a static asset or an error). */
+export function isAnswered(ctx: RequestContext): ctx is AnsweredContext {
+  return ctx.response !== undefined;
+}
+
+/** One named step of a request's way (README, "How a request flows"), over what it may rely on. */
+export type Stage<C extends RequestContext = RequestContext> = (ctx: C) => void | Promise<void>;
