@@ -95,41 +95,22 @@ it("runs each operation's stages in the README's order, each one a stage the REA
 });
 
 it('gives a public operation no auth stages, and one without a request body no body stage', () => {
+  const stagesOf = (operationId: string) => ownStages(routeOf(operationId)).join(' ');
   // Public, with a body: the token endpoint.
-  expect(ownStages(routeOf('issueToken'))).toEqual(['negotiate', 'readBody', 'validate', 'invoke']);
+  expect(stagesOf('issueToken')).toBe('negotiate readBody validate invoke');
   // Public, without a body or a cache.
-  expect(ownStages(routeOf('getHealth'))).toEqual(['negotiate', 'validate', 'invoke']);
+  expect(stagesOf('getHealth')).toBe('negotiate validate invoke');
   // Public, with a body, producing none.
-  expect(ownStages(routeOf('revokeToken'))).toEqual(['readBody', 'validate', 'invoke']);
+  expect(stagesOf('revokeToken')).toBe('readBody validate invoke');
   // Secured, without a body, cached (x-cache).
-  expect(ownStages(routeOf('getItem'))).toEqual([
-    'negotiate',
-    'verifyCredentials',
-    'prefetchCache',
-    'checkCredentials',
-    'authorize',
-    'validate',
-    'cache',
-  ]);
+  expect(stagesOf('getItem')).toBe(
+    'negotiate verifyCredentials prefetchCache checkCredentials authorize validate cache',
+  );
   // Secured, with a body, invalidating (x-invalidates).
-  expect(ownStages(routeOf('createItem'))).toEqual([
-    'negotiate',
-    'readBody',
-    'verifyCredentials',
-    'checkCredentials',
-    'authorize',
-    'validate',
-    'cache',
-  ]);
+  expect(stagesOf('createItem')).toBe('negotiate readBody verifyCredentials checkCredentials authorize validate cache');
   // Secured, without a body, neither cached nor invalidating (x-cache: false).
-  expect(ownStages(routeOf('getCurrentUser'))).toEqual([
-    'negotiate',
-    'verifyCredentials',
-    'checkCredentials',
-    'authorize',
-    'validate',
-    'invoke',
-  ]);
+  expect(stagesOf('getCurrentUser')).toBe('negotiate verifyCredentials checkCredentials authorize validate invoke');
+  // And so for every operation of the document.
   const auth = ['verifyCredentials', 'checkCredentials', 'authorize'];
   for (const route of pipeline.routes) {
     const own = ownStages(route);
