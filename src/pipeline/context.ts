@@ -5,10 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/principal';
 import type { CacheState } from '../cache/http-cache';
-import type { ErrorFormat } from '../core/errors';
+import type { ErrorFormat, Violation } from '../core/errors';
 import type { Response } from '../http/response';
 import type { OperationRoute } from './compile/operation-route';
-import type { ParameterValues } from './stages/validate';
 
 /** What a handler receives. Typed per operation by src/api/types.ts. */
 export interface OperationRequest {
@@ -44,6 +43,13 @@ export interface HandlerResult {
 }
 
 export type RawHandler = (req: OperationRequest) => Promise<HandlerResult> | HandlerResult;
+
+/** Validated path and query parameters, computed once per request (the cache key needs them early). */
+export interface ParameterValues {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  violations: Violation[];
+}
 
 /**
  * How a request ended that the pipeline never answered: the client left mid-body, or node cut a

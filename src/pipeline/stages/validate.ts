@@ -10,15 +10,9 @@ import { multiValues } from '../../http/multi-values';
 import { mediaTypeOf } from '../../http/negotiate';
 import { type CompiledOperation, type ParameterSet, validateParameters } from '../compile/operations';
 import { toViolations } from '../compile/schema-compiler';
-import type { RequestContext, RoutedContext, ValidatedContext } from '../context';
+import type { ParameterValues, RequestContext, RoutedContext, ValidatedContext } from '../context';
 
-/** Validated path and query parameters, computed once per request (the cache key needs them early). */
-export interface ParameterValues {
-  params: Record<string, unknown>;
-  query: Record<string, unknown>;
-  violations: Violation[];
-}
-
+/** The request's path and query parameters, validated once (the cache key needs them before validate). */
 export function parameters(ctx: RoutedContext): ParameterValues {
   if (ctx.parameters) return ctx.parameters;
   const { op } = ctx.route;
