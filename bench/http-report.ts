@@ -1,5 +1,5 @@
 /**
- * bench:http's figures: one row of medians over the rounds per scenario, the targets of issue 11
+ * bench:http's figures: one row of medians over the rounds per scenario, the performance targets
  * against them, and both as text for the terminal. (http-results.ts writes them to files.)
  */
 import { fmtInt, type Key, median, type Run, type Scenario } from './http-common';
@@ -29,7 +29,7 @@ export interface Row {
   warnings: string[];
 }
 
-/** One target of issue 11: the figure measured, the bar, and whether it is met (undefined: not measured). */
+/** One performance target: the figure measured, the bar, and whether it is met (undefined: not measured). */
 export interface Target {
   what: string;
   measured: string;

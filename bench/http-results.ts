@@ -46,7 +46,7 @@ function markdown(r: Results): string {
     mdRow(header.map((_, i) => (i < 2 || i === header.length - 1 ? '---' : '---:'))),
     ...cells.map(mdRow),
     '',
-    '## Targets (issue 11)',
+    '## Performance targets',
     '',
     mdRow(['target', 'measured', 'bar', 'verdict']),
     mdRow(['---', '---:', '---', '---']),

@@ -1,5 +1,5 @@
 /**
- * The performance targets of issue 11, each against the figure this run measured. None of them
+ * The performance targets (bench/README.md), each against the figure this run measured. None of them
  * fails the run: they are reported as met / NOT met (or not measured, when the run did not measure
  * the scenario, or not where the target is set: on PostgreSQL).
  */
@@ -21,8 +21,8 @@ export function cachedOverPeer(runs: Map<Key, Run[]>): number | undefined {
   return median(runs.get('cached')!.map((r, i) => r.rps / peer[i]!.rps));
 }
 
-/** The targets, in the issue's order. */
-export function issue11Targets(rows: Row[], runs: Map<Key, Run[]>, startup: Startup): Target[] {
+/** The targets, in bench/README.md's order. */
+export function performanceTargets(rows: Row[], runs: Map<Key, Run[]>, startup: Startup): Target[] {
   const row = (k: Key) => rows.find((r) => r.key === k);
   const atLeast = (what: string, k: Key, bar: number, onPostgres = false): Target => {
     const r = row(k);

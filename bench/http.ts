@@ -1,6 +1,6 @@
 /**
  * `npm run bench:http`: the service over real HTTP, as ratios to a floor server measured in the same
- * run, against the performance targets of issue 11. Scenarios, each on a server process of its own:
+ * run, against the performance targets (bench/README.md). Scenarios, each on a server process of its own:
  * floor (node:http + 1 Redis GET of the cached item's bytes), cached GET /v1/items/{id}, the same
  * with If-None-Match (304), the same with misses forced, cached GET /v1/items, and a peer (fastify +
  * fastify-openapi-glue + fast-jwt + ioredis) answering the cached read from the same Redis entry.
@@ -21,7 +21,7 @@ import { measure } from './http-load';
 import { checkLines, summarise, targetLines, textTable } from './http-report';
 import { type Results, writeResults } from './http-results';
 import { FLOOR_KEY, prepareScenarios, verifyScenarios } from './http-scenarios';
-import { cachedOverPeer, issue11Targets } from './http-targets';
+import { cachedOverPeer, performanceTargets } from './http-targets';
 import { benchWorkers } from './http-workers';
 import { LOAD_CPU, pinningPlan, pinProcess, SERVER_CPU } from './pinning';
 import { type Server, startBenchRedis, startServer } from './servers';
@@ -187,7 +187,7 @@ function collect(
     settings: { ...knobs, scenarios: scenarios.map((s) => s.key) },
     startup,
     rows,
-    targets: issue11Targets(rows, runs, startup),
+    targets: performanceTargets(rows, runs, startup),
     cachedOverPeer: cachedOverPeer(runs),
   };
 }
@@ -209,7 +209,7 @@ function printAndWrite(results: Results, meta: { startedIn: number; totalS: numb
       ? []
       : [`specgate cached ÷ peer: ${peer.toFixed(2)}x (median over the rounds of each round's req/s ratio)`]),
     '',
-    'targets of issue 11 (reported, never failing the run):',
+    'performance targets (reported, never failing the run):',
     ...targetLines(results.targets),
     '',
     `(servers ready ${(meta.startedIn / 1e3).toFixed(1)} s after start; whole run ${meta.totalS.toFixed(0)} s; results in ${shortPath(file)} and http-latest.*)`,

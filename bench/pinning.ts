@@ -1,5 +1,5 @@
 /**
- * CPU pinning for bench:http, as issue 11 measured: each server on CPU 0, redis-server and the load
+ * CPU pinning for bench:http, as the performance targets were first measured: each server on CPU 0, redis-server and the load
  * generator (the bench process) on CPU 1, so a server never shares its core with the load that
  * drives it. Needs `taskset` (util-linux) on PATH and at least 2 CPUs; BENCH_HTTP_PIN=0 turns it off.
  * PostgreSQL (a system service, not started by the bench) is not pinned.

@@ -8,7 +8,7 @@
  * 3. The soak: the mix at --load (0.7) of that maximum, open-loop (requests start on schedule
  *    whether or not earlier ones have answered), for --minutes; the first minute is the warm-up.
  * Per minute: requests, failures, p50/p99 (from each request's scheduled start), the server's RSS
- * and V8 heap. The verdicts (issue 12): after the warm-up RSS grows under 10 %, no request fails,
+ * and V8 heap. The verdicts: after the warm-up RSS grows under 10 %, no request fails,
  * and the last minute's p99 is within 1.5x the first measured minute's. Written under bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

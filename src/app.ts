@@ -4,7 +4,6 @@
  */
 
 import type { RequestListener } from 'node:http';
-import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { boundHandlers, createHandlers } from './api/handlers';
 import { LoginThrottle } from './auth/login-throttle';
@@ -20,7 +19,6 @@ import type { Config } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logger';
 import { loadRedocBundle, REDOC_BUNDLE_PATH } from './docs/redoc-bundle';
-import { expressMiddleware } from './embed/express';
 import { securityHeaders } from './http/security-headers';
 import { Metrics } from './observability/metrics';
 import { loadDocument, type OpenApiDocument } from './pipeline/compile/document';
@@ -57,8 +55,7 @@ export interface AppDeps {
 export interface App {
   /** node:http listener: every request runs the pipeline once; a path outside the document is 404. */
   listener: RequestListener;
-  /** express middleware: `app.use(specgate.express())` beside the application's own routes. */
-  express(): RequestHandler;
+  /** The pipeline itself; `expressMiddleware(app.pipeline)` (specgate/embed) mounts it in express. */
   pipeline: Pipeline;
   passwords: PasswordHasher;
   tokens: TokenService;
@@ -117,7 +114,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const { passwords, tokens, lifecycle } = services;
   return {
     listener: (req, res) => void pipeline.handle(req, res),
-    express: () => expressMiddleware(pipeline),
     pipeline,
     passwords,
     tokens,

@@ -20,7 +20,7 @@ import { createServer } from './http/server';
 import { Metrics } from './observability/metrics';
 import { type Database, openDatabase } from './store/database';
 import { migrate } from './store/migrate';
-import { connectRedis } from './store/redis';
+import { connectRedis, evictionPolicy } from './store/redis';
 
 export interface Running {
   server: http.Server | https.Server;
@@ -146,17 +146,13 @@ function closeServer(server: http.Server | https.Server, timeoutMs: number): Pro
 }
 
 async function warnOnEvictingRedis(redis: Redis, logger: Logger): Promise<void> {
-  try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown;
-    const policy = Array.isArray(reply) ? String(reply[1]) : String(Object.values(reply as object)[0] ?? '');
-    if (EVICTING.test(policy)) {
-      logger.warn(
-        { policy },
-        'the Redis that holds sessions may evict keys: use maxmemory-policy noeviction (a dedicated instance)',
-      );
-    }
-  } catch {
-    // CONFIG may be disabled (managed Redis, ACL): nothing to check then.
+  // CONFIG may be disabled (managed Redis, ACL): nothing to check then.
+  const policy = await evictionPolicy(redis);
+  if (policy !== undefined && EVICTING.test(policy)) {
+    logger.warn(
+      { policy },
+      'the Redis that holds sessions may evict keys: use maxmemory-policy noeviction (a dedicated instance)',
+    );
   }
 }
 
@@ -236,7 +232,8 @@ function serve(config: Config, logger: Logger, opts: { metrics?: Metrics } = {})
 
 if (require.main === module) {
   const config = loadConfigOrExit();
-  // WORKERS=1 is one plain process, no cluster primary at all (issue 12).
+  // WORKERS=1 is one plain process, no cluster primary: run one per pod, the orchestrator restarts it
+  // (README, Deploying on Kubernetes).
   if (config.workers === 1) serve(config, createLogger(config.logLevel));
   else if (cluster.isPrimary) runPrimary(config, createLogger(config.logLevel).child({ pid: process.pid }));
   else {

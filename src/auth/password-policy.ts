@@ -5,8 +5,8 @@
  * the caller hashes exactly the string it was given. Existing passwords are never re-checked at
  * login; this only gates new ones.
  */
+import { dictionary } from '@zxcvbn-ts/language-common';
 import { normaliseUsername } from '../core/username';
-import { COMMON_PASSWORDS } from './common-passwords';
 
 /** Fewest characters (Unicode code points) a password may have (ASVS 5.0 6.2.1). */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -30,6 +30,23 @@ function codePointLength(s: string): number {
   for (const _ of s) n++;
   return n;
 }
+
+/** Words of this service's own context (NIST SP 800-63B 5.1.1.2: "the name of the service"). */
+const CONTEXT_WORDS = ['specgate'];
+
+/**
+ * Passwords too common to allow (ASVS 5.0 6.2.4: check new passwords against the most common
+ * ones; ASVS 4.0.3 2.1.7): the common-password list zxcvbn ships (`@zxcvbn-ts/language-common`,
+ * about 49,000 passwords ranked from leaked-password lists, well past the top 3,000 ASVS asks for)
+ * and {@link CONTEXT_WORDS}. Only entries of {@link MIN_PASSWORD_LENGTH}+ code points are kept:
+ * anything shorter is refused by the length rule. All are lower-case: lookups lower-case first.
+ * A k-anonymity breached-password lookup can be layered on top.
+ */
+export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
+  [...dictionary['passwords-common'], ...CONTEXT_WORDS]
+    .map((p) => p.toLowerCase())
+    .filter((p) => codePointLength(p) >= MIN_PASSWORD_LENGTH),
+);
 
 /**
  * Why `password` is not acceptable as a new password, as a phrase that completes "The password …"

@@ -10,12 +10,19 @@
  *   app.use(specgate.express());             // every operation, /docs and /openapi.json
  *   app.listen(3000);
  *   // on shutdown: await specgate.close();
+ *
+ * express is an optional peer dependency: the application installs it, specgate only refers to its
+ * types. An application that builds its own app with createApp mounts it with
+ * `expressMiddleware(app.pipeline)`.
  */
 import type { RequestHandler } from 'express';
 import { type App, createApp } from '../app';
 import { type Config, loadConfig } from '../core/config';
 import { createLogger, type Logger } from '../core/logger';
 import { openResources } from '../main';
+import { expressMiddleware } from './express';
+
+export { expressMiddleware };
 
 export interface Specgate {
   app: App;
@@ -36,5 +43,5 @@ export async function createSpecgate(opts: { config?: Config; logger?: Logger } 
     db: resources.db,
     cacheRedis: resources.cacheRedis,
   });
-  return { app, express: () => app.express(), close: resources.close };
+  return { app, express: () => expressMiddleware(app.pipeline), close: resources.close };
 }

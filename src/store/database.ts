@@ -30,6 +30,11 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite data directory (created if missing). In-memory when undefined. Ignored with `url`. */
   dataDir?: string;
+  /**
+   * A PGlite instance already started, to serve instead of starting one (`dataDir` is then
+   * ignored): the tests start theirs from a migrated snapshot. Closed with the handle.
+   */
+  pglite?: PGlite;
   /** Schema to create (if missing) and use as the only search_path entry of every statement. */
   schema?: string;
   /** Most connections the `pg` pool opens (DATABASE_POOL_MAX); {@link DEFAULT_POOL_MAX} when undefined. Ignored without `url`. */
@@ -278,8 +283,8 @@ async function postgresTransaction<R>(
 }
 
 async function createPglite(opts: OpenDatabaseOptions): Promise<Database> {
-  if (opts.dataDir !== undefined) await mkdir(opts.dataDir, { recursive: true });
-  const pg = await PGlite.create(opts.dataDir);
+  if (opts.pglite === undefined && opts.dataDir !== undefined) await mkdir(opts.dataDir, { recursive: true });
+  const pg = opts.pglite ?? (await PGlite.create(opts.dataDir));
   // PGlite is one session, so a session-level SET applies to everything after it.
   if (opts.schema !== undefined) {
     await pg.exec(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"; SET search_path TO "${opts.schema}"`);

@@ -91,6 +91,25 @@ export async function sendBatch(redis: Redis, commands: BatchCommand[]): Promise
   );
 }
 
+/** Resolves when Redis answers a PING (readiness); rejects when it does not. */
+export async function pingRedis(redis: Redis): Promise<void> {
+  await redis.ping();
+}
+
+/**
+ * The `maxmemory-policy` of the Redis `redis` talks to (a Cluster: of one of its nodes), or
+ * undefined when CONFIG is refused (a managed Redis, an ACL user without it).
+ */
+export async function evictionPolicy(redis: Redis): Promise<string | undefined> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown;
+    // RESP2 answers [name, value]; RESP3 a map.
+    return Array.isArray(reply) ? String(reply[1]) : String(Object.values(reply as object)[0] ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Opens a connection (one node, a Sentinel-found primary, or a Cluster) and resolves once it
  * answers. Commands issued while disconnected fail at once (no offline queue): auth must fail

@@ -7,6 +7,7 @@
 
 import { startTestApp, type TestApp } from '../support/app';
 import { client } from '../support/contract';
+import { startRedis } from '../support/redis-server';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -18,11 +19,16 @@ const LIMITS = {
 };
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { ...LIMITS, TRUST_PROXY: '1' } });
+  // A server of its own: the outage case kills it.
+  const redisServer = await startRedis({ password: 'brute-force-redis' });
+  t = await startTestApp({ env: { ...LIMITS, TRUST_PROXY: '1' }, redisServer });
   api = client(t.url);
   for (const name of ['zoe', 'zack', 'zara', 'zed', 'zia']) await t.createUser(name, `${name}-password-1`, []);
 });
-afterAll(() => t.stop());
+afterAll(async () => {
+  await t.stop();
+  await t.redisServer.stop();
+});
 
 const attempt = (username: string, password: string, from: string) =>
   api.post('/token', { form: { grant_type: 'password', username, password }, headers: { 'x-forwarded-for': from } });

@@ -1,5 +1,5 @@
 /**
- * A database outage costs the client nothing but a 503 (issue 9): a refresh consumes no token,
+ * A database outage costs the client nothing but a 503: a refresh consumes no token,
  * since the user is looked up before the rotation commits, and a login is not counted against the
  * login limits. The outage is real: the app's PGlite (on disk) is closed, then opened again from
  * the same directory.

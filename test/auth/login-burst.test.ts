@@ -1,8 +1,8 @@
 /**
  * The login limit holds under concurrency: 40 parallel guesses for one username, spread over two
  * instances sharing one Redis and one database, get at most the limit's worth of password
- * verifications, and the right password arriving 31st is refused (issue 9 §1). Same for the
- * current-password check of PUT /me/password.
+ * verifications, and the right password arriving 31st is refused (README, Brute force and
+ * enumeration). Same for the current-password check of PUT /me/password.
  */
 import { PasswordHasher } from '../../src/auth/passwords';
 import { startTestApp, type TestApp } from '../support/app';

@@ -1,6 +1,11 @@
 /** The new-password policy: code-point lengths, the common-password list, not the username. */
-import { COMMON_PASSWORDS } from '../../src/auth/common-passwords';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../../src/auth/password-policy';
+import { dictionary } from '@zxcvbn-ts/language-common';
+import {
+  COMMON_PASSWORDS,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  passwordProblem,
+} from '../../src/auth/password-policy';
 
 const STRONG = 'violet-Canoe-harbour-93';
 
@@ -80,6 +85,21 @@ describe('passwordProblem', () => {
 
 describe('COMMON_PASSWORDS', () => {
   const entries = [...COMMON_PASSWORDS];
+
+  it("is zxcvbn's common-password list, the entries of 8+ code points, and the service's name", () => {
+    const zxcvbnList = dictionary['passwords-common'];
+    for (const p of zxcvbnList) expect([p, COMMON_PASSWORDS.has(p)]).toEqual([p, [...p].length >= MIN_PASSWORD_LENGTH]);
+    expect(COMMON_PASSWORDS.has('specgate')).toBe(true);
+    expect(COMMON_PASSWORDS.size).toBe(
+      new Set([...zxcvbnList.filter((p) => [...p].length >= MIN_PASSWORD_LENGTH), 'specgate']).size,
+    );
+  });
+
+  it("refuses the service's name, alone or with a suffix", () => {
+    for (const p of ['specgate', 'SpecGate', 'specgate1', 'specgate123', 'Specgate2024!']) {
+      expect([p, passwordProblem(p)]).toEqual([p, 'is too common']);
+    }
+  });
 
   it('has at least 300 entries, all 8+ code points and lower-case', () => {
     expect(entries.length).toBeGreaterThanOrEqual(300);

@@ -1,5 +1,6 @@
 /**
- * The store and the items API through a real PgBouncer in transaction pooling mode (issue 12).
+ * The store and the items API through a real PgBouncer in transaction pooling mode (README,
+ * PostgreSQL behind PgBouncer).
  * PgBouncer here gives each database two server connections, so every client's transactions share
  * them: session state of any kind (a SET, a session advisory lock, a named prepared statement)
  * would leak from one client into another or be missing. specgate sends its settings per

@@ -1,5 +1,5 @@
 /**
- * The database goes away under load and comes back (issue 12). The service's database sits behind
+ * The database goes away under load and comes back. The service's database sits behind
  * a real PgBouncer, which the test SIGKILLs and starts again on the same port: to specgate that is
  * what a PostgreSQL restart looks like (open connections reset, new ones refused, then accepted).
  *

@@ -1,8 +1,9 @@
 /**
- * Starts the real app for integration tests: a private redis-server (or a Cluster or Sentinel group:
- * SPECGATE_TEST_REDIS_TOPOLOGY, see ./redis-topology.ts), a migrated PGlite database
- * (shared per test file), and the app listening on a free port over plain HTTP, mounted either
- * straight on node:http (as main.ts does) or inside a user's express application.
+ * Starts the real app for integration tests: a Redis database of its own on the jest worker's
+ * shared redis-server (./shared-redis.ts) unless given one (a server of the test's own, a Cluster
+ * or a Sentinel group: ./redis-topology.ts), a migrated PGlite database opened from the snapshot
+ * (./pglite-snapshot.ts) unless given one, and the app listening on a free port over plain HTTP,
+ * mounted either straight on node:http (as main.ts does) or inside a user's express application.
  */
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
@@ -12,15 +13,17 @@ import type { Redis } from 'ioredis';
 import { type App, type AppDeps, createApp } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/passwords';
 import { type Config, loadConfig } from '../../src/core/config';
+import { expressMiddleware } from '../../src/embed';
 import { createServer } from '../../src/http/server';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
-import { type Database, openDatabase } from '../../src/store/database';
-import { migrate } from '../../src/store/migrate';
+import type { Database } from '../../src/store/database';
 import { connectRedis } from '../../src/store/redis';
 import { UsersRepository } from '../../src/store/users.repository';
 import { capturingLogger } from './logs';
-import { type RedisServer, startRedis } from './redis-server';
-import { isTopologyServer, keysAcrossCluster, startTopology, testTopology } from './redis-topology';
+import { openTestPglite } from './pglite-snapshot';
+import type { RedisServer } from './redis-server';
+import { isTopologyServer, keysAcrossCluster } from './redis-topology';
+import { sharedRedis } from './shared-redis';
 
 /** Cheaper argon2id for tests that create many users; the production cost is tested separately. */
 export const fastPasswords = () => new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
@@ -34,6 +37,7 @@ export interface TestAppOptions {
   document?: OpenApiDocument;
   /** Reuse a database (e.g. one opened per file) instead of opening a new in-memory PGlite. */
   db?: Database;
+  /** A Redis of the test's own (one it kills, a Cluster...); default: a database on the worker's server. */
   redisServer?: RedisServer;
   /** The app's clock (seconds since the epoch), for lifetimes; Redis keeps real time. */
   clock?: () => number;
@@ -61,21 +65,18 @@ export interface TestApp {
 
 /**
  * An application of a user's own that embeds specgate: a route before it, specgate mounted with
- * `app.use(specgate.express())`, and the application's own fallback for every other path.
+ * `app.use(expressMiddleware(app.pipeline))`, and the application's own fallback for every other path.
  */
 function embeddingApp(app: App): express.Express {
   const host = express();
   host.get('/hello', (_req, res) => void res.type('text/plain').send('hello from the host'));
-  host.use(app.express());
+  host.use(expressMiddleware(app.pipeline));
   host.use((_req, res) => void res.status(404).type('text/plain').send('not a route of the host'));
   return host;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const topology = testTopology();
-  const redisServer =
-    opts.redisServer ??
-    (topology === 'single' ? await startRedis({ password: 'redis-test-password' }) : await startTopology(topology));
+  const redisServer = opts.redisServer ?? (await sharedRedis());
   const config = loadConfig({
     NODE_ENV: 'test',
     ...(isTopologyServer(redisServer)
@@ -91,8 +92,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   });
   const logs: string[] = [];
   const logger = capturingLogger(config.logLevel, logs);
-  const db = opts.db ?? (await openDatabase({}));
-  if (!opts.db) await migrate(db);
+  const db = opts.db ?? (await openTestPglite());
   const redis = await connectRedis(config.redis, logger);
   keysAcrossCluster(redis);
   const passwords = opts.passwords ?? fastPasswords();

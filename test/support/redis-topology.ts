@@ -1,8 +1,7 @@
 /**
- * Which Redis topology the app under test runs on: SPECGATE_TEST_REDIS_TOPOLOGY=cluster|sentinel
- * (set per jest project in jest.config.js), else one node. {@link startTopology} starts one and
- * hands it back under the single node's {@link RedisServer} shape, so startTestApp and the tests
- * that pass `redisServer: t.redisServer` to a second app keep working unchanged.
+ * A Redis Cluster or Sentinel group for the topology tests (test/topology): {@link startTopology}
+ * starts one and hands it back under the single node's {@link RedisServer} shape, so startTestApp
+ * and the store contract take either.
  */
 import type { Redis } from 'ioredis';
 import { startRedisCluster } from './redis-cluster';
@@ -16,14 +15,6 @@ export interface TopologyServer extends RedisServer {
   topology: Exclude<TestTopology, 'single'>;
   /** REDIS_* variables for loadConfig. */
   env: Record<string, string>;
-}
-
-/** The topology of this test file: the jest project's global (jest.config.js), else the environment variable. */
-export function testTopology(): TestTopology {
-  const fromProject = (globalThis as { SPECGATE_TEST_REDIS_TOPOLOGY?: string }).SPECGATE_TEST_REDIS_TOPOLOGY;
-  const raw = fromProject ?? process.env.SPECGATE_TEST_REDIS_TOPOLOGY ?? 'single';
-  if (raw === 'single' || raw === 'cluster' || raw === 'sentinel') return raw;
-  throw new Error(`SPECGATE_TEST_REDIS_TOPOLOGY must be single, cluster or sentinel (got "${raw}")`);
 }
 
 export function isTopologyServer(server: RedisServer): server is TopologyServer {

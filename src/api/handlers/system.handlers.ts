@@ -2,6 +2,7 @@
  * The `system` tag: liveness, readiness, the document itself and its Redoc page.
  */
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../../core/errors';
+import { pingRedis } from '../../store/redis';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 
@@ -46,7 +47,7 @@ export function systemHandlers(deps: HandlerDeps) {
   const getHealth: Handler<'getHealth'> = async () => ({ status: 200, body: { status: 'ok' } });
 
   const getReadiness: Handler<'getReadiness'> = async () => {
-    const [redis, database] = await Promise.all([probe(() => deps.redis.ping()), probe(() => deps.db.ping())]);
+    const [redis, database] = await Promise.all([probe(() => pingRedis(deps.redis)), probe(() => deps.db.ping())]);
     const checks = { redis, database };
     // Draining (SIGTERM): the load balancer must stop sending here while requests still succeed.
     if (deps.lifecycle.draining)

@@ -8,6 +8,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { UsersRepository } from '../../../src/store/users.repository';
 import { startTestApp, type TestApp } from '../../support/app';
 import { client } from '../../support/contract';
+import { startRedis } from '../../support/redis-server';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -167,7 +168,7 @@ describe('issueToken', () => {
   });
 
   it('does not issue a token when Redis cannot record the session (503)', async () => {
-    const down = await startTestApp({ db: t.db });
+    const down = await startTestApp({ db: t.db, redisServer: await startRedis({ password: 'down-redis' }) });
     try {
       await down.createUser('bob', PASSWORD, []);
       await down.redisServer.kill();
@@ -180,6 +181,7 @@ describe('issueToken', () => {
       expect(res.headers['cache-control']).toBe('no-store');
     } finally {
       await down.stop();
+      await down.redisServer.stop();
     }
   });
 });

@@ -6,15 +6,20 @@ import { REDOC_FOOTER_LOGO, REDOC_FOOTER_LOGO_LOCAL } from '../../../src/app';
 import { loadDocument } from '../../../src/pipeline/compile/document';
 import { startTestApp, type TestApp } from '../../support/app';
 import { client } from '../../support/contract';
+import { startRedis } from '../../support/redis-server';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // A server of its own: the readiness case kills and restarts it.
+  t = await startTestApp({ redisServer: await startRedis({ password: 'system-redis' }) });
   api = client(t.url);
 });
-afterAll(() => t.stop());
+afterAll(async () => {
+  await t.stop();
+  await t.redisServer.stop();
+});
 
 describe('getHealth', () => {
   it('answers ok without credentials', async () => {

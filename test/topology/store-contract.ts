@@ -1,0 +1,251 @@
+/**
+ * The store contract: what every module that sends Redis commands promises, run as it is against
+ * one Redis topology of the file's own (a single node, a Cluster, a Sentinel group). The API suites
+ * run once, on a single node; a topology changes how these commands travel (slots, redirections,
+ * one primary behind sentinels), so what it can break is proved here, on all three. The modules:
+ * auth/sessions.ts (sessions, rotation and reuse, revocation), auth/session-index.ts (the index and
+ * the per-user cap), auth/session-narrowing.ts, auth/login-throttle.ts, cache/redis-cache-store.ts
+ * (lookup, fill, lock, invalidate) and store/redis.ts (connection, scripts, batches);
+ * test/architecture/redis-commands.test.ts fails when another module sends a command.
+ *
+ * The last case kills the topology: every module then fails closed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { LoginThrottle } from '../../src/auth/login-throttle';
+import { SessionStore } from '../../src/auth/sessions';
+import type { CacheEntry } from '../../src/cache/cache-store';
+import { RedisCacheStore } from '../../src/cache/redis-cache-store';
+import { loadConfig } from '../../src/core/config';
+import { ApiError, DependencyUnavailableError } from '../../src/core/errors';
+import { connectRedis, evictionPolicy, pingRedis, sendBatch } from '../../src/store/redis';
+import { keys } from '../../src/store/redis-keys';
+import { capturingLogger } from '../support/logs';
+import { type RedisServer, startRedis } from '../support/redis-server';
+import { keysAcrossCluster, startTopology, type TestTopology } from '../support/redis-topology';
+
+const now = () => Math.floor(Date.now() / 1000);
+const hash = () => randomUUID().replace(/-/g, '');
+
+/** Registers the contract's cases for `topology` in the calling test file. */
+export function storeContract(topology: TestTopology): void {
+  let server: RedisServer;
+  let redis: Redis;
+  let sessions: SessionStore;
+
+  beforeAll(async () => {
+    server = topology === 'single' ? await startRedis({ password: 'contract-redis' }) : await startTopology(topology);
+    const env =
+      'env' in server
+        ? (server.env as Record<string, string>)
+        : { REDIS_URL: server.url, REDIS_PASSWORD: server.password! };
+    redis = await connectRedis(loadConfig({ NODE_ENV: 'test', ...env }).redis, capturingLogger('warn', []));
+    keysAcrossCluster(redis);
+    sessions = new SessionStore(redis, { idleSeconds: 600, absoluteSeconds: 3600, maxPerUser: 3 }, now);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  /** Logs `sub` in: a session with one access token, as the password grant records it. */
+  async function login(sub: string, scope = 'items:read items:write') {
+    const s = { sid: randomUUID(), jti: randomUUID(), refreshHash: hash(), sub, scope };
+    const t = now();
+    const ended = await sessions.create({ ...s, clientId: 'contract', accessExp: t + 300, now: t, absExp: t + 3600 });
+    return { ...s, ended };
+  }
+  const live = (s: { sid: string; jti: string; sub: string; scope: string }) => sessions.liveScopes(s);
+
+  describe('sessions', () => {
+    it('holds an access token while its session lives, and ends it alone on revocation', async () => {
+      const s = await login('user-a');
+      expect(await live(s)).toEqual(['items:read', 'items:write']);
+      expect(await live({ ...s, sub: 'someone-else' })).toBeNull();
+      expect((await sessions.get(s.sid))?.sub).toBe('user-a');
+      await sessions.revokeAccess(s.sid, s.jti);
+      expect(await live(s)).toBeNull();
+      expect(await sessions.get(s.sid)).not.toBeNull();
+    });
+
+    it('rotates a refresh token once, takes the previous one back as a retry, and ends the session on reuse', async () => {
+      const s = await login('user-b');
+      const next = hash();
+      const rotate = (presented: string, successor: string, jti = randomUUID()) =>
+        sessions.rotate(s.sid, {
+          presentedHash: presented,
+          successorHash: successor,
+          jti,
+          accessExp: now() + 300,
+          heldScopes: ['items:read'],
+        });
+      expect(await rotate(s.refreshHash, next)).toMatchObject({ kind: 'ok', sub: 'user-b', scope: 'items:read' });
+      expect(await rotate(s.refreshHash, next)).toMatchObject({ kind: 'ok', retry: true });
+      expect(await rotate(next, hash())).toMatchObject({ kind: 'ok', retry: false });
+      // `next` has a successor that was used: presenting it again is reuse, and ends the session.
+      expect(await rotate(next, hash())).toEqual({ kind: 'reused', sub: 'user-b' });
+      expect(await sessions.get(s.sid)).toBeNull();
+      expect(await live(s)).toBeNull();
+    });
+
+    it('ends a session by its refresh token, and every session of a user but one', async () => {
+      const s = await login('user-c');
+      expect(await sessions.revokeRefresh(s.sid, hash())).toBe(false);
+      expect(await sessions.revokeRefresh(s.sid, s.refreshHash)).toBe(true);
+      expect(await live(s)).toBeNull();
+      const [keep, other] = [await login('user-c2'), await login('user-c2')];
+      expect(await sessions.end(other.sid, 'not-the-owner')).toBe(false);
+      expect(await sessions.endAll('user-c2', keep.sid)).toBe(1);
+      expect(await live(other)).toBeNull();
+      expect((await sessions.list('user-c2')).map((i) => i.sid)).toEqual([keep.sid]);
+    });
+  });
+
+  describe('session index and cap', () => {
+    it('ends the oldest sessions beyond the cap, never the newest', async () => {
+      const made = [];
+      for (let i = 0; i < 5; i++) made.push(await login('user-d'));
+      const sids = made.map((m) => m.sid);
+      expect(made.flatMap((m) => m.ended).sort()).toEqual(sids.slice(0, 2).sort());
+      expect((await sessions.list('user-d')).map((i) => i.sid).sort()).toEqual(sids.slice(2).sort());
+      expect(await live(made[0]!)).toBeNull();
+      expect(await live(made[4]!)).not.toBeNull();
+    });
+
+    it('keeps concurrent logins within the cap', async () => {
+      await Promise.all(Array.from({ length: 8 }, () => login('user-g')));
+      const listed = await sessions.list('user-g');
+      expect(listed.length).toBeGreaterThanOrEqual(1);
+      expect(listed.length).toBeLessThanOrEqual(3);
+    });
+
+    it('reads sessions from the pre-upgrade index (a SET) too, and ends them with the rest', async () => {
+      const [legacy, current] = [await login('user-h'), await login('user-h')];
+      await redis.zrem(keys.userSessionIndex('user-h'), legacy.sid);
+      await redis.sadd(keys.userSessions('user-h'), legacy.sid);
+      expect((await sessions.list('user-h')).map((i) => i.sid).sort()).toEqual([legacy.sid, current.sid].sort());
+      expect(await sessions.endAll('user-h')).toBe(2);
+      expect([await live(legacy), await live(current)]).toEqual([null, null]);
+    });
+
+    it('drops the index entry of a session that ended on its own', async () => {
+      const [gone, kept] = [await login('user-e'), await login('user-e')];
+      await redis.del(keys.session(gone.sid));
+      expect((await sessions.list('user-e')).map((i) => i.sid)).toEqual([kept.sid]);
+      expect(await redis.zrange(keys.userSessionIndex('user-e'), '0', '-1')).toEqual([kept.sid]);
+    });
+  });
+
+  describe('narrowing', () => {
+    it('takes a scope away from every session of a user, in place', async () => {
+      const [a, b] = [await login('user-f'), await login('user-f', 'items:write')];
+      expect(await sessions.narrowAll('user-f', ['items:read'])).toBe(2);
+      expect(await live(a)).toEqual(['items:read']);
+      expect(await live(b)).toEqual([]);
+    });
+  });
+
+  describe('login limits', () => {
+    const limits = {
+      maxFailuresPerUserAndIp: 5,
+      maxFailuresPerIp: 50,
+      windowSeconds: 900,
+      maxFailuresPerUser: 8,
+      userWindowSeconds: 3600,
+      knownAddressSeconds: 3600,
+    };
+
+    it('reserves exactly the limit under concurrency and refuses the rest with 429', async () => {
+      const throttle = new LoginThrottle(redis, limits);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, () => throttle.reserve('Burst-User', '198.51.100.20')),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
+      for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+        expect((o as PromiseRejectedResult).reason).toBeInstanceOf(ApiError);
+        expect(((o as PromiseRejectedResult).reason as ApiError).code).toBe('too_many_requests');
+      }
+    });
+
+    it('gives back what an unfinished attempt reserved, and exempts a known address from the ceiling', async () => {
+      const throttle = new LoginThrottle(redis, limits);
+      for (let i = 0; i < 10; i++) await (await throttle.reserve('refund-user', '198.51.100.21')).released();
+      await (await throttle.reserve('refund-user', '198.51.100.22')).succeeded();
+      // Eight failures from other addresses reach the ceiling of the username...
+      for (let i = 0; i < 8; i++) await throttle.reserve('refund-user', `203.0.113.${i + 1}`);
+      await expect(throttle.reserve('refund-user', '203.0.113.99')).rejects.toBeInstanceOf(ApiError);
+      // ...which the address that logged in before is exempt from.
+      await expect(throttle.reserve('refund-user', '198.51.100.22')).resolves.toBeDefined();
+    });
+  });
+
+  describe('response cache', () => {
+    const entry = (g: string[]): CacheEntry => ({
+      g,
+      status: 200,
+      headers: { etag: '"1"' },
+      body: '{"id":"x"}',
+      contentType: 'application/json',
+    });
+
+    it('stores and finds an entry with its tag generations, and retires it when a tag is bumped', async () => {
+      const cache = new RedisCacheStore(redis, 2000);
+      const key = keys.cacheEntry('getItem', randomUUID());
+      const tags = [`item:${randomUUID()}`, `items:${randomUUID()}`];
+      expect(await cache.lookup(key, tags)).toEqual({ gens: ['0', '0'], entry: undefined });
+      await cache.set(key, entry(['0', '0']), 60);
+      expect(await cache.lookup(key, tags)).toEqual({ gens: ['0', '0'], entry: entry(['0', '0']) });
+      await cache.invalidate(tags);
+      expect((await cache.lookup(key, tags)).gens).toEqual(['1', '1']);
+    });
+
+    it('hands the fill lock to one holder, which alone can free it', async () => {
+      const cache = new RedisCacheStore(redis, 2000);
+      const key = keys.cacheEntry('getItem', randomUUID());
+      expect(await cache.lock(key, 'first', 5000)).toBe(true);
+      expect(await cache.lock(key, 'second', 5000)).toBe(false);
+      await cache.unlock(key, 'second');
+      expect(await cache.lock(key, 'third', 5000)).toBe(false);
+      await cache.unlock(key, 'first');
+      expect(await cache.lock(key, 'third', 5000)).toBe(true);
+    });
+  });
+
+  describe('connection', () => {
+    it('answers the readiness ping, and reads the eviction policy it warns about', async () => {
+      await expect(pingRedis(redis)).resolves.toBeUndefined();
+      expect(await evictionPolicy(redis)).toBe('noeviction');
+    });
+
+    it('sends a batch over keys of many slots and answers in order', async () => {
+      const ids = Array.from({ length: 12 }, () => randomUUID());
+      await sendBatch(
+        redis,
+        ids.map((id, i) => ['set', `contract:${id}`, String(i)]),
+      );
+      expect(
+        await sendBatch(
+          redis,
+          ids.map((id) => ['get', `contract:${id}`]),
+        ),
+      ).toEqual(ids.map((_, i) => String(i)));
+    });
+  });
+
+  describe('when Redis is gone', () => {
+    it('fails closed: sessions and login limits answer 503, the cache fails, nothing is served', async () => {
+      const s = await login('user-z');
+      await server.kill();
+      const unavailable = expect.any(DependencyUnavailableError);
+      await expect(live(s)).rejects.toEqual(unavailable);
+      await expect(
+        sessions.create({ ...s, clientId: 'x', accessExp: 1, now: now(), absExp: now() + 60 }),
+      ).rejects.toEqual(unavailable);
+      await expect(new LoginThrottle(redis).reserve('user-z', '192.0.2.1')).rejects.toEqual(unavailable);
+      await expect(
+        new RedisCacheStore(redis, 500).lookup(keys.cacheEntry('getItem', 'x'), ['t']),
+      ).rejects.toBeDefined();
+      await expect(pingRedis(redis)).rejects.toBeDefined();
+    });
+  });
+}
