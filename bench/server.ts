@@ -5,9 +5,9 @@
  *   service  the real app (createApp), mounted on node:http as main.ts does: NODE_ENV from the
  *            parent, validateResponses off, log silent, production argon2id cost. The cache shares
  *            the session connection, as `npm start` does without REDIS_CACHE_URL (the session check
- *            and the entry then go out in one write), unless BENCH_CACHE_CONNECTION=separate or
- *            BENCH_NO_STORE=1 (entries are never stored, see no-store-cache-redis.ts), which give it
- *            a connection of its own. Database: PostgreSQL at BENCH_PG_URL in schema
+ *            and the entry then go out in one write), unless BENCH_CACHE_CONNECTION=separate gives
+ *            it a connection of its own. BENCH_NO_STORE=1: entries are never stored (the cache store
+ *            of no-store-cache.ts), so every read misses. Database: PostgreSQL at BENCH_PG_URL in schema
  *            BENCH_PG_SCHEMA (as each connection's search_path) when set (bench-postgres.ts),
  *            else in-memory PGlite; either way
  *            migrated at start-up, then, once listening, one user and BENCH_ITEMS items.
@@ -16,6 +16,7 @@
 import type http from 'node:http';
 import { createApp } from '../src/app';
 import { PasswordHasher } from '../src/auth/passwords';
+import { RedisCacheStore } from '../src/cache/redis-cache-store';
 import { loadConfig } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
 import { type Database, openDatabase } from '../src/store/database';
@@ -24,7 +25,7 @@ import { migrate } from '../src/store/migrate';
 import { connectRedis } from '../src/store/redis';
 import { UsersRepository } from '../src/store/users.repository';
 import { type ChildApp, exitOnError, serveChild, timed } from './child';
-import { withoutCacheStores } from './no-store-cache-redis';
+import { NoStoreCache } from './no-store-cache';
 
 const env = process.env;
 const logger = createLogger('silent');
@@ -63,25 +64,27 @@ async function service(phases: Record<string, number>): Promise<ChildApp> {
     await migrate(opened);
     return opened;
   });
-  const separate = env.BENCH_NO_STORE === '1' || env.BENCH_CACHE_CONNECTION === 'separate';
-  const { redis, cacheConnection } = await timed(phases, 'redis', async () => ({
+  const { redis, cacheRedis } = await timed(phases, 'redis', async () => ({
     redis: await connectRedis(config.redis, logger),
-    cacheConnection: separate
-      ? await connectRedis(config.redis, logger, {
-          commandTimeoutMs: config.redis.cacheTimeoutMs,
-          connectionName: 'specgate-cache',
-        })
-      : undefined,
+    cacheRedis:
+      env.BENCH_CACHE_CONNECTION === 'separate'
+        ? await connectRedis(config.redis, logger, {
+            commandTimeoutMs: config.redis.cacheTimeoutMs,
+            connectionName: 'specgate-cache',
+          })
+        : undefined,
   }));
-  const cacheRedis =
-    cacheConnection && env.BENCH_NO_STORE === '1' ? withoutCacheStores(cacheConnection) : cacheConnection;
+  const cache =
+    env.BENCH_NO_STORE === '1'
+      ? new NoStoreCache(new RedisCacheStore(cacheRedis ?? redis, config.redis.cacheTimeoutMs))
+      : undefined;
   const passwords = new PasswordHasher();
   const app = await timed(phases, 'createApp', () =>
-    createApp({ config, logger, redis, db, passwords, cacheRedis, validateResponses: false }),
+    createApp({ config, logger, redis, db, passwords, cacheRedis, cache, validateResponses: false }),
   );
   const close = async () => {
     redis.disconnect();
-    cacheConnection?.disconnect();
+    cacheRedis?.disconnect();
     await db.close();
   };
   return { listener: app.listener, close, phases, seed: () => seed(db, passwords) };

@@ -50,7 +50,7 @@ export function externalResources(html: string): string[] {
     /\bimport\s*(?:\(\s*)?["']((?:https?:)?\/\/[^"']+)["']/g,
     /\bfrom\s*["']((?:https?:)?\/\/[^"']+)["']/g,
   ];
-  for (const re of patterns) for (const m of html.matchAll(re)) found.add(m[1]!);
+  for (const re of patterns) for (const [, url] of html.matchAll(re)) if (url) found.add(url);
   return [...found];
 }
 
@@ -71,8 +71,10 @@ function main(): void {
 
   const inline = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
   if (inline.length === 0) fail('no inline script in the output: did redocly build-docs change its page?');
-  if (inline.some((m) => /\ssrc\s*=/.test(m[1]!))) fail('the output loads a script by URL');
-  const hashes = inline.map((m) => `'sha256-${crypto.createHash('sha256').update(m[2]!, 'utf8').digest('base64')}'`);
+  if (inline.some(([, attributes = '']) => /\ssrc\s*=/.test(attributes))) fail('the output loads a script by URL');
+  const hashes = inline.map(
+    ([, , body = '']) => `'sha256-${crypto.createHash('sha256').update(body, 'utf8').digest('base64')}'`,
+  );
   const csp = [
     "default-src 'none'",
     `script-src ${hashes.join(' ')}`,

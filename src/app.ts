@@ -12,8 +12,9 @@ import { bearerScheme } from './auth/schemes/bearer';
 import { metricsTokenScheme } from './auth/schemes/metrics-token';
 import { SessionStore } from './auth/sessions';
 import { type Clock, systemClock, TokenService } from './auth/tokens';
-import { CacheBackend } from './cache/cache-backend';
+import type { CacheStore } from './cache/cache-store';
 import { HttpCache, type HttpCacheOptions } from './cache/http-cache';
+import { RedisCacheStore } from './cache/redis-cache-store';
 import type { Config } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logger';
@@ -41,6 +42,8 @@ export interface AppDeps {
   passwords?: PasswordHasher;
   /** The response cache's Redis (REDIS_CACHE_URL); defaults to `redis`. */
   cacheRedis?: Redis;
+  /** Where the response cache keeps its entries; defaults to Redis: `cacheRedis`, else `redis`. */
+  cache?: CacheStore;
   /** Test seams of the cache stage. */
   cacheHooks?: Pick<HttpCacheOptions, 'beforeFill' | 'lockWaitMs' | 'lockTtlMs'>;
   /** Serving state (draining on SIGTERM); main.ts passes the one it drains. Defaults to a new one. */
@@ -73,7 +76,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     defaultClientId: 'specgate',
   });
   const cache = new HttpCache({
-    backend: new CacheBackend(deps.cacheRedis ?? deps.redis, config.redis.cacheTimeoutMs),
+    store: deps.cache ?? new RedisCacheStore(deps.cacheRedis ?? deps.redis, config.redis.cacheTimeoutMs),
     logger,
     metrics,
     ...deps.cacheHooks,

@@ -183,7 +183,7 @@ export class LoginThrottle {
         ),
       ),
     );
-    const reserved = counters.filter((_, i) => replies[i]![0] === RESERVED);
+    const reserved = counters.filter((_, i) => replies[i]?.[0] === RESERVED);
     if (replies.some(([outcome]) => outcome === REFUSED)) {
       await this.refund(reserved);
       throw this.refusal(counters, replies);
@@ -233,7 +233,9 @@ export class LoginThrottle {
   private refusal(counters: Counter[], replies: [number, number, number][]): ApiError {
     const states: RateLimitState[] = [];
     counters.forEach((c, i) => {
-      const [outcome, count, pttlMs] = replies[i]!;
+      const reply = replies[i];
+      if (!reply) return;
+      const [outcome, count, pttlMs] = reply;
       if (outcome !== REFUSED && outcome !== RESERVED) return; // exempt: this policy does not apply
       // A reserved unit was given back, so what is left counts without it.
       const remaining = outcome === REFUSED ? 0 : c.limit - (count - 1);

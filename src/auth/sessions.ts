@@ -281,9 +281,9 @@ export class SessionStore {
         r.heldScopes.join(' '),
       ),
     );
-    const [kind, a, b, c, d, e] = reply.map(String);
-    if (kind === 'ok') return { kind, sub: a!, clientId: b!, scope: c!, accessExp: Number(d), retry: e === '1' };
-    if (kind === 'reused') return { kind, sub: a! };
+    const [kind, a = '', b = '', c = '', d, e] = reply.map(String);
+    if (kind === 'ok') return { kind, sub: a, clientId: b, scope: c, accessExp: Number(d), retry: e === '1' };
+    if (kind === 'reused') return { kind, sub: a };
     return { kind: kind === 'invalid_scope' ? 'invalid_scope' : 'invalid' };
   }
 
@@ -299,9 +299,12 @@ export class SessionStore {
 
   /** A session, or null when it has ended. */
   async get(sid: string): Promise<SessionInfo | null> {
-    const [[err, fields], [err2, expiresAt]] = (await this.run(() =>
+    const replies = (await this.run(() =>
       this.redis.pipeline().hgetall(keys.session(sid)).expiretime(keys.session(sid)).exec(),
-    ))! as [[Error | null, Record<string, string>], [Error | null, number]];
+    )) as [[Error | null, Record<string, string>], [Error | null, number]] | null;
+    // exec() answers null only for a transaction that WATCH aborted, never for a plain pipeline.
+    if (!replies) throw storeUnavailable(new Error('pipeline discarded'));
+    const [[err, fields], [err2, expiresAt]] = replies;
     if (err || err2) throw storeUnavailable(err ?? err2);
     return toInfo(sid, fields, expiresAt);
   }

@@ -131,7 +131,11 @@ export class TokenService {
     const known = this.memoized(token);
     if (known) return known;
     const claims = await this.verifyWithJose(token);
-    if (this.verified.size >= VERIFIED_MEMORY) this.verified.delete(this.verified.keys().next().value!);
+    if (this.verified.size >= VERIFIED_MEMORY) {
+      // The oldest first: a Map iterates in insertion order.
+      const [oldest] = this.verified.keys();
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
     this.verified.set(token, claims);
     return claims;
   }

@@ -25,7 +25,7 @@ const TAG = /^[A-Za-z0-9:_.-]*(\{[A-Za-z0-9_]+\}[A-Za-z0-9:_.-]*)*$/;
 function compileTag(template: string, pathParams: string[], where: string): TagTemplate {
   if (typeof template !== 'string' || template === '' || !TAG.test(template))
     throw new Error(`${where}: invalid tag "${String(template)}"`);
-  const names = [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!);
+  const names = [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].flatMap(([, name]) => name ?? []);
   const unknown = names.filter((n) => !pathParams.includes(n));
   if (unknown.length)
     throw new Error(

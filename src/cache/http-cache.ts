@@ -1,24 +1,24 @@
 /**
- * The read-through cache the cache stage (cache-stage.ts) drives. A read is answered from Redis
- * (X-Cache: HIT), or loaded through the handler and stored (MISS), or, when the cache cannot answer
- * in time, served from the database without it (BYPASS). A write bumps the generations of the tags
+ * The read-through cache the cache stage (src/pipeline/stages/cache.ts) drives. A read is answered
+ * from its store (X-Cache: HIT), or loaded through the handler and stored (MISS), or, when the cache
+ * cannot answer in time, served from the database without it (BYPASS). A write bumps the generations of the tags
  * in x-invalidates after the handler (and so the database) committed.
  *
  * - Keys: `cache:{operationId}:{digest}` of the normalised request (path parameters, query with
  *   defaults applied and keys sorted), plus the user id for `scope: private`. A `shared` entry never
  *   depends on the caller; the caller's scopes were checked before any read.
- * - Stampede: one loader per key across instances (SET NX PX lock); the others poll the entry for a
- *   bounded time, then fall through to the database.
+ * - Stampede: one loader per key across instances (the store's fill lock); the others poll the entry
+ *   for a bounded time, then fall through to the database.
  * - Validators: a strong ETag the same on every instance, from the handler (item version) or the
  *   SHA-256 of the stored bytes.
  */
 import { hash } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import { strongEtag } from '../http/conditional';
-import type { Response } from '../pipeline/context';
+import type { Response } from '../http/response';
 import { keys } from '../store/redis-keys';
-import { type CacheBackend, type CacheEntry, type Lookup, lockToken } from './cache-backend';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
+import { type CacheEntry, type CacheStore, type Lookup, lockToken } from './cache-store';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
 
@@ -40,7 +40,8 @@ export interface CacheMetrics {
 }
 
 export interface HttpCacheOptions {
-  backend: CacheBackend;
+  /** Where entries, tag generations and fill locks live (redis-cache-store.ts in the service). */
+  store: CacheStore;
   logger: Logger;
   metrics?: CacheMetrics;
   /** How long a fill lock lives (a crashed loader frees it by expiry). */
@@ -49,6 +50,12 @@ export interface HttpCacheOptions {
   lockWaitMs?: number;
   /** Test seam: runs between the handler's database read and the cache fill. */
   beforeFill?: (entryKey: string) => Promise<void>;
+}
+
+/** What the cache stage knows of one request: its prepared read, then how the cache answered it. */
+export interface CacheState {
+  prepared: PreparedRead;
+  outcome: CacheOutcome | undefined;
 }
 
 /** A prepared read: the key, the tags and the lookup in flight. */
@@ -72,7 +79,7 @@ export class HttpCache {
 
   /**
    * Key and tags of a read, and its lookup, started at once: issued in the same tick as the
-   * session check, both share one round trip to Redis.
+   * session check, both share one round trip when the store and the sessions share a Redis.
    */
   prepare(policy: ReadPolicy, req: CacheRequest): PreparedRead {
     const material: unknown[] = [req.operationId, sortObject(req.params), sortObject(req.query)];
@@ -81,7 +88,7 @@ export class HttpCache {
     const digest = hash('sha256', JSON.stringify(material), 'base64url').slice(0, 32);
     const entryKey = keys.cacheEntry(req.operationId, digest);
     const tags = policy.tags.map((t) => t(req.params));
-    const lookup = this.opts.backend.lookup(entryKey, tags);
+    const lookup = this.opts.store.lookup(entryKey, tags);
     // Awaited by read(); until then a failure must not be an unhandled rejection.
     lookup.catch(() => undefined);
     return { policy, entryKey, tags, lookup };
@@ -99,21 +106,21 @@ export class HttpCache {
     );
   }
 
-  /** A miss: one loader per key (SET NX lock) fills the entry; the others wait for it, or load. */
+  /** A miss: one loader per key (the fill lock) fills the entry; the others wait for it, or load. */
   private async fill(
     operationId: string,
     prepared: PreparedRead,
     found: Lookup,
     load: () => Promise<Response>,
   ): Promise<Answer> {
-    const { backend } = this.opts;
+    const { store } = this.opts;
     const token = lockToken();
     let locked: boolean;
     try {
-      locked = await backend.lock(prepared.entryKey, token, this.lockTtlMs);
+      locked = await store.lock(prepared.entryKey, token, this.lockTtlMs);
     } catch (err) {
-      // The SET NX may have reached Redis after our timeout: free the lock if it is ours.
-      void backend.unlock(prepared.entryKey, token).catch(() => undefined);
+      // The lock may have been taken after our timeout: free it if it is ours.
+      void store.unlock(prepared.entryKey, token).catch(() => undefined);
       return this.bypass(operationId, load, err);
     }
     if (!locked) {
@@ -121,7 +128,7 @@ export class HttpCache {
       const deadline = Date.now() + this.lockWaitMs;
       while (Date.now() < deadline) {
         await sleep(20);
-        const again = await backend.lookup(prepared.entryKey, prepared.tags).catch(() => undefined);
+        const again = await store.lookup(prepared.entryKey, prepared.tags).catch(() => undefined);
         const entry = again && fresh(again);
         if (entry) return this.hit(operationId, entry);
       }
@@ -143,13 +150,13 @@ export class HttpCache {
         contentType: response.contentType ?? 'application/json',
       };
       await this.opts.beforeFill?.(prepared.entryKey);
-      await backend
+      await store
         .set(prepared.entryKey, entry, prepared.policy.ttlSeconds)
         .catch((err) => this.warn(operationId, err, 'cache fill failed'));
       this.opts.metrics?.outcome(operationId, 'MISS');
       return { response, outcome: 'MISS' };
     } finally {
-      void backend.unlock(prepared.entryKey, token).catch(() => undefined);
+      void store.unlock(prepared.entryKey, token).catch(() => undefined);
     }
   }
 
@@ -160,7 +167,7 @@ export class HttpCache {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        return await this.opts.backend.invalidate(tags);
+        return await this.opts.store.invalidate(tags);
       } catch (err) {
         lastError = err;
         await sleep(25 * (attempt + 1));

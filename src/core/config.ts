@@ -310,13 +310,13 @@ function readRedisNodes(r: EnvReader, name: string, raw: string | undefined): Re
   if (raw === undefined) return undefined;
   const nodes: RedisNode[] = [];
   for (const entry of raw.split(',').map((s) => s.trim())) {
-    const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+):(\d{1,5})$/.exec(entry);
-    const port = Number(m?.[2]);
-    if (!m || port < 1 || port > 65535) {
+    const [, host, digits] = /^(\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+):(\d{1,5})$/.exec(entry) ?? [];
+    const port = Number(digits);
+    if (host === undefined || port < 1 || port > 65535) {
       r.problem(`${name} entry "${entry}" must be host:port (an IPv6 host in brackets)`);
       continue;
     }
-    nodes.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+    nodes.push({ host: host.replace(/^\[|\]$/g, ''), port });
   }
   return nodes;
 }

@@ -92,7 +92,11 @@ const expectedDistinct = (n: number) => 256 * (1 - (255 / 256) ** n);
 function patternedBits(bytes: Buffer): number | undefined {
   const values = new Set(bytes).size;
   const steps = new Set<number>();
-  for (let i = 1; i < bytes.length; i++) steps.add((bytes[i]! - bytes[i - 1]! + 256) % 256);
+  let previous: number | undefined;
+  for (const byte of bytes) {
+    if (previous !== undefined) steps.add((byte - previous + 256) % 256);
+    previous = byte;
+  }
   if (values >= expectedDistinct(bytes.length) / 2 && steps.size >= expectedDistinct(bytes.length - 1) / 2)
     return undefined;
   return 8 * Math.min(values, steps.size);
@@ -126,7 +130,8 @@ export function estimateSecret(value: string): SecretEstimate {
         : Math.min(Math.log2(match.guesses), random);
   }
   // An encoding spells exactly its bytes' worth; padding spells nothing.
-  const bits = bytes ? 8 * bytes.length : priced - /=*$/.exec(value)![0].length * perChar;
+  const padding = value.length - value.replace(/=+$/, '').length;
+  const bits = bytes ? 8 * bytes.length : priced - padding * perChar;
   const patterned = bytes && patternedBits(bytes);
   if (patterned !== undefined) return { bits: Math.min(bits, patterned), pattern: 'bytes' };
   // Mostly words, repeats, sequences or keyboard walks: a phrase, however it is spelled.

@@ -63,7 +63,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     }
     throw err;
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  const [only] = chunks;
+  return chunks.length === 1 && only ? only : Buffer.concat(chunks, size);
 }
 
 function tooLarge(limit: number): ApiError {

@@ -32,8 +32,8 @@ export function parseEntityTags(value: string): EntityTagList {
   if (value.trim() === '*') return { any: true };
   const tags: EntityTag[] = [];
   for (const element of listElements(value)) {
-    const m = ENTITY_TAG.exec(element);
-    if (m) tags.push({ weak: m[1] !== undefined, opaque: m[2]! });
+    const [, weak, opaque] = ENTITY_TAG.exec(element) ?? [];
+    if (opaque !== undefined) tags.push({ weak: weak !== undefined, opaque });
   }
   return { any: false, tags };
 }

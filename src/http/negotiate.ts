@@ -23,10 +23,16 @@ export function negotiateMediaType(accept: string | undefined, produces: readonl
   return chosen === undefined ? undefined : produces[values.indexOf(chosen)];
 }
 
+/** A header value without its parameters: what comes before the first `;`, trimmed. */
+export function withoutParameters(value: string): string {
+  const semicolon = value.indexOf(';');
+  return (semicolon === -1 ? value : value.slice(0, semicolon)).trim();
+}
+
 /** The media type of a Content-Type header, lower-cased, without parameters. */
 export function mediaTypeOf(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const type = header.split(';', 1)[0]!.trim().toLowerCase();
+  const type = withoutParameters(header).toLowerCase();
   return type === '' ? undefined : type;
 }
 
@@ -39,7 +45,7 @@ const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
 
 /** Whether a media type (parameters ignored) is JSON: application/json or application/*+json. */
 export function isJsonType(type: string): boolean {
-  return JSON_TYPE.test(type.split(';', 1)[0]!.trim());
+  return JSON_TYPE.test(withoutParameters(type));
 }
 
 /** Content-Type values by media type: a handful per document, computed once each. */

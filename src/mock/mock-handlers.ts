@@ -33,11 +33,15 @@ export async function createMockHandlers(
     validate: false,
   });
   await api.init();
-  return Object.fromEntries(api.getOperations().map((op) => [op.operationId!, mockHandler(api, op, logger)]));
+  const handlers: Record<string, RawHandler> = {};
+  for (const op of api.getOperations()) {
+    if (op.operationId === undefined) throw new Error(`${op.method} ${op.path} has no operationId`);
+    handlers[op.operationId] = mockHandler(api, op, op.operationId, logger);
+  }
+  return handlers;
 }
 
-function mockHandler(api: OpenAPIBackend, op: Operation, logger: Logger): RawHandler {
-  const operationId = op.operationId!;
+function mockHandler(api: OpenAPIBackend, op: Operation, operationId: string, logger: Logger): RawHandler {
   const responses = (op.responses ?? {}) as Record<string, ResponseObject>;
   const documented = Object.keys(responses).filter((s) => /^\d{3}$/.test(s));
   const success = documented.filter((s) => s.startsWith('2')).sort()[0];
@@ -58,13 +62,14 @@ function mockHandler(api: OpenAPIBackend, op: Operation, logger: Logger): RawHan
         );
       }
     }
-    const response = responses[status]!;
-    const mediaTypes = Object.keys(response.content ?? {});
+    const response: ResponseObject | undefined = responses[status];
+    const content = response?.content ?? {};
+    const mediaTypes = Object.keys(content);
     const mediaType =
       mediaTypes.find((t) => negotiateMediaType(req.raw.headers.accept, [t]) !== undefined) ?? mediaTypes[0];
     let example: string | undefined;
     if (prefer.example !== undefined) {
-      const named = mediaType === undefined ? [] : Object.keys(response.content![mediaType]!.examples ?? {});
+      const named = mediaType === undefined ? [] : Object.keys(content[mediaType]?.examples ?? {});
       if (named.includes(prefer.example)) {
         example = prefer.example;
         applied.push(`example=${prefer.example}`);
@@ -85,7 +90,7 @@ function mockHandler(api: OpenAPIBackend, op: Operation, logger: Logger): RawHan
         Object.assign(body, { instance: req.path, request_id: req.requestId });
       }
     }
-    const headers = mockHeaders(response.headers ?? {}, { status, path: req.path, body });
+    const headers = mockHeaders(response?.headers ?? {}, { status, path: req.path, body });
     if (applied.length > 0) headers['preference-applied'] = applied.join(', ');
     return { status, body, headers, contentType: mediaType };
   };

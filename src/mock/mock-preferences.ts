@@ -5,6 +5,8 @@
  * (`Prefer: code=401, example=revoked`). The mock says what it honoured in `Preference-Applied`.
  */
 
+import { withoutParameters } from '../http/negotiate';
+
 /** The preferences a mock answer can follow. */
 export interface MockPreferences {
   /** A status code of three digits (not yet checked against the operation). */
@@ -23,7 +25,7 @@ export function parsePreferences(header: string | string[] | undefined): MockPre
   // node joins repeated Prefer headers with ", ", which is also how one header lists several.
   const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
   for (const preference of values.flatMap((v) => v.split(','))) {
-    const token = preference.split(';', 1)[0]!;
+    const token = withoutParameters(preference);
     const eq = token.indexOf('=');
     if (eq === -1) continue;
     const name = token.slice(0, eq).trim().toLowerCase();

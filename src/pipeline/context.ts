@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/principal';
-import type { CacheState } from '../cache/cache-stage';
-import type { ErrorFormat } from '../core/errors';
+import type { CacheState } from '../cache/http-cache';
+import type { ErrorFormat, Violation } from '../core/errors';
+import type { Response } from '../http/response';
 import type { OperationRoute } from './compile/operation-route';
-import type { ParameterValues } from './stages/validate';
 
 /** What a handler receives. Typed per operation by src/api/types.ts. */
 export interface OperationRequest {
@@ -44,14 +44,11 @@ export interface HandlerResult {
 
 export type RawHandler = (req: OperationRequest) => Promise<HandlerResult> | HandlerResult;
 
-/** A response as the stages pass it on: the body in one form, the bytes that go on the wire. */
-export interface Response {
-  status: number;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  body: string | Buffer | undefined;
-  /** The media type, without parameters. */
-  contentType: string | undefined;
+/** Validated path and query parameters, computed once per request (the cache key needs them early). */
+export interface ParameterValues {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  violations: Violation[];
 }
 
 /**
@@ -63,7 +60,10 @@ export type UnansweredOutcome = 'client_aborted' | 'request_timeout';
 /** A client's X-Request-Id is kept when it is a sane token; else the request gets a UUID. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** One request's state, created on arrival; each stage reads what earlier stages set. */
+/**
+ * One request's state, created on arrival; each stage reads what earlier stages set. The types
+ * below say what is set by the time a stage runs, so no stage has to assert it.
+ */
 export class RequestContext {
   readonly started = process.hrtime.bigint();
   readonly method: string;
@@ -110,3 +110,31 @@ export class RequestContext {
     this.requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   }
 }
+
+/** A request the route stage matched to an operation: what the operation's own stages receive. */
+export interface RoutedContext extends RequestContext {
+  readonly route: OperationRoute;
+}
+
+/** After validate: the request as the handler sees it is there too. */
+export interface ValidatedContext extends RoutedContext {
+  readonly input: OperationRequest;
+}
+
+/** A request with its response: what the stages after the answer receive. */
+export interface AnsweredContext extends RequestContext {
+  response: Response;
+}
+
+/** Whether the route stage matched an operation. */
+export function isRouted(ctx: RequestContext): ctx is RoutedContext {
+  return ctx.route !== undefined;
+}
+
+/** Whether a stage has produced the response (a handler, the cache, a static asset or an error). */
+export function isAnswered(ctx: RequestContext): ctx is AnsweredContext {
+  return ctx.response !== undefined;
+}
+
+/** One named step of a request's way (README, "How a request flows"), over what it may rely on. */
+export type Stage<C extends RequestContext = RequestContext> = (ctx: C) => void | Promise<void>;

@@ -1,24 +1,36 @@
 /**
  * The request pipeline: every request runs these stages in this order (README, "How a request
- * flows"). Each stage is a named function over the request's RequestContext; the answering stages
- * run until one of them produces the response, then the response stages run on it.
+ * flows"). Each stage is a named function over the request's RequestContext, typed by what earlier
+ * stages set: route (and cors) until one answers or an operation is found; then that operation's
+ * own stages, chosen once at start-up, validate and its answer; then the response stages.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import type { SecurityScheme } from '../auth/principal';
-import { cacheStages } from '../cache/cache-stage';
 import type { HttpCache } from '../cache/http-cache';
 import { isUnavailable, renderError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { ClientAbortedError, RequestTimedOutError } from '../http/body';
 import type { SecurityHeaders } from '../http/security-headers';
 import type { OpenApiDocument } from './compile/document';
-import { compileRoutes, type OperationRoute } from './compile/operation-route';
+import { type CompiledRoute, compileRoutes, type OperationRoute } from './compile/operation-route';
 import { ResponseValidator } from './compile/response-validator';
+import { RouteTable } from './compile/route-table';
 import { SchemaCompiler } from './compile/schema-compiler';
-import { type RawHandler, RequestContext, type UnansweredOutcome } from './context';
+import {
+  type AnsweredContext,
+  isAnswered,
+  isRouted,
+  type RawHandler,
+  RequestContext,
+  type RoutedContext,
+  type Stage,
+  type UnansweredOutcome,
+  type ValidatedContext,
+} from './context';
 import { checkCredentials, verifyCredentials } from './stages/authenticate';
 import { authorize } from './stages/authorize';
+import { cacheStage, prefetchCacheStage } from './stages/cache';
 import { checkResponseStage } from './stages/check-response';
 import { corsStage } from './stages/cors';
 import { invoke } from './stages/invoke';
@@ -26,7 +38,7 @@ import { negotiate } from './stages/negotiate';
 import { readBodyStage } from './stages/read-body';
 import { routeStage } from './stages/route';
 import { type StaticAsset, StaticAssets } from './stages/static-assets';
-import { validateStage } from './stages/validate';
+import { type Validate, validateStage } from './stages/validate';
 import { writeStage } from './stages/write';
 
 export interface PipelineOptions {
@@ -57,7 +69,8 @@ export interface PipelineOptions {
   onUnanswered?: (operationId: string | undefined, outcome: UnansweredOutcome) => void;
 }
 
-export type Stage = (ctx: RequestContext) => void | Promise<void>;
+/** A stage for one operation, or undefined where it cannot need that stage; asked once, at start-up. */
+type StageFor<C extends RoutedContext> = (route: CompiledRoute) => Stage<C> | undefined;
 
 export interface Pipeline {
   /**
@@ -66,57 +79,101 @@ export interface Pipeline {
    */
   handle(req: IncomingMessage, res: ServerResponse, next?: () => void): Promise<void>;
   routes: readonly OperationRoute[];
-  /** The stages' names, in the order they run (the README's "How a request flows" lists them). */
+  /**
+   * The stages' names, in the order they run: each operation runs those it needs (its
+   * `stages`), so this is their union (the README's "How a request flows" lists it).
+   */
   stages: readonly string[];
 }
 
 export function createPipeline(opts: PipelineOptions): Pipeline {
+  const { cache } = opts;
   const compiler = new SchemaCompiler(opts.document);
-  const { table, routes } = compileRoutes(opts.document, compiler, {
-    handlers: opts.handlers,
-    securitySchemes: opts.securitySchemes,
-    caching: opts.cache !== undefined,
-  });
   const cors = opts.cors?.origins.length ? corsStage(opts.cors.origins, opts.cors.expose) : undefined;
-  const { prefetchCache, cached } = cacheStages(opts.cache);
+  const readBody = readBodyStage(opts.bodyLimitBytes);
+  const validate: Validate = validateStage(clientAddress(opts.trustProxy));
   const checkResponse = opts.validateResponses
     ? checkResponseStage(new ResponseValidator(compiler), opts.logger)
     : undefined;
   const write = writeStage(opts.headers ?? { api: {}, page: {} }, opts.lifecycle ?? { draining: false });
+  const secured = (route: CompiledRoute) => !route.security.public;
+  const table = new RouteTable<OperationRoute>();
 
-  /** Until one of them produces the response. */
-  const answer: Stage[] = [
+  /** Before the operation is known, every request. */
+  const front: Stage[] = [
     routeStage({ table, assets: new StaticAssets(opts.assets ?? {}), cors: cors !== undefined }),
     ...(cors ? [cors] : []),
-    negotiate,
-    readBodyStage(opts.bodyLimitBytes),
-    verifyCredentials,
-    prefetchCache,
-    checkCredentials,
-    authorize,
-    validateStage(clientAddress(opts.trustProxy)),
-    cached(invoke),
   ];
+  // Then the operation's own stages, chosen once per operation at start-up, as fastify's route
+  // contexts and Connexion's per-operation security do: a public operation has no auth stages, one
+  // without a request body no readBody, one the cache does not serve no cache stages.
+  /** Until its input is valid, in this order. */
+  const checks = {
+    negotiate: (route) => (route.op.produces.length > 0 ? negotiate : undefined),
+    readBody: (route) => (route.op.body ? readBody : undefined),
+    verifyCredentials: (route) => (secured(route) ? verifyCredentials : undefined),
+    prefetchCache: (route) => (cache && route.cache?.read ? prefetchCacheStage(cache, route.cache.read) : undefined),
+    checkCredentials: (route) => (secured(route) ? checkCredentials : undefined),
+    authorize: (route) => (secured(route) ? authorize : undefined),
+  } satisfies Record<string, StageFor<RoutedContext>>;
+  // Then validate, for every operation.
+  /** Then its answer: the first of these it has. */
+  const answers = {
+    cache: (route) => (cache && route.cache ? cacheStage(cache, route.cache) : undefined),
+    invoke: () => invoke,
+  } satisfies Record<string, StageFor<ValidatedContext>>;
   /** Then, on every response (an error's too). */
-  const respond: Stage[] = [...(checkResponse ? [checkResponse] : []), write];
+  const respond: Stage<AnsweredContext>[] = [...(checkResponse ? [checkResponse] : []), write];
+
+  const routes = compileRoutes(opts.document, compiler, table, {
+    handlers: opts.handlers,
+    securitySchemes: opts.securitySchemes,
+    caching: cache !== undefined,
+    stages: (route) => ({
+      checks: Object.values(checks).flatMap((stageFor) => stageFor(route) ?? []),
+      answer: answers.cache(route) ?? answers.invoke(),
+    }),
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse, next?: () => void): Promise<void> {
     const ctx = new RequestContext(req, res, next);
     try {
-      for (const stage of answer) {
+      for (const stage of front) {
         const pending = stage(ctx);
         if (pending) await pending;
-        if (ctx.response || ctx.unanswered) break;
+        if (ended(ctx)) break;
       }
-      if (ctx.response) for (const stage of respond) stage(ctx);
+      if (!ended(ctx)) {
+        // Only an OPTIONS the cors stage answers passes the route stage without an operation.
+        if (!isRouted(ctx)) throw new Error(`${ctx.method} ${ctx.path}: no operation and no answer`);
+        const own = ctx.route.stages;
+        for (const stage of own.checks) {
+          const pending = stage(ctx);
+          if (pending) await pending;
+        }
+        validate(ctx);
+        await own.answer(ctx);
+      }
+      if (isAnswered(ctx)) for (const stage of respond) stage(ctx);
     } catch (err) {
-      if (answerError(ctx, err, opts)) write(ctx);
+      const answered = answerError(ctx, err, opts);
+      if (answered) write(answered);
     }
     observe(ctx, opts);
-    if (ctx.unanswered === 'handed_off') next!();
+    if (ctx.unanswered === 'handed_off') ctx.next?.();
   }
 
-  return { handle, routes, stages: [...answer, ...respond].map((stage) => stage.name) };
+  const names = (stages: readonly { name: string }[]) => stages.map((stage) => stage.name);
+  return {
+    handle,
+    routes,
+    stages: [...names(front), ...Object.keys(checks), validate.name, ...Object.keys(answers), ...names(respond)],
+  };
+}
+
+/** Whether a stage answered, or the request will get no answer from the pipeline. */
+function ended(ctx: RequestContext): boolean {
+  return ctx.response !== undefined || ctx.unanswered !== undefined;
 }
 
 /** The client's address: the socket's, or through `hops` trusted proxies' X-Forwarded-For. */
@@ -127,14 +184,14 @@ function clientAddress(hops: number): (ctx: RequestContext) => string {
 
 /**
  * Turns what a stage threw into the response (problem+json or OAuth JSON, src/core/errors.ts);
- * false when there is nothing to write: the client left, or the response had already begun.
+ * undefined when there is nothing to write: the client left, or the response had already begun.
  */
-function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): boolean {
+function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): AnsweredContext | undefined {
   if (err instanceof ClientAbortedError || err instanceof RequestTimedOutError) {
     // The client went away mid-request, or node cut it for slowness and answered 408 itself:
     // nothing left to answer here, and no fault of the service.
     ctx.unanswered = err.code;
-    return false;
+    return undefined;
   }
   const rendered = renderError(err, {
     format: ctx.errorFormat,
@@ -150,15 +207,15 @@ function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): 
   }
   if (ctx.res.headersSent) {
     ctx.res.destroy();
-    return false;
+    return undefined;
   }
-  ctx.response = {
+  const response = {
     status: rendered.status,
     headers: rendered.headers,
     body: rendered.body,
     contentType: 'application/problem+json',
   };
-  return true;
+  return Object.assign(ctx, { response });
 }
 
 /** One log line and one metric per request. */

@@ -1,6 +1,6 @@
 import { UUID } from '../core/uuid';
 import type { Database } from './database';
-import { toDate, toInt, toStringArray } from './row-mapping';
+import { returnedRow, toDate, toInt, toStringArray } from './row-mapping';
 
 /** A stored item, as the application sees it. */
 export interface ItemRecord {
@@ -120,7 +120,7 @@ export class ItemsRepository {
        VALUES ($1, $2, $3, $4, $5::text[]) RETURNING ${COLUMNS}`,
       [input.name, input.description, input.category, input.priceCents, [...input.tags]],
     );
-    return toRecord(rows[0]!);
+    return toRecord(returnedRow(rows));
   }
 
   /** The item with this id; an id that is not a UUID yields null without a query. */

@@ -38,9 +38,9 @@ export async function migrate(db: Database, list: readonly Migration[] = allMigr
 }
 
 function assertOrdered(list: readonly Migration[]): void {
-  for (let i = 1; i < list.length; i++) {
-    const prev = list[i - 1]!.id;
-    const id = list[i]!.id;
-    if (id <= prev) throw new Error(`Migrations out of order or duplicated: ${prev} before ${id}`);
-  }
+  list.forEach(({ id }, i) => {
+    const prev = list[i - 1]?.id;
+    if (prev !== undefined && id <= prev)
+      throw new Error(`Migrations out of order or duplicated: ${prev} before ${id}`);
+  });
 }

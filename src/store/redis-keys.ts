@@ -38,7 +38,7 @@ export const keys = {
   loginKnownAddress: (normalisedUsername: string, bucket: string) =>
     `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
   /**
-   * A stored response (src/cache/http-cache.ts, keyed by src/cache/cache-stage.ts): one per operation and digest of the normalised
+   * A stored response (src/cache/http-cache.ts): one per operation and digest of the normalised
    * request. Never an operation called `gen`: its entries would share the namespace below.
    */
   cacheEntry: (operationId: string, digest: string) => `cache:${operationId}:${digest}`,

@@ -82,7 +82,13 @@ export async function sendBatch(redis: Redis, commands: BatchCommand[]): Promise
   if (commands.length === 0) return [];
   if (!isCluster(redis)) return pipelineReplies(await redis.pipeline(commands).exec()).map(([, reply]) => reply);
   const r = redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
-  return Promise.all(commands.map(([name, ...args]) => r[name]!(...args)));
+  return Promise.all(
+    commands.map(([name, ...args]) => {
+      const command = r[name];
+      if (!command) throw new Error(`unknown Redis command: ${name}`);
+      return command.apply(redis, args);
+    }),
+  );
 }
 
 /** Resolves when Redis answers a PING (readiness); rejects when it does not. */

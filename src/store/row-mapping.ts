@@ -19,3 +19,10 @@ export function toStringArray(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
   throw new TypeError(`Unexpected value from database: expected text[], got ${typeof value}`);
 }
+
+/** The one row a statement with RETURNING gave (an INSERT, or an UPDATE of a row it holds locked). */
+export function returnedRow<T>(rows: readonly T[]): T {
+  const [row] = rows;
+  if (row === undefined) throw new Error('the statement returned no row');
+  return row;
+}

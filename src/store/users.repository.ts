@@ -2,7 +2,7 @@ import { ServiceError } from '../core/errors';
 import { normaliseUsername } from '../core/username';
 import { UUID } from '../core/uuid';
 import type { Database } from './database';
-import { toDate, toStringArray } from './row-mapping';
+import { returnedRow, toDate, toStringArray } from './row-mapping';
 
 /** A stored user, as the application sees it. */
 export interface UserRecord {
@@ -49,10 +49,11 @@ export interface UsersPage {
 
 /**
  * The outcome of an administrator's change. `last_admin`: it would leave no enabled user holding
- * {@link ADMIN_SCOPE}, so nothing was written. `before` is the user as it was.
+ * {@link ADMIN_SCOPE}, so nothing was written. `before` is the user as it was, `after` as it is
+ * now (null once deleted).
  */
-export type AdminWriteResult =
-  | { kind: 'ok'; before: UserRecord; after: UserRecord | null }
+export type AdminWriteResult<After extends UserRecord | null = UserRecord | null> =
+  | { kind: 'ok'; before: UserRecord; after: After }
   | { kind: 'not_found' }
   | { kind: 'last_admin' };
 
@@ -120,7 +121,7 @@ export class UsersRepository {
         `INSERT INTO users (username, password_hash, scopes) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
         [username, input.passwordHash, [...input.scopes]],
       );
-      return toRecord(rows[0]!);
+      return toRecord(returnedRow(rows));
     } catch (err) {
       if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) throw new UsernameTakenError(username, { cause: err });
       throw err;
@@ -147,14 +148,14 @@ export class UsersRepository {
       [pattern, opts.after ?? null, limit + 1],
     );
     const page = rows.slice(0, limit).map(toRecord);
-    return { users: page, next: rows.length > limit ? page[page.length - 1]!.username : null };
+    return { users: page, next: rows.length > limit ? (page.at(-1)?.username ?? null) : null };
   }
 
   /**
    * Applies an administrator's change (scopes, disabled) unless it would leave no enabled
    * administrator. With no change, answers the user as it is.
    */
-  async update(id: string, changes: UserChanges): Promise<AdminWriteResult> {
+  async update(id: string, changes: UserChanges): Promise<AdminWriteResult<UserRecord>> {
     if (!UUID.test(id)) return { kind: 'not_found' };
     return this.guardedWrite(
       id,
@@ -169,7 +170,7 @@ export class UsersRepository {
          WHERE id = $1::uuid RETURNING ${COLUMNS}`,
           [id, [...scopes], disabled],
         );
-        return toRecord(rows[0]!);
+        return toRecord(returnedRow(rows));
       },
       (before) =>
         isEnabledAdmin({
@@ -180,7 +181,7 @@ export class UsersRepository {
   }
 
   /** Deletes a user unless they are the last enabled administrator. */
-  async delete(id: string): Promise<AdminWriteResult> {
+  async delete(id: string): Promise<AdminWriteResult<null>> {
     if (!UUID.test(id)) return { kind: 'not_found' };
     return this.guardedWrite(
       id,
@@ -203,11 +204,11 @@ export class UsersRepository {
    * a new snapshot), sees the first one's write. Only writes that remove admins take it; creating
    * or promoting an admin cannot break the invariant. PGlite is one session, already serial.
    */
-  private async guardedWrite(
+  private async guardedWrite<After extends UserRecord | null>(
     id: string,
-    write: (tx: Pick<Database, 'query'>, before: UserRecord) => Promise<UserRecord | null>,
+    write: (tx: Pick<Database, 'query'>, before: UserRecord) => Promise<After>,
     staysAdmin: (before: UserRecord) => boolean,
-  ): Promise<AdminWriteResult> {
+  ): Promise<AdminWriteResult<After>> {
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADMIN_LOCK]);
       const rows = await tx.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1::uuid FOR UPDATE`, [id]);

@@ -19,7 +19,7 @@ const COVERED = [
   'src/auth/session-index.ts',
   'src/auth/session-narrowing.ts',
   'src/auth/login-throttle.ts',
-  'src/cache/cache-backend.ts',
+  'src/cache/redis-cache-store.ts',
   'src/store/redis.ts',
 ];
 

@@ -3,7 +3,7 @@
  * dependency is unavailable" answered with 503 + Retry-After in one place, and problem `type` URIs
  * that point at the Errors section of the served docs, under a configurable base.
  */
-import { CacheTimeoutError } from '../../src/cache/cache-backend';
+import { CacheTimeoutError } from '../../src/cache/cache-store';
 import { ConfigError, loadConfig } from '../../src/core/config';
 import {
   ApiError,

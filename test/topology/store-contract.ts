@@ -4,7 +4,7 @@
  * run once, on a single node; a topology changes how these commands travel (slots, redirections,
  * one primary behind sentinels), so what it can break is proved here, on all three. The modules:
  * auth/sessions.ts (sessions, rotation and reuse, revocation), auth/session-index.ts (the index and
- * the per-user cap), auth/session-narrowing.ts, auth/login-throttle.ts, cache/cache-backend.ts
+ * the per-user cap), auth/session-narrowing.ts, auth/login-throttle.ts, cache/redis-cache-store.ts
  * (lookup, fill, lock, invalidate) and store/redis.ts (connection, scripts, batches);
  * test/architecture/redis-commands.test.ts fails when another module sends a command.
  *
@@ -14,7 +14,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LoginThrottle } from '../../src/auth/login-throttle';
 import { SessionStore } from '../../src/auth/sessions';
-import { CacheBackend, type CacheEntry } from '../../src/cache/cache-backend';
+import type { CacheEntry } from '../../src/cache/cache-store';
+import { RedisCacheStore } from '../../src/cache/redis-cache-store';
 import { loadConfig } from '../../src/core/config';
 import { ApiError, DependencyUnavailableError } from '../../src/core/errors';
 import { connectRedis, evictionPolicy, pingRedis, sendBatch } from '../../src/store/redis';
@@ -188,7 +189,7 @@ export function storeContract(topology: TestTopology): void {
     });
 
     it('stores and finds an entry with its tag generations, and retires it when a tag is bumped', async () => {
-      const cache = new CacheBackend(redis, 2000);
+      const cache = new RedisCacheStore(redis, 2000);
       const key = keys.cacheEntry('getItem', randomUUID());
       const tags = [`item:${randomUUID()}`, `items:${randomUUID()}`];
       expect(await cache.lookup(key, tags)).toEqual({ gens: ['0', '0'], entry: undefined });
@@ -199,7 +200,7 @@ export function storeContract(topology: TestTopology): void {
     });
 
     it('hands the fill lock to one holder, which alone can free it', async () => {
-      const cache = new CacheBackend(redis, 2000);
+      const cache = new RedisCacheStore(redis, 2000);
       const key = keys.cacheEntry('getItem', randomUUID());
       expect(await cache.lock(key, 'first', 5000)).toBe(true);
       expect(await cache.lock(key, 'second', 5000)).toBe(false);
@@ -241,7 +242,9 @@ export function storeContract(topology: TestTopology): void {
         sessions.create({ ...s, clientId: 'x', accessExp: 1, now: now(), absExp: now() + 60 }),
       ).rejects.toEqual(unavailable);
       await expect(new LoginThrottle(redis).reserve('user-z', '192.0.2.1')).rejects.toEqual(unavailable);
-      await expect(new CacheBackend(redis, 500).lookup(keys.cacheEntry('getItem', 'x'), ['t'])).rejects.toBeDefined();
+      await expect(
+        new RedisCacheStore(redis, 500).lookup(keys.cacheEntry('getItem', 'x'), ['t']),
+      ).rejects.toBeDefined();
       await expect(pingRedis(redis)).rejects.toBeDefined();
     });
   });

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { confirmLogin } from '../../auth/login-confirmation';
 import { type AccessClaims, hashRefreshToken, newRefreshToken, refreshTokenSession } from '../../auth/tokens';
 import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
+import { callerOf } from '../caller';
 import type { HandlerDeps } from '../deps';
 import type { Handler, HandlerRequest } from '../types';
 
@@ -289,7 +290,7 @@ export function authHandlers(deps: HandlerDeps) {
   };
 
   const logout: Handler<'logout'> = async (req) => {
-    const principal = req.principal!;
+    const principal = callerOf(req);
     if (req.body?.all_sessions === true) {
       await sessions.endAll(principal.userId);
       logger.info(

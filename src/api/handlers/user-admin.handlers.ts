@@ -6,6 +6,7 @@
 import { ApiError } from '../../core/errors';
 import { normaliseUsername } from '../../core/username';
 import type { AdminWriteResult, UserRecord } from '../../store/users.repository';
+import { callerOf } from '../caller';
 import { decodeCursor, encodeCursor, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
@@ -68,8 +69,7 @@ export function userAdminHandlers(deps: HandlerDeps) {
     const { userId } = req.params;
     const result = await users.update(userId, { scopes: req.body.scopes, disabled: req.body.disabled });
     if (result.kind !== 'ok') throw refusal(userId, result);
-    const { before } = result;
-    const after = result.after!;
+    const { before, after } = result;
     // After the commit, so a login racing with this change sees it (src/auth/login-confirmation.ts).
     const removed = before.scopes.filter((s) => !after.scopes.includes(s));
     let ended = 0;
@@ -85,7 +85,7 @@ export function userAdminHandlers(deps: HandlerDeps) {
       logger.info(
         {
           requestId: req.requestId,
-          by: req.principal!.userId,
+          by: callerOf(req).userId,
           target: after.id,
           scopesAdded: added,
           scopesRemoved: removed,
@@ -107,7 +107,7 @@ export function userAdminHandlers(deps: HandlerDeps) {
     if (result.kind !== 'ok') throw refusal(userId, result);
     const ended = await sessions.endAll(result.before.id);
     logger.info(
-      { requestId: req.requestId, by: req.principal!.userId, target: result.before.id, sessionsEnded: ended },
+      { requestId: req.requestId, by: callerOf(req).userId, target: result.before.id, sessionsEnded: ended },
       'user deleted by an administrator',
     );
     return { status: 204 };
@@ -128,7 +128,7 @@ export function userAdminHandlers(deps: HandlerDeps) {
     const user = await existing(req.params.userId);
     const ended = await sessions.endAll(user.id);
     logger.info(
-      { requestId: req.requestId, by: req.principal!.userId, target: user.id, sessionsEnded: ended },
+      { requestId: req.requestId, by: callerOf(req).userId, target: user.id, sessionsEnded: ended },
       'sessions of a user ended by an administrator',
     );
     return { status: 204 };

@@ -5,6 +5,7 @@
  * Validators are compiled on first use and kept: once per (operation, status, media type).
  */
 import type { ValidateFunction } from 'ajv';
+import { mediaTypeOf } from '../../http/negotiate';
 import type { CompiledOperation, CompiledResponse } from './operations';
 import { type SchemaCompiler, toViolations } from './schema-compiler';
 
@@ -60,7 +61,7 @@ export class ResponseValidator {
       return problems;
     }
     if (res.body === undefined) return [...problems, `status ${res.status} of ${op.operationId} must have a body`];
-    const type = (res.contentType ?? documented.mediaTypes[0]!).split(';', 1)[0]!.trim().toLowerCase();
+    const type = mediaTypeOf(res.contentType ?? documented.mediaTypes[0]) ?? '';
     if (!documented.mediaTypes.includes(type)) {
       return [
         ...problems,

@@ -39,9 +39,8 @@ export class RouteTable<T> {
   add(method: string, template: string, value: T): void {
     let node = this.root;
     for (const segment of splitPath(template)) {
-      const param = /^\{([^{}]+)\}$/.exec(segment);
-      if (param) {
-        const name = param[1]!;
+      const [, name] = /^\{([^{}]+)\}$/.exec(segment) ?? [];
+      if (name !== undefined) {
         if (node.param && node.param.name !== name) {
           throw new Error(`conflicting path parameters {${node.param.name}} and {${name}} at ${template}`);
         }
@@ -82,8 +81,9 @@ export class RouteTable<T> {
   }
 
   private walk(node: Node<T>, segments: string[], i: number, params: Record<string, string>): Node<T> | undefined {
-    if (i === segments.length) return node.methods.size > 0 ? node : undefined;
-    const segment = segments[i]!;
+    const segment = segments[i];
+    // Past the last segment: this node ends the path, if a route ends here.
+    if (segment === undefined) return node.methods.size > 0 ? node : undefined;
     const literal = node.children.get(segment);
     if (literal) {
       const found = this.walk(literal, segments, i + 1, params);

@@ -41,8 +41,7 @@ export class SchemaCompiler {
       // does not, so such an id would pass validation and then match nothing: refuse it with a 400.
       ajv.addFormat('uuid', UUID);
       ajv.addKeyword({ keyword: OPENAPI_KEYWORDS.filter((k) => k !== 'discriminator') });
-      for (const schemaName of Object.keys(doc.components?.schemas ?? {})) {
-        const schema = (doc.components!.schemas as Record<string, unknown>)[schemaName];
+      for (const [schemaName, schema] of Object.entries(doc.components?.schemas ?? {})) {
         ajv.addSchema(
           rewriteRefs({ ...(schema as object), $id: `${ID_BASE}/components/schemas/${schemaName}` }) as object,
           undefined,

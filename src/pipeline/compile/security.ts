@@ -22,17 +22,22 @@ export function compileSecurity(
   where: string,
 ): SecurityPlan {
   const names: string[] = [];
+  const schemes: SecurityScheme[] = [];
   const compiled = requirements.map((requirement) => ({
     schemes: Object.keys(requirement).map((name) => {
-      if (!known[name]) throw new Error(`${where}: no security scheme handler for "${name}"`);
-      if (!names.includes(name)) names.push(name);
+      const scheme = known[name];
+      if (!scheme) throw new Error(`${where}: no security scheme handler for "${name}"`);
+      if (!names.includes(name)) {
+        names.push(name);
+        schemes.push(scheme);
+      }
       return names.indexOf(name);
     }),
     scopes: Object.values(requirement).flat(),
   }));
   return {
     public: compiled.length === 0 || compiled.some((r) => r.schemes.length === 0),
-    schemes: names.map((n) => known[n]!),
+    schemes,
     requirements: compiled,
   };
 }
@@ -52,9 +57,10 @@ export function firstSatisfied(
 ): { principal: Principal } | { shortfall: string[] } {
   let shortfall: string[] | undefined;
   for (const requirement of plan.requirements) {
-    if (requirement.schemes.length === 1) {
+    const first = requirement.schemes[0];
+    if (requirement.schemes.length === 1 && first !== undefined) {
       // The common case, without the arrays below: one scheme, its scopes.
-      const only = credentials[requirement.schemes[0]!];
+      const only = credentials[first];
       if (only === undefined || only instanceof Error) continue;
       if (requirement.scopes.every((s) => only.scopes.includes(s))) return { principal: only };
       shortfall ??= requirement.scopes;
@@ -62,8 +68,9 @@ export function firstSatisfied(
     }
     const principals = requirement.schemes.map((i) => credentials[i]);
     if (!principals.every((p): p is Principal => p !== undefined && !(p instanceof Error))) continue;
-    const held = principals.length === 1 ? principals[0]!.scopes : principals.flatMap((p) => p.scopes);
-    if (requirement.scopes.every((s) => held.includes(s))) return { principal: principals[0]! };
+    const [principal] = principals;
+    const held = principals.flatMap((p) => p.scopes);
+    if (principal && requirement.scopes.every((s) => held.includes(s))) return { principal };
     shortfall ??= requirement.scopes;
   }
   return { shortfall: shortfall ?? [] };

@@ -1,5 +1,6 @@
 /**
- * authenticate, in two stages so the pipeline can start the cache lookup between them:
+ * authenticate, in two stages so the pipeline can start the cache lookup between them; only
+ * operations with a security requirement run them:
  *
  * - verifyCredentials: each scheme the operation names reads and verifies its credentials without a
  *   store (a token's signature, memoised); 401 when no alternative has them all.
@@ -9,53 +10,53 @@
 
 import type { Principal } from '../../auth/principal';
 import { anyAuthenticated, strongestFailure } from '../compile/security';
-import type { RequestContext } from '../context';
+import type { RoutedContext } from '../context';
 
-export function verifyCredentials(ctx: RequestContext): Promise<void> | undefined {
-  const plan = ctx.route!.security;
-  if (plan.public) return;
-  const credentials: (Principal | Error)[] = new Array(plan.schemes.length);
+export function verifyCredentials(ctx: RoutedContext): Promise<void> | undefined {
+  const { schemes } = ctx.route.security;
+  const credentials: (Principal | Error)[] = new Array(schemes.length);
   ctx.credentials = credentials;
-  let pending: Promise<unknown>[] | undefined;
-  for (let i = 0; i < plan.schemes.length; i++) {
+  let pending: Promise<unknown> | undefined;
+  let i = 0;
+  for (const scheme of schemes) {
+    const index = i++;
     try {
-      const verified = plan.schemes[i]!.verify(ctx.req.headers);
+      const verified = scheme.verify(ctx.req.headers);
       if (verified instanceof Promise) {
         const settle = verified.then(
-          (principal) => (credentials[i] = principal),
-          (err: Error) => (credentials[i] = err),
+          (principal) => (credentials[index] = principal),
+          (err: Error) => (credentials[index] = err),
         );
-        (pending ??= []).push(settle);
-      } else credentials[i] = verified;
+        pending = pending ? Promise.all([pending, settle]) : settle;
+      } else credentials[index] = verified;
     } catch (err) {
-      credentials[i] = err as Error;
+      credentials[index] = err as Error;
     }
   }
   // Synchronous when every scheme answered from memory (a memoised signature): no promise, no tick.
   if (!pending) return settled(ctx);
-  return Promise.all(pending).then(() => settled(ctx));
+  return pending.then(() => settled(ctx));
 }
 
-function settled(ctx: RequestContext): undefined {
-  if (!anyAuthenticated(ctx.route!.security, ctx.credentials)) throw strongestFailure(ctx.credentials);
+function settled(ctx: RoutedContext): undefined {
+  if (!anyAuthenticated(ctx.route.security, ctx.credentials)) throw strongestFailure(ctx.credentials);
   return undefined;
 }
 
-export function checkCredentials(ctx: RequestContext): Promise<void> | undefined {
-  const plan = ctx.route!.security;
-  if (plan.public) return;
+export function checkCredentials(ctx: RoutedContext): Promise<void> | undefined {
   const { credentials } = ctx;
-  let pending: Promise<unknown>[] | undefined;
-  for (let i = 0; i < plan.schemes.length; i++) {
-    const scheme = plan.schemes[i]!;
-    const claimed = credentials[i]!;
-    if (!scheme.check || claimed instanceof Error) continue;
+  let pending: Promise<unknown> | undefined;
+  let i = 0;
+  for (const scheme of ctx.route.security.schemes) {
+    const index = i++;
+    const claimed = credentials[index];
+    if (!scheme.check || claimed === undefined || claimed instanceof Error) continue;
     const settle = scheme.check(claimed).then(
-      (principal) => (credentials[i] = principal),
-      (err: Error) => (credentials[i] = err),
+      (principal) => (credentials[index] = principal),
+      (err: Error) => (credentials[index] = err),
     );
-    (pending ??= []).push(settle);
+    pending = pending ? Promise.all([pending, settle]) : settle;
   }
   if (!pending) return settled(ctx);
-  return (pending.length === 1 ? pending[0]! : Promise.all(pending)).then(() => settled(ctx));
+  return pending.then(() => settled(ctx));
 }

@@ -1,15 +1,14 @@
 /**
  * authorize: the first alternative of the operation's requirement whose principals hold its scopes
  * sets the principal; else 403 insufficient_scope naming what would have been enough (RFC 6750 §3.1).
+ * Only operations with a security requirement run it.
  */
 import { ApiError } from '../../core/errors';
 import { firstSatisfied } from '../compile/security';
-import type { RequestContext } from '../context';
+import type { RoutedContext } from '../context';
 
-export function authorize(ctx: RequestContext): void {
-  const plan = ctx.route!.security;
-  if (plan.public) return;
-  const outcome = firstSatisfied(plan, ctx.credentials);
+export function authorize(ctx: RoutedContext): void {
+  const outcome = firstSatisfied(ctx.route.security, ctx.credentials);
   if ('principal' in outcome) {
     ctx.principal = outcome.principal;
     return;

@@ -6,12 +6,13 @@ import { ApiError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { isJsonType } from '../../http/negotiate';
 import type { ResponseValidator } from '../compile/response-validator';
-import type { RequestContext } from '../context';
+import type { AnsweredContext } from '../context';
 
 export function checkResponseStage(validator: ResponseValidator, logger: Logger) {
-  return function checkResponse(ctx: RequestContext): void {
+  return function checkResponse(ctx: AnsweredContext): void {
+    // A static asset or an error before routing: no operation to check against.
     const { route, response } = ctx;
-    if (!route || !response) return;
+    if (!route) return;
     const { body, contentType } = response;
     const parsed =
       body !== undefined && contentType !== undefined && isJsonType(contentType)

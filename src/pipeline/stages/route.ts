@@ -1,12 +1,14 @@
 /**
- * route: the operation for the method and path, from the table built at start-up; else a static
- * asset (the Redoc bundle); else 404, or the embedding app's next handler. A known path with another
- * method is 405 with Allow (RFC 9110 §15.5.6), unless it is a CORS preflight the cors stage answers.
+ * route: the operation for the method and path, from the table built at start-up, whose own stages
+ * run next; else a static asset (the Redoc bundle); else 404, or the embedding app's next handler.
+ * A known path with another method is 405 with Allow (RFC 9110 §15.5.6), unless it is a CORS
+ * preflight the cors stage answers.
  */
 import { ApiError, validationFailed } from '../../core/errors';
 import type { OperationRoute } from '../compile/operation-route';
 import type { RouteTable } from '../compile/route-table';
 import type { RequestContext } from '../context';
+import { discardBody } from './read-body';
 import type { StaticAssets } from './static-assets';
 
 export interface RouteStageOptions {
@@ -24,6 +26,8 @@ export function routeStage(opts: RouteStageOptions) {
       ctx.route = route;
       ctx.errorFormat = route.op.errorFormat;
       ctx.pathParams = decodeParams(found.params);
+      // Its stages have no readBody to drain what the client sent.
+      if (!route.op.body) discardBody(ctx.req);
       return;
     }
     if (found?.kind === 'method') {
@@ -51,8 +55,8 @@ export function routeStage(opts: RouteStageOptions) {
 /** Percent-decodes the lookup's own (fresh) params object in place. */
 function decodeParams(params: Record<string, string>): Record<string, string> {
   for (const name in params) {
-    const value = params[name]!;
-    if (!value.includes('%')) continue;
+    const value = params[name];
+    if (value === undefined || !value.includes('%')) continue;
     try {
       params[name] = decodeURIComponent(value);
     } catch {

@@ -3,7 +3,8 @@
  * GET and HEAD, a strong ETag and 304 for a client that holds it (RFC 9110 §13.1.2).
  */
 import { noneMatchHits } from '../../http/conditional';
-import type { RequestContext, Response } from '../context';
+import type { Response } from '../../http/response';
+import type { RequestContext } from '../context';
 
 export interface StaticAsset {
   /** Loaded on first use (the Redoc bundle is 1 MB a test rarely needs). */

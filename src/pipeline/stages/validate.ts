@@ -8,20 +8,14 @@ import { ApiError, type Violation, validationFailed } from '../../core/errors';
 import { parseBody } from '../../http/body';
 import { multiValues } from '../../http/multi-values';
 import { mediaTypeOf } from '../../http/negotiate';
-import { type ParameterSet, validateParameters } from '../compile/operations';
+import { type CompiledOperation, type ParameterSet, validateParameters } from '../compile/operations';
 import { toViolations } from '../compile/schema-compiler';
-import type { RequestContext } from '../context';
+import type { ParameterValues, RequestContext, RoutedContext, ValidatedContext } from '../context';
 
-/** Validated path and query parameters, computed once per request (the cache key needs them early). */
-export interface ParameterValues {
-  params: Record<string, unknown>;
-  query: Record<string, unknown>;
-  violations: Violation[];
-}
-
-export function parameters(ctx: RequestContext): ParameterValues {
+/** The request's path and query parameters, validated once (the cache key needs them before validate). */
+export function parameters(ctx: RoutedContext): ParameterValues {
   if (ctx.parameters) return ctx.parameters;
-  const { op } = ctx.route!;
+  const { op } = ctx.route;
   const path = validateParameters(op.parameters.path, 'path', ctx.pathParams);
   // An operation without query parameters ignores the query string: nothing to collect.
   const raw = op.parameters.query && ctx.rawQuery !== '' ? multiValues(ctx.rawQuery) : {};
@@ -32,13 +26,16 @@ export function parameters(ctx: RequestContext): ParameterValues {
   return (ctx.parameters = { params: path.values, query: query.values, violations });
 }
 
-export function validateStage(trust: (ctx: RequestContext) => string) {
-  return function validate(ctx: RequestContext): void {
-    const { op } = ctx.route!;
+/** Returns only once the request is valid, with the handler's request set; else throws 400 or 415. */
+export type Validate = (ctx: RoutedContext) => asserts ctx is ValidatedContext;
+
+export function validateStage(trust: (ctx: RequestContext) => string): Validate {
+  return function validate(ctx: RoutedContext): asserts ctx is ValidatedContext {
+    const { op } = ctx.route;
     const { params, query, violations: found } = parameters(ctx);
     const headers = validateParameters(op.parameters.header, 'header', ctx.req.headers as Record<string, string>);
     const violations = [...found, ...headers.violations];
-    const body = op.body ? readInput(ctx, violations) : undefined;
+    const body = op.body ? readInput(ctx, op.body, violations) : undefined;
     if (violations.length) throw validationFailed(...violations);
     ctx.input = {
       operationId: op.operationId,
@@ -60,16 +57,20 @@ export function validateStage(trust: (ctx: RequestContext) => string) {
 function documentedNames(set: ParameterSet | undefined, values: Record<string, unknown>): Record<string, unknown> {
   if (!set) return values;
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < set.names.length; i++) {
-    const value = values[set.names[i]!];
-    if (value !== undefined) out[set.documented[i]!] = value;
-  }
+  set.names.forEach((name, i) => {
+    const value = values[name];
+    const documented = set.documented[i];
+    if (value !== undefined && documented !== undefined) out[documented] = value;
+  });
   return out;
 }
 
 /** The body parsed as its declared media type and checked against its schema. */
-function readInput(ctx: RequestContext, violations: Violation[]): unknown {
-  const declared = ctx.route!.op.body!;
+function readInput(
+  ctx: RoutedContext,
+  declared: NonNullable<CompiledOperation['body']>,
+  violations: Violation[],
+): unknown {
   const contentType = ctx.req.headers['content-type'];
   const raw = ctx.rawBody;
   const empty = !raw || raw.length === 0;
@@ -79,7 +80,7 @@ function readInput(ctx: RequestContext, violations: Violation[]): unknown {
   }
   const type = mediaTypeOf(contentType);
   const check = type ? declared.media.get(type) : undefined;
-  if (!type || !check)
+  if (!contentType || !type || !check)
     throw new ApiError('unsupported_media_type', {
       detail: `Send the body as ${[...declared.media.keys()].join(' or ')}.`,
     });
@@ -87,10 +88,10 @@ function readInput(ctx: RequestContext, violations: Violation[]): unknown {
     if (declared.required) violations.push({ in: 'body', pointer: '', message: 'a request body is required' });
     return undefined;
   }
-  const body = parseBody(raw!, type, contentType!);
+  const body = parseBody(raw, type, contentType);
   if (!check(body)) violations.push(...toViolations(check.errors, 'body'));
   // JSON can only carry U+0000 as the escape \u0000, a form as %00: look only then.
-  if (raw!.includes('\\u0000') || raw!.includes('%00')) collectNul(body, 'body', '', violations);
+  if (raw.includes('\\u0000') || raw.includes('%00')) collectNul(body, 'body', '', violations);
   return body;
 }
 

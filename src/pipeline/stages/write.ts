@@ -5,11 +5,11 @@
  */
 import { contentTypeValue } from '../../http/negotiate';
 import type { SecurityHeaders } from '../../http/security-headers';
-import type { RequestContext } from '../context';
+import type { AnsweredContext } from '../context';
 
 export function writeStage(kinds: SecurityHeaders, lifecycle: { readonly draining: boolean }) {
-  return function write(ctx: RequestContext): void {
-    const { status, headers: own, body, contentType } = ctx.response!;
+  return function write(ctx: AnsweredContext): void {
+    const { status, headers: own, body, contentType } = ctx.response;
     const headers: Record<string, string> = {
       ...(contentType === 'text/html' ? kinds.page : kinds.api),
       ...own,

@@ -1,44 +1,18 @@
 /**
- * The response cache over Redis: entries, tag generations and fill locks. No process-local cache:
- * every instance reads the same Redis, so all of them agree.
+ * The response cache's store over Redis: entries, tag generations and fill locks. No process-local
+ * cache: every instance reads the same Redis, so all of them agree.
  *
- * Invalidation is by tag generation counters (INCR: O(1), atomic, one key per tag). An entry records
- * the generations its reader saw BEFORE reading the database; a lookup fetches the entry and the
- * current generations together and accepts the entry only when they are equal. A writer commits,
- * then bumps its tags, so a slow reader that loaded old data can only store an entry nobody will
- * accept (the "stale set" race, closed by generation keys: test/cache/race.test.ts).
+ * Generations are counters (INCR: O(1), atomic, one key per tag). A writer commits, then bumps its
+ * tags, so a slow reader that loaded old data can only store an entry nobody will accept (the
+ * "stale set" race, closed by generation keys: test/cache/race.test.ts).
  *
  * Cluster: entries, generations and locks are separate keys, fetched in one pipeline (one round trip
  * per node), never in one multi-key script.
  */
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ServiceError } from '../core/errors';
 import { isCluster, sendBatch, withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
-
-/** A stored response. */
-export interface CacheEntry {
-  /** Tag generations seen before the load. */
-  g: string[];
-  status: number;
-  headers: Record<string, string>;
-  /** The serialised body, written as is on a hit. */
-  body: string;
-  contentType: string;
-}
-
-export interface Lookup {
-  /** Current generation of each tag ('0' for a tag never bumped). */
-  gens: string[];
-  entry: CacheEntry | undefined;
-}
-
-/** Thrown when a cache command does not answer within the timeout. */
-export class CacheTimeoutError extends ServiceError {
-  static override readonly code = 'cache_timeout';
-  readonly code = 'cache_timeout';
-}
+import { type CacheEntry, type CacheStore, CacheTimeoutError, type Lookup } from './cache-store';
 
 /**
  * Stored form: the metadata as JSON, a newline, then the body bytes as they go on the wire, so a hit
@@ -60,17 +34,13 @@ function toLookup([raw, ...gens]: (string | null)[]): Lookup {
   return { gens: gens as string[], entry: raw ? decode(raw) : undefined };
 }
 
-/** A fresh fill-lock token (made before the SET, so a timed-out SET can still be undone). */
-export function lockToken(): string {
-  return randomBytes(12).toString('base64url');
-}
-
 // Deletes the lock only if we still hold it (a fill that outlived its lock must not free another's).
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 type Scripted = Redis & { sgUnlock(key: string, token: string): Promise<number> };
 
-export class CacheBackend {
+/** The store the service runs on (createApp's default), over the session Redis or REDIS_CACHE_URL's. */
+export class RedisCacheStore implements CacheStore {
   private readonly redis: Scripted;
 
   private readonly cluster: boolean;
@@ -88,10 +58,6 @@ export class CacheBackend {
     this.ownTimer = !(own !== undefined && own > 0 && own <= timeoutMs);
   }
 
-  /**
-   * Starts a lookup: the entry and the generations of its tags, issued synchronously so that they
-   * share an automatic pipeline with whatever else this tick sends (the session check).
-   */
   lookup(entryKey: string, tags: string[]): Promise<Lookup> {
     const genKeys = tags.map(keys.cacheGeneration);
     // One MGET on a single Redis; in a Cluster the entry and its tags may live in different slots.
@@ -101,12 +67,10 @@ export class CacheBackend {
     return this.timed(replies.then(toLookup));
   }
 
-  /** Stores an entry for `ttlSeconds`. */
   async set(entryKey: string, entry: CacheEntry, ttlSeconds: number): Promise<void> {
     await this.timed(this.redis.set(entryKey, encode(entry), 'EX', ttlSeconds));
   }
 
-  /** Bumps the generation of every tag: every entry stored under the old ones is dead at once. */
   async invalidate(tags: string[]): Promise<void> {
     if (tags.length === 0) return;
     // Each tag's counter is its own slot on a Cluster: sendBatch pipelines them only on one node.
@@ -118,7 +82,7 @@ export class CacheBackend {
     );
   }
 
-  /** Takes the fill lock of an entry with `token` (SET NX PX); false when another holds it. */
+  /** SET NX PX. */
   async lock(entryKey: string, token: string, ttlMs: number): Promise<boolean> {
     return (await this.timed(this.redis.set(keys.cacheFillLock(entryKey), token, 'PX', ttlMs, 'NX'))) === 'OK';
   }
