@@ -240,8 +240,17 @@ function nodeOptions(config: RedisTarget, opts: RedisConnectOptions): RedisOptio
     connectTimeout: 3000,
     enableAutoPipelining: true,
     retryStrategy: backoff,
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
   };
 }
+
+/**
+ * How long a disconnect waits for the socket to close before destroying it. ioredis arms this
+ * timer on every disconnect and clears it on the socket's 'close', which never comes again for a
+ * socket that had already closed (a Redis that went away): the process is then held for the whole
+ * timeout (2 s by default; it held jest workers past their exit). A live Redis closes in far less.
+ */
+const DISCONNECT_TIMEOUT_MS = 200;
 
 /** How often a Cluster connection asks for the slot map (one CLUSTER SLOTS to one node). */
 const CLUSTER_SLOTS_REFRESH_MS = 1000;

@@ -69,3 +69,17 @@ it('fails with a message that does not contain the password', async () => {
   expect((err as Error).message).not.toContain('wrong-password-xyz');
   expect(lines.join('')).not.toContain('wrong-password-xyz');
 });
+
+it('lets go of a connection to a Redis that went away within a fraction of a second, not 2 s', async () => {
+  const server = await startRedis({ password: 'gone-pass' });
+  servers.push(server);
+  const redis = await connectRedis(
+    { url: server.url, password: 'gone-pass', useTls: false, tlsCaFile: undefined },
+    capture().logger,
+  );
+  // ioredis holds the process for disconnectTimeout after disconnecting a socket that had already
+  // closed: kept well under the half second jest gives a worker to exit.
+  expect(redis.options.disconnectTimeout).toBeLessThanOrEqual(250);
+  await server.kill();
+  redis.disconnect();
+});
