@@ -95,7 +95,14 @@ describe('the dev Redis', () => {
       await authed.connect();
       expect(await authed.ping()).toBe('PONG');
       authed.disconnect();
-      const anonymous = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const anonymous = new Redis({
+        port,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        // Its socket is closed by the refusal: ioredis's default 2 s disconnect wait would hold the worker.
+        disconnectTimeout: 100,
+      });
       anonymous.on('error', () => undefined);
       // RESP3's HELLO already needs the password: the connection is refused before any command.
       await expect(anonymous.connect().then(() => anonymous.ping())).rejects.toThrow(/NOAUTH|closed/);
