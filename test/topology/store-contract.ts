@@ -63,6 +63,7 @@ export function storeContract(topology: TestTopology): void {
       expect(await live(s)).toEqual(['items:read', 'items:write']);
       expect(await live({ ...s, sub: 'someone-else' })).toBeNull();
       expect((await sessions.get(s.sid))?.sub).toBe('user-a');
+      expect(await sessions.subject(s.sid)).toBe('user-a');
       await sessions.revokeAccess(s.sid, s.jti);
       expect(await live(s)).toBeNull();
       expect(await sessions.get(s.sid)).not.toBeNull();
@@ -142,6 +143,10 @@ export function storeContract(topology: TestTopology): void {
       expect(await sessions.narrowAll('user-f', ['items:read'])).toBe(2);
       expect(await live(a)).toEqual(['items:read']);
       expect(await live(b)).toEqual([]);
+      // A login that read the user before the change is narrowed by the sweep of its own session.
+      const late = await login('user-f');
+      expect(await sessions.narrow('user-f', [late.sid], [])).toBe(1);
+      expect(await live(late)).toEqual([]);
     });
   });
 
