@@ -2,10 +2,10 @@
  * Two app instances on one Redis: whatever ends a session through one is honoured by the other on
  * its very next request (nothing about token validity lives in process memory).
  */
-import { type Database, openDatabase } from '../../src/store/database';
-import { migrate } from '../../src/store/migrate';
+import type { Database } from '../../src/store/database';
 import { startTestApp, type TestApp } from '../support/app';
 import { client } from '../support/contract';
+import { openTestPglite } from '../support/pglite-snapshot';
 import { type RedisServer, startRedis } from '../support/redis-server';
 
 let redis: RedisServer;
@@ -17,8 +17,7 @@ let apiB: ReturnType<typeof client>;
 
 beforeAll(async () => {
   redis = await startRedis({ password: 'shared-redis' });
-  db = await openDatabase({});
-  await migrate(db);
+  db = await openTestPglite();
   a = await startTestApp({ redisServer: redis, db });
   b = await startTestApp({ redisServer: redis, db });
   apiA = client(a.url);

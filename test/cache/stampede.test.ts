@@ -3,10 +3,9 @@
  * a few times; the rest wait for the fill (SET NX PX lock + bounded wait).
  */
 import type { Database } from '../../src/store/database';
-import { openDatabase } from '../../src/store/database';
-import { migrate } from '../../src/store/migrate';
 import { startTestApp, type TestApp } from '../support/app';
 import { client } from '../support/contract';
+import { openTestPglite } from '../support/pglite-snapshot';
 import { type RedisServer, startRedis } from '../support/redis-server';
 
 let redis: RedisServer;
@@ -17,8 +16,7 @@ let itemLoads = 0;
 
 beforeAll(async () => {
   redis = await startRedis({ password: 'stampede' });
-  const real = await openDatabase({});
-  await migrate(real);
+  const real = await openTestPglite();
   // Counts the single-item loads that reach the database; slowed a little, as a real one would be.
   db = {
     ...real,

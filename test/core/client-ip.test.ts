@@ -3,15 +3,12 @@
  * ignored; with 1, the address the one trusted proxy saw is used.
  */
 
-import { openDatabase } from '../../src/store/database';
-import { migrate } from '../../src/store/migrate';
+import type { Database } from '../../src/store/database';
 import { startTestApp } from '../support/app';
 import { client } from '../support/contract';
+import { openTestPglite } from '../support/pglite-snapshot';
 
-async function loggedIpOfFailedLogin(
-  trustProxy: string,
-  db: Awaited<ReturnType<typeof openDatabase>>,
-): Promise<string> {
+async function loggedIpOfFailedLogin(trustProxy: string, db: Database): Promise<string> {
   const t = await startTestApp({ env: { TRUST_PROXY: trustProxy }, db });
   try {
     await client(t.url).post('/token', {
@@ -28,8 +25,7 @@ async function loggedIpOfFailedLogin(
 }
 
 it('ignores X-Forwarded-For unless a proxy hop is trusted', async () => {
-  const db = await openDatabase({});
-  await migrate(db);
+  const db = await openTestPglite();
   try {
     expect(await loggedIpOfFailedLogin('0', db)).toBe('127.0.0.1');
     expect(await loggedIpOfFailedLogin('1', db)).toBe('198.51.100.9');

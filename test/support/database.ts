@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Database, openDatabase } from '../../src/store/database';
 import { migrate } from '../../src/store/migrate';
+import { openTestPglite } from './pglite-snapshot';
 
 /** A migrated database to run a test against. */
 export interface TestDatabase {
@@ -33,16 +34,14 @@ export function uniqueSchemaName(): string {
  * Opens and migrates one in-memory PGlite database, plus one on
  * `TEST_DATABASE_URL` (in a new schema of its own) when that is set.
  *
- * PGlite's initdb takes several seconds (3–8 s), so call this once per test
- * file in `beforeAll` (with a generous timeout, e.g. 60 s), clean up between
- * tests with {@link truncateAll}, and finish with {@link closeTestDatabases}.
+ * The PGlite one opens from the migrated snapshot (./pglite-snapshot.ts). Call
+ * this once per test file in `beforeAll`, clean up between tests with
+ * {@link truncateAll}, and finish with {@link closeTestDatabases}.
  */
 export async function openTestDatabases(): Promise<TestDatabase[]> {
   const opened: TestDatabase[] = [];
   try {
-    const pglite = await openDatabase({});
-    opened.push({ name: 'pglite', db: pglite });
-    await migrate(pglite);
+    opened.push({ name: 'pglite', db: await openTestPglite() });
 
     const url = testDatabaseUrl();
     if (url) {
