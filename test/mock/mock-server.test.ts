@@ -283,7 +283,7 @@ describe('npm run mock', () => {
   it('listens on PORT, logs its URL, serves the document and stops on SIGTERM', async () => {
     const child = run({ PORT: '0', LOG_LEVEL: 'info' });
     let output = '';
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     try {
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the mock did not start:\n${output}`)), 30_000);
@@ -311,7 +311,7 @@ describe('npm run mock', () => {
     const child = run({ PORT: 'eighty', LOG_LEVEL: 'loud' });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c));
-    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(2);
+    expect(await new Promise((resolve) => child.once('close', resolve))).toBe(2);
     expect(stderr).toContain('PORT must be an integer from 0 to 65535, got eighty');
     expect(stderr).toContain('LOG_LEVEL must be one of');
   });

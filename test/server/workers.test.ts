@@ -68,7 +68,7 @@ it('refuses WORKERS=2 without DATABASE_URL before forking anything (PGlite serve
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c));
   child.stderr.on('data', (c: Buffer) => (output += c));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   expect(code).toBe(2);
   expect(output).toContain('WORKERS=2 needs DATABASE_URL');
   expect(output).not.toContain('starting workers');

@@ -29,8 +29,9 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
   child.stdout!.on('data', (c: Buffer) => (output += c));
   child.stderr!.on('data', (c: Buffer) => (output += c));
   let signalledAt = Date.now();
+  // 'close', not 'exit': by then the last of the output has been read, which a test reads next.
   const exited = new Promise<{ code: number | null; afterSignalMs: number }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, afterSignalMs: Date.now() - signalledAt })),
+    child.once('close', (code) => resolve({ code, afterSignalMs: Date.now() - signalledAt })),
   );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`specgate did not start:\n${output}`)), START_TIMEOUT_MS);
