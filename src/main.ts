@@ -15,7 +15,7 @@ import { runPrimary } from './cluster/primary';
 import { onShutdownRequest } from './cluster/shutdown-request';
 import { type Config, ConfigError, loadConfig } from './core/config';
 import { Lifecycle } from './core/lifecycle';
-import { createLogger, type Logger } from './core/logger';
+import { createLogger, type Logger, synchronousStdout } from './core/logger';
 import { createServer } from './http/server';
 import { Metrics } from './observability/metrics';
 import { type Database, openDatabase } from './store/database';
@@ -235,7 +235,8 @@ if (require.main === module) {
   // WORKERS=1 is one plain process, no cluster primary: run one per pod, the orchestrator restarts it
   // (README, Deploying on Kubernetes).
   if (config.workers === 1) serve(config, createLogger(config.logLevel));
-  else if (cluster.isPrimary) runPrimary(config, createLogger(config.logLevel).child({ pid: process.pid }));
+  else if (cluster.isPrimary)
+    runPrimary(config, createLogger(config.logLevel, synchronousStdout()).child({ pid: process.pid }));
   else {
     // A worker: today's service, whose /metrics answers for all workers and which drains when the primary asks.
     const metrics = new Metrics({ aggregate: workerMetricsSource });

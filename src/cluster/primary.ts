@@ -46,7 +46,8 @@ export function runPrimary(config: Config, logger: Logger): void {
     clearTimeout(force);
     logger.info({ uncleanExits }, 'all workers stopped');
     const code = uncleanExits === 0 ? 0 : 1;
-    // The line above reaches the log before the process ends (process.exit does not wait for it).
+    // The line above must reach the log before the process ends (process.exit does not wait for
+    // it): main.ts gives the primary a synchronous stdout, and a flush covers any other destination.
     logger.flush(() => process.exit(code));
     setTimeout(() => process.exit(code), 1_000).unref();
   };

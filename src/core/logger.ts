@@ -43,3 +43,13 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     destination,
   );
 }
+
+/**
+ * Standard output written synchronously: each line is in the pipe before the call returns, however
+ * long a full pipe takes to drain. For the cluster primary, which logs a few lifecycle lines and
+ * exits right after its last one ('all workers stopped'); with pino's asynchronous default, a pipe
+ * that a slow reader (or its workers' output) kept full past the primary's exit deadline lost it.
+ */
+export function synchronousStdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: true });
+}
