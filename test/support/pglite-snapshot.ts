@@ -39,22 +39,32 @@ async function writeSnapshot(file: string): Promise<void> {
   }
 }
 
-/** PGlite's WebAssembly, compiled once per file rather than once per database. */
-let compiled: Promise<Pick<PGliteOptions, 'pgliteWasmModule' | 'fsBundle'>> | undefined;
-
 /** The global WebAssembly, which the ES2023 lib this project compiles against does not declare. */
 const wasm = (
   globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<PGliteOptions['pgliteWasmModule']> } }
 ).WebAssembly;
 
-/** A migrated PGlite database of this file's own, opened from the snapshot. */
-export async function openTestPglite(): Promise<Database> {
+/**
+ * What every database of this file starts from, read once per file: the snapshot (made first if
+ * missing) and PGlite's WebAssembly, compiled once rather than once per database.
+ */
+let inputs: Promise<Pick<PGliteOptions, 'pgliteWasmModule' | 'fsBundle' | 'loadDataDir'>> | undefined;
+
+async function readInputs(): Promise<Pick<PGliteOptions, 'pgliteWasmModule' | 'fsBundle' | 'loadDataDir'>> {
   const file = snapshotFile();
   if (!existsSync(file)) await writeSnapshot(file);
-  compiled ??= (async () => ({
+  return {
     pgliteWasmModule: await wasm.compile(readFileSync(path.join(PGLITE_DIST, 'pglite.wasm'))),
     fsBundle: new Blob([readFileSync(path.join(PGLITE_DIST, 'pglite.data'))]),
-  }))();
-  const pg = await PGlite.create({ ...(await compiled), loadDataDir: new Blob([readFileSync(file)]) });
-  return openDatabase({ pglite: pg });
+    loadDataDir: new Blob([readFileSync(file)]),
+  };
+}
+
+/** A migrated PGlite database of this file's own, opened from the snapshot. */
+export async function openTestPglite(): Promise<Database> {
+  inputs ??= readInputs();
+  inputs.catch(() => {
+    inputs = undefined;
+  });
+  return openDatabase({ pglite: await PGlite.create(await inputs) });
 }

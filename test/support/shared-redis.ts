@@ -23,7 +23,10 @@ function workerServers(): WorkerServers {
 /** A database of its own on the worker's redis-server, empty. */
 export async function sharedRedis(): Promise<RedisServer> {
   const address = await workerServers().redis();
-  const db = handedOut++ % address.databases;
+  // A bound, not a wrap-around: handing database 0 out again would empty the file's live ones.
+  if (handedOut >= address.databases)
+    throw new Error(`a test file may start at most ${address.databases} apps on the shared redis-server`);
+  const db = handedOut++;
   const admin = new Redis({ port: address.port, password: address.password, db, lazyConnect: true });
   try {
     await admin.connect();
