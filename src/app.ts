@@ -5,6 +5,7 @@
 
 import type { RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
+import { CursorSeal } from './api/cursor';
 import { boundHandlers, createHandlers } from './api/handlers';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
@@ -144,6 +145,7 @@ function createServices(deps: AppDeps) {
   return {
     clock,
     tokens,
+    cursors: new CursorSeal(jwt.secret),
     sessions,
     passwords: deps.passwords ?? new PasswordHasher(),
     throttle: new LoginThrottle(redis, config.loginLimits),
