@@ -80,6 +80,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     store: deps.cache ?? new RedisCacheStore(deps.cacheRedis ?? deps.redis, config.redis.cacheTimeoutMs),
     logger,
     metrics,
+    maxEntryBytes: config.redis.cacheMaxEntryBytes,
     ...deps.cacheHooks,
   });
 
