@@ -266,9 +266,11 @@ export interface paths {
          *     `username_prefix` and `limit`, for the next page. Needs `users:admin`.
          *
          *     Not cached (`x-cache: false`; `Cache-Control: no-store`): an administrator always sees the
-         *     current state. A `cursor` this service did not issue gets 400 `validation_failed`
-         *     (`in: query`, `pointer: /cursor`), as does a `limit` outside 1 to 100 or a prefix with
-         *     characters no username has.
+         *     current state. Cursors are authenticated (an HMAC tag keyed from the service's secret) and
+         *     bound to the `username_prefix` that issued them: a `cursor` this service did not issue for
+         *     this listing, or changed in any character, gets 400 `validation_failed` (`in: query`,
+         *     `pointer: /cursor`), as does a `limit` outside 1 to 100 or a prefix with characters no
+         *     username has.
          */
         get: operations["listUsers"];
         put?: never;
@@ -405,8 +407,10 @@ export interface paths {
          *     invalidated by every item write, so a page is never staler than the last acknowledged
          *     write. The answer carries `X-Cache` (HIT, MISS or BYPASS), a strong `ETag` and
          *     `Cache-Control: private, no-cache`; `If-None-Match` with a current ETag gets 304 without a
-         *     body. A `cursor` this service did not issue gets 400 `validation_failed` (`in: query`,
-         *     `pointer: /cursor`), as does a `limit` outside 1 to 100.
+         *     body. Cursors are authenticated (an HMAC tag keyed from the service's secret) and bound to
+         *     the `category` that issued them, so only pages the service listed can be asked for: a
+         *     `cursor` this service did not issue for this listing, or changed in any character, gets 400
+         *     `validation_failed` (`in: query`, `pointer: /cursor`), as does a `limit` outside 1 to 100.
          */
         get: operations["listItems"];
         put?: never;

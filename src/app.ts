@@ -5,6 +5,7 @@
 
 import type { RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
+import { CursorSeal } from './api/cursor';
 import { boundHandlers, createHandlers } from './api/handlers';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
@@ -79,6 +80,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     store: deps.cache ?? new RedisCacheStore(deps.cacheRedis ?? deps.redis, config.redis.cacheTimeoutMs),
     logger,
     metrics,
+    maxEntryBytes: config.redis.cacheMaxEntryBytes,
     ...deps.cacheHooks,
   });
 
@@ -144,6 +146,7 @@ function createServices(deps: AppDeps) {
   return {
     clock,
     tokens,
+    cursors: new CursorSeal(jwt.secret),
     sessions,
     passwords: deps.passwords ?? new PasswordHasher(),
     throttle: new LoginThrottle(redis, config.loginLimits),

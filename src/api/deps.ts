@@ -12,9 +12,12 @@ import type { Metrics } from '../observability/metrics';
 import type { OpenApiDocument } from '../pipeline/compile/document';
 import type { Database } from '../store/database';
 import type { UsersRepository } from '../store/users.repository';
+import type { CursorSeal } from './cursor';
 
 export interface HandlerDeps {
   db: Database;
+  /** Seals and opens list cursors (keyed from the JWT secret, so every instance accepts them). */
+  cursors: CursorSeal;
   redis: Redis;
   users: UsersRepository;
   passwords: PasswordHasher;

@@ -48,6 +48,11 @@ export interface HttpCacheOptions {
   lockTtlMs?: number;
   /** How long a request waits for another instance's fill before going to the database itself. */
   lockWaitMs?: number;
+  /**
+   * Largest body stored, in bytes (CACHE_MAX_ENTRY_BYTES); a larger one is served but not stored, so
+   * one entry cannot take a large share of the cache's memory and a hit never moves megabytes.
+   */
+  maxEntryBytes?: number;
   /** Test seam: runs between the handler's database read and the cache fill. */
   beforeFill?: (entryKey: string) => Promise<void>;
 }
@@ -66,15 +71,20 @@ export interface PreparedRead {
   lookup: Promise<Lookup>;
 }
 
+/** CACHE_MAX_ENTRY_BYTES's default: 256 KiB. */
+export const DEFAULT_MAX_ENTRY_BYTES = 256 * 1024;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class HttpCache {
   private readonly lockTtlMs: number;
   private readonly lockWaitMs: number;
+  private readonly maxEntryBytes: number;
 
   constructor(private readonly opts: HttpCacheOptions) {
     this.lockTtlMs = opts.lockTtlMs ?? 5000;
     this.lockWaitMs = opts.lockWaitMs ?? 1000;
+    this.maxEntryBytes = opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
   }
 
   /**
@@ -142,6 +152,12 @@ export class HttpCache {
       const { body } = response;
       if (response.status !== 200 || typeof body !== 'string') return { response, outcome: 'MISS' };
       response.headers.etag ??= strongEtag(body);
+      // Counted in UTF-8 bytes, as Redis stores it; a string's length would undercount non-ASCII text.
+      if (Buffer.byteLength(body, 'utf8') > this.maxEntryBytes) {
+        this.opts.logger.debug({ operationId, maxEntryBytes: this.maxEntryBytes }, 'response too large to cache');
+        this.opts.metrics?.outcome(operationId, 'MISS');
+        return { response, outcome: 'MISS' };
+      }
       const entry: CacheEntry = {
         g: found.gens,
         status: 200,

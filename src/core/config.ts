@@ -33,6 +33,8 @@ export interface Config {
     readonly cachePassword: string | undefined;
     /** A cache command slower than this is a BYPASS. */
     readonly cacheTimeoutMs: number;
+    /** A response body larger than this is served but not stored (CACHE_MAX_ENTRY_BYTES). */
+    readonly cacheMaxEntryBytes: number;
   };
   readonly databaseUrl: string | undefined;
   /** Most connections the service opens to DATABASE_URL (per process); with PgBouncer, to PgBouncer. */
@@ -288,6 +290,7 @@ function readRedis(r: EnvReader, production: boolean): Config['redis'] {
     cacheUrl: r.url('REDIS_CACHE_URL', REDIS_PROTOCOLS, 'REDIS_CACHE_PASSWORD'),
     cachePassword: r.str('REDIS_CACHE_PASSWORD') ?? password,
     cacheTimeoutMs: r.int('CACHE_TIMEOUT_MS', 50, 1, 10_000),
+    cacheMaxEntryBytes: r.int('CACHE_MAX_ENTRY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
   };
 }
 

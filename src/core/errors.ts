@@ -8,6 +8,7 @@
  * {@link DependencyUnavailableError} with 503 `unavailable` + `Retry-After`, and anything else
  * with a 500 that reveals nothing but the request id.
  */
+import { cutEcho } from './echo';
 import {
   DEFAULT_PROBLEM_TYPE_BASE,
   OAUTH_STATUS,
@@ -193,10 +194,17 @@ export function renderError(err: unknown, ctx: RenderErrorContext): ErrorRespons
     status: apiErr.status,
     code: apiErr.code,
   };
-  if (apiErr.code !== 'internal' && apiErr.options.detail) body.detail = apiErr.options.detail;
-  body.instance = ctx.instance;
+  // Every string that may repeat the client's input is cut (./echo.ts): the path, details and
+  // violations that name a header value, a property name or a path segment.
+  if (apiErr.code !== 'internal' && apiErr.options.detail) body.detail = cutEcho(apiErr.options.detail);
+  body.instance = cutEcho(ctx.instance);
   body.request_id = ctx.requestId;
-  if (apiErr.options.errors) body.errors = apiErr.options.errors;
+  if (apiErr.options.errors)
+    body.errors = apiErr.options.errors.map((v) => ({
+      ...v,
+      pointer: cutEcho(v.pointer),
+      message: cutEcho(v.message),
+    }));
   if (apiErr.options.allow) body.allow = apiErr.options.allow;
   headers['content-type'] = 'application/problem+json';
   return { status: apiErr.status, headers, body: JSON.stringify(body) };
@@ -233,7 +241,7 @@ function oauthResponse(
   Object.assign(headers, OAUTH_NO_STORE);
   headers['content-type'] = 'application/json';
   const body: Record<string, string> = { error };
-  if (description) body.error_description = description;
+  if (description) body.error_description = cutEcho(description);
   return { status, headers, body: JSON.stringify(body) };
 }
 

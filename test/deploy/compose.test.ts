@@ -121,6 +121,21 @@ describe.each([...standaloneFiles, ...overrideFiles])('%s', (file) => {
 describe.each(standaloneFiles)('%s as a whole deployment', (file) => {
   const services = loadCompose(file).services ?? {};
 
+  it('runs the response cache on a Redis of its own, bounded and evicting, apart from the sessions', () => {
+    const api = envOf(services.api ?? {});
+    const host = /^redis:\/\/([^:/]+):(\d+)\/?$/.exec(api.REDIS_CACHE_URL ?? '')?.[1] ?? '';
+    const cache = services[host];
+    expect(cache && isRedisServer(cache)).toBe(true);
+    const words = commandOf(cache ?? {});
+    expect(words[words.indexOf('--maxmemory-policy') + 1]).toBe('allkeys-lru');
+    expect(words.indexOf('--maxmemory')).toBeGreaterThanOrEqual(0);
+    expect(words[words.indexOf('--maxmemory') + 1]).toMatch(/^\d+(mb|gb)$/i);
+    // Not the Redis (or any node) the sessions live on.
+    const sessionHosts = [api.REDIS_URL, api.REDIS_CLUSTER_NODES, api.REDIS_SENTINELS].join(',');
+    expect(sessionHosts).not.toMatch(new RegExp(`\\b${host}\\b(?!-)`));
+    expect(Object.keys(dependsOf(services.api ?? {}))).toContain(host);
+  });
+
   it('gives every long-running service an enabled healthcheck', () => {
     for (const [name, service] of Object.entries(services)) {
       if (isOneShot(service)) continue;

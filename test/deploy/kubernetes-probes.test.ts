@@ -3,7 +3,8 @@
  * production, HTTPS, the drain settings), probed the way the kubelet probes it: each probe's scheme
  * and path, no credentials, no certificate verification. A real process (src/main.ts) on a real
  * redis-server, and PostgreSQL when TEST_DATABASE_URL is set (PGlite otherwise). Only the listening
- * address and the certificate files differ: a free loopback port, and a certificate made here.
+ * address, the certificate files and the cache differ: a free loopback port, a certificate made
+ * here, and the cache on the test's redis-server (cache.yaml's Service does not resolve here).
  */
 import fs from 'node:fs';
 import https from 'node:https';
@@ -55,6 +56,7 @@ async function launchAsDeployed(name: string): Promise<Instance> {
     TLS_CERT_FILE: cert.certFile,
     TLS_KEY_FILE: cert.keyFile,
     PLAIN_HTTP: '', // the fleet's default is plain HTTP; blank is unset
+    REDIS_CACHE_URL: '', // blank: the cache shares the fleet's Redis
   });
 }
 

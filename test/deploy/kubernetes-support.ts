@@ -71,7 +71,19 @@ export function only(kind: string): Manifest {
   return found[0]!;
 }
 
-export const deployment = only('Deployment');
+/** The manifest of a kind with this name (several kinds have one for the api and one for the cache). */
+export function named(kind: string, name: string): Manifest {
+  const found = ofKind(kind).filter((m) => m.metadata?.name === name);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind} named ${name} in deploy/kubernetes, found ${found.length}`);
+  return found[0]!;
+}
+
+/** The NetworkPolicy of this name. */
+export const policyOf = (name: string): Manifest => named('NetworkPolicy', name);
+
+/** The api's Deployment (cache.yaml has the cache's). */
+export const deployment = named('Deployment', 'specgate');
 export const podSpec = deployment.spec?.template?.spec ?? {};
 export const podLabels: Labels = deployment.spec?.template?.metadata?.labels ?? {};
 const containers: Container[] = podSpec.containers ?? [];

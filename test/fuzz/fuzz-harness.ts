@@ -497,7 +497,8 @@ export const PLANS: Record<string, Plan<any>> = {
   getUser: existingUserPlan(),
   listUsers: {
     choice: fc.option(fc.nat(), { nil: undefined }),
-    // A cursor must be one the service issued: none, or a real one (the second user's position).
+    // A cursor must be one the service issued for this listing: none, or a real one (the second
+    // user's position in the unfiltered listing).
     async fixture(ctx, c) {
       if (c === undefined) return {};
       const page = await ctx.fixture('GET', '/v1/users?limit=1', { token: await ctx.tokenFor(['users:admin']) });
@@ -506,7 +507,11 @@ export const PLANS: Record<string, Plan<any>> = {
     bind(parts, c, b) {
       const query = (parts.query ??= {});
       if (c === undefined) delete query.cursor;
-      else query.cursor = b.data.cursor!;
+      else {
+        query.cursor = b.data.cursor!;
+        // A cursor is valid only in the listing that issued it: the unfiltered one here.
+        delete query.username_prefix;
+      }
     },
   },
   // Disabling, narrowing, deleting or ending the sessions of a shared fixture user would break
@@ -517,11 +522,15 @@ export const PLANS: Record<string, Plan<any>> = {
   endUserSessions: freshUserPlan(),
   listItems: {
     choice: fc.option(fc.nat(), { nil: undefined }),
-    // A cursor must be one the service issued: none, or a real one.
+    // A cursor must be one the service issued for this listing: none, or a real one (unfiltered).
     bind(parts, c, _b, ctx) {
       const query = (parts.query ??= {});
       if (c === undefined) delete query.cursor;
-      else query.cursor = ctx.cursors[c % ctx.cursors.length]!;
+      else {
+        query.cursor = ctx.cursors[c % ctx.cursors.length]!;
+        // A cursor is valid only in the listing that issued it: the unfiltered one here.
+        delete query.category;
+      }
     },
   },
   createItem: {},

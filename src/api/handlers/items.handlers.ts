@@ -20,7 +20,7 @@ import {
   POSITION_TIME,
   type WriteResult,
 } from '../../store/items.repository';
-import { decodeCursor as decodeJson, encodeCursor as encodeJson, foreignCursor } from '../cursor';
+import { type CursorSeal, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 
@@ -125,16 +125,20 @@ function notFound(itemId: string): ApiError {
   return new ApiError('not_found', { detail: `No item ${itemId}.` });
 }
 
-/** The opaque cursor of a position: base64url of `[created_at text, id]`. */
-export function encodeCursor(position: ItemPosition): string {
-  return encodeJson([position.createdAt, position.id]);
+/** What an items cursor is valid for: the listing and its category (the page size may change). */
+const listingOf = (category: string | undefined) => JSON.stringify(['listItems', category ?? null]);
+
+/** The opaque cursor of a position in the listing of `category`: `[created_at text, id]`, sealed. */
+export function encodeCursor(seal: CursorSeal, category: string | undefined, position: ItemPosition): string {
+  return seal.seal(listingOf(category), [position.createdAt, position.id]);
 }
 
-/** The position of a cursor this service issued, or undefined for anything else. */
-export function decodeCursor(cursor: string): ItemPosition | undefined {
-  const parsed = decodeJson(cursor);
+/** The position of a cursor this service issued for the listing of `category`, or undefined for anything else. */
+export function decodeCursor(seal: CursorSeal, category: string | undefined, cursor: string): ItemPosition | undefined {
+  const parsed = seal.open(listingOf(category), cursor);
   if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
   const [createdAt, id] = parsed as unknown[];
+  // Sealed by this service, so well-formed; checked anyway, as the database must never see a bad timestamp.
   if (
     typeof createdAt !== 'string' ||
     typeof id !== 'string' ||
@@ -142,26 +146,24 @@ export function decodeCursor(cursor: string): ItemPosition | undefined {
     !POSITION_TIME.test(createdAt)
   )
     return undefined;
-  // A real calendar instant (no 2024-02-30, no year 0), so the database never sees a bad timestamp.
-  const millis = `${createdAt.slice(0, 23)}Z`;
-  const date = new Date(millis);
-  if (createdAt.startsWith('0000') || Number.isNaN(date.getTime()) || date.toISOString() !== millis) return undefined;
-  const position = { createdAt, id };
-  // Only the exact bytes this service produces.
-  return encodeCursor(position) === cursor ? position : undefined;
+  return { createdAt, id };
 }
 
 export function itemsHandlers(deps: HandlerDeps) {
   const items = new ItemsRepository(deps.db);
+  const { cursors } = deps;
 
   const listItems: Handler<'listItems'> = async (req) => {
     const { category, cursor } = req.query;
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const after = cursor === undefined ? undefined : decodeCursor(cursors, category, cursor);
     if (cursor !== undefined && !after) throw foreignCursor();
     const page = await items.list({ category, limit: req.query.limit ?? 20, after });
     return {
       status: 200,
-      body: { items: page.items.map(itemBody), next_cursor: page.next ? encodeCursor(page.next) : null },
+      body: {
+        items: page.items.map(itemBody),
+        next_cursor: page.next ? encodeCursor(cursors, category, page.next) : null,
+      },
     };
   };
 

@@ -7,7 +7,7 @@ import { ApiError } from '../../core/errors';
 import { normaliseUsername } from '../../core/username';
 import type { AdminWriteResult, UserRecord } from '../../store/users.repository';
 import { callerOf } from '../caller';
-import { decodeCursor, encodeCursor, foreignCursor } from '../cursor';
+import { type CursorSeal, foreignCursor } from '../cursor';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 import { scopedBodies, sessionBody } from './user-body';
@@ -15,23 +15,19 @@ import { scopedBodies, sessionBody } from './user-body';
 /** A username as stored (see the NewUser pattern, after normalisation). */
 const STORED_USERNAME = /^[a-z0-9._-]{1,64}$/;
 
-/** The opaque cursor of a position in the username order: base64url of `[username]`. */
-export function encodeUserCursor(username: string): string {
-  return encodeCursor([username]);
+/** What a users cursor is valid for: the listing and its username prefix (the page size may change). */
+const listingOf = (prefix: string | undefined) => JSON.stringify(['listUsers', prefix ?? null]);
+
+/** The opaque cursor of a position in the username order of `prefix`'s listing: `[username]`, sealed. */
+export function encodeUserCursor(seal: CursorSeal, prefix: string | undefined, username: string): string {
+  return seal.seal(listingOf(prefix), [username]);
 }
 
-/** The username of a cursor this service issued, or undefined for anything else. */
-export function decodeUserCursor(cursor: string): string | undefined {
-  const parsed = decodeCursor(cursor);
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 1 ||
-    typeof parsed[0] !== 'string' ||
-    !STORED_USERNAME.test(parsed[0])
-  )
-    return undefined;
-  // Only the exact bytes this service produces.
-  return encodeUserCursor(parsed[0]) === cursor ? parsed[0] : undefined;
+/** The username of a cursor this service issued for `prefix`'s listing, or undefined for anything else. */
+export function decodeUserCursor(seal: CursorSeal, prefix: string | undefined, cursor: string): string | undefined {
+  const parsed = seal.open(listingOf(prefix), cursor);
+  if (!Array.isArray(parsed) || parsed.length !== 1 || typeof parsed[0] !== 'string') return undefined;
+  return STORED_USERNAME.test(parsed[0]) ? parsed[0] : undefined;
 }
 
 const notFound = (userId: string) => new ApiError('not_found', { detail: `No user ${userId}.` });
@@ -43,7 +39,7 @@ function refusal(userId: string, result: Exclude<AdminWriteResult, { kind: 'ok' 
 }
 
 export function userAdminHandlers(deps: HandlerDeps) {
-  const { users, sessions, logger } = deps;
+  const { users, sessions, logger, cursors } = deps;
   const { userBody, scopeList } = scopedBodies(deps.document);
 
   /** The user, or 404. */
@@ -55,14 +51,12 @@ export function userAdminHandlers(deps: HandlerDeps) {
 
   const listUsers: Handler<'listUsers'> = async (req) => {
     const { cursor } = req.query;
-    const after = cursor === undefined ? undefined : decodeUserCursor(cursor);
-    if (cursor !== undefined && after === undefined) throw foreignCursor();
     const prefix = req.query.username_prefix === undefined ? undefined : normaliseUsername(req.query.username_prefix);
+    const after = cursor === undefined ? undefined : decodeUserCursor(cursors, prefix, cursor);
+    if (cursor !== undefined && after === undefined) throw foreignCursor();
     const page = await users.list({ prefix, after, limit: req.query.limit ?? 20 });
-    return {
-      status: 200,
-      body: { users: page.users.map(userBody), next_cursor: page.next === null ? null : encodeUserCursor(page.next) },
-    };
+    const next = page.next === null ? null : encodeUserCursor(cursors, prefix, page.next);
+    return { status: 200, body: { users: page.users.map(userBody), next_cursor: next } };
   };
 
   const updateUser: Handler<'updateUser'> = async (req) => {

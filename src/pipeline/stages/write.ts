@@ -1,10 +1,12 @@
 /**
  * write: the response in one writeHead + end, over the header set of its kind (computed once), with
  * the request id, and `Connection: close` while the instance drains (RFC 9112 §9.6: keep-alive
- * clients then open their next connection elsewhere). No body for HEAD.
+ * clients then open their next connection elsewhere), Vary merged with what earlier stages set on
+ * the response object (src/http/vary.ts). No body for HEAD.
  */
 import { contentTypeValue } from '../../http/negotiate';
 import type { SecurityHeaders } from '../../http/security-headers';
+import { mergeVary } from '../../http/vary';
 import type { AnsweredContext } from '../context';
 
 export function writeStage(kinds: SecurityHeaders, lifecycle: { readonly draining: boolean }) {
@@ -15,6 +17,9 @@ export function writeStage(kinds: SecurityHeaders, lifecycle: { readonly drainin
       ...own,
       'x-request-id': ctx.requestId,
     };
+    // The cors stage set its Vary on the response object; writeHead's own value would replace it.
+    const vary = mergeVary(ctx.res.getHeader('vary'), own.vary);
+    if (vary !== undefined) headers.vary = vary;
     if (lifecycle.draining) headers.connection = 'close';
     if (body !== undefined) {
       headers['content-type'] ??= contentTypeValue(contentType ?? 'application/octet-stream');

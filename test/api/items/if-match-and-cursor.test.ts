@@ -1,7 +1,9 @@
 /**
  * The pure parts of the items handlers: If-Match parsing (RFC 9110 §13.1.1, strong comparison)
- * and the opaque cursor format.
+ * and the authenticated cursor format.
  */
+import { randomBytes } from 'node:crypto';
+import { CursorSeal } from '../../../src/api/cursor';
 import { decodeCursor, encodeCursor, itemEtag, parseIfMatch } from '../../../src/api/handlers/items.handlers';
 
 describe('parseIfMatch', () => {
@@ -58,32 +60,48 @@ describe('parseIfMatch', () => {
 
 describe('cursors', () => {
   const position = { createdAt: '2031-05-06T07:08:09.123456Z', id: '3f1c7a4e-2b8d-4c1e-9a57-6d0e8b2f4a91' };
+  const secret = randomBytes(48);
+  const seal = new CursorSeal(secret);
 
-  it('round-trip, as URL-safe text', () => {
-    const cursor = encodeCursor(position);
-    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+  it('round-trip, as short URL-safe text, on any instance with the same secret', () => {
+    const cursor = encodeCursor(seal, 'kitchen', position);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
     expect(cursor.length).toBeLessThanOrEqual(200); // the document's maxLength
-    expect(decodeCursor(cursor)).toEqual(position);
+    expect(decodeCursor(seal, 'kitchen', cursor)).toEqual(position);
+    expect(decodeCursor(new CursorSeal(secret), 'kitchen', cursor)).toEqual(position);
   });
 
   it('anything else decodes to undefined', () => {
     const enc = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+    const issued = encodeCursor(seal, 'kitchen', position);
+    const [payload, tag] = issued.split('.') as [string, string];
     for (const cursor of [
       '',
       '!!!',
+      '.',
       enc('nope'),
-      enc({ createdAt: position.createdAt, id: position.id }),
-      enc([position.createdAt]),
-      enc([position.createdAt, position.id, 1]),
-      enc(['2031-05-06 07:08:09.123456+00', position.id]),
-      enc(['2031-13-06T07:08:09.123456Z', position.id]),
-      enc(['2031-05-06T07:08:60.123456Z', position.id]),
-      enc([position.createdAt, position.id.toUpperCase()]),
-      enc([position.createdAt, `{${position.id}}`]),
-      `${encodeCursor(position)}==`,
-      encodeCursor(position).slice(0, -1),
+      enc([position.createdAt, position.id]),
+      `${enc([position.createdAt, position.id, 1])}.${tag}`,
+      `${payload}.`,
+      `.${tag}`,
+      `${payload}.${tag}.`,
+      `${payload}.${tag}A`,
+      `${payload}.${tag.slice(0, -1)}`,
+      `${payload}A.${tag}`,
+      `${payload}==.${tag}`,
+      `${payload}.${tag}==`,
+      encodeCursor(new CursorSeal(randomBytes(48)), 'kitchen', position),
     ]) {
-      expect([cursor, decodeCursor(cursor)]).toEqual([cursor, undefined]);
+      expect([cursor, decodeCursor(seal, 'kitchen', cursor)]).toEqual([cursor, undefined]);
+    }
+    // Valid only in the listing that issued it.
+    expect(decodeCursor(seal, 'garden', issued)).toBeUndefined();
+    expect(decodeCursor(seal, undefined, issued)).toBeUndefined();
+  });
+
+  it('a sealed value of the wrong shape is no position', () => {
+    for (const value of [[position.createdAt], [position.createdAt, 'not-a-uuid'], { ...position }]) {
+      expect(decodeCursor(seal, undefined, seal.seal(JSON.stringify(['listItems', null]), value))).toBeUndefined();
     }
   });
 });

@@ -61,12 +61,19 @@ describe('listUsers', () => {
       'garbage',
       Buffer.from('["UPPER"]').toString('base64url'),
       Buffer.from('["a","b"]').toString('base64url'),
+      // A real username in the form cursors had before they were authenticated.
+      Buffer.from('["other"]').toString('base64url'),
     ]) {
       const res = await api.get(`/v1/users?cursor=${cursor}`, { token: admin });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('validation_failed');
       expect(res.body.errors).toEqual([expect.objectContaining({ in: 'query', pointer: '/cursor' })]);
     }
+    // A cursor is valid only in the listing (username prefix) that issued it.
+    const issued = (await api.get('/v1/users?limit=1', { token: admin })).body.next_cursor;
+    expect(typeof issued).toBe('string');
+    const borrowed = await api.get(`/v1/users?username_prefix=zz&cursor=${issued}`, { token: admin });
+    expect([borrowed.status, borrowed.body.errors?.[0]?.pointer]).toEqual([400, '/cursor']);
     expect((await api.get('/v1/users?limit=0', { token: admin })).status).toBe(400);
     expect((await api.get('/v1/users?username_prefix=a%25', { token: admin })).body.code).toBe('validation_failed');
   });
