@@ -163,10 +163,11 @@ export function authHandlers(deps: HandlerDeps) {
       throw new OAuthError('invalid_scope', 'A refresh may only narrow the scopes the session holds.');
     if (result.kind !== 'ok')
       throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+    // A retry gets the access token its rotation issued (result.jti), signed again: nothing new is stored.
     const { token, claims } = await tokens.issue({
       sub: result.sub,
       sid,
-      jti,
+      jti: result.jti,
       scope: result.scope,
       clientId: result.clientId,
       iat: now,
@@ -178,7 +179,7 @@ export function authHandlers(deps: HandlerDeps) {
         ip: req.ip,
         sub: result.sub,
         sid,
-        jti,
+        jti: result.jti,
         outcome: 'issued',
         grant: 'refresh_token',
         retry: result.retry,
