@@ -5,7 +5,7 @@
  * cluster slot per script, and fail-closed on outage.
  */
 import { Redis } from 'ioredis';
-import { ipBucket } from '../../src/auth/ip-bucket';
+import { ipBucket, UNPARSEABLE_BUCKET } from '../../src/auth/ip-bucket';
 import {
   DEFAULT_LOGIN_LIMITS,
   type LoginAttempt,
@@ -120,9 +120,33 @@ describe('ipBucket', () => {
     expect(ipBucket('fe80::1%eth0')).toBe('fe80::/64');
   });
 
-  it('returns anything unparseable as is', () => {
-    for (const s of ['', 'unknown', '[::1]', '1.2.3', '01.2.3.4', '2001:db8::1::2', '::ffff:1.2.3.4.5'])
-      expect(ipBucket(s)).toBe(s);
+  it('buckets every spelling of one address alike: ports, brackets and zero padding dropped', () => {
+    for (const s of [
+      '203.0.113.9:51000',
+      '0203.0.113.9',
+      '203.000.113.009',
+      ' 203.0.113.9 ',
+      '[::ffff:203.0.113.9]:443',
+    ])
+      expect(ipBucket(s)).toBe('203.0.113.9');
+    for (const s of ['[2001:db8::1]:443', '[2001:db8::1]', '[2001:db8::2%eth0]:8080'])
+      expect(ipBucket(s)).toBe('2001:db8::/64');
+    expect(ipBucket('[::1]')).toBe('::/64');
+  });
+
+  it('counts anything unparseable in one shared bucket', () => {
+    const odd = [
+      '',
+      'unknown',
+      'garbage',
+      '1.2.3',
+      '256.1.1.1',
+      '0x7f.0.0.1',
+      '2001:db8::1::2',
+      '::ffff:1.2.3.4.5',
+      '1.2.3.4:port',
+    ];
+    expect(new Set(odd.map(ipBucket))).toEqual(new Set([UNPARSEABLE_BUCKET]));
   });
 });
 
