@@ -49,6 +49,8 @@ export function authHandlers(deps: HandlerDeps) {
         ? await passwords.verify(user.passwordHash, password)
         : await passwords.verifyDummy(password);
     if (!user || !valid || user.disabledAt) {
+      // Only the in-flight mark goes: the unit stays either way, so a Redis error here changes nothing.
+      await attempt.failed().catch(() => undefined);
       logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
     }
