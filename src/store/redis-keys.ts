@@ -43,10 +43,11 @@ export const keys = {
   /**
    * How many of a login counter's units are attempts still in progress (src/auth/login-throttle.ts).
    * In the counter's slot: a counter with a hash tag lends it; one without is the tag itself, and
-   * a tag hashes like the key it spells, so both land on one slot of a Redis Cluster.
+   * a tag hashes like the key it spells, so both land on one slot of a Redis Cluster. Under `rl:`
+   * either way, as the documented ACL allows.
    */
   loginInFlight: (counterKey: string) =>
-    hasHashTag(counterKey) ? `${counterKey}:in-flight` : `{${counterKey}}:in-flight`,
+    hasHashTag(counterKey) ? `${counterKey}:in-flight` : `rl:login:in-flight:{${counterKey}}`,
   /** Marks a client IP bucket that logged in to this username recently (exempt from the ceiling). */
   loginKnownAddress: (normalisedUsername: string, bucket: string) =>
     `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,
