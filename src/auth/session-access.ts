@@ -15,7 +15,9 @@
  * honoured (one more field in the same HMGET, and one more HDEL on revocation) so a rolling
  * deploy logs nobody out, and never written: such a session keeps what it had and grows no
  * further. The fallback can go once REFRESH_TOKEN_MAX_DAYS have passed since every instance runs
- * this layout.
+ * this layout. The other way round is not covered: while a rollout is under way an instance of
+ * the old layout refuses (401) an access token that a new instance put in a slot, and its client
+ * refreshes, which works on either.
  */
 
 /** The hash fields of the two slots. */
