@@ -1326,7 +1326,9 @@ export interface components {
          * @description Too many failed password attempts for this username from this address, from this address,
          *     or for this username from everywhere (`too_many_requests`); retry after the seconds in
          *     `Retry-After`. Even the right password is refused until then. `RateLimit-Policy` and
-         *     `RateLimit` say which limit was reached.
+         *     `RateLimit` say which limit was reached. When the limit is full of attempts still being
+         *     checked rather than of failures, `detail` says they are in progress and `Retry-After` is
+         *     a few seconds.
          */
         TooManyRequests: {
             headers: {
@@ -1354,7 +1356,9 @@ export interface components {
          * @description Too many failed attempts for this username from this address, from this address, or for
          *     this username from everywhere (RFC 6749 `invalid_request`); retry after the seconds in
          *     `Retry-After`. Even the right password is refused until then. `RateLimit-Policy` and
-         *     `RateLimit` say which limit was reached.
+         *     `RateLimit` say which limit was reached. When the limit is full of attempts still being
+         *     checked (parallel logins) rather than of failures, `error_description` says they are in
+         *     progress and `Retry-After` is a few seconds.
          */
         OAuthTooManyRequests: {
             headers: {

@@ -17,6 +17,13 @@
  * attempt holds one unit of it. A success clears its pair counter and gives back its units of the
  * others ({@link LoginAttempt.succeeded}); a failure keeps them (the reservation IS the count).
  *
+ * So a counter at its limit may be full of attempts still being verified, not of failures: N
+ * parallel logins with the right password fill the pair limit for a moment. Each counter has an
+ * in-flight count beside it (same slot), raised by the reservation and lowered when the attempt
+ * settles. A refusal that failures alone would not cause says so and asks for a retry in
+ * {@link IN_FLIGHT_RETRY_SECONDS}, not in the window's remaining minutes (RFC 9110 §10.2.3: the
+ * client should wait only as long as it has to).
+ *
  * Each counter is one key, changed by one Lua script (atomic, expiry set in the same script, valid
  * on a Redis Cluster); the ceiling's exemption marker shares the username's hash tag, so the script
  * that reads both touches one slot. Own scripts rather than rate-limiter-flexible: two short scripts
@@ -64,49 +71,73 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   knownAddressSeconds: 30 * 86400,
 };
 
-// KEYS[1] counter; KEYS[2] optional exemption marker (same slot). ARGV: limit, window ms.
-// Returns {outcome, count, pttl}: 1 reserved, 0 refused (at the limit), 2 exempt (not counted).
-// A counter without an expiry (written by hand, older code) gets one, so none locks forever.
+/** How soon a client refused only because of attempts in flight may retry: they settle in well under this. */
+export const IN_FLIGHT_RETRY_SECONDS = 2;
+/**
+ * How long an in-flight unit outlives the last reservation when its attempt never settles (the
+ * instance died mid-verification): far longer than a verification takes. The counter's unit of
+ * such an attempt stays, counted as a failure, which errs on the safe side.
+ */
+const IN_FLIGHT_TTL_MS = 60_000;
+
+// KEYS[1] counter; KEYS[2] its in-flight count; KEYS[3] optional exemption marker (all one slot).
+// ARGV: limit, window ms, in-flight ttl ms. Returns {outcome, count, pttl, in flight}: 1 reserved,
+// 0 refused (at the limit), 2 exempt (not counted). A counter without an expiry (written by hand,
+// older code) gets one, so none locks forever.
 const RESERVE_LUA = `
-if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return {2, 0, 0} end
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return {2, 0, 0, 0} end
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl == -1 then
   ttl = tonumber(ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
-if n >= tonumber(ARGV[1]) then return {0, n, ttl} end
+if n >= tonumber(ARGV[1]) then return {0, n, ttl, tonumber(redis.call('GET', KEYS[2]) or '0')} end
 n = redis.call('INCR', KEYS[1])
 if ttl < 0 then
   ttl = tonumber(ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
-return {1, n, ttl}
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return {1, n, ttl, 0}
 `;
 
-// KEYS[1] counter. Gives one unit back; DECR keeps the expiry, and a counter never goes below 0.
-const REFUND_LUA = `
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n > 1 then return redis.call('DECR', KEYS[1]) end
-if n == 1 then redis.call('DEL', KEYS[1]) end
-return 0
+// KEYS[1] counter; KEYS[2] its in-flight count. Settles one reserved attempt: it is no longer in
+// flight, and ARGV[1] says what becomes of its unit: 'failed' keeps it (a failure), 'refund'
+// gives it back, 'clear' empties the counter (a success clears its pair). DECR keeps an expiry,
+// and nothing goes below 0.
+const SETTLE_LUA = `
+local function down(k)
+  local n = tonumber(redis.call('GET', k) or '0')
+  if n > 1 then redis.call('DECR', k) elseif n == 1 then redis.call('DEL', k) end
+end
+down(KEYS[2])
+if ARGV[1] == 'refund' then down(KEYS[1]) elseif ARGV[1] == 'clear' then redis.call('DEL', KEYS[1]) end
+return 1
 `;
 
 const RESERVE = 'specgateLoginReserve';
 // The same script over a counter and its exemption marker: a fixed key count per command, because
 // a Cluster's auto-pipelining routes a script by its first argument, which must be a key.
 const RESERVE_EXEMPT = 'specgateLoginReserveExempt';
-const REFUND = 'specgateLoginRefund';
+const SETTLE = 'specgateLoginSettle';
+
+/** {outcome, count, pttl ms, in flight} */
+type Reply = [number, number, number, number];
+type Settlement = 'failed' | 'refund' | 'clear';
 
 type ThrottleRedis = Redis & {
-  [RESERVE]: (key: string, limit: number, windowMs: number) => Promise<[number, number, number]>;
+  [RESERVE]: (key: string, inFlight: string, limit: number, windowMs: number, inFlightMs: number) => Promise<Reply>;
   [RESERVE_EXEMPT]: (
     key: string,
+    inFlight: string,
     exemptBy: string,
     limit: number,
     windowMs: number,
-  ) => Promise<[number, number, number]>;
-  [REFUND]: (key: string) => Promise<number>;
+    inFlightMs: number,
+  ) => Promise<Reply>;
+  [SETTLE]: (key: string, inFlight: string, settlement: Settlement) => Promise<number>;
 };
 
 type Policy = 'pair' | 'ip' | 'user';
@@ -115,6 +146,8 @@ type Policy = 'pair' | 'ip' | 'user';
 interface Counter {
   policy: Policy;
   key: string;
+  /** The count of this counter's units whose attempts are still in progress. */
+  inFlight: string;
   limit: number;
   windowSeconds: number;
   /** A marker whose presence exempts the attempt from this counter. */
@@ -131,6 +164,8 @@ export interface LoginAttempt {
    * username counters (a success is not a failure), and remembers the address as known to the user.
    */
   succeeded(): Promise<void>;
+  /** The password was wrong: the attempt's units stay, as failures. */
+  failed(): Promise<void>;
   /**
    * The attempt never reached a verdict (e.g. the user lookup failed with 503): gives back every
    * unit it reserved, so a client retrying through an outage does not lock itself out.
@@ -157,9 +192,9 @@ export class LoginThrottle {
         throw new RangeError(`LoginLimits.${name} must be an integer ≥ ${min}, got ${value}`);
     }
     this.redis = withScripts<ThrottleRedis>(redis, {
-      [RESERVE]: { numberOfKeys: 1, lua: RESERVE_LUA },
-      [RESERVE_EXEMPT]: { numberOfKeys: 2, lua: RESERVE_LUA },
-      [REFUND]: { numberOfKeys: 1, lua: REFUND_LUA },
+      [RESERVE]: { numberOfKeys: 2, lua: RESERVE_LUA },
+      [RESERVE_EXEMPT]: { numberOfKeys: 3, lua: RESERVE_LUA },
+      [SETTLE]: { numberOfKeys: 2, lua: SETTLE_LUA },
     });
   }
 
@@ -178,30 +213,38 @@ export class LoginThrottle {
       Promise.all(
         counters.map((c) =>
           c.exemptBy
-            ? this.redis[RESERVE_EXEMPT](c.key, c.exemptBy, c.limit, c.windowSeconds * 1000)
-            : this.redis[RESERVE](c.key, c.limit, c.windowSeconds * 1000),
+            ? this.redis[RESERVE_EXEMPT](
+                c.key,
+                c.inFlight,
+                c.exemptBy,
+                c.limit,
+                c.windowSeconds * 1000,
+                IN_FLIGHT_TTL_MS,
+              )
+            : this.redis[RESERVE](c.key, c.inFlight, c.limit, c.windowSeconds * 1000, IN_FLIGHT_TTL_MS),
         ),
       ),
     );
     const reserved = counters.filter((_, i) => replies[i]?.[0] === RESERVED);
     if (replies.some(([outcome]) => outcome === REFUSED)) {
-      await this.refund(reserved);
+      await this.settle(reserved, () => 'refund');
       throw this.refusal(counters, replies);
     }
     return {
       succeeded: () => this.succeeded(user, bucket, reserved),
-      released: () => this.refund(reserved),
+      failed: () => this.settle(reserved, () => 'failed'),
+      released: () => this.settle(reserved, () => 'refund'),
     };
   }
 
-  private async refund(reserved: Counter[]): Promise<void> {
-    await this.run(() => Promise.all(reserved.map((c) => this.redis[REFUND](c.key))));
+  private async settle(reserved: Counter[], settlement: (c: Counter) => Settlement): Promise<void> {
+    await this.run(() => Promise.all(reserved.map((c) => this.redis[SETTLE](c.key, c.inFlight, settlement(c)))));
   }
 
   private async succeeded(user: string, bucket: string, reserved: Counter[]): Promise<void> {
     await this.run(() =>
       Promise.all([
-        ...reserved.map((c) => (c.policy === 'pair' ? this.redis.del(c.key) : this.redis[REFUND](c.key))),
+        this.settle(reserved, (c) => (c.policy === 'pair' ? 'clear' : 'refund')),
         ...(this.limits.knownAddressSeconds > 0
           ? [this.redis.set(keys.loginKnownAddress(user, bucket), '1', 'EX', this.limits.knownAddressSeconds)]
           : []),
@@ -211,7 +254,7 @@ export class LoginThrottle {
 
   private counters(user: string, bucket: string): Counter[] {
     const l = this.limits;
-    return [
+    const counters: Omit<Counter, 'inFlight'>[] = [
       {
         policy: 'pair',
         key: keys.loginAttemptsByUserAndIp(user, bucket),
@@ -227,16 +270,23 @@ export class LoginThrottle {
         exemptBy: l.knownAddressSeconds > 0 ? keys.loginKnownAddress(user, bucket) : undefined,
       },
     ];
+    return counters.map((c) => ({ ...c, inFlight: keys.loginInFlight(c.key) }));
   }
 
-  /** The 429: the same answer whether the username exists or not. */
-  private refusal(counters: Counter[], replies: [number, number, number][]): ApiError {
+  /**
+   * The 429: the same answer whether the username exists or not. Refused by failures, it asks for
+   * a retry once every counter they filled has expired; refused only because attempts are still
+   * in flight, in {@link IN_FLIGHT_RETRY_SECONDS}, and says so.
+   */
+  private refusal(counters: Counter[], replies: Reply[]): ApiError {
     const states: RateLimitState[] = [];
+    let byFailures = false;
     counters.forEach((c, i) => {
       const reply = replies[i];
       if (!reply) return;
-      const [outcome, count, pttlMs] = reply;
+      const [outcome, count, pttlMs, inFlight] = reply;
       if (outcome !== REFUSED && outcome !== RESERVED) return; // exempt: this policy does not apply
+      if (outcome === REFUSED && count - inFlight >= c.limit) byFailures = true;
       // A reserved unit was given back, so what is left counts without it.
       const remaining = outcome === REFUSED ? 0 : c.limit - (count - 1);
       states.push({
@@ -247,12 +297,20 @@ export class LoginThrottle {
         resetSeconds: Math.max(1, Math.ceil(pttlMs / 1000)),
       });
     });
+    const headers = rateLimitFields(states);
+    if (!byFailures) {
+      return new ApiError('too_many_requests', {
+        detail: `Too many login attempts are still in progress; retry in ${IN_FLIGHT_RETRY_SECONDS} seconds.`,
+        retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS,
+        headers,
+      });
+    }
     // The client can only succeed once every counter it hit has expired.
     const retryAfterSeconds = Math.max(...states.filter((s) => s.remaining === 0).map((s) => s.resetSeconds));
     return new ApiError('too_many_requests', {
       detail: `Too many failed attempts; retry in ${retryAfterSeconds} seconds.`,
       retryAfterSeconds,
-      headers: rateLimitFields(states),
+      headers,
     });
   }
 

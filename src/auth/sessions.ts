@@ -1,9 +1,10 @@
 /**
  * Sessions in Redis. A session is one login: it holds the current refresh token's hash, the recent
- * rotated hashes (for reuse detection) and the live access tokens, all in ONE hash key,
- * `auth:session:{sid}`. So:
- *  - an access token is valid only while its field `at:<jti>` exists (an allowlist: a Redis that
- *    lost data fails closed);
+ * rotated hashes (for reuse detection, at most `reuseMemory` of them) and its live access tokens
+ * (two slots: src/auth/session-access.ts), all in ONE hash key, `auth:session:{sid}`, of a fixed
+ * number of fields. So:
+ *  - an access token is valid only while a slot holds its jti (an allowlist: a Redis that lost
+ *    data fails closed);
  *  - ending a session is one DEL: its refresh token and every access token end together, atomically,
  *    on every instance, from the next request on;
  *  - rotation is one Lua script over that one key (atomic, and valid on a Redis Cluster).
@@ -13,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { ApiError, DependencyUnavailableError } from '../core/errors';
 import { type BatchCommand, pipelineReplies, sendBatch, withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
+import { ACCESS_FIELDS, accessLive, legacyAccessField, REVOKE_ACCESS } from './session-access';
 import { SessionIndex } from './session-index';
 import { narrowSessions } from './session-narrowing';
 import type { Clock } from './tokens';
@@ -54,7 +56,16 @@ export interface SessionInfo {
 
 /** The outcome of presenting a refresh token. `retry`: the previous token within the leeway. */
 export type RotateResult =
-  | { kind: 'ok'; sub: string; clientId: string; scope: string; accessExp: number; retry: boolean }
+  | {
+      kind: 'ok';
+      sub: string;
+      clientId: string;
+      scope: string;
+      /** The access token to sign: the new jti, or on a retry the one the rotation already issued. */
+      jti: string;
+      accessExp: number;
+      retry: boolean;
+    }
   | { kind: 'reused'; sub: string }
   | { kind: 'invalid' }
   | { kind: 'invalid_scope' };
@@ -63,12 +74,15 @@ export type RotateResult =
 // 6 idle seconds, 7 requested scope ('' = all), 8 reuse memory, 9 reuse leeway seconds, 10 the
 // scopes the user holds now. The current token rotates to the successor. The token rotated last,
 // within the leeway and while its successor is unused (rt is still that successor), is a client
-// retry: same successor, one more access token. Any other rotated token ends the session
-// (RFC 9700 §4.14.2: a grace period covers only the immediately previous token); anything else
-// is just invalid. The session's scope shrinks to what the user holds now, and stays shrunk.
+// retry: same successor, and the same access token (`at`, the jti the rotation handed out) while
+// it lives, so a retry adds nothing. Any other rotated token ends the session (RFC 9700 §4.14.2: a
+// grace period covers only the immediately previous token); anything else is just invalid. The
+// session's scope shrinks to what the user holds now, and stays shrunk. Every step reads or writes
+// named fields (src/auth/session-access.ts): the cost is the same at the first rotation and the
+// thousandth. Replies {'ok', sub, client_id, scope, access exp, retry, jti}.
 const ROTATE = `
 local k = KEYS[1]
-local f = redis.call('HMGET', k, 'rt', 'used', 'sub', 'client_id', 'scope', 'abs_exp', 'prev', 'prev_until')
+local f = redis.call('HMGET', k, 'rt', 'used', 'sub', 'client_id', 'scope', 'abs_exp', 'prev', 'prev_until', 'at', 'at_exp')
 if not f[1] then return {'invalid'} end
 local presented, now = ARGV[1], tonumber(ARGV[4])
 local used = f[2] or ''
@@ -101,22 +115,28 @@ if ARGV[7] ~= '' then
   end
   granted = ARGV[7]
 end
-local all = redis.call('HGETALL', k)
-for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 3) == 'at:' and tonumber(all[i + 1]) <= now then redis.call('HDEL', k, all[i]) end
-end
-local access_exp = math.min(tonumber(ARGV[5]), abs)
-if retry then
-  redis.call('HSET', k, 'scope', scope, 'at:' .. ARGV[3], access_exp)
+local current_live = f[9] and tonumber(f[10] or '0') > now
+local jti, access_exp = ARGV[3], math.min(tonumber(ARGV[5]), abs)
+if retry and current_live then
+  jti, access_exp = f[9], tonumber(f[10])
+  redis.call('HSET', k, 'scope', scope)
+elseif retry then
+  -- The rotation's access token was revoked or has expired: the retry refills the slot.
+  redis.call('HSET', k, 'scope', scope, 'at', jti, 'at_exp', access_exp)
 else
   used = (used == '') and presented or (used .. ',' .. presented)
   local count = select(2, string.gsub(used, ',', ',')) + 1
   if count > tonumber(ARGV[8]) then used = string.sub(used, string.find(used, ',', 1, true) + 1) end
   redis.call('HSET', k, 'rt', ARGV[2], 'prev', presented, 'prev_until', now + tonumber(ARGV[9]), 'used', used,
-    'rotated_at', now, 'scope', scope, 'at:' .. ARGV[3], access_exp)
+    'rotated_at', now, 'scope', scope, 'at', jti, 'at_exp', access_exp)
+  if current_live then
+    redis.call('HSET', k, 'at_prev', f[9], 'at_prev_exp', f[10])
+  else
+    redis.call('HDEL', k, 'at_prev', 'at_prev_exp')
+  end
 end
 redis.call('EXPIREAT', k, math.min(abs, now + tonumber(ARGV[6])))
-return {'ok', f[3], f[4], granted, access_exp, retry and 1 or 0}
+return {'ok', f[3], f[4], granted, access_exp, retry and 1 or 0, jti}
 `;
 
 // KEYS[1] session. ARGV: presented hash. A current or recently rotated refresh token ends the session.
@@ -132,12 +152,14 @@ return 0
 type Scripted = Redis & {
   sgRotate(key: string, ...argv: (string | number)[]): Promise<(string | number)[]>;
   sgRevokeRefresh(key: string, hash: string): Promise<number>;
+  sgRevokeAccess(key: string, jti: string): Promise<number>;
 };
 
 const scripted = (redis: Redis) =>
   withScripts<Scripted>(redis, {
     sgRotate: { numberOfKeys: 1, lua: ROTATE },
     sgRevokeRefresh: { numberOfKeys: 1, lua: REVOKE_REFRESH },
+    sgRevokeAccess: { numberOfKeys: 1, lua: REVOKE_ACCESS },
   });
 
 export class SessionStore {
@@ -198,7 +220,8 @@ export class SessionStore {
             abs_exp: s.absExp,
             rt: s.refreshHash,
             used: '',
-            [`at:${s.jti}`]: s.accessExp,
+            at: s.jti,
+            at_exp: s.accessExp,
           })
           .expireat(key, expiry)
           .exec(),
@@ -237,11 +260,13 @@ export class SessionStore {
    */
   liveScopes(token: { sid: string; jti: string; sub: string; scope: string }): Promise<string[] | null> {
     // One `then` on the reply (no async wrappers): this runs on every authenticated request.
-    return this.redis.hmget(keys.session(token.sid), 'sub', `at:${token.jti}`, 'scope').then(([owner, exp, scope]) => {
-      if (owner !== token.sub || exp === null || Number(exp) <= this.clock()) return null;
-      const allowed = (scope ?? '').split(' ');
-      return token.scope.split(' ').filter((s) => s && allowed.includes(s));
-    }, toStoreError);
+    return this.redis
+      .hmget(keys.session(token.sid), 'sub', 'scope', ...ACCESS_FIELDS, legacyAccessField(token.jti))
+      .then(([owner, scope, ...access]) => {
+        if (owner !== token.sub || !accessLive(access, token.jti, this.clock())) return null;
+        const allowed = (scope ?? '').split(' ');
+        return token.scope.split(' ').filter((s) => s && allowed.includes(s));
+      }, toStoreError);
   }
 
   /** The user a live session belongs to, or null: lets a refresh look the user up before it commits. */
@@ -281,8 +306,8 @@ export class SessionStore {
         r.heldScopes.join(' '),
       ),
     );
-    const [kind, a = '', b = '', c = '', d, e] = reply.map(String);
-    if (kind === 'ok') return { kind, sub: a, clientId: b, scope: c, accessExp: Number(d), retry: e === '1' };
+    const [kind, a = '', b = '', c = '', d, e, jti = ''] = reply.map(String);
+    if (kind === 'ok') return { kind, sub: a, clientId: b, scope: c, jti, accessExp: Number(d), retry: e === '1' };
     if (kind === 'reused') return { kind, sub: a };
     return { kind: kind === 'invalid_scope' ? 'invalid_scope' : 'invalid' };
   }
@@ -294,7 +319,7 @@ export class SessionStore {
 
   /** Ends one access token; its session and refresh token stay. */
   async revokeAccess(sid: string, jti: string): Promise<void> {
-    await this.run(() => this.redis.hdel(keys.session(sid), `at:${jti}`));
+    await this.run(() => this.redis.sgRevokeAccess(keys.session(sid), jti));
   }
 
   /** A session, or null when it has ended. */

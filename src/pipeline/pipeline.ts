@@ -11,6 +11,7 @@ import type { HttpCache } from '../cache/http-cache';
 import { isUnavailable, renderError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { ClientAbortedError, RequestTimedOutError } from '../http/body';
+import { canonicalIpAddress } from '../http/ip-address';
 import type { SecurityHeaders } from '../http/security-headers';
 import type { OpenApiDocument } from './compile/document';
 import { type CompiledRoute, compileRoutes, type OperationRoute } from './compile/operation-route';
@@ -176,10 +177,18 @@ function ended(ctx: RequestContext): boolean {
   return ctx.response !== undefined || ctx.unanswered !== undefined;
 }
 
-/** The client's address: the socket's, or through `hops` trusted proxies' X-Forwarded-For. */
+/**
+ * The client's address: the socket's, or through `hops` trusted proxies' X-Forwarded-For, in one
+ * spelling whatever the proxy wrote (a port, brackets, zero padding: src/http/ip-address.ts). An
+ * entry that is no address is kept as written, for the logs; the login limits count all such in
+ * one bucket (src/auth/ip-bucket.ts).
+ */
 function clientAddress(hops: number): (ctx: RequestContext) => string {
   if (hops === 0) return (ctx) => ctx.req.socket.remoteAddress ?? '';
-  return (ctx) => proxyaddr(ctx.req, (_address, i) => i < hops);
+  return (ctx) => {
+    const forwarded = proxyaddr(ctx.req, (_address, i) => i < hops);
+    return canonicalIpAddress(forwarded) ?? forwarded;
+  };
 }
 
 /**

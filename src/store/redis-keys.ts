@@ -17,6 +17,12 @@
  */
 const userTag = (normalisedUsername: string) => `{u:${encodeURIComponent(normalisedUsername)}}`;
 
+/** Whether Redis Cluster hashes `key` by a tag: a `{` and, after it, a `}` with something between. */
+function hasHashTag(key: string): boolean {
+  const open = key.indexOf('{');
+  return open >= 0 && key.indexOf('}', open + 1) > open + 1;
+}
+
 export const keys = {
   /** One hash per session (login): refresh-token hashes and live access tokens. */
   session: (sid: string) => `auth:session:${sid}`,
@@ -34,6 +40,14 @@ export const keys = {
   loginAttemptsByIp: (bucket: string) => `rl:login:ip:${bucket}`,
   /** Login attempts of one normalised username from every address (the ceiling). */
   loginAttemptsByUser: (normalisedUsername: string) => `rl:login:user:${userTag(normalisedUsername)}`,
+  /**
+   * How many of a login counter's units are attempts still in progress (src/auth/login-throttle.ts).
+   * In the counter's slot: a counter with a hash tag lends it; one without is the tag itself, and
+   * a tag hashes like the key it spells, so both land on one slot of a Redis Cluster. Under `rl:`
+   * either way, as the documented ACL allows.
+   */
+  loginInFlight: (counterKey: string) =>
+    hasHashTag(counterKey) ? `${counterKey}:in-flight` : `rl:login:in-flight:{${counterKey}}`,
   /** Marks a client IP bucket that logged in to this username recently (exempt from the ceiling). */
   loginKnownAddress: (normalisedUsername: string, bucket: string) =>
     `rl:login:known:${userTag(normalisedUsername)}:${bucket}`,

@@ -5,9 +5,10 @@
  * cluster slot per script, and fail-closed on outage.
  */
 import { Redis } from 'ioredis';
-import { ipBucket } from '../../src/auth/ip-bucket';
+import { ipBucket, UNPARSEABLE_BUCKET } from '../../src/auth/ip-bucket';
 import {
   DEFAULT_LOGIN_LIMITS,
+  IN_FLIGHT_RETRY_SECONDS,
   type LoginAttempt,
   type LoginLimits,
   LoginThrottle,
@@ -76,7 +77,7 @@ async function rejection(promise: Promise<unknown>): Promise<ApiError> {
 
 /** `times` failed attempts (reserved, password wrong, so the reservation stays). */
 async function fail(times: number, username: string, ip: string, t: LoginThrottle = throttle): Promise<void> {
-  for (let i = 0; i < times; i++) await t.reserve(username, ip);
+  for (let i = 0; i < times; i++) await (await t.reserve(username, ip)).failed();
 }
 
 /** The token endpoint's order of operations, with an in-memory "user table". */
@@ -86,6 +87,7 @@ async function login(username: string, password: string, ip: string): Promise<'o
     await attempt.succeeded();
     return 'ok';
   }
+  await attempt.failed();
   return 'invalid_grant';
 }
 
@@ -120,9 +122,33 @@ describe('ipBucket', () => {
     expect(ipBucket('fe80::1%eth0')).toBe('fe80::/64');
   });
 
-  it('returns anything unparseable as is', () => {
-    for (const s of ['', 'unknown', '[::1]', '1.2.3', '01.2.3.4', '2001:db8::1::2', '::ffff:1.2.3.4.5'])
-      expect(ipBucket(s)).toBe(s);
+  it('buckets every spelling of one address alike: ports, brackets and zero padding dropped', () => {
+    for (const s of [
+      '203.0.113.9:51000',
+      '0203.0.113.9',
+      '203.000.113.009',
+      ' 203.0.113.9 ',
+      '[::ffff:203.0.113.9]:443',
+    ])
+      expect(ipBucket(s)).toBe('203.0.113.9');
+    for (const s of ['[2001:db8::1]:443', '[2001:db8::1]', '[2001:db8::2%eth0]:8080'])
+      expect(ipBucket(s)).toBe('2001:db8::/64');
+    expect(ipBucket('[::1]')).toBe('::/64');
+  });
+
+  it('counts anything unparseable in one shared bucket', () => {
+    const odd = [
+      '',
+      'unknown',
+      'garbage',
+      '1.2.3',
+      '256.1.1.1',
+      '0x7f.0.0.1',
+      '2001:db8::1::2',
+      '::ffff:1.2.3.4.5',
+      '1.2.3.4:port',
+    ];
+    expect(new Set(odd.map(ipBucket))).toEqual(new Set([UNPARSEABLE_BUCKET]));
   });
 });
 
@@ -150,6 +176,24 @@ describe('LoginThrottle', () => {
     expect(() => new LoginThrottle(redis, { ...LIMITS, maxFailuresPerUserAndIp: 1.5 })).toThrow(RangeError);
     expect(() => new LoginThrottle(redis, { ...LIMITS, knownAddressSeconds: -1 })).toThrow(RangeError);
     expect(() => new LoginThrottle(redis, { ...LIMITS, knownAddressSeconds: 0 })).not.toThrow();
+  });
+
+  it('refuses with a Retry-After of seconds while only attempts in flight fill a limit; failures keep the window', async () => {
+    const inFlight = [];
+    for (let i = 0; i < LIMITS.maxFailuresPerUserAndIp; i++) inFlight.push(await throttle.reserve('dana', '192.0.2.8'));
+    const busy = await rejection(throttle.reserve('dana', '192.0.2.8'));
+    expect([busy.code, busy.options.retryAfterSeconds]).toEqual(['too_many_requests', IN_FLIGHT_RETRY_SECONDS]);
+    // One of them failed: the limit is still full, of one failure and attempts in flight.
+    await inFlight[0]!.failed();
+    expect((await rejection(throttle.reserve('dana', '192.0.2.8'))).options.retryAfterSeconds).toBe(
+      IN_FLIGHT_RETRY_SECONDS,
+    );
+    for (const attempt of inFlight.slice(1)) await attempt.failed();
+    const failed = await rejection(throttle.reserve('dana', '192.0.2.8'));
+    expect(failed.options.retryAfterSeconds).toBeGreaterThan(LIMITS.windowSeconds - 5);
+    // Settled attempts leave no in-flight count behind.
+    const pair = keys.loginAttemptsByUserAndIp('dana', '192.0.2.8');
+    expect(await redis.exists(keys.loginInFlight(pair))).toBe(0);
   });
 
   it('reserves up to the pair limit, then refuses with 429, Retry-After ≈ the window and the RateLimit fields', async () => {
@@ -183,6 +227,13 @@ describe('LoginThrottle', () => {
     // username with braces in it (percent-encoded, so it cannot end the hash tag early).
     for (const name of ['alice', '}{weird}', '{}', '']) {
       const tag = hashedPart(keys.loginAttemptsByUser(name));
+      // Each counter's in-flight count shares its counter's slot.
+      for (const counter of [
+        keys.loginAttemptsByUser(name),
+        keys.loginAttemptsByUserAndIp(name, '192.0.2.1'),
+        keys.loginAttemptsByIp('192.0.2.1'),
+      ])
+        expect(hashedPart(keys.loginInFlight(counter))).toBe(hashedPart(counter));
       expect([name, hashedPart(keys.loginKnownAddress(name, '192.0.2.1'))]).toEqual([name, tag]);
       expect(tag).not.toBe(keys.loginAttemptsByUser(name));
     }

@@ -50,7 +50,8 @@ async function forge(
       client_id: 'x',
       scope: 'items:read',
       rt: 'h',
-      [`at:${jti}`]: now + 600,
+      at: jti,
+      at_exp: now + 600,
     });
     await t.redis.expire(`auth:session:${sid}`, 600);
   }
@@ -125,7 +126,8 @@ describe('token verification', () => {
       sid: string;
       jti: string;
     };
-    await t.redis.hdel(`auth:session:${sid}`, `at:${jti}`);
+    expect(await t.redis.hget(`auth:session:${sid}`, 'at')).toBe(jti);
+    await t.redis.hdel(`auth:session:${sid}`, 'at', 'at_exp');
     await expectRejected(token);
   });
 

@@ -34,3 +34,32 @@ it('ignores X-Forwarded-For unless a proxy hop is trusted', async () => {
     await db.close();
   }
 }, 60_000);
+
+it('counts every spelling of one forwarded address, with or without a port, in one login-limit bucket', async () => {
+  const t = await startTestApp({ env: { TRUST_PROXY: '1', LOGIN_MAX_FAILURES_PER_USER_IP: '3' } });
+  try {
+    const attempt = (forwardedFor: string) =>
+      client(t.url).post('/token', {
+        form: { grant_type: 'password', username: 'nobody', password: 'whatever-1' },
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
+    // A proxy that appends the client's port gives each connection a new port: still one client.
+    for (const spelling of ['203.0.113.9:51000', '203.0.113.9:51001', '0203.0.113.9'])
+      expect((await attempt(spelling)).status).toBe(400);
+    expect((await attempt('[::ffff:203.0.113.9]:443')).status).toBe(429);
+    for (const spelling of ['[2001:db8::1]:443', '[2001:db8::1]:444', '2001:db8::1'])
+      expect((await attempt(spelling)).status).toBe(400);
+    expect((await attempt('[2001:db8::2]:443')).status).toBe(429);
+    // What is no address at all shares one bucket, not one per spelling.
+    for (const spelling of ['garbage', 'unknown', '1.2.3']) expect((await attempt(spelling)).status).toBe(400);
+    expect((await attempt('nonsense')).status).toBe(429);
+    const logged = t.logs
+      .map((l) => JSON.parse(l) as { msg: string; ip?: string })
+      .filter((l) => l.msg === 'token request refused')
+      .map((l) => l.ip);
+    expect(logged.slice(0, 3)).toEqual(['203.0.113.9', '203.0.113.9', '203.0.113.9']);
+    expect(logged.slice(3, 6)).toEqual(['2001:db8::1', '2001:db8::1', '2001:db8::1']);
+  } finally {
+    await t.stop();
+  }
+}, 60_000);

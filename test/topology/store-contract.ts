@@ -89,6 +89,73 @@ export function storeContract(topology: TestTopology): void {
       expect(await live(s)).toBeNull();
     });
 
+    it('holds a constant number of fields through rotations and retries; a retry adds no access token', async () => {
+      const s = await login('user-i');
+      const rotate = (presented: string, successor: string) =>
+        sessions.rotate(s.sid, {
+          presentedHash: presented,
+          successorHash: successor,
+          jti: randomUUID(),
+          accessExp: now() + 300,
+          heldScopes: ['items:read'],
+        });
+      const access = (jti: string) => live({ ...s, jti });
+      let [presented, jti, previousJti, size]: [string, string, string, number] = [s.refreshHash, s.jti, '', 0];
+      for (let i = 0; i < 100; i++) {
+        const successor = hash();
+        const rotated = await rotate(presented, successor);
+        if (rotated.kind !== 'ok') throw new Error(`rotation ${i}: ${rotated.kind}`);
+        // Retries of the token just rotated get the jti the rotation issued, and store nothing.
+        for (let r = 0; r < 3; r++) expect(await rotate(presented, successor)).toMatchObject({ jti: rotated.jti });
+        size ||= await redis.hlen(keys.session(s.sid));
+        expect(await redis.hlen(keys.session(s.sid))).toBe(size);
+        // The token it replaced lives on until it expires; the one before that ended.
+        expect(await access(jti)).toEqual(['items:read']);
+        if (previousJti) expect(await access(previousJti)).toBeNull();
+        [presented, previousJti, jti] = [successor, jti, rotated.jti];
+      }
+      // A retry after its rotation's access token was revoked fills the same slot again.
+      const successor = hash();
+      const rotated = await rotate(presented, successor);
+      if (rotated.kind !== 'ok') throw new Error(rotated.kind);
+      await sessions.revokeAccess(s.sid, rotated.jti);
+      expect(await access(rotated.jti)).toBeNull();
+      const refilled = await rotate(presented, successor);
+      if (refilled.kind !== 'ok') throw new Error(refilled.kind);
+      expect(refilled.jti).not.toBe(rotated.jti);
+      expect(await access(refilled.jti)).toEqual(['items:read']);
+      expect(await redis.hlen(keys.session(s.sid))).toBe(size);
+    });
+
+    it('honours the access tokens of a session written before the two-slot layout, and revokes them', async () => {
+      const s = { sid: randomUUID(), jti: randomUUID(), sub: 'user-j', scope: 'items:read', refreshHash: hash() };
+      const t = now();
+      await redis.hset(keys.session(s.sid), {
+        sub: s.sub,
+        client_id: 'contract',
+        scope: s.scope,
+        created_at: t,
+        rotated_at: t,
+        abs_exp: t + 3600,
+        rt: s.refreshHash,
+        used: '',
+        [`at:${s.jti}`]: t + 300,
+      });
+      await redis.expire(keys.session(s.sid), 600);
+      expect(await live(s)).toEqual(['items:read']);
+      const rotated = await sessions.rotate(s.sid, {
+        presentedHash: s.refreshHash,
+        successorHash: hash(),
+        jti: randomUUID(),
+        accessExp: t + 300,
+        heldScopes: ['items:read'],
+      });
+      if (rotated.kind !== 'ok') throw new Error(rotated.kind);
+      expect([await live(s), await live({ ...s, jti: rotated.jti })]).toEqual([['items:read'], ['items:read']]);
+      await sessions.revokeAccess(s.sid, s.jti);
+      expect([await live(s), await live({ ...s, jti: rotated.jti })]).toEqual([null, ['items:read']]);
+    });
+
     it('ends a session by its refresh token, and every session of a user but one', async () => {
       const s = await login('user-c');
       expect(await sessions.revokeRefresh(s.sid, hash())).toBe(false);

@@ -49,6 +49,8 @@ export function authHandlers(deps: HandlerDeps) {
         ? await passwords.verify(user.passwordHash, password)
         : await passwords.verifyDummy(password);
     if (!user || !valid || user.disabledAt) {
+      // Only the in-flight mark goes: the unit stays either way, so a Redis error here changes nothing.
+      await attempt.failed().catch(() => undefined);
       logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
     }
@@ -163,10 +165,11 @@ export function authHandlers(deps: HandlerDeps) {
       throw new OAuthError('invalid_scope', 'A refresh may only narrow the scopes the session holds.');
     if (result.kind !== 'ok')
       throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+    // A retry gets the access token its rotation issued (result.jti), signed again: nothing new is stored.
     const { token, claims } = await tokens.issue({
       sub: result.sub,
       sid,
-      jti,
+      jti: result.jti,
       scope: result.scope,
       clientId: result.clientId,
       iat: now,
@@ -178,7 +181,7 @@ export function authHandlers(deps: HandlerDeps) {
         ip: req.ip,
         sub: result.sub,
         sid,
-        jti,
+        jti: result.jti,
         outcome: 'issued',
         grant: 'refresh_token',
         retry: result.retry,

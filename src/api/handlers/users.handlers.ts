@@ -57,6 +57,7 @@ export function usersHandlers(deps: HandlerDeps) {
     // Counted before the check, like a login, so parallel guesses cannot outrun the limit.
     const attempt = await throttle.reserve(user.username, req.ip);
     if (!(await passwords.verify(user.passwordHash, req.body.current_password))) {
+      await attempt.failed().catch(() => undefined);
       throw weakPassword('current_password', 'is not the current password');
     }
     await attempt.succeeded();

@@ -63,7 +63,8 @@ describe('issueToken', () => {
       sub,
       client_id: 'specgate',
       scope: 'items:read items:write',
-      [`at:${jti}`]: String(exp),
+      at: jti,
+      at_exp: String(exp),
     });
     expect(session.rt).toBe(createHash('sha256').update(res.body.refresh_token).digest('hex'));
     expect(JSON.stringify(session)).not.toContain(res.body.refresh_token.split('.')[1]);
