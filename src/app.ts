@@ -123,6 +123,21 @@ export async function createApp(deps: AppDeps): Promise<App> {
   };
 }
 
+/** The session store as the config sets it: the service's, and `npm run user:update`'s. */
+export function createSessionStore(config: Config, redis: Redis, clock: Clock = systemClock): SessionStore {
+  const { jwt } = config;
+  return new SessionStore(
+    redis,
+    {
+      idleSeconds: jwt.refreshIdleSeconds,
+      absoluteSeconds: jwt.refreshMaxSeconds,
+      reuseLeewaySeconds: jwt.refreshReuseLeewaySeconds,
+      maxPerUser: config.maxSessionsPerUser,
+    },
+    clock,
+  );
+}
+
 /** The services handlers and security schemes share: tokens, sessions, the login throttle, metrics. */
 function createServices(deps: AppDeps) {
   const { config, redis } = deps;
@@ -133,16 +148,7 @@ function createServices(deps: AppDeps) {
     { secret: jwt.secret, issuer: jwt.issuer, audience: jwt.audience, lifetimeSeconds: jwt.accessTokenSeconds },
     clock,
   );
-  const sessions = new SessionStore(
-    redis,
-    {
-      idleSeconds: jwt.refreshIdleSeconds,
-      absoluteSeconds: jwt.refreshMaxSeconds,
-      reuseLeewaySeconds: jwt.refreshReuseLeewaySeconds,
-      maxPerUser: config.maxSessionsPerUser,
-    },
-    clock,
-  );
+  const sessions = createSessionStore(config, redis, clock);
   return {
     clock,
     tokens,

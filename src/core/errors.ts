@@ -123,7 +123,7 @@ export type ErrorFormat = 'problem' | 'oauth';
 /** What {@link renderError} needs to know about the request. */
 export interface RenderErrorContext {
   format: ErrorFormat;
-  /** The problem's `instance`: the request path. */
+  /** The problem's `instance`: the request path, the mount path included when embedded. */
   instance: string;
   requestId: string;
   /** Prefix of problem `type` URIs (config.problemTypeBase, PROBLEM_TYPE_BASE); default {@link DEFAULT_PROBLEM_TYPE_BASE}. */

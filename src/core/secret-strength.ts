@@ -7,33 +7,24 @@
  * The estimate, in bits:
  * - The alphabet sets the price of a random character: hex 4 bits, base64/base64url 6 bits, any
  *   other text log2 of the character classes it draws on (lower, upper, digits, other).
- * - zxcvbn (@zxcvbn-ts, dictionaries of words, names and common passwords, plus repeats,
- *   sequences and keyboard walks) splits the value into the cheapest sequence of patterns. A
- *   pattern of {@link MIN_PATTERN_LENGTH}+ characters counts only the bits of the guesses it
- *   takes; everything else counts at the alphabet's price.
+ * - Patterns (./secret-patterns: words, names, common passwords, dates, repeats, sequences,
+ *   keyboard walks, UUIDs) count only the bits of the guesses they take. A value that is not
+ *   mostly patterns is charged for its long ones only, the rest at the alphabet's price.
+ * - Hex and base64 values spell their bytes' worth, unless they are mostly patterns
+ *   (`my-super-secret-key-...` is valid base64url): then the patterns set the price, as for any
+ *   other text. Random bytes are never half made of patterns, so honest keys keep their worth.
  * - Hex and base64 values are also decoded: bytes that barely vary, or that step by a constant
  *   (`000102...`), are refused whatever their spelling.
  *
  * `openssl rand -base64 48` gives 384 bits and passes with a wide margin.
  */
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+import { type PatternKind, readPatterns } from './secret-patterns';
 
 /** RFC 7518 §3.2: HS256 needs a key of at least 256 bits. */
 export const MIN_SECRET_BITS = 256;
 
 /** How to make a good secret, quoted in every refusal. */
 export const SECRET_ADVICE = 'make one with `openssl rand -base64 48`';
-
-/**
- * Shorter patterns are left to the alphabet's price: random base64 holds a 3-5 letter word or a
- * year now and then, and charging those as words would refuse honest `openssl rand` output.
- */
-const MIN_PATTERN_LENGTH = 6;
-
-/** Patterns this long or longer count towards how much of a value is made of them. */
-const MIN_COVERING_LENGTH = 4;
 
 const HEX = /^[0-9a-fA-F]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -44,20 +35,7 @@ export interface SecretEstimate {
   /** Estimated bits of randomness. */
   bits: number;
   /** Why the value is weak, when a pattern gives it away (for the message; never the value). */
-  pattern?: 'repeat' | 'sequence' | 'words' | 'keyboard' | 'bytes';
-}
-
-let matcher: ZxcvbnFactory | undefined;
-function zxcvbn(): ZxcvbnFactory {
-  // Built on first use (about 50 ms): only production start-up with a JWT_SECRET pays for it.
-  // l33t substitutions are off: they cost seconds on long random strings and a key is not a
-  // password someone decorated with digits.
-  matcher ??= new ZxcvbnFactory({
-    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
-    graphs: zxcvbnCommon.adjacencyGraphs,
-    l33tMaxSubstitutions: 0,
-  });
-  return matcher;
+  pattern?: PatternKind | 'bytes';
 }
 
 /** Bits per character of random text drawn from `value`'s alphabet. */
@@ -102,49 +80,34 @@ function patternedBits(bytes: Buffer): number | undefined {
   return 8 * Math.min(values, steps.size);
 }
 
-const PATTERNS: Record<string, SecretEstimate['pattern']> = {
-  repeat: 'repeat',
-  sequence: 'sequence',
-  dictionary: 'words',
-  spatial: 'keyboard',
-};
-
 /** Estimates the randomness of `value` (see the module comment for how). */
 export function estimateSecret(value: string): SecretEstimate {
   const perChar = bitsPerChar(value);
   const bytes = decoded(value);
-  let priced = 0;
-  let covered = 0;
-  let pattern: SecretEstimate['pattern'];
-  for (const match of zxcvbn().check(value).sequence) {
-    const length = match.token.length;
-    const kind = PATTERNS[match.pattern];
-    if (kind && length >= MIN_COVERING_LENGTH) {
-      covered += length;
-      pattern ??= kind;
-    }
-    const random = length * perChar;
-    priced +=
-      match.pattern === 'bruteforce' || length < MIN_PATTERN_LENGTH
-        ? random
-        : Math.min(Math.log2(match.guesses), random);
-  }
+  const reading = readPatterns(value, perChar);
   // An encoding spells exactly its bytes' worth; padding spells nothing.
   const padding = value.length - value.replace(/=+$/, '').length;
-  const bits = bytes ? 8 * bytes.length : priced - padding * perChar;
+  const bits = bytes ? 8 * bytes.length : reading.cautious - padding * perChar;
   const patterned = bytes && patternedBits(bytes);
   if (patterned !== undefined) return { bits: Math.min(bits, patterned), pattern: 'bytes' };
-  // Mostly words, repeats, sequences or keyboard walks: a phrase, however it is spelled.
-  if (covered * 2 >= value.length) return { bits: Math.min(bits, priced), pattern };
+  if (reading.mostlyPatterns) return { bits: Math.min(bits, reading.phrase), pattern: reading.pattern };
   return { bits };
 }
+
+/** How a refusal names the pattern that gave the value away. */
+const MADE_OF: Record<NonNullable<SecretEstimate['pattern']>, string> = {
+  repeat: 'a repeat',
+  sequence: 'a sequence',
+  words: 'words',
+  keyboard: 'a keyboard',
+  bytes: 'patterned bytes',
+  uuids: 'UUIDs, 122 random bits each at most',
+};
 
 /** Why `value` is too weak for an HS256 key, or undefined when it carries 256 bits or more. */
 export function secretWeakness(name: string, value: string): string | undefined {
   const { bits, pattern } = estimateSecret(value);
   if (bits >= MIN_SECRET_BITS) return undefined;
-  const why = pattern
-    ? `, it is made of ${pattern === 'bytes' ? 'patterned bytes' : pattern === 'words' ? 'words' : `a ${pattern}`}`
-    : '';
+  const why = pattern ? `, it is made of ${MADE_OF[pattern]}` : '';
   return `${name} must carry at least ${MIN_SECRET_BITS} bits of randomness (RFC 7518 §3.2): about ${Math.floor(bits)} estimated${why}; ${SECRET_ADVICE}`;
 }

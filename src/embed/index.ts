@@ -8,6 +8,7 @@
  *   const specgate = await createSpecgate(); // reads the same environment as `npm start`
  *   app.get('/hello', (req, res) => res.send('mine'));
  *   app.use(specgate.express());             // every operation, /docs and /openapi.json
+ *   // or below a path: app.use('/api', specgate.express()); its links (Location...) then start with /api
  *   app.listen(3000);
  *   // on shutdown: await specgate.close();
  *

@@ -14,6 +14,8 @@ export interface OperationRequest {
   operationId: string;
   method: string;
   path: string;
+  /** Where the service is mounted ({@link RequestContext.base}): prefix of every link it writes. */
+  base: string;
   /** Validated and coerced path parameters. */
   params: Record<string, unknown>;
   /** Validated and coerced query parameters. */
@@ -67,7 +69,14 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export class RequestContext {
   readonly started = process.hrtime.bigint();
   readonly method: string;
+  /** The path below the mount point: what the route table matches. */
   readonly path: string;
+  /**
+   * The path the service is mounted at: '' on its own server; under express, `req.baseUrl` (express
+   * takes the mount path off `req.url` and keeps it there). Links the service writes start with it,
+   * or a client of `app.use('/api', ...)` would follow them out of `/api`.
+   */
+  readonly base: string;
   /** The query string, without `?` ('' when absent). */
   readonly rawQuery: string;
   readonly requestId: string;
@@ -105,6 +114,8 @@ export class RequestContext {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     this.path = q === -1 ? url : url.slice(0, q);
+    const { baseUrl } = req as { baseUrl?: unknown };
+    this.base = typeof baseUrl === 'string' ? baseUrl : '';
     this.rawQuery = q === -1 ? '' : url.slice(q + 1);
     const incoming = req.headers['x-request-id'];
     this.requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

@@ -204,7 +204,7 @@ function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): 
   }
   const rendered = renderError(err, {
     format: ctx.errorFormat,
-    instance: ctx.path,
+    instance: ctx.base + ctx.path,
     requestId: ctx.requestId,
     typeBase: opts.problemTypeBase,
   });

@@ -33,6 +33,8 @@ export const TEST_SECRET = randomBytes(48).toString('base64');
 
 export interface TestAppOptions {
   mount?: 'node' | 'express';
+  /** With the express mount: the path the host mounts specgate at (`host.use('/api', ...)`); `url` ends with it. */
+  mountPath?: string;
   env?: Record<string, string>;
   document?: OpenApiDocument;
   /** Reuse a database (e.g. one opened per file) instead of opening a new in-memory PGlite. */
@@ -49,7 +51,10 @@ export interface TestAppOptions {
 }
 
 export interface TestApp {
+  /** Where specgate answers: the server's origin, plus the mount path when mounted under one. */
   url: string;
+  /** The server's origin (`http://127.0.0.1:port`). */
+  origin: string;
   app: App;
   config: Config;
   /** The listening server, with the config's connection limits applied as main.ts applies them. */
@@ -65,12 +70,13 @@ export interface TestApp {
 
 /**
  * An application of a user's own that embeds specgate: a route before it, specgate mounted with
- * `app.use(expressMiddleware(app.pipeline))`, and the application's own fallback for every other path.
+ * `app.use(expressMiddleware(app.pipeline))` (at `mountPath` when given), and the application's own
+ * fallback for every other path.
  */
-function embeddingApp(app: App): express.Express {
+function embeddingApp(app: App, mountPath = '/'): express.Express {
   const host = express();
   host.get('/hello', (_req, res) => void res.type('text/plain').send('hello from the host'));
-  host.use(expressMiddleware(app.pipeline));
+  host.use(mountPath, expressMiddleware(app.pipeline));
   host.use((_req, res) => void res.status(404).type('text/plain').send('not a route of the host'));
   return host;
 }
@@ -120,12 +126,17 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     cacheRedis,
     cacheHooks: opts.cacheHooks,
   });
-  const server = createServer(config, opts.mount === 'express' ? embeddingApp(app) : app.listener) as http.Server;
+  const server = createServer(
+    config,
+    opts.mount === 'express' ? embeddingApp(app, opts.mountPath) : app.listener,
+  ) as http.Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const users = new UsersRepository(db);
+  const origin = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: opts.mount === 'express' && opts.mountPath ? origin + opts.mountPath : origin,
+    origin,
     app,
     config,
     server,

@@ -171,7 +171,7 @@ export function itemsHandlers(deps: HandlerDeps) {
     const item = await items.create(itemFields(req.body));
     return {
       status: 201,
-      headers: { location: `/v1/items/${item.id}`, etag: itemEtag(item.version) },
+      headers: { location: `${req.base}/v1/items/${item.id}`, etag: itemEtag(item.version) },
       body: itemBody(item),
     };
   };

@@ -2,6 +2,7 @@
  * The `system` tag: liveness, readiness, the document itself and its Redoc page.
  */
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../../core/errors';
+import type { OpenApiDocument } from '../../pipeline/compile/document';
 import { pingRedis } from '../../store/redis';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
@@ -10,10 +11,14 @@ import type { Handler } from '../types';
 const PROBE_TIMEOUT_MS = 1000;
 
 /**
- * The Redoc page: the bundle is served by this service (no CDN) and reads /openapi.json. The empty
- * data: icon keeps the browser from asking for /favicon.ico (a 404).
+ * The Redoc page: the bundle is served by this service (no CDN) and reads /openapi.json, both
+ * below the mount path when specgate is embedded (`base`; escaped: under a mount pattern such as
+ * `/:tenant` express takes it from the request's own path). The empty data: icon keeps the browser
+ * from asking for /favicon.ico (a 404).
  */
-export const DOCS_HTML = `<!doctype html>
+export function docsHtml(base: string): string {
+  const at = escapeHtml(base);
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -22,11 +27,29 @@ export const DOCS_HTML = `<!doctype html>
 <link rel="icon" href="data:,">
 </head>
 <body>
-<redoc spec-url="/openapi.json"></redoc>
-<script src="/docs/redoc.standalone.js"></script>
+<redoc spec-url="${at}/openapi.json"></redoc>
+<script src="${at}/docs/redoc.standalone.js"></script>
 </body>
 </html>
 `;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The document as served: embedded under a mount path, its path-absolute server URLs (`/`) move
+ * below it, so a client or generator that takes the base URL from `servers` (OpenAPI 3.1 §4.8.5)
+ * calls the operations where they are.
+ */
+function servedDocument(document: OpenApiDocument, base: string): OpenApiDocument {
+  if (!base || !Array.isArray(document.servers)) return document;
+  const servers = (document.servers as { url?: unknown }[]).map((server) =>
+    typeof server.url === 'string' && server.url.startsWith('/')
+      ? { ...server, url: server.url === '/' ? base : base + server.url }
+      : server,
+  );
+  return { ...document, servers };
+}
 
 async function probe(fn: () => Promise<unknown>): Promise<'up' | 'down'> {
   let timer: NodeJS.Timeout | undefined;
@@ -64,15 +87,19 @@ export function systemHandlers(deps: HandlerDeps) {
     };
   };
 
-  const getOpenApiDocument: Handler<'getOpenApiDocument'> = async () => ({
+  const getOpenApiDocument: Handler<'getOpenApiDocument'> = async (req) => ({
     status: 200,
-    body: deps.document as { openapi: string; info: Record<string, never>; paths: Record<string, never> },
+    body: servedDocument(deps.document, req.base) as {
+      openapi: string;
+      info: Record<string, never>;
+      paths: Record<string, never>;
+    },
     headers: { 'cache-control': 'public, max-age=300' },
   });
 
-  const getApiDocs: Handler<'getApiDocs'> = async () => ({
+  const getApiDocs: Handler<'getApiDocs'> = async (req) => ({
     status: 200,
-    body: DOCS_HTML,
+    body: docsHtml(req.base),
     headers: { 'cache-control': 'public, max-age=300' },
   });
 

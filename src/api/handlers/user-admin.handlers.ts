@@ -3,6 +3,7 @@
  * users, and see or end their sessions. Every change that takes access away takes effect in Redis
  * before the answer, so the user's tokens fail on their very next request on every instance.
  */
+import { changeUser, type UserChangeResult } from '../../auth/user-changes';
 import { ApiError } from '../../core/errors';
 import { normaliseUsername } from '../../core/username';
 import type { AdminWriteResult, UserRecord } from '../../store/users.repository';
@@ -33,7 +34,7 @@ export function decodeUserCursor(seal: CursorSeal, prefix: string | undefined, c
 const notFound = (userId: string) => new ApiError('not_found', { detail: `No user ${userId}.` });
 
 /** Maps a refused administrator's write to its problem. */
-function refusal(userId: string, result: Exclude<AdminWriteResult, { kind: 'ok' }>): ApiError {
+function refusal(userId: string, result: Exclude<AdminWriteResult | UserChangeResult, { kind: 'ok' }>): ApiError {
   if (result.kind === 'not_found') return notFound(userId);
   return new ApiError('conflict', { detail: 'This would leave no enabled user with users:admin.' });
 }
@@ -61,31 +62,20 @@ export function userAdminHandlers(deps: HandlerDeps) {
 
   const updateUser: Handler<'updateUser'> = async (req) => {
     const { userId } = req.params;
-    const result = await users.update(userId, { scopes: req.body.scopes, disabled: req.body.disabled });
+    const result = await changeUser(deps, userId, { scopes: req.body.scopes, disabled: req.body.disabled });
     if (result.kind !== 'ok') throw refusal(userId, result);
-    const { before, after } = result;
-    // After the commit, so a login racing with this change sees it (src/auth/login-confirmation.ts).
-    const removed = before.scopes.filter((s) => !after.scopes.includes(s));
-    let ended = 0;
-    let narrowed = 0;
-    // Idempotent, and run even when this request changed nothing: if the session store failed
-    // after the commit of an earlier attempt (503), repeating the request finishes its work.
-    if (after.disabledAt) ended = await sessions.endAll(after.id);
-    else if (req.body.scopes !== undefined) narrowed = await sessions.narrowAll(after.id, after.scopes);
-    const added = after.scopes.filter((s) => !before.scopes.includes(s));
-    const disabledChange =
-      (before.disabledAt === null) !== (after.disabledAt === null) ? { disabled: after.disabledAt !== null } : {};
-    if (removed.length || added.length || 'disabled' in disabledChange) {
+    const { after, scopesAdded, scopesRemoved, disabled, sessionsEnded, sessionsNarrowed } = result;
+    if (scopesAdded.length || scopesRemoved.length || disabled !== undefined) {
       logger.info(
         {
           requestId: req.requestId,
           by: callerOf(req).userId,
           target: after.id,
-          scopesAdded: added,
-          scopesRemoved: removed,
-          ...disabledChange,
-          sessionsEnded: ended,
-          sessionsNarrowed: narrowed,
+          scopesAdded,
+          scopesRemoved,
+          ...(disabled === undefined ? {} : { disabled }),
+          sessionsEnded,
+          sessionsNarrowed,
         },
         'user changed by an administrator',
       );

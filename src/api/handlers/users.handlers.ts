@@ -83,7 +83,7 @@ export function usersHandlers(deps: HandlerDeps) {
         scopes: req.body.scopes,
       });
       logger.info({ requestId: req.requestId, by: callerOf(req).userId, created: user.id }, 'user created');
-      return { status: 201, headers: { location: `/v1/users/${user.id}` }, body: userBody(user) };
+      return { status: 201, headers: { location: `${req.base}/v1/users/${user.id}` }, body: userBody(user) };
     } catch (err) {
       if (err instanceof UsernameTakenError)
         throw new ApiError('conflict', { detail: `The username ${username} is taken.` });

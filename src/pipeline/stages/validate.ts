@@ -41,6 +41,7 @@ export function validateStage(trust: (ctx: RequestContext) => string): Validate 
       operationId: op.operationId,
       method: ctx.method,
       path: ctx.path,
+      base: ctx.base,
       params,
       query,
       headers: documentedNames(op.parameters.header, headers.values),
