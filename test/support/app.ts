@@ -120,7 +120,11 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     cacheRedis,
     cacheHooks: opts.cacheHooks,
   });
-  const server = createServer(config, opts.mount === 'express' ? embeddingApp(app) : app.listener) as http.Server;
+  const server = createServer(
+    config,
+    opts.mount === 'express' ? embeddingApp(app) : app.listener,
+    logger,
+  ) as http.Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const users = new UsersRepository(db);
