@@ -3,7 +3,6 @@
  * draws from, so without a share one client that opens sockets and holds them (or reconnects as
  * they are cut) leaves nobody else a slot.
  */
-import type net from 'node:net';
 import { ipBucket } from '../auth/ip-bucket';
 
 /**
@@ -17,17 +16,16 @@ export class AddressShare {
   constructor(private readonly limit: number) {}
 
   /**
-   * Counts `socket` under its address and returns true, or returns false (counting nothing) when
-   * its address already holds `limit` sockets. A counted socket is released when it closes.
+   * Counts one socket from `address` and returns the function that releases it (call it once, when
+   * the socket closes), or returns undefined, counting nothing, when the address already holds
+   * `limit` sockets.
    */
-  admit(socket: net.Socket): boolean {
-    // A socket already reset by its peer has no address: it is counted under '' and closes at once.
-    const bucket = ipBucket(socket.remoteAddress ?? '');
+  admit(address: string): (() => void) | undefined {
+    const bucket = ipBucket(address);
     const held = this.live.get(bucket) ?? 0;
-    if (held >= this.limit) return false;
+    if (held >= this.limit) return undefined;
     this.live.set(bucket, held + 1);
-    socket.once('close', () => this.release(bucket));
-    return true;
+    return () => this.release(bucket);
   }
 
   /** Sockets `address`'s bucket holds now. */

@@ -69,7 +69,10 @@ export function createServer(
     // listener, which sets up the parser or the handshake, comes later). Closed without an
     // answer, as MAX_CONNECTIONS does: a 503 would cost a TLS handshake per refused socket.
     server.prependListener('connection', (socket: net.Socket) => {
-      if (!share.admit(socket)) socket.destroy();
+      // A socket already reset by its peer has no address: counted under '', it closes at once.
+      const release = share.admit(socket.remoteAddress ?? '');
+      if (release) socket.once('close', release);
+      else socket.destroy();
     });
   }
   watchSendProgress(server, config.tls ? 'secureConnection' : 'connection', config.server.sendTimeoutMs, logger);
