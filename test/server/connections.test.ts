@@ -146,9 +146,17 @@ async function issueTokenCount(name: string): Promise<number> {
  * and never reads. Its socket is not flowing, so it sees neither the server's answer nor its close
  * until the test resumes it; what the server did is read from the server's side.
  */
-function connectNeverReading(r: Running): Promise<net.Socket> {
-  return r === secure ? connectTls() : connectPlain();
+async function connectNeverReading(r: Running): Promise<net.Socket> {
+  const socket = await (r === secure ? connectTls() : connectPlain());
+  neverReading.push(socket);
+  return socket;
 }
+
+/** Sockets of connectNeverReading, closed after each test so a failed one leaves nothing to the next. */
+const neverReading: net.Socket[] = [];
+afterEach(() => {
+  for (const socket of neverReading.splice(0)) socket.destroy();
+});
 
 /** Waits until `r` holds no connection (sockets of earlier tests gone), then returns the time. */
 async function noConnections(r: Running, timeoutMs = 10_000): Promise<number> {
@@ -225,7 +233,6 @@ function idleAndStalledClients(r: () => Running, logs: string[]) {
     const line = logLines(logs).find((l) => l.outcome === 'send_timeout');
     expect(line).toMatchObject({ level: 'info', sendTimeoutSeconds: 2, remoteAddress: '127.0.0.1' });
     expect(line?.pendingBytes).toBeGreaterThan(0);
-    socket.destroy();
   });
 
   it('serves every response to a client that stops reading for less than SEND_TIMEOUT_SECONDS', async () => {
