@@ -94,7 +94,7 @@ export async function start(
   const { db, redis, cacheRedis } = resources;
   const lifecycle = new Lifecycle();
   const app = await createApp({ config, logger, redis, db, cacheRedis, lifecycle, metrics: opts.metrics });
-  const server = createServer(config, app.listener);
+  const server = createServer(config, app.listener, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -106,6 +106,13 @@ export interface ServerSettings {
   readonly requestTimeoutMs: number;
   /** Concurrent sockets; more are closed as they arrive. */
   readonly maxConnections: number;
+  /**
+   * Concurrent sockets from one client address (an IPv6 client by its /64); more from that address
+   * are closed as they arrive. Equal to maxConnections when the share is off.
+   */
+  readonly maxConnectionsPerAddress: number;
+  /** A connection whose response makes no write progress for this long is closed. */
+  readonly sendTimeoutMs: number;
   /** After SIGTERM: serve this long with readiness 503 and `Connection: close`. */
   readonly shutdownDrainMs: number;
   /** Then wait at most this long for requests in flight before closing their sockets. */
@@ -200,6 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = readNodeEnv(r);
   const production = nodeEnv === 'production';
   const databaseUrl = r.url('DATABASE_URL', POSTGRES_PROTOCOLS);
+  const trustProxy = r.int('TRUST_PROXY', 0, 0, 32);
   const config: Config = {
     nodeEnv,
     host: r.str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
@@ -214,11 +222,11 @@ export function loadConfig(env: Env = process.env): Config {
     loginLimits: readLoginLimits(r),
     corsOrigins: readCorsOrigins(r),
     ...readTransport(r, production),
-    trustProxy: r.int('TRUST_PROXY', 0, 0, 32),
+    trustProxy,
     logLevel: readLogLevel(r),
     metricsToken: readMetricsToken(r),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
-    server: readServerSettings(r),
+    server: readServerSettings(r, trustProxy),
     problemTypeBase: readProblemTypeBase(r),
     workers: readWorkers(r, databaseUrl),
   };
@@ -438,12 +446,18 @@ function readMetricsToken(r: EnvReader): string | undefined {
   return token;
 }
 
-function readServerSettings(r: EnvReader): ServerSettings {
+/** Default per-address share of MAX_CONNECTIONS when the service faces clients directly. */
+export const DEFAULT_ADDRESS_SHARE = 0.1;
+
+function readServerSettings(r: EnvReader, trustProxy: number): ServerSettings {
+  const maxConnections = r.int('MAX_CONNECTIONS', 1000, 1, 1_000_000);
   const server: ServerSettings = {
     keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_SECONDS', 5, 1, 600) * 1000,
     headersTimeoutMs: r.int('HEADERS_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
-    maxConnections: r.int('MAX_CONNECTIONS', 1000, 1, 1_000_000),
+    maxConnections,
+    maxConnectionsPerAddress: readAddressShare(r, maxConnections, trustProxy),
+    sendTimeoutMs: r.int('SEND_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
     shutdownDrainMs: r.int('SHUTDOWN_DRAIN_SECONDS', 5, 0, 600) * 1000,
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
   };
@@ -451,6 +465,22 @@ function readServerSettings(r: EnvReader): ServerSettings {
   if (server.headersTimeoutMs > server.requestTimeoutMs)
     r.problem('HEADERS_TIMEOUT_SECONDS must not exceed REQUEST_TIMEOUT_SECONDS');
   return server;
+}
+
+/**
+ * MAX_CONNECTIONS_PER_ADDRESS: 0 turns the share off (every address may take MAX_CONNECTIONS).
+ * Unset: a tenth of MAX_CONNECTIONS facing clients directly, off behind a trusted proxy
+ * (TRUST_PROXY > 0), where every socket comes from the proxy's address and a share would refuse
+ * the proxy itself.
+ */
+function readAddressShare(r: EnvReader, maxConnections: number, trustProxy: number): number {
+  const fallback = trustProxy > 0 ? 0 : Math.ceil(maxConnections * DEFAULT_ADDRESS_SHARE);
+  const share = r.int('MAX_CONNECTIONS_PER_ADDRESS', fallback, 0, 1_000_000);
+  if (share > maxConnections) {
+    r.problem('MAX_CONNECTIONS_PER_ADDRESS must not exceed MAX_CONNECTIONS (0 turns the share off)');
+    return maxConnections;
+  }
+  return share === 0 ? maxConnections : share;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -6,7 +6,11 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { Config, ServerSettings } from '../core/config';
+import type { Logger } from '../core/logger';
+import { AddressShare } from './address-share';
+import { watchSendProgress } from './send-timeout';
 
 /**
  * Node checks the headers and request timeouts of open connections on an interval, not per socket;
@@ -40,10 +44,15 @@ export function serverOptions(
 }
 
 /**
- * Creates the server (HTTPS when `config.tls` is set) with `listener`, its timeouts and
- * MAX_CONNECTIONS applied. It does not listen.
+ * Creates the server (HTTPS when `config.tls` is set) with `listener`, its timeouts,
+ * MAX_CONNECTIONS, each address's share of it and the send timeout applied. It does not listen.
+ * `logger` receives the connections cut by the send timeout.
  */
-export function createServer(config: Config, listener: http.RequestListener): http.Server | https.Server {
+export function createServer(
+  config: Config,
+  listener: http.RequestListener,
+  logger: Logger,
+): http.Server | https.Server {
   const options = serverOptions(config.server);
   const server = config.tls
     ? https.createServer(
@@ -53,5 +62,19 @@ export function createServer(config: Config, listener: http.RequestListener): ht
     : http.createServer(options, listener);
   // Further sockets are closed as they are accepted (node: server.maxConnections).
   server.maxConnections = config.server.maxConnections;
+  const { maxConnections, maxConnectionsPerAddress } = config.server;
+  if (maxConnectionsPerAddress < maxConnections) {
+    const share = new AddressShare(maxConnectionsPerAddress);
+    // The TCP socket, before node:http or TLS spend anything on it (prepended: node's own
+    // listener, which sets up the parser or the handshake, comes later). Closed without an
+    // answer, as MAX_CONNECTIONS does: a 503 would cost a TLS handshake per refused socket.
+    server.prependListener('connection', (socket: net.Socket) => {
+      // A socket already reset by its peer has no address: counted under '', it closes at once.
+      const release = share.admit(socket.remoteAddress ?? '');
+      if (release) socket.once('close', release);
+      else socket.destroy();
+    });
+  }
+  watchSendProgress(server, config.tls ? 'secureConnection' : 'connection', config.server.sendTimeoutMs, logger);
   return server;
 }

@@ -275,12 +275,14 @@ describe('loadConfig', () => {
 });
 
 describe('connection and shutdown settings', () => {
-  it('defaults to 5 s keep-alive, 10 s head, 30 s request, 1000 sockets, 5 s drain, 10 s shutdown timeout', () => {
+  it('defaults to 5 s keep-alive, 10 s head, 30 s request, 1000 sockets (100 per address), 30 s send, 5 s drain, 10 s shutdown timeout', () => {
     expect(loadConfig({}).server).toEqual({
       keepAliveTimeoutMs: 5000,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       maxConnections: 1000,
+      maxConnectionsPerAddress: 100,
+      sendTimeoutMs: 30_000,
       shutdownDrainMs: 5000,
       shutdownTimeoutMs: 10_000,
     });
@@ -297,5 +299,29 @@ describe('connection and shutdown settings', () => {
     expect(
       problemsOf({ KEEP_ALIVE_TIMEOUT_SECONDS: '0', MAX_CONNECTIONS: '-1', SHUTDOWN_TIMEOUT_SECONDS: 'soon' }),
     ).toHaveLength(3);
+  });
+});
+
+describe('per-address share of the connections', () => {
+  const share = (env: Record<string, string>) => loadConfig(env).server.maxConnectionsPerAddress;
+
+  it('gives each address a tenth of MAX_CONNECTIONS by default, at least one socket', () => {
+    expect(share({ MAX_CONNECTIONS: '20' })).toBe(2);
+    expect(share({ MAX_CONNECTIONS: '4' })).toBe(1);
+    expect(share({ MAX_CONNECTIONS: '1' })).toBe(1);
+  });
+
+  it('is off by default behind a trusted proxy, where every socket comes from the proxy', () => {
+    expect(share({ TRUST_PROXY: '1', MAX_CONNECTIONS: '500' })).toBe(500);
+    expect(share({ TRUST_PROXY: '1', MAX_CONNECTIONS_PER_ADDRESS: '50' })).toBe(50);
+  });
+
+  it('takes an explicit share, 0 for off, and refuses one above MAX_CONNECTIONS', () => {
+    expect(share({ MAX_CONNECTIONS_PER_ADDRESS: '7' })).toBe(7);
+    expect(share({ MAX_CONNECTIONS_PER_ADDRESS: '0' })).toBe(1000);
+    expect(problemsOf({ MAX_CONNECTIONS: '10', MAX_CONNECTIONS_PER_ADDRESS: '11' })).toEqual([
+      'MAX_CONNECTIONS_PER_ADDRESS must not exceed MAX_CONNECTIONS (0 turns the share off)',
+    ]);
+    expect(problemsOf({ MAX_CONNECTIONS_PER_ADDRESS: '-1', SEND_TIMEOUT_SECONDS: '0' })).toHaveLength(2);
   });
 });

@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { loadConfig } from '../../src/core/config';
-import { createLogger } from '../../src/core/logger';
 import { type Running, start } from '../../src/main';
 import { TEST_SECRET } from '../support/app';
 import { capturingLogger } from '../support/logs';
@@ -22,6 +21,9 @@ const LIMITS = {
   HEADERS_TIMEOUT_SECONDS: '2',
   REQUEST_TIMEOUT_SECONDS: '3',
   MAX_CONNECTIONS: '4',
+  // The per-address share is tested in address-share.test.ts; every socket here comes from 127.0.0.1.
+  MAX_CONNECTIONS_PER_ADDRESS: '0',
+  SEND_TIMEOUT_SECONDS: '2',
   SHUTDOWN_DRAIN_SECONDS: '0',
 };
 /** Scheduling slack on a loaded two-core machine. */
@@ -29,6 +31,8 @@ const SLACK_MS = 2000;
 const METRICS_TOKEN = 'metrics-token-0123456789-abcdefghijklmnop';
 /** The plain server's log lines. */
 const plainLogs: string[] = [];
+/** The HTTPS server's log lines. */
+const secureLogs: string[] = [];
 /** Measured close times, written to test-output for the record. */
 const measured: Record<string, number> = {};
 
@@ -62,7 +66,7 @@ beforeAll(async () => {
   plain = await start(env('plain', { PLAIN_HTTP: 'true', METRICS_TOKEN }), capturingLogger('info', plainLogs));
   secure = await start(
     env('secure', { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }),
-    createLogger('silent'),
+    capturingLogger('info', secureLogs),
   );
 }, 90_000);
 
@@ -137,6 +141,44 @@ async function issueTokenCount(name: string): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * A client as the issue's reproductions wrote it: it connects (TLS when `r` is the HTTPS server)
+ * and never reads. Its socket is not flowing, so it sees neither the server's answer nor its close
+ * until the test resumes it; what the server did is read from the server's side.
+ */
+async function connectNeverReading(r: Running): Promise<net.Socket> {
+  const socket = await (r === secure ? connectTls() : connectPlain());
+  neverReading.push(socket);
+  return socket;
+}
+
+/** Sockets of connectNeverReading, closed after each test so a failed one leaves nothing to the next. */
+const neverReading: net.Socket[] = [];
+afterEach(() => {
+  for (const socket of neverReading.splice(0)) socket.destroy();
+});
+
+/** Waits until `r` holds no connection (sockets of earlier tests gone), then returns the time. */
+async function noConnections(r: Running, timeoutMs = 10_000): Promise<number> {
+  await until(async () => (await connectionCount(r)) === 0, timeoutMs);
+  return Date.now();
+}
+
+/** Everything the socket still has to give, once resumed, until the server's close. */
+function readToClose(socket: net.Socket): Promise<string> {
+  const closed = whenClosed(socket, () => 0);
+  socket.resume();
+  return closed.then((c) => c.received);
+}
+
+const REDOC = '/docs/redoc.standalone.js';
+/** Pipelined requests for the 1.1 MB bundle: more than the loopback socket buffers hold. */
+const PIPELINED_REDOC = `GET ${REDOC} HTTP/1.1\r\nHost: localhost\r\n\r\n`
+  .repeat(9)
+  .concat(`GET ${REDOC} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+
+const logLines = (lines: string[]) => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+
 const plainLogLines = () => plainLogs.map((line) => JSON.parse(line) as Record<string, unknown>);
 
 async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -147,7 +189,70 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise
   }
 }
 
+/** The tests every transport passes: `r` is the plain or the HTTPS server, `logs` its log lines. */
+function idleAndStalledClients(r: () => Running, logs: string[]) {
+  it('closes a connection that sends nothing within HEADERS_TIMEOUT_SECONDS, though its client never reads', async () => {
+    await noConnections(r());
+    const socket = await connectNeverReading(r());
+    expect(await connectionCount(r())).toBe(1);
+    const opened = Date.now();
+    await noConnections(r(), 2000 + SLACK_MS);
+    measured[`${r() === secure ? 'tls' : 'plain'}SilentNeverReadingMs`] = Date.now() - opened;
+    expect(await readToClose(socket)).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('closes a connection that sends one byte and then nothing within HEADERS_TIMEOUT_SECONDS', async () => {
+    await noConnections(r());
+    const socket = await connectNeverReading(r());
+    socket.write('G');
+    const opened = Date.now();
+    await noConnections(r(), 2000 + SLACK_MS);
+    measured[`${r() === secure ? 'tls' : 'plain'}OneByteMs`] = Date.now() - opened;
+    expect(await readToClose(socket)).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('closes a kept-alive connection whose next request stops after one byte (408, not the keep-alive close)', async () => {
+    await noConnections(r());
+    const socket = await connectNeverReading(r());
+    expect(await requestOnce(socket)).toMatch(/^HTTP\/1\.1 200 /);
+    socket.pause();
+    socket.write('G');
+    await noConnections(r(), 2000 + SLACK_MS);
+    // The keep-alive timeout closes without a word; the head timeout answers 408 (RFC 9110 §15.5.9).
+    expect(await readToClose(socket)).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('closes, and logs at info, a connection whose client sends requests and never reads the responses', async () => {
+    await noConnections(r());
+    const socket = await connectNeverReading(r());
+    socket.write(PIPELINED_REDOC);
+    const sent = Date.now();
+    // SEND_TIMEOUT_SECONDS=2; generous: the server first fills the socket buffers (megabytes).
+    await noConnections(r(), 2000 + 2 * SLACK_MS);
+    measured[`${r() === secure ? 'tls' : 'plain'}NeverReadingMs`] = Date.now() - sent;
+    const line = logLines(logs).find((l) => l.outcome === 'send_timeout');
+    expect(line).toMatchObject({ level: 'info', sendTimeoutSeconds: 2, remoteAddress: '127.0.0.1' });
+    expect(line?.pendingBytes).toBeGreaterThan(0);
+  });
+
+  it('serves every response to a client that stops reading for less than SEND_TIMEOUT_SECONDS', async () => {
+    await noConnections(r());
+    const cutBefore = logLines(logs).filter((l) => l.outcome === 'send_timeout').length;
+    const socket = await connectNeverReading(r());
+    const received: Buffer[] = [];
+    socket.write(PIPELINED_REDOC);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    await new Promise((resolve) => socket.on('close', resolve));
+    const text = Buffer.concat(received).toString('latin1');
+    expect(text.match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(10);
+    expect(logLines(logs).filter((l) => l.outcome === 'send_timeout')).toHaveLength(cutBefore);
+  });
+}
+
 describe('plain HTTP', () => {
+  idleAndStalledClients(() => plain, plainLogs);
+
   it('closes an idle keep-alive connection after KEEP_ALIVE_TIMEOUT_SECONDS (advertised in Keep-Alive)', async () => {
     const socket = await connectPlain();
     const response = await requestOnce(socket);
@@ -229,6 +334,8 @@ describe('plain HTTP', () => {
 });
 
 describe('HTTPS', () => {
+  idleAndStalledClients(() => secure, secureLogs);
+
   it('closes a TCP connection that never starts its TLS handshake within HEADERS_TIMEOUT_SECONDS', async () => {
     const opened = Date.now();
     const socket = await new Promise<net.Socket>((resolve) => {

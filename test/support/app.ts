@@ -129,6 +129,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const server = createServer(
     config,
     opts.mount === 'express' ? embeddingApp(app, opts.mountPath) : app.listener,
+    logger,
   ) as http.Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
