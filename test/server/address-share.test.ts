@@ -4,60 +4,31 @@
  * holding every socket it can, the other still served. MAX_CONNECTIONS=20 and the default share (a
  * tenth: 2 sockets per address), over plain HTTP and HTTPS.
  */
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
-import { loadConfig } from '../../src/core/config';
 import { createLogger } from '../../src/core/logger';
-import { type Running, start } from '../../src/main';
-import { TEST_SECRET } from '../support/app';
-import { type RedisServer, startRedis } from '../support/redis-server';
-import { writeLocalCertificate } from '../support/tls';
+import type { Running } from '../../src/main';
+import { type ServerPair, startServerPair } from '../support/server-pair';
 
 const GREEDY = '127.0.0.2';
 const OTHER = '127.0.0.3';
 const GET_HEALTHZ = 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n';
 
-let dir: string;
-let redis: RedisServer;
+let pair: ServerPair;
 let plain: Running;
 let secure: Running;
 let ca: string;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-share-'));
-  const certificate = await writeLocalCertificate(dir);
-  ca = certificate.ca;
-  redis = await startRedis({ password: 'share-test-password' });
-  const config = (name: string, extra: Record<string, string>) =>
-    loadConfig({
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      REDIS_PASSWORD: redis.password,
-      JWT_SECRET: TEST_SECRET,
-      DATA_DIR: path.join(dir, name),
-      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
-      LOG_LEVEL: 'silent',
-      MAX_CONNECTIONS: '20',
-      ...extra,
-    });
-  plain = await start(config('plain', { PLAIN_HTTP: 'true' }), createLogger('silent'));
-  secure = await start(
-    config('secure', { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }),
-    createLogger('silent'),
-  );
+  pair = await startServerPair({
+    env: { MAX_CONNECTIONS: '20' },
+    plainLogger: createLogger('silent'),
+    secureLogger: createLogger('silent'),
+  });
+  ({ plain, secure, ca } = pair);
 }, 90_000);
 
-afterAll(async () => {
-  await plain?.stop();
-  await secure?.stop();
-  await redis?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => pair?.stop());
 
 /** A TCP connection from `localAddress`; resolves once the server accepted it (TCP, not yet HTTP). */
 function connectFrom(r: Running, localAddress: string): Promise<net.Socket> {

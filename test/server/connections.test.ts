@@ -6,15 +6,11 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { loadConfig } from '../../src/core/config';
-import { type Running, start } from '../../src/main';
-import { TEST_SECRET } from '../support/app';
+import type { Running } from '../../src/main';
 import { capturingLogger } from '../support/logs';
-import { type RedisServer, startRedis } from '../support/redis-server';
-import { writeLocalCertificate } from '../support/tls';
+import { type ServerPair, startServerPair } from '../support/server-pair';
 
 const LIMITS = {
   KEEP_ALIVE_TIMEOUT_SECONDS: '1',
@@ -36,8 +32,7 @@ const secureLogs: string[] = [];
 /** Measured close times, written to test-output for the record. */
 const measured: Record<string, number> = {};
 
-let dir: string;
-let redis: RedisServer;
+let pair: ServerPair;
 let plain: Running;
 let secure: Running;
 let ca: string;
@@ -45,36 +40,17 @@ let ca: string;
 const portOf = (r: Running) => Number(new URL(r.url).port);
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-conn-'));
-  const certificate = await writeLocalCertificate(dir);
-  ca = certificate.ca;
-  redis = await startRedis({ password: 'conn-test-password' });
-  const env = (name: string, extra: Record<string, string>) =>
-    loadConfig({
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
-      REDIS_PASSWORD: redis.password,
-      JWT_SECRET: TEST_SECRET,
-      DATA_DIR: path.join(dir, name),
-      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
-      LOG_LEVEL: 'silent',
-      ...LIMITS,
-      ...extra,
-    });
-  plain = await start(env('plain', { PLAIN_HTTP: 'true', METRICS_TOKEN }), capturingLogger('info', plainLogs));
-  secure = await start(
-    env('secure', { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }),
-    capturingLogger('info', secureLogs),
-  );
+  pair = await startServerPair({
+    env: LIMITS,
+    plainEnv: { METRICS_TOKEN },
+    plainLogger: capturingLogger('info', plainLogs),
+    secureLogger: capturingLogger('info', secureLogs),
+  });
+  ({ plain, secure, ca } = pair);
 }, 90_000);
 
 afterAll(async () => {
-  await plain?.stop();
-  await secure?.stop();
-  await redis?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await pair?.stop();
   fs.mkdirSync('test-output', { recursive: true });
   fs.writeFileSync(path.join('test-output', 'connection-timings.json'), JSON.stringify(measured, null, 2));
 });
