@@ -37,9 +37,9 @@
 import type { Redis } from 'ioredis';
 import { ApiError, DependencyUnavailableError } from '../core/errors';
 import { normaliseUsername } from '../core/username';
+import { ipBucket } from '../http/ip-bucket';
 import { withScripts } from '../store/redis';
 import { keys } from '../store/redis-keys';
-import { ipBucket } from './ip-bucket';
 import { type RateLimitState, rateLimitFields } from './rate-limit-fields';
 
 /** The thresholds of a {@link LoginThrottle}. */

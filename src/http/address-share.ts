@@ -3,7 +3,7 @@
  * draws from, so without a share one client that opens sockets and holds them (or reconnects as
  * they are cut) leaves nobody else a slot.
  */
-import { ipBucket } from '../auth/ip-bucket';
+import { ipBucket } from './ip-bucket';
 
 /**
  * Counts live sockets per client address, an IPv6 client by its /64 (the login limits' buckets,

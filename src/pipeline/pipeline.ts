@@ -181,7 +181,7 @@ function ended(ctx: RequestContext): boolean {
  * The client's address: the socket's, or through `hops` trusted proxies' X-Forwarded-For, in one
  * spelling whatever the proxy wrote (a port, brackets, zero padding: src/http/ip-address.ts). An
  * entry that is no address is kept as written, for the logs; the login limits count all such in
- * one bucket (src/auth/ip-bucket.ts).
+ * one bucket (src/http/ip-bucket.ts).
  */
 function clientAddress(hops: number): (ctx: RequestContext) => string {
   if (hops === 0) return (ctx) => ctx.req.socket.remoteAddress ?? '';

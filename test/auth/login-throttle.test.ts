@@ -5,7 +5,6 @@
  * cluster slot per script, and fail-closed on outage.
  */
 import { Redis } from 'ioredis';
-import { ipBucket, UNPARSEABLE_BUCKET } from '../../src/auth/ip-bucket';
 import {
   DEFAULT_LOGIN_LIMITS,
   IN_FLIGHT_RETRY_SECONDS,
@@ -14,6 +13,7 @@ import {
   LoginThrottle,
 } from '../../src/auth/login-throttle';
 import { ApiError, renderError } from '../../src/core/errors';
+import { ipBucket, UNPARSEABLE_BUCKET } from '../../src/http/ip-bucket';
 import { keys } from '../../src/store/redis-keys';
 import { type RedisServer, startRedis } from '../support/redis-server';
 

@@ -1,10 +1,11 @@
 /**
- * The bucket a client address is counted under by the login limits: one bucket per IPv4 address
- * and one per IPv6 /64, so a host cannot escape a per-address counter by rotating through the
- * addresses it owns, nor by how its address is spelled (src/http/ip-address.ts).
+ * The bucket a client address is counted under by the login limits and by the connection share
+ * (./address-share.ts): one bucket per IPv4 address and one per IPv6 /64, so a host cannot escape
+ * a per-address counter by rotating through the addresses it owns, nor by how its address is
+ * spelled (./ip-address.ts).
  */
 import ipaddr from 'ipaddr.js';
-import { parseIpAddress } from '../http/ip-address';
+import { parseIpAddress } from './ip-address';
 
 /** Prefix length of the IPv6 bucket: one /64 is what a single subscriber or host usually gets. */
 const IPV6_BUCKET_PREFIX_BITS = 64;
