@@ -6,7 +6,8 @@
  *    claims; verified tokens memoised, fast-jwt's cache) with the same config (JWT_SECRET, issuer,
  *    audience);
  *  - checks the claimed scopes, then asks Redis whether the session and the token are live, as
- *    SessionStore.liveScopes does (HMGET auth:session:<sid> sub at:<jti> scope);
+ *    SessionStore.liveScopes does (one HMGET of the session's owner, scope and access-token slots,
+ *    read by src/auth/session-access.ts);
  *  - in the same tick, so in the same round trip (ioredis auto-pipelining), reads the entry the
  *    service stored (src/cache/http-cache.ts: key cache:getItem:<digest>, value "JSON meta\nbody")
  *    and the generation of its tag item:<itemId>, and answers the stored body and ETag if the
@@ -21,6 +22,7 @@ import { createVerifier } from 'fast-jwt';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import { Redis } from 'ioredis';
+import { ACCESS_FIELDS, accessLive, legacyAccessField } from '../../src/auth/session-access';
 import { loadConfig } from '../../src/core/config';
 import { keys } from '../../src/store/redis-keys';
 import { exitOnError, serveChild, timed } from '../child';
@@ -92,8 +94,14 @@ function oauth2(redis: Redis) {
       req.entry = lookup(redis, (req.params as { itemId: string }).itemId);
       req.entry.catch(() => undefined); // awaited by the handler
     }
-    const [sub, exp, scope] = await redis.hmget(keys.session(claims.sid), 'sub', `at:${claims.jti}`, 'scope');
-    if (sub !== claims.sub || exp === null || Number(exp) <= Date.now() / 1000) throw failure(401, 'revoked');
+    const [sub, scope, ...access] = await redis.hmget(
+      keys.session(claims.sid),
+      'sub',
+      'scope',
+      ...ACCESS_FIELDS,
+      legacyAccessField(claims.jti),
+    );
+    if (sub !== claims.sub || !accessLive(access, claims.jti, Date.now() / 1000)) throw failure(401, 'revoked');
     const live = (scope ?? '').split(' ');
     if (!required.every((s) => live.includes(s))) throw failure(403, 'insufficient scope');
   };
