@@ -18,8 +18,9 @@ export function writeStage(kinds: SecurityHeaders, lifecycle: { readonly drainin
       'x-request-id': ctx.requestId,
     };
     // The cors stage set its Vary on the response object; writeHead's own value would replace it.
-    const vary = mergeVary(ctx.res.getHeader('vary'), own.vary);
-    if (vary !== undefined) headers.vary = vary;
+    // Merged only when both are there: most answers carry one or none, and skip the parse.
+    const early = ctx.res.getHeader('vary');
+    if (early !== undefined && own.vary !== undefined) headers.vary = mergeVary(early, own.vary) ?? own.vary;
     if (lifecycle.draining) headers.connection = 'close';
     if (body !== undefined) {
       headers['content-type'] ??= contentTypeValue(contentType ?? 'application/octet-stream');
