@@ -1,5 +1,6 @@
 import { migration as users } from './001-users';
 import { migration as items } from './002-items';
+import { migration as clients } from './003-clients';
 
 /** One schema change. `id` is recorded in `schema_migrations` and must never change once released. */
 export interface Migration {
@@ -14,4 +15,4 @@ export interface Migration {
  * `NNN-name.ts` with id `NNN_name` and append them here; never edit a
  * released one.
  */
-export const migrations: readonly Migration[] = [users, items];
+export const migrations: readonly Migration[] = [users, items, clients];
