@@ -390,6 +390,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List OAuth clients
+         * @description Every registered OAuth client, oldest first; never a secret or its hash. Pages are linked
+         *     by an opaque `next_cursor` (null on the last page): pass it back as `cursor` for the next
+         *     page. Needs `clients:admin` (an administrator's token: a client's own token never holds it
+         *     unless an administrator gave the client that scope).
+         *
+         *     Not cached (`x-cache: false`; `Cache-Control: no-store`). A `cursor` this service did not
+         *     issue, or a `limit` outside 1 to 100, gets 400 `validation_failed`.
+         */
+        get: operations["listClients"];
+        put?: never;
+        /**
+         * Register an OAuth client
+         * @description Registers a client (RFC 6749 §2). A confidential client (the default) gets a generated
+         *     `client_secret`, shown in this answer only: it is stored as an argon2id hash and cannot be
+         *     read again (rotate it with `POST /v1/clients/{clientId}/secret`). `public: true` registers
+         *     a public client, with no secret, which cannot use `client_credentials`. Needs
+         *     `clients:admin`.
+         *
+         *     `grant_types` come from `client_credentials`, `authorization_code`, `refresh_token` and
+         *     `password`; `scopes` from the document's scopes; each redirect URI must be an absolute
+         *     `https` URI, or `http` on a loopback host (`localhost`, `127.0.0.1`, `[::1]`), without a
+         *     fragment (else 400 `validation_failed`). The registry holds at most 10,000 clients: past
+         *     that, 409 `conflict`. Not cached.
+         */
+        post: operations["createClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clients/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's `client_id` (a UUID). */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An OAuth client
+         * @description One client by its `client_id`; never its secret. Needs `clients:admin`. Not cached. An
+         *     unknown id gets 404 `not_found`; one that is not a UUID, 400 `validation_failed`.
+         */
+        get: operations["getClient"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an OAuth client
+         * @description Deletes the client and ends every session of its own tokens at once, on every instance.
+         *     Needs `clients:admin`. An unknown id gets 404 `not_found` (and still ends whatever
+         *     sessions are left, so a repeat after a 503 finishes the job). Not cached.
+         */
+        delete: operations["deleteClient"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an OAuth client (JSON merge patch)
+         * @description RFC 7396 merge patch of a client's `name`, `grant_types`, `scopes`, `redirect_uris`,
+         *     `dpop_bound_access_tokens`, `first_party` and `disabled`. Members left out stay as they
+         *     are; `{}` changes nothing and answers the client. Needs `clients:admin`.
+         *
+         *     `disabled: true` ends every session of the client's own tokens at once, on every instance
+         *     (its access tokens get 401 `invalid_token` on the very next request), and refuses its
+         *     authentication (`invalid_client`) until `disabled: false`. Inputs are checked as at
+         *     registration (400 `validation_failed`); an unknown id gets 404 `not_found`. 503
+         *     `unavailable` when the database or the session store cannot be reached: repeat the
+         *     request. Not cached.
+         */
+        patch: operations["updateClient"];
+        trace?: never;
+    };
+    "/v1/clients/{clientId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's `client_id` (a UUID). */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give an OAuth client a new secret
+         * @description Generates a new `client_secret`, shown in this answer only; the old one stops working at
+         *     once. Tokens already issued stay valid (disable the client to end them). A public client
+         *     becomes confidential. Needs `clients:admin`. An unknown id gets 404 `not_found`. Not
+         *     cached.
+         */
+        post: operations["rotateClientSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/items": {
         parameters: {
             query?: never;
@@ -956,10 +1065,10 @@ export interface components {
         /**
          * @description An OAuth2 scope: `items:read` (read items and categories), `items:write` (create, change
          *     and delete items), `users:admin` (manage users and their sessions, read metrics),
-         *     `tokens:introspect` (`POST /introspect`).
+         *     `tokens:introspect` (`POST /introspect`), `clients:admin` (manage OAuth clients).
          * @enum {string}
          */
-        Scope: "items:read" | "items:write" | "users:admin" | "tokens:introspect";
+        Scope: "items:read" | "items:write" | "users:admin" | "tokens:introspect" | "clients:admin";
         /**
          * @description A user account as the API shows it; never its password or password hash.
          * @example {
@@ -1069,6 +1178,109 @@ export interface components {
          */
         UserSessionList: {
             sessions: components["schemas"]["UserSession"][];
+        };
+        /**
+         * @description An OAuth grant type a client may use (RFC 6749 §4).
+         * @enum {string}
+         */
+        GrantType: "client_credentials" | "authorization_code" | "refresh_token" | "password";
+        /**
+         * @description An exact redirect URI (RFC 9700 §4.1.3): absolute `https`, or `http` on a loopback host,
+         *     without a fragment.
+         */
+        RedirectUri: string;
+        /** @description The members a client's registration and its merge patch share. */
+        ClientFields: {
+            /** @description A name for people. */
+            name?: string;
+            grant_types?: components["schemas"]["GrantType"][];
+            /** @description The scopes the client may ask for. */
+            scopes?: components["schemas"]["Scope"][];
+            redirect_uris?: components["schemas"]["RedirectUri"][];
+            /** @description Whether its access tokens must be DPoP-bound (RFC 9449 §5.2). */
+            dpop_bound_access_tokens?: boolean;
+            /** @description Whether the client belongs to this service's operator. */
+            first_party?: boolean;
+        };
+        /** @description A client to register (`POST /v1/clients`). Unknown members are rejected. */
+        NewClient: WithRequired<components["schemas"]["ClientFields"], "name" | "grant_types" | "scopes"> & {
+            /**
+             * @description A public client (RFC 6749 §2.1) has no secret.
+             * @default false
+             */
+            public: boolean;
+        };
+        /** @description RFC 7396 merge patch of a client. Members left out stay as they are; unknown members are rejected. */
+        ClientPatch: components["schemas"]["ClientFields"] & {
+            /** @description true ends every session of the client's tokens and refuses its authentication. */
+            disabled?: boolean;
+        };
+        /**
+         * @description An OAuth client as the API shows it; never its secret or the secret's hash.
+         * @example {
+         *       "client_id": "0b7c5d2e-8f14-4a3b-9c6d-2e1f0a9b8c7d",
+         *       "name": "billing service",
+         *       "public": false,
+         *       "grant_types": [
+         *         "client_credentials"
+         *       ],
+         *       "scopes": [
+         *         "items:read"
+         *       ],
+         *       "redirect_uris": [],
+         *       "dpop_bound_access_tokens": false,
+         *       "first_party": false,
+         *       "disabled": false,
+         *       "created_at": "2026-11-26T12:00:00.000Z",
+         *       "updated_at": "2026-11-26T12:00:00.000Z"
+         *     }
+         */
+        Client: {
+            /** Format: uuid */
+            client_id: string;
+            name: string;
+            public: boolean;
+            grant_types: components["schemas"]["GrantType"][];
+            scopes: components["schemas"]["Scope"][];
+            redirect_uris: string[];
+            dpop_bound_access_tokens: boolean;
+            first_party: boolean;
+            disabled: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description A client and its secret, shown only when it is made (registration, rotation).
+         * @example {
+         *       "client_id": "0b7c5d2e-8f14-4a3b-9c6d-2e1f0a9b8c7d",
+         *       "client_secret": "RVhBTVBMRSBPTkxZIC0gTk9UIEEgUkVBTCBTRUNSRVQ",
+         *       "name": "billing service",
+         *       "public": false,
+         *       "grant_types": [
+         *         "client_credentials"
+         *       ],
+         *       "scopes": [
+         *         "items:read"
+         *       ],
+         *       "redirect_uris": [],
+         *       "dpop_bound_access_tokens": false,
+         *       "first_party": false,
+         *       "disabled": false,
+         *       "created_at": "2026-11-26T12:00:00.000Z",
+         *       "updated_at": "2026-11-26T12:00:00.000Z"
+         *     }
+         */
+        ClientWithSecret: components["schemas"]["Client"] & {
+            /** @description Absent for a public client. Shown this once; store it now. */
+            client_secret?: string;
+        };
+        /** @description One page of `GET /v1/clients`, oldest first, and the cursor of the next page. */
+        ClientPage: {
+            clients: components["schemas"]["Client"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
         };
         /**
          * @description The liveness answer of `GET /healthz`.
@@ -1508,6 +1720,8 @@ export interface components {
     parameters: {
         /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
         UserId: string;
+        /** @description The client's `client_id` (a UUID). */
+        ClientId: string;
         /** @description The item's `id` (a UUID, as in the item and its `Location`). Upper-case hex digits are accepted. */
         ItemId: string;
         /** @description ETags the client holds; a match answers 304 without a body (RFC 9110 §13.1.2). */
@@ -2106,6 +2320,312 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listClients: {
+        parameters: {
+            query?: {
+                /** @description Clients per page, 1 to 100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page, exactly as received. Omit it for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of clients. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "clients": [
+                     *         {
+                     *           "client_id": "0b7c5d2e-8f14-4a3b-9c6d-2e1f0a9b8c7d",
+                     *           "name": "billing service",
+                     *           "public": false,
+                     *           "grant_types": [
+                     *             "client_credentials"
+                     *           ],
+                     *           "scopes": [
+                     *             "items:read"
+                     *           ],
+                     *           "redirect_uris": [],
+                     *           "dpop_bound_access_tokens": false,
+                     *           "first_party": false,
+                     *           "disabled": false,
+                     *           "created_at": "2026-11-26T12:00:00.000Z",
+                     *           "updated_at": "2026-11-26T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "billing service",
+                 *       "grant_types": [
+                 *         "client_credentials"
+                 *       ],
+                 *       "scopes": [
+                 *         "items:read"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewClient"];
+            };
+        };
+        responses: {
+            /** @description The client was registered; `client_secret` is shown this once. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "client_secret": "RVhBTVBMRSBPTkxZIC0gTk9UIEEgUkVBTCBTRUNSRVQ",
+                     *       "client_id": "0b7c5d2e-8f14-4a3b-9c6d-2e1f0a9b8c7d",
+                     *       "name": "billing service",
+                     *       "public": false,
+                     *       "grant_types": [
+                     *         "client_credentials"
+                     *       ],
+                     *       "scopes": [
+                     *         "items:read"
+                     *       ],
+                     *       "redirect_uris": [],
+                     *       "dpop_bound_access_tokens": false,
+                     *       "first_party": false,
+                     *       "disabled": false,
+                     *       "created_at": "2026-11-26T12:00:00.000Z",
+                     *       "updated_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's `client_id` (a UUID). */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "client_id": "0b7c5d2e-8f14-4a3b-9c6d-2e1f0a9b8c7d",
+                     *       "name": "billing service",
+                     *       "public": false,
+                     *       "grant_types": [
+                     *         "client_credentials"
+                     *       ],
+                     *       "scopes": [
+                     *         "items:read"
+                     *       ],
+                     *       "redirect_uris": [],
+                     *       "dpop_bound_access_tokens": false,
+                     *       "first_party": false,
+                     *       "disabled": false,
+                     *       "created_at": "2026-11-26T12:00:00.000Z",
+                     *       "updated_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's `client_id` (a UUID). */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client is deleted and its sessions have ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's `client_id` (a UUID). */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "disabled": true
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["ClientPatch"];
+            };
+        };
+        responses: {
+            /** @description The client as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "client_id": "0b7c5d2e-8f14-4a3b-9c6d-2e1f0a9b8c7d",
+                     *       "name": "billing service",
+                     *       "public": false,
+                     *       "grant_types": [
+                     *         "client_credentials"
+                     *       ],
+                     *       "scopes": [
+                     *         "items:read"
+                     *       ],
+                     *       "redirect_uris": [],
+                     *       "dpop_bound_access_tokens": false,
+                     *       "first_party": false,
+                     *       "disabled": false,
+                     *       "created_at": "2026-11-26T12:00:00.000Z",
+                     *       "updated_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateClientSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's `client_id` (a UUID). */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client with its new secret, shown this once. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "client_secret": "RVhBTVBMRSBPTkxZIC0gTk9UIEEgUkVBTCBTRUNSRVQ",
+                     *       "client_id": "0b7c5d2e-8f14-4a3b-9c6d-2e1f0a9b8c7d",
+                     *       "name": "billing service",
+                     *       "public": false,
+                     *       "grant_types": [
+                     *         "client_credentials"
+                     *       ],
+                     *       "scopes": [
+                     *         "items:read"
+                     *       ],
+                     *       "redirect_uris": [],
+                     *       "dpop_bound_access_tokens": false,
+                     *       "first_party": false,
+                     *       "disabled": false,
+                     *       "created_at": "2026-11-26T12:00:00.000Z",
+                     *       "updated_at": "2026-11-26T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -24,6 +24,7 @@ import { securityHeaders } from './http/security-headers';
 import { Metrics } from './observability/metrics';
 import { loadDocument, type OpenApiDocument } from './pipeline/compile/document';
 import { createPipeline, type Pipeline } from './pipeline/pipeline';
+import { ClientsRepository } from './store/clients.repository';
 import type { Database } from './store/database';
 import { UsersRepository } from './store/users.repository';
 
@@ -159,5 +160,6 @@ function createServices(deps: AppDeps) {
     metrics: deps.metrics ?? new Metrics(),
     lifecycle: deps.lifecycle ?? new Lifecycle(),
     users: new UsersRepository(deps.db),
+    clients: new ClientsRepository(deps.db),
   };
 }

@@ -10,6 +10,7 @@ import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../observability/metrics';
 import type { OpenApiDocument } from '../pipeline/compile/document';
+import type { ClientsRepository } from '../store/clients.repository';
 import type { Database } from '../store/database';
 import type { UsersRepository } from '../store/users.repository';
 import type { CursorSeal } from './cursor';
@@ -20,6 +21,7 @@ export interface HandlerDeps {
   cursors: CursorSeal;
   redis: Redis;
   users: UsersRepository;
+  clients: ClientsRepository;
   passwords: PasswordHasher;
   tokens: TokenService;
   sessions: SessionStore;

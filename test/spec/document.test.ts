@@ -59,7 +59,7 @@ describe.each(operations.map((op) => [op.operationId, op] as const))('%s', (_id,
 
 it('declares one list of scopes: the Scope schema is the oauth2 scheme, and every required scope is in it', () => {
   const scopes = documentScopes(doc);
-  expect(scopes).toEqual(['items:read', 'items:write', 'users:admin', 'tokens:introspect']);
+  expect(scopes).toEqual(['items:read', 'items:write', 'users:admin', 'tokens:introspect', 'clients:admin']);
   // The generated `Scope` type comes from the schema; users get their scopes checked against the scheme.
   expect(resolveRef<{ enum: string[] }>(doc, { $ref: '#/components/schemas/Scope' }).enum).toEqual(scopes);
   const required = new Set(operations.flatMap((op) => op.security.flatMap((r) => r.oauth2 ?? [])));

@@ -6,6 +6,7 @@ import type { RawHandler } from '../../pipeline/context';
 import type { HandlerDeps } from '../deps';
 import type { Handlers } from '../types';
 import { authHandlers } from './auth.handlers';
+import { clientsHandlers } from './clients.handlers';
 import { itemsHandlers } from './items.handlers';
 import { systemHandlers } from './system.handlers';
 import { userAdminHandlers } from './user-admin.handlers';
@@ -16,6 +17,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...authHandlers(deps),
     ...usersHandlers(deps),
     ...userAdminHandlers(deps),
+    ...clientsHandlers(deps),
     ...itemsHandlers(deps),
     ...systemHandlers(deps),
   } satisfies Handlers;
