@@ -21,6 +21,14 @@ export interface paths {
          *     - **Password grant** (`grant_type=password`, `username`, `password`, optional `scope` and
          *       `client_id`) starts a new session. Without `scope` the access token carries every scope
          *       the user holds; each scope asked for must be one the user holds, else `invalid_scope`.
+         *     - **Client credentials grant** (`grant_type=client_credentials`, optional `scope`, RFC 6749
+         *       §4.4) for a registered confidential client allowed that grant, authenticated with
+         *       `Authorization: Basic` (`client_secret_basic`) or `client_id` and `client_secret` in the
+         *       form (`client_secret_post`), never both. The token's `sub` and `client_id` are the
+         *       client's id; its scopes are those asked for, each allowed to the client (default: all
+         *       of them); no refresh token. A failed client authentication is `invalid_client`: 401
+         *       with `WWW-Authenticate: Basic` when Basic was used, else 400; it counts toward the same
+         *       limits as failed logins (429). A client not allowed the grant gets `unauthorized_client`.
          *     - **Refresh grant** (`grant_type=refresh_token`, `refresh_token`, optional `scope`) keeps
          *       the session alive. The session's scopes shrink to those the user still holds (and stay
          *       so); `scope` may only narrow them further, for this access token, else `invalid_scope`.
@@ -61,7 +69,10 @@ export interface paths {
         /**
          * Revoke a token (RFC 7009)
          * @description RFC 7009 revocation, as an `application/x-www-form-urlencoded` body. Public: the token
-         *     itself is the credential, so no access token is needed.
+         *     itself is the credential, so no access token is needed. A registered client may
+         *     authenticate (`Authorization: Basic` or `client_id` and `client_secret` in the form, RFC
+         *     7009 §2.1): then only tokens issued to that client are revoked, and a failed
+         *     authentication is `invalid_client` (401 with the Basic challenge when Basic was used).
          *
          *     Revoking a refresh token ends its whole session: the refresh token and every access token
          *     of the session stop working at once, on every instance. Revoking an access token ends only
@@ -94,7 +105,11 @@ export interface paths {
          * Introspect a token (RFC 7662)
          * @description RFC 7662 introspection of an access token or a refresh token, as an
          *     `application/x-www-form-urlencoded` body. Needs an access token with the
-         *     `tokens:introspect` scope (a resource server's, not the token's owner's).
+         *     `tokens:introspect` scope (a resource server's, not the token's owner's), or a registered
+         *     client allowed `tokens:introspect` authenticating with `Authorization: Basic`
+         *     (`client_secret_basic`, RFC 7662 §2.1); a failed client authentication is 401
+         *     `invalid_client` with the Basic challenge, a client not allowed the scope 400
+         *     `unauthorized_client`. A token issued to a client has no `username`.
          *
          *     An unknown, expired, revoked or malformed token, or one whose user is gone or disabled, is
          *     exactly `{"active": false}`. For an active access token the claims are its own; for an
@@ -927,7 +942,7 @@ export interface components {
          *     are ignored, as RFC 6749 §3.2 requires; each named parameter may appear at most once.
          */
         TokenRequest: {
-            /** @description `password` or `refresh_token`. Other values get `unsupported_grant_type`. */
+            /** @description `password`, `refresh_token` or `client_credentials`. Other values get `unsupported_grant_type`. */
             grant_type: string;
             /** @description Password grant. */
             username?: string;
@@ -940,8 +955,16 @@ export interface components {
              *     of them). Refresh grant: may only narrow the session's scopes (default: all of them).
              */
             scope?: string;
-            /** @description The client's identifier, recorded in the token's `client_id` claim (password grant). */
+            /**
+             * @description The client's identifier, recorded in the token's `client_id` claim (password grant);
+             *     with `client_secret`, the client authenticates (`client_secret_post`, RFC 6749 §2.3.1).
+             */
             client_id?: string;
+            /**
+             * @description The client's secret (`client_secret_post`). Never together with
+             *     `Authorization: Basic` (`client_secret_basic`): one method per request.
+             */
+            client_secret?: string;
         };
         /**
          * @description RFC 6749 §5.1 successful token response, for both grants.
@@ -965,8 +988,11 @@ export interface components {
             expires_in: number;
             /** @description The scopes of the access token, space-separated. */
             scope: string;
-            /** @description Single use. Exchange it at /token (grant_type=refresh_token) for new tokens before the session expires. */
-            refresh_token: string;
+            /**
+             * @description Single use. Exchange it at /token (grant_type=refresh_token) for new tokens before the
+             *     session expires. Never issued by the client credentials grant (RFC 6749 §4.4.3).
+             */
+            refresh_token?: string;
         };
         /** @description RFC 7009 §2.1 revocation request (form-encoded). */
         RevokeRequest: {
@@ -974,6 +1000,8 @@ export interface components {
             token: string;
             /** @description `access_token` or `refresh_token`; any other value is ignored. */
             token_type_hint?: string;
+            client_id?: components["schemas"]["TokenRequest"]["client_id"];
+            client_secret?: components["schemas"]["TokenRequest"]["client_secret"];
         };
         /** @description RFC 7662 §2.1 introspection request (form-encoded). */
         IntrospectRequest: {
@@ -990,7 +1018,8 @@ export interface components {
             /** @constant */
             active: true;
             sub: string;
-            username: string;
+            /** @description The user's username; absent for a token issued to a client. */
+            username?: string;
             scope: string;
             client_id: string;
             /** @enum {string} */
@@ -1451,6 +1480,29 @@ export interface components {
             };
         };
         /**
+         * @description The access token was issued to an OAuth client (client credentials grant), and this
+         *     operation acts on the token's user (`user_required`).
+         */
+        UserRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs#section/Errors/user_required",
+                 *       "title": "A user's token is required",
+                 *       "status": 403,
+                 *       "code": "user_required",
+                 *       "detail": "This operation needs a token issued to a user, not to a client.",
+                 *       "instance": "/me",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description The change would leave no enabled user holding `users:admin` (`conflict`): the last
          *     administrator cannot be disabled, deleted or lose `users:admin`. Give another user
          *     `users:admin` first.
@@ -1630,6 +1682,62 @@ export interface components {
                 "application/json": components["schemas"]["OAuthError"];
             };
         };
+        /**
+         * @description Client authentication with `Authorization: Basic` failed (`invalid_client`, RFC 6749
+         *     §5.2): an unknown, disabled or public client, or a wrong secret (the same answer). With
+         *     `client_secret_post` the same error is a 400. `WWW-Authenticate` carries the Basic
+         *     challenge.
+         */
+        OAuthInvalidClient: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["BasicChallenge"];
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                Pragma: components["headers"]["PragmaNoCache"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "invalid_client",
+                 *       "error_description": "Client authentication failed."
+                 *     }
+                 */
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /**
+         * @description No credentials, or a bearer token that is malformed, expired or revoked: a problem
+         *     document with the Bearer challenge (as on every protected operation). Client
+         *     authentication with `Authorization: Basic` that failed: `invalid_client` as RFC 6749
+         *     §5.2 JSON with the Basic challenge.
+         */
+        IntrospectUnauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/docs#section/Errors/unauthorized",
+                 *       "title": "Authentication required",
+                 *       "status": 401,
+                 *       "code": "unauthorized",
+                 *       "detail": "This operation needs an access token: Authorization: Bearer <token>.",
+                 *       "instance": "/introspect",
+                 *       "request_id": "7f1d2c1e-5b0a-4a47-9a43-0f6f5b7e3a10"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+                /**
+                 * @example {
+                 *       "error": "invalid_client",
+                 *       "error_description": "Client authentication failed."
+                 *     }
+                 */
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
         /** @description The Accept header does not allow application/json (RFC 6749 `invalid_request`). */
         OAuthNotAcceptable: {
             headers: {
@@ -1762,6 +1870,11 @@ export interface components {
          * @example Bearer realm="specgate"
          */
         WWWAuthenticate: string;
+        /**
+         * @description The Basic challenge of client authentication (RFC 6749 §2.3.1, RFC 7617).
+         * @example Basic realm="specgate"
+         */
+        BasicChallenge: string;
         /** @description The URL of the created resource. */
         Location: string;
     };
@@ -1794,6 +1907,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["OAuthBadRequest"];
+            401: components["responses"]["OAuthInvalidClient"];
             406: components["responses"]["OAuthNotAcceptable"];
             413: components["responses"]["OAuthPayloadTooLarge"];
             415: components["responses"]["OAuthUnsupportedMediaType"];
@@ -1831,6 +1945,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["OAuthBadRequest"];
+            401: components["responses"]["OAuthInvalidClient"];
             413: components["responses"]["OAuthPayloadTooLarge"];
             415: components["responses"]["OAuthUnsupportedMediaType"];
             500: components["responses"]["OAuthServerError"];
@@ -1866,7 +1981,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["OAuthBadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["IntrospectUnauthorized"];
             403: components["responses"]["Forbidden"];
             406: components["responses"]["OAuthNotAcceptable"];
             413: components["responses"]["OAuthPayloadTooLarge"];
@@ -1897,6 +2012,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1934,6 +2050,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             406: components["responses"]["NotAcceptable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1978,6 +2095,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             406: components["responses"]["NotAcceptable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2004,6 +2122,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2037,6 +2156,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["UserRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

@@ -10,6 +10,7 @@ import { boundHandlers, createHandlers } from './api/handlers';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/schemes/bearer';
+import { clientBasicScheme } from './auth/schemes/client-basic';
 import { metricsTokenScheme } from './auth/schemes/metrics-token';
 import { SessionStore } from './auth/sessions';
 import { type Clock, systemClock, TokenService } from './auth/tokens';
@@ -91,6 +92,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     securitySchemes: {
       oauth2: bearerScheme(services.tokens, services.sessions),
       metricsToken: metricsTokenScheme(config.metricsToken),
+      clientSecretBasic: clientBasicScheme(),
     },
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -6,6 +6,10 @@ import { ApiError } from '../core/errors';
 
 /** Who a request is authenticated as, produced by a security scheme. */
 export interface Principal {
+  /** Whom the token was issued to: a user, or an OAuth client (client credentials grant). */
+  /** (The auth seam makes this required.) */
+  kind?: 'user' | 'client';
+  /** The token's `sub`: a user id, or the client id when `kind` is 'client'. */
   userId: string;
   scopes: string[];
   clientId: string;

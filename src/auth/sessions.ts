@@ -199,12 +199,14 @@ export class SessionStore {
     scope: string;
     jti: string;
     accessExp: number;
-    refreshHash: string;
+    /** Absent for a client's session (RFC 6749 §4.4.3: no refresh token): it ends with its access token. */
+    refreshHash?: string;
     now: number;
     absExp: number;
   }): Promise<string[]> {
     const key = keys.session(s.sid);
-    const expiry = Math.min(s.absExp, s.now + this.settings.idleSeconds);
+    const client = s.refreshHash === undefined;
+    const expiry = client ? s.accessExp : Math.min(s.absExp, s.now + this.settings.idleSeconds);
     return this.run(async () => {
       // The session key is written atomically (MULTI on one key); the user's index is another key,
       // maybe on another cluster slot, so it is written by its own script sent in the same tick.
@@ -218,7 +220,9 @@ export class SessionStore {
             created_at: s.now,
             rotated_at: s.now,
             abs_exp: s.absExp,
-            rt: s.refreshHash,
+            // A client's session has no refresh token: `rt` is empty, which no presented hash matches.
+            rt: s.refreshHash ?? '',
+            kind: client ? 'client' : 'user',
             used: '',
             at: s.jti,
             at_exp: s.accessExp,
@@ -259,13 +263,27 @@ export class SessionStore {
    * trip.
    */
   liveScopes(token: { sid: string; jti: string; sub: string; scope: string }): Promise<string[] | null> {
+    return this.live(token).then((live) => live?.scopes ?? null);
+  }
+
+  /**
+   * {@link liveScopes}, and who the session's subject is: a user, or an OAuth client (the client
+   * credentials grant; sessions written before the field existed are users'). One round trip.
+   */
+  live(token: {
+    sid: string;
+    jti: string;
+    sub: string;
+    scope: string;
+  }): Promise<{ scopes: string[]; kind: 'user' | 'client' } | null> {
     // One `then` on the reply (no async wrappers): this runs on every authenticated request.
     return this.redis
-      .hmget(keys.session(token.sid), 'sub', 'scope', ...ACCESS_FIELDS, legacyAccessField(token.jti))
-      .then(([owner, scope, ...access]) => {
+      .hmget(keys.session(token.sid), 'sub', 'scope', 'kind', ...ACCESS_FIELDS, legacyAccessField(token.jti))
+      .then(([owner, scope, kind, ...access]) => {
         if (owner !== token.sub || !accessLive(access, token.jti, this.clock())) return null;
         const allowed = (scope ?? '').split(' ');
-        return token.scope.split(' ').filter((s) => s && allowed.includes(s));
+        const scopes = token.scope.split(' ').filter((s) => s && allowed.includes(s));
+        return { scopes, kind: kind === 'client' ? 'client' : 'user' };
       }, toStoreError);
   }
 
@@ -429,7 +447,7 @@ function toStoreError(err: unknown): never {
 }
 
 function toInfo(sid: string, f: Record<string, string> | undefined, expiresAt: number | undefined): SessionInfo | null {
-  if (!f?.sub || !f.rt) return null;
+  if (!f?.sub || (!f.rt && f.kind !== 'client')) return null;
   return {
     sid,
     sub: f.sub,
@@ -438,6 +456,6 @@ function toInfo(sid: string, f: Record<string, string> | undefined, expiresAt: n
     createdAt: Number(f.created_at),
     expiresAt: Number(expiresAt),
     rotatedAt: Number(f.rotated_at),
-    refreshHash: f.rt,
+    refreshHash: f.rt ?? '',
   };
 }

@@ -13,8 +13,12 @@ type TokenResponse = components['schemas']['TokenResponse'];
 export interface Tokens {
   /** The JWT sent as `Authorization: Bearer …`. */
   readonly accessToken: string;
-  /** Every refresh rotates it; reusing a rotated one (beyond a retry within seconds) ends the session. */
-  readonly refreshToken: string;
+  /**
+   * Every refresh rotates it; reusing a rotated one (beyond a retry within seconds) ends the
+   * session. Absent after the client credentials grant (RFC 6749 §4.4.3): a refresh then asks
+   * for a new token with the same client credentials.
+   */
+  readonly refreshToken?: string;
   /** When the access token expires (milliseconds since the epoch, from `expires_in`). */
   readonly expiresAt: number;
   /** The scopes of the access token, space-separated. */
@@ -54,6 +58,14 @@ export interface SpecgateClient extends Client<paths> {
    */
   login(username: string, password: string, scope?: string): Promise<Tokens>;
   /**
+   * Gets a token for the client itself with the client credentials grant (RFC 6749 §4.4) and
+   * holds it; later refreshes (automatic on a 401) repeat the grant with the same credentials.
+   * @param credentials.method - `basic` (default: `Authorization: Basic`, client_secret_basic)
+   *   or `post` (client_id and client_secret in the form, client_secret_post).
+   * @throws {@link SpecgateError} with an {@link OAuthError} body (e.g. `invalid_client`) when refused.
+   */
+  loginWithClientCredentials(credentials: ClientCredentials): Promise<Tokens>;
+  /**
    * Exchanges the refresh token for new tokens now. Concurrent calls (and automatic refreshes)
    * share one request.
    * @throws {@link SpecgateError} when refused; on `invalid_grant` the session is over and the
@@ -71,6 +83,15 @@ export interface SpecgateClient extends Client<paths> {
   readonly tokens: Tokens | undefined;
   /** Replaces the tokens held (e.g. to restore a session), or drops them with `undefined`. */
   setTokens(tokens: Tokens | undefined): void;
+}
+
+/** What {@link SpecgateClient.loginWithClientCredentials} authenticates with. */
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+  /** Space-separated scopes to ask for (default: every scope the client is allowed). */
+  scope?: string;
+  method?: 'basic' | 'post';
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -96,13 +117,15 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
   const held = holdTokens(options);
   // The OAuth endpoints: no bearer header, no refresh-and-retry.
   const oauth = createClient<paths>({ baseUrl: options.baseUrl, fetch: send, headers: options.headers });
-  const refresh = sharedRefresh(oauth, held);
+  const clientLogin = clientCredentialsLogin(oauth, held);
+  const refresh = sharedRefresh(oauth, held, clientLogin);
   const authFetch = bearerFetch(send, held, refresh);
   const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authFetch, headers: options.headers });
 
   return {
     ...api,
     login: passwordLogin(oauth, held, options),
+    loginWithClientCredentials: clientLogin.login,
     refresh,
     logout: endSession(api, held),
     get tokens() {
@@ -169,10 +192,12 @@ function bearerFetch(send: Send, held: HeldTokens, refresh: () => Promise<Tokens
 }
 
 /** Refreshes through `oauth`; calls made while a refresh is under way share it, as refresh tokens are single use. */
-function sharedRefresh(oauth: Client<paths>, held: HeldTokens): () => Promise<Tokens> {
+function sharedRefresh(oauth: Client<paths>, held: HeldTokens, clientLogin: ClientLogin): () => Promise<Tokens> {
   let refreshing: Promise<Tokens> | undefined;
   return function refresh(): Promise<Tokens> {
-    refreshing ??= refreshOnce(oauth, held).finally(() => {
+    const current = held.current();
+    const once = current && !current.refreshToken ? clientLogin.renew() : refreshOnce(oauth, held);
+    refreshing ??= once.finally(() => {
       refreshing = undefined;
     });
     return refreshing;
@@ -182,7 +207,7 @@ function sharedRefresh(oauth: Client<paths>, held: HeldTokens): () => Promise<To
 /** One refresh-token grant: holds the new tokens, or drops the old ones when the session is over. */
 async function refreshOnce(oauth: Client<paths>, held: HeldTokens): Promise<Tokens> {
   const before = held.current();
-  if (!before) throw new Error('Not logged in: there is no refresh token to use.');
+  if (!before?.refreshToken) throw new Error('Not logged in: there is no refresh token to use.');
   const { data, error, response } = await oauth.POST('/token', {
     body: { grant_type: 'refresh_token', refresh_token: before.refreshToken },
     ...FORM,
@@ -217,6 +242,51 @@ function passwordLogin(oauth: Client<paths>, held: HeldTokens, options: Specgate
   };
 }
 
+interface ClientLogin {
+  login(credentials: ClientCredentials): Promise<Tokens>;
+  /** The grant again with the last credentials; throws when there are none or they are refused (tokens dropped). */
+  renew(): Promise<Tokens>;
+}
+
+/** The client credentials grant through `oauth`, remembering the credentials for renewals. */
+function clientCredentialsLogin(oauth: Client<paths>, held: HeldTokens): ClientLogin {
+  let last: ClientCredentials | undefined;
+  async function grant(c: ClientCredentials): Promise<Tokens> {
+    const basic = (c.method ?? 'basic') === 'basic';
+    // RFC 6749 §2.3.1: each part form-urlencoded before Basic's base64.
+    const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+    const { data, error, response } = await oauth.POST('/token', {
+      body: {
+        grant_type: 'client_credentials',
+        ...(c.scope !== undefined ? { scope: c.scope } : {}),
+        ...(basic ? {} : { client_id: c.clientId, client_secret: c.clientSecret }),
+      },
+      ...FORM,
+      headers: {
+        ...FORM.headers,
+        ...(basic ? { Authorization: `Basic ${btoa(`${encode(c.clientId)}:${encode(c.clientSecret)}`)}` } : {}),
+      },
+    });
+    if (!data) {
+      if (last === c) held.setTokens(undefined);
+      throw new SpecgateError(response.status, toErrorBody(error));
+    }
+    const next = toTokens(data);
+    held.setTokens(next);
+    return next;
+  }
+  return {
+    login(credentials) {
+      last = credentials;
+      return grant(credentials);
+    },
+    renew() {
+      if (!last) return Promise.reject(new Error('Not logged in with client credentials.'));
+      return grant(last);
+    },
+  };
+}
+
 /** The client's `logout`: `POST /logout` through `api`, then the tokens dropped whatever the answer. */
 function endSession(api: Client<paths>, held: HeldTokens) {
   return async function logout(opts: { allSessions?: boolean } = {}): Promise<void> {
@@ -237,7 +307,7 @@ function endSession(api: Client<paths>, held: HeldTokens) {
 function toTokens(body: TokenResponse): Tokens {
   return {
     accessToken: body.access_token,
-    refreshToken: body.refresh_token,
+    ...(body.refresh_token !== undefined ? { refreshToken: body.refresh_token } : {}),
     expiresAt: Date.now() + body.expires_in * 1000,
     scope: body.scope,
   };

@@ -67,13 +67,19 @@ export class ApiError extends ServiceError {
 export class OAuthError extends ServiceError {
   readonly status: number;
   readonly code: OAuthErrorCode;
+  /**
+   * @param options.status - another status than the code's usual one: `invalid_client` is 401
+   *   with a challenge when the client used an Authorization header, else 400 (RFC 6749 §5.2).
+   * @param options.headers - further response headers (lower-case names), e.g. `www-authenticate`.
+   */
   constructor(
     readonly error: OAuthErrorCode,
     readonly description?: string,
+    readonly options: { status?: number; headers?: Record<string, string> } = {},
   ) {
     super(description ?? error);
     this.code = error;
-    this.status = OAUTH_STATUS[error];
+    this.status = options.status ?? OAUTH_STATUS[error];
   }
 }
 
@@ -164,6 +170,7 @@ function quoteSafe(s: string): string {
 export function renderError(err: unknown, ctx: RenderErrorContext): ErrorResponse {
   const headers: Record<string, string> = {};
   if (err instanceof OAuthError) {
+    if (err.options.headers) Object.assign(headers, err.options.headers);
     return oauthResponse(err.status, err.error, err.description, headers);
   }
   const apiErr = toApiError(err);

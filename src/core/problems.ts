@@ -28,6 +28,7 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: 'Authentication required', oauth: 'invalid_request' },
   invalid_token: { status: 401, title: 'Invalid access token', oauth: 'invalid_request' },
   insufficient_scope: { status: 403, title: 'Insufficient scope', oauth: 'invalid_scope' },
+  user_required: { status: 403, title: "A user's token is required", oauth: 'invalid_request' },
   not_found: { status: 404, title: 'Not found', oauth: 'invalid_request' },
   method_not_allowed: { status: 405, title: 'Method not allowed', oauth: 'invalid_request' },
   not_acceptable: { status: 406, title: 'Not acceptable', oauth: 'invalid_request' },

@@ -11,8 +11,10 @@
  * - Any other well-formed token grants every scope. So does the access token the mock's own
  *   `POST /token` answers with (the document's example: a JWT without a `scope` claim).
  */
+
 import { decodeJwt } from 'jose';
 import { bearerToken, type Principal, type SecurityScheme } from '../auth/principal';
+import { clientBasicScheme } from '../auth/schemes/client-basic';
 import { documentScopes } from '../auth/scopes';
 import { ApiError } from '../core/errors';
 import type { OpenApiDocument } from '../pipeline/compile/document';
@@ -60,6 +62,8 @@ export function mockSecuritySchemes(document: OpenApiDocument): Record<string, S
   const handler = mockBearerScheme(documentScopes(document));
   return Object.fromEntries(
     Object.entries(schemes).map(([name, s]) => {
+      // Client authentication is checked by the product's handlers; the mock takes any Basic credentials.
+      if (s.type === 'http' && s.scheme?.toLowerCase() === 'basic') return [name, clientBasicScheme()];
       if (s.type !== 'oauth2' && !(s.type === 'http' && s.scheme?.toLowerCase() === 'bearer')) {
         throw new Error(`security scheme ${name} (${s.type}) is not a bearer scheme: the mock cannot check it`);
       }

@@ -29,6 +29,11 @@ export interface OperationRequest {
   /** The client's address, through TRUST_PROXY hops of X-Forwarded-For. */
   ip: string;
   /**
+   * The Authorization header: the OAuth endpoints authenticate clients from it and the form
+   * together (RFC 6749 §2.3.1), which no security scheme sees.
+   */
+  authorization: string | undefined;
+  /**
    * The request as it arrived, for handlers outside the document's types (the mock reads `Prefer`).
    * The product's handlers do not see it (api/types.ts): they get the validated parameters only.
    */

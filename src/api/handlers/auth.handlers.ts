@@ -3,10 +3,12 @@
  * revocation (RFC 7009), introspection (RFC 7662) and logout.
  */
 import { randomUUID } from 'node:crypto';
+import { authenticateClient, presentedClient } from '../../auth/client-authentication';
+import { clientCredentialsGrant } from '../../auth/grants/client-credentials';
 import { confirmLogin } from '../../auth/login-confirmation';
 import { type AccessClaims, hashRefreshToken, newRefreshToken, refreshTokenSession } from '../../auth/tokens';
 import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
-import { callerOf } from '../caller';
+import { userCallerOf } from '../caller';
 import type { HandlerDeps } from '../deps';
 import type { Handler, HandlerRequest } from '../types';
 
@@ -205,13 +207,27 @@ export function authHandlers(deps: HandlerDeps) {
     };
   }
 
-  /** The claims of a valid access token with a live session, or undefined; `scope` as narrowed by its session. */
-  async function liveAccessToken(token: string): Promise<AccessClaims | undefined> {
+  /**
+   * The claims of a valid access token with a live session, or undefined; `scope` as narrowed by
+   * its session, and whom it was issued to.
+   */
+  async function liveAccessToken(token: string) {
     const claims = await tokens.verify(token).catch(() => undefined);
     if (!claims) return undefined;
-    const scopes = await sessions.liveScopes(claims);
-    return scopes ? { ...claims, scope: scopes.join(' ') } : undefined;
+    const live = await sessions.live(claims);
+    return live ? { claims: { ...claims, scope: live.scopes.join(' ') }, kind: live.kind } : undefined;
   }
+
+  /** The client a request authenticates as (RFC 6749 §2.3.1), or undefined when it presents no credentials. */
+  async function requestClient(
+    req: { authorization: string | undefined; ip: string },
+    form: { client_id?: string; client_secret?: string },
+  ) {
+    const presented = presentedClient({ authorization: req.authorization, form });
+    return presented ? authenticateClient(deps, presented, req.ip) : undefined;
+  }
+
+  const clientCredentials = clientCredentialsGrant(deps);
 
   const issueToken: Handler<'issueToken'> = async (req) => {
     switch (req.body.grant_type) {
@@ -219,16 +235,25 @@ export function authHandlers(deps: HandlerDeps) {
         return passwordGrant(req);
       case 'refresh_token':
         return refreshGrant(req);
+      case 'client_credentials':
+        return clientCredentials(req);
       default:
-        throw new OAuthError('unsupported_grant_type', 'grant_type must be password or refresh_token.');
+        throw new OAuthError(
+          'unsupported_grant_type',
+          'grant_type must be password, refresh_token or client_credentials.',
+        );
     }
   };
 
   const revokeToken: Handler<'revokeToken'> = async (req) => {
     const { token } = req.body;
+    // RFC 7009 §2.1: an authenticated client may revoke only the tokens issued to it.
+    const client = await requestClient(req, req.body);
+    const ours = (clientId: string | undefined) => client === undefined || clientId === client.id;
     const sid = refreshTokenSession(token);
     if (sid) {
-      if (await sessions.revokeRefresh(sid, hashRefreshToken(token))) {
+      const owner = client ? (await sessions.get(sid))?.clientId : undefined;
+      if (ours(owner) && (await sessions.revokeRefresh(sid, hashRefreshToken(token)))) {
         logger.info(
           { requestId: req.requestId, sid, outcome: 'revoked', token_type: 'refresh_token' },
           'session ended by revocation',
@@ -236,7 +261,7 @@ export function authHandlers(deps: HandlerDeps) {
       }
     } else {
       const claims = await tokens.verify(token).catch(() => undefined);
-      if (claims) await sessions.revokeAccess(claims.sid, claims.jti);
+      if (claims && ours(claims.client_id)) await sessions.revokeAccess(claims.sid, claims.jti);
     }
     // RFC 7009 §2.2: 200 whether or not the token was valid, so the answer reveals nothing.
     return { status: 200, headers: OAUTH_NO_STORE };
@@ -244,6 +269,12 @@ export function authHandlers(deps: HandlerDeps) {
 
   const introspectToken: Handler<'introspectToken'> = async (req) => {
     const { token } = req.body;
+    // The clientSecretBasic alternative of the requirement only saw Basic credentials: check them.
+    if (req.authorization !== undefined && /^basic\s/i.test(req.authorization)) {
+      const client = await requestClient(req, {});
+      if (!client?.scopes.includes('tokens:introspect'))
+        throw new OAuthError('unauthorized_client', 'This client may not introspect tokens.');
+    }
     const inactive = {
       status: 200 as const,
       headers: { 'cache-control': 'no-store' },
@@ -271,17 +302,19 @@ export function authHandlers(deps: HandlerDeps) {
         },
       };
     }
-    const claims = await liveAccessToken(token);
-    if (!claims) return inactive;
-    const user = await users.findById(claims.sub);
-    if (!user || user.disabledAt) return inactive;
+    const live = await liveAccessToken(token);
+    if (!live) return inactive;
+    const { claims } = live;
+    // A client's token names no user; its client must still be registered and enabled.
+    const owner = live.kind === 'client' ? await deps.clients.findById(claims.sub) : await users.findById(claims.sub);
+    if (!owner || owner.disabledAt) return inactive;
     return {
       status: 200,
       headers: { 'cache-control': 'no-store' },
       body: {
         active: true,
         sub: claims.sub,
-        username: user.username,
+        ...('username' in owner ? { username: owner.username } : {}),
         scope: claims.scope,
         client_id: claims.client_id,
         token_type: 'access_token',
@@ -293,7 +326,7 @@ export function authHandlers(deps: HandlerDeps) {
   };
 
   const logout: Handler<'logout'> = async (req) => {
-    const principal = callerOf(req);
+    const principal = userCallerOf(req);
     if (req.body?.all_sessions === true) {
       await sessions.endAll(principal.userId);
       logger.info(

@@ -6,7 +6,7 @@ import { passwordProblem } from '../../auth/password-policy';
 import { ApiError, validationFailed } from '../../core/errors';
 import { normaliseUsername } from '../../core/username';
 import { UsernameTakenError } from '../../store/users.repository';
-import { callerOf } from '../caller';
+import { callerOf, userCallerOf } from '../caller';
 import type { HandlerDeps } from '../deps';
 import type { Handler } from '../types';
 import { scopedBodies, sessionBody } from './user-body';
@@ -20,7 +20,7 @@ export function usersHandlers(deps: HandlerDeps) {
   const { userBody } = scopedBodies(deps.document);
 
   const getCurrentUser: Handler<'getCurrentUser'> = async (req) => {
-    const user = await users.findById(callerOf(req).userId);
+    const user = await users.findById(userCallerOf(req).userId);
     // A token can outlive its user only if the user was deleted after login.
     if (!user || user.disabledAt)
       throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });
@@ -28,7 +28,7 @@ export function usersHandlers(deps: HandlerDeps) {
   };
 
   const listSessions: Handler<'listSessions'> = async (req) => {
-    const { userId, sessionId } = callerOf(req);
+    const { userId, sessionId } = userCallerOf(req);
     const list = await sessions.list(userId);
     return {
       status: 200,
@@ -39,7 +39,7 @@ export function usersHandlers(deps: HandlerDeps) {
   };
 
   const revokeSession: Handler<'revokeSession'> = async (req) => {
-    const { userId } = callerOf(req);
+    const { userId } = userCallerOf(req);
     // Another user's session id is answered exactly like an unknown one.
     if (!(await sessions.end(req.params.sessionId, userId))) {
       throw new ApiError('not_found', { detail: 'You have no session with this id.' });
@@ -49,7 +49,7 @@ export function usersHandlers(deps: HandlerDeps) {
   };
 
   const changePassword: Handler<'changePassword'> = async (req) => {
-    const { userId, sessionId } = callerOf(req);
+    const { userId, sessionId } = userCallerOf(req);
     const user = await users.findById(userId);
     if (!user || user.disabledAt)
       throw new ApiError('invalid_token', { detail: 'The user of this access token no longer exists.' });

@@ -24,13 +24,14 @@ export function bearerScheme(tokens: TokenService, sessions: SessionStore): Secu
         jti: claimed.tokenId,
         scope: claimed.scopes.join(' '),
       };
-      return sessions.liveScopes(token).then((scopes) => {
-        if (!scopes)
+      return sessions.live(token).then((live) => {
+        if (!live)
           throw new ApiError('invalid_token', {
             detail: 'The access token has been revoked or its session has ended.',
           });
         // The token's claim as its session allows it now: an admin may have narrowed the session.
-        return { ...claimed, scopes };
+        // Whom it was issued to is the session's to say: the signed claims are the same for both.
+        return { ...claimed, scopes: live.scopes, kind: live.kind };
       });
     },
   };
@@ -38,6 +39,8 @@ export function bearerScheme(tokens: TokenService, sessions: SessionStore): Secu
 
 function principalOf(claims: AccessClaims): Principal {
   return {
+    // Settled by `check` from the session, which every request runs.
+    kind: 'user',
     userId: claims.sub,
     scopes: claims.scope.split(' '),
     clientId: claims.client_id,
