@@ -76,6 +76,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     redis: deps.redis,
     document,
     logger,
+    publicUrl: config.publicUrl,
     defaultClientId: 'specgate',
   });
   const cache = new HttpCache({
@@ -90,7 +91,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     document,
     handlers: boundHandlers(handlers),
     securitySchemes: {
-      oauth2: bearerScheme(services.tokens, services.sessions),
+      oauth2: bearerScheme(services.tokens, services.sessions, {
+        resourceMetadata: protectedResourceMetadataUrl(config),
+      }),
       metricsToken: metricsTokenScheme(config.metricsToken),
       clientSecretBasic: clientBasicScheme(),
     },
@@ -164,4 +167,9 @@ function createServices(deps: AppDeps) {
     users: new UsersRepository(deps.db),
     clients: new ClientsRepository(deps.db),
   };
+}
+
+/** Where the protected resource's metadata is served (RFC 9728 §3.1), named in every challenge (§5.1). */
+export function protectedResourceMetadataUrl(config: Pick<Config, 'publicUrl'>): string {
+  return `${config.publicUrl}/.well-known/oauth-protected-resource`;
 }

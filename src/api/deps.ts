@@ -32,6 +32,8 @@ export interface HandlerDeps {
   logger: Logger;
   /** Serving state: readiness answers 503 while the instance drains. */
   lifecycle: Pick<Lifecycle, 'draining'>;
+  /** PUBLIC_URL: the issuer identifier, and the prefix of every URL the metadata names. */
+  publicUrl: string;
   /** The client_id recorded when a token request names none. */
   defaultClientId: string;
 }

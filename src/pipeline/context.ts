@@ -2,7 +2,7 @@
  * The one typed object a request carries through the stages, and the shapes handlers see.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/principal';
 import type { CacheState } from '../cache/http-cache';
 import type { ErrorFormat, Violation } from '../core/errors';
@@ -29,8 +29,9 @@ export interface OperationRequest {
   /** The client's address, through TRUST_PROXY hops of X-Forwarded-For. */
   ip: string;
   /**
-   * The Authorization header: the OAuth endpoints authenticate clients from it and the form
-   * together (RFC 6749 §2.3.1), which no security scheme sees.
+   * The Authorization header as sent. The document's security schemes read it before the handler
+   * runs; OAuth endpoints read it themselves for client authentication (RFC 6749 §2.3.1), which
+   * is not a security scheme of theirs (an OpenAPI header parameter cannot name Authorization).
    */
   authorization: string | undefined;
   /**
@@ -108,6 +109,11 @@ export class RequestContext {
    * answered a preflight itself, or the path is not ours and goes to the embedding app's `next`.
    */
   unanswered: UnansweredOutcome | 'preflight' | 'handed_off' | undefined = undefined;
+
+  /** The request's headers (a security scheme reads its credentials from them: CredentialRequest). */
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
 
   constructor(
     readonly req: IncomingMessage,

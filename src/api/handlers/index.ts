@@ -7,6 +7,7 @@ import type { HandlerDeps } from '../deps';
 import type { Handlers } from '../types';
 import { authHandlers } from './auth.handlers';
 import { clientsHandlers } from './clients.handlers';
+import { discoveryHandlers } from './discovery.handlers';
 import { itemsHandlers } from './items.handlers';
 import { systemHandlers } from './system.handlers';
 import { userAdminHandlers } from './user-admin.handlers';
@@ -15,6 +16,7 @@ import { usersHandlers } from './users.handlers';
 export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     ...authHandlers(deps),
+    ...discoveryHandlers(deps),
     ...usersHandlers(deps),
     ...userAdminHandlers(deps),
     ...clientsHandlers(deps),

@@ -5,10 +5,9 @@
  * disabling and deletion end it through the same liveness check as users' tokens.
  */
 import { randomUUID } from 'node:crypto';
-import type { HandlerDeps } from '../../api/deps';
-import type { HandlerRequest } from '../../api/types';
-import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
+import { OAuthError } from '../../core/errors';
 import { authenticateClient, invalidClient, presentedClient } from '../client-authentication';
+import type { Grant, GrantDeps } from './grant';
 
 /** RFC 6749 §3.3: the requested scopes, all allowed to the client; every allowed scope when none is asked. */
 function grantedScopes(allowed: readonly string[], requested: string | undefined): string[] {
@@ -21,9 +20,9 @@ function grantedScopes(allowed: readonly string[], requested: string | undefined
 }
 
 /** The `client_credentials` grant, bound to the app's services. */
-export function clientCredentialsGrant(deps: HandlerDeps) {
+export function clientCredentialsGrant(deps: GrantDeps): Grant {
   const { tokens, sessions, clients, logger } = deps;
-  return async (req: HandlerRequest<'issueToken'>) => {
+  return async (req) => {
     const presented = presentedClient({ authorization: req.authorization, form: req.body });
     // No credentials at all: answered like a failed Basic attempt, with the challenge that says how.
     if (!presented) throw invalidClient('client_secret_basic');
@@ -72,11 +71,9 @@ export function clientCredentialsGrant(deps: HandlerDeps) {
       'token issued',
     );
     return {
-      status: 200 as const,
-      headers: OAUTH_NO_STORE,
       body: {
         access_token: token,
-        token_type: 'Bearer' as const,
+        token_type: 'Bearer',
         expires_in: claims.exp - claims.iat,
         scope: claims.scope,
       },

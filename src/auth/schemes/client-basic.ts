@@ -9,11 +9,12 @@ import type { Principal, SecurityScheme } from '../principal';
 
 export function clientBasicScheme(): SecurityScheme {
   return {
-    verify(headers): Principal {
-      const header = headers.authorization;
+    verify(request): Principal {
+      const header = request.headers.authorization;
       if (header === undefined || !/^basic\s+\S/i.test(header))
         throw new ApiError('unauthorized', { detail: 'Authenticate the client with Authorization: Basic.' });
-      return { kind: 'client', userId: '', scopes: [], clientId: '', sessionId: '', tokenId: '', expiresAt: 0 };
+      return { kind: 'client', userId: '', scopes: [], clientId: '' };
     },
+    challenge: () => 'Basic realm="specgate"',
   };
 }
