@@ -195,9 +195,9 @@ function bearerFetch(send: Send, held: HeldTokens, refresh: () => Promise<Tokens
 function sharedRefresh(oauth: Client<paths>, held: HeldTokens, clientLogin: ClientLogin): () => Promise<Tokens> {
   let refreshing: Promise<Tokens> | undefined;
   return function refresh(): Promise<Tokens> {
-    const current = held.current();
-    const once = current && !current.refreshToken ? clientLogin.renew() : refreshOnce(oauth, held);
-    refreshing ??= once.finally(() => {
+    // A client credentials token has no refresh token: the grant is asked again instead.
+    const renew = held.current()?.refreshToken === undefined && clientLogin.active();
+    refreshing ??= (renew ? clientLogin.renew() : refreshOnce(oauth, held)).finally(() => {
       refreshing = undefined;
     });
     return refreshing;
@@ -244,8 +244,10 @@ function passwordLogin(oauth: Client<paths>, held: HeldTokens, options: Specgate
 
 interface ClientLogin {
   login(credentials: ClientCredentials): Promise<Tokens>;
-  /** The grant again with the last credentials; throws when there are none or they are refused (tokens dropped). */
+  /** The grant again with the last credentials; throws when they are refused (tokens dropped). */
   renew(): Promise<Tokens>;
+  /** Whether the tokens held came from this grant. */
+  active(): boolean;
 }
 
 /** The client credentials grant through `oauth`, remembering the credentials for renewals. */
@@ -284,6 +286,7 @@ function clientCredentialsLogin(oauth: Client<paths>, held: HeldTokens): ClientL
       if (!last) return Promise.reject(new Error('Not logged in with client credentials.'));
       return grant(last);
     },
+    active: () => last !== undefined && held.current() !== undefined,
   };
 }
 

@@ -103,7 +103,7 @@ describe('issueToken', () => {
   });
 
   it('answers unsupported_grant_type for another grant', async () => {
-    const res = await api.post('/token', { form: { grant_type: 'client_credentials' } });
+    const res = await api.post('/token', { form: { grant_type: 'urn:ietf:params:oauth:grant-type:device_code' } });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('unsupported_grant_type');
   });
