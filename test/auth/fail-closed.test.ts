@@ -24,7 +24,13 @@ beforeAll(async () => {
   // DEBUG SLEEP (to simulate a hung Redis) needs the debug command enabled (off by default in 7.x).
   t = await startTestApp({ redisServer: await startRedis({ password: 'p', args: ['--enable-debug-command', 'yes'] }) });
   api = client(t.url);
-  await t.createUser('frank', 'frank-password-1', ['items:read', 'items:write', 'users:admin', 'tokens:introspect']);
+  await t.createUser('frank', 'frank-password-1', [
+    'items:read',
+    'items:write',
+    'users:admin',
+    'tokens:introspect',
+    'clients:admin',
+  ]);
   await t.createUser('scopeless', 'scopeless-password-1', []);
 });
 

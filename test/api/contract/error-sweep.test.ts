@@ -48,12 +48,23 @@ beforeAll(async () => {
     'items:write',
     'users:admin',
     'tokens:introspect',
+    'clients:admin',
   ]);
   token = await api.login('sweeper', 'sweeper-password-1');
   const item = await api.post('/v1/items', { token, json: { name: 'Sweep', category: 'sweep', price_cents: 1 } });
   expect(item.status).toBe(201);
   const sessions = await api.get('/me/sessions', { token });
-  Object.assign(pathValues, { itemId: item.body.id, userId, sessionId: sessions.body.sessions[0].id });
+  const registered = await api.post('/v1/clients', {
+    token,
+    json: { name: 'sweep', grant_types: ['client_credentials'], scopes: [] },
+  });
+  expect(registered.status).toBe(201);
+  Object.assign(pathValues, {
+    itemId: item.body.id,
+    userId,
+    sessionId: sessions.body.sessions[0].id,
+    clientId: registered.body.client_id,
+  });
 });
 
 afterAll(async () => {
