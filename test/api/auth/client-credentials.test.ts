@@ -106,6 +106,11 @@ test("a client's token on the user's own operations gets 403 user_required", asy
     await api.get('/me', { token: access_token }),
     await api.get('/me/sessions', { token: access_token }),
     await api.post('/logout', { token: access_token }),
+    await api.request('DELETE', '/me/sessions/6d0e8b2f-4a91-4c1e-9a57-3f1c7a4e2b8d', { token: access_token }),
+    await api.request('PUT', '/me/password', {
+      token: access_token,
+      json: { current_password: 'whatever-it-is', new_password: 'a much longer passphrase' },
+    }),
   ]) {
     expect([res.status, res.body.code]).toEqual([403, 'user_required']);
   }
@@ -154,6 +159,12 @@ describe('introspection and revocation with client authentication', () => {
       headers: { authorization: basic(c.client_id, 'wrong') },
     });
     expect([wrong.status, wrong.body.error]).toEqual([401, 'invalid_client']);
+    const revoke = await api.post('/revoke', {
+      form: { token: 'x' },
+      headers: { authorization: basic(c.client_id, 'wrong') },
+    });
+    expect([revoke.status, revoke.body.error]).toEqual([401, 'invalid_client']);
+    expect(revoke.headers['www-authenticate']).toBe('Basic realm="specgate"');
   });
 
   test('an authenticated client revokes its own tokens and not another client’s', async () => {

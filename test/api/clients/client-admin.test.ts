@@ -2,6 +2,7 @@
  * The /v1/clients operations: register, list, read, change, rotate the secret and delete; the
  * secret is shown only in the answers that make it, and every operation needs clients:admin.
  */
+import { MAX_CLIENTS } from '../../../src/store/clients.repository';
 import { startTestApp, type TestApp } from '../../support/app';
 import { client } from '../../support/contract';
 
@@ -112,6 +113,27 @@ test('delete removes the client; a second delete and a read are 404', async () =
   expect((await api.request('DELETE', `/v1/clients/${client_id}`, { token: admin })).status).toBe(404);
   expect((await api.get(`/v1/clients/${client_id}`, { token: admin })).status).toBe(404);
   expect((await api.post(`/v1/clients/${client_id}/secret`, { token: admin })).status).toBe(404);
+});
+
+test('a patch of an unknown client is a 404', async () => {
+  const res = await api.request('PATCH', '/v1/clients/6d0e8b2f-4a91-4c1e-9a57-3f1c7a4e2b8d', {
+    token: admin,
+    headers: MERGE,
+    json: { name: 'x' },
+  });
+  expect([res.status, res.body.code]).toEqual([404, 'not_found']);
+});
+
+test('a full registry refuses another client with 409', async () => {
+  const counted = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM clients');
+  const n = Number(counted[0]?.n ?? 0);
+  await t.db.query(`INSERT INTO clients (name) SELECT 'filler' FROM generate_series(1, $1::int)`, [MAX_CLIENTS - n]);
+  try {
+    const res = await register(service);
+    expect([res.status, res.body.code]).toEqual([409, 'conflict']);
+  } finally {
+    await t.db.query(`DELETE FROM clients WHERE name = 'filler'`);
+  }
 });
 
 test('every operation needs clients:admin', async () => {
