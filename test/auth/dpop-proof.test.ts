@@ -12,7 +12,8 @@ import { DependencyUnavailableError } from '../../src/core/errors';
 import { dpopKey, type TestDpopKey } from '../support/dpop';
 import { sharedRedis } from '../support/shared-redis';
 
-const URI = 'https://api.example.com/v1/items';
+const PUBLIC_URL = 'https://api.example.com';
+const URI = `${PUBLIC_URL}/v1/items`;
 const secret = randomBytes(32);
 let redis: Redis;
 let key: TestDpopKey;
@@ -30,8 +31,8 @@ beforeEach(() => {
 });
 
 const verifier = (nonceRequired = false) =>
-  new DpopVerifier(redis, { proofMaxAgeSeconds: 60, nonceRequired, secret }, clock);
-const request = { method: 'GET', uri: URI, accessToken: 'the-access-token' };
+  new DpopVerifier(redis, { proofMaxAgeSeconds: 60, nonceRequired, secret, publicUrl: PUBLIC_URL }, clock);
+const request = { method: 'GET', uri: URI, path: '/v1/items?page=2', accessToken: 'the-access-token' };
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   const err = await promise.then(
@@ -81,7 +82,7 @@ it('refuses a proof signed with HS256', async () => {
   const proof = await new SignJWT({ jti: 'a', htm: 'GET', htu: URI, iat: now })
     .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'c2VjcmV0' } as never })
     .sign(randomBytes(32));
-  expect(await refusal(verifier().verify(proof, { method: 'GET', uri: URI }))).toBe('invalid_dpop_proof');
+  expect(await refusal(verifier().verify(proof, { method: 'GET', path: '/v1/items' }))).toBe('invalid_dpop_proof');
 });
 
 it('refuses a proof whose jwk carries the private key', async () => {
@@ -90,7 +91,7 @@ it('refuses a proof whose jwk carries the private key', async () => {
   const proof = await new SignJWT({ jti: 'b', htm: 'GET', htu: URI, iat: now })
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: privateJwk })
     .sign(privateKey);
-  expect(await refusal(verifier().verify(proof, { method: 'GET', uri: URI }))).toBe('invalid_dpop_proof');
+  expect(await refusal(verifier().verify(proof, { method: 'GET', path: '/v1/items' }))).toBe('invalid_dpop_proof');
 });
 
 it('compares htu after normalising scheme and host case and the default port', async () => {
@@ -123,7 +124,11 @@ describe('when nonces are required', () => {
 
 it('fails closed with 503 when Redis cannot be reached', async () => {
   const down = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  const v = new DpopVerifier(down, { proofMaxAgeSeconds: 60, nonceRequired: false, secret }, clock);
+  const v = new DpopVerifier(
+    down,
+    { proofMaxAgeSeconds: 60, nonceRequired: false, secret, publicUrl: PUBLIC_URL },
+    clock,
+  );
   try {
     await expect(v.verify(await key.proof(request), request)).rejects.toBeInstanceOf(DependencyUnavailableError);
   } finally {

@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Clock } from '../tokens';
+import { requestHtu } from './htu';
 import { DpopNonces } from './nonces';
 import { type ProofExpectations, type VerifiedProof, verifyProof } from './proof';
 import { DpopReplayCache } from './replay-cache';
@@ -22,10 +23,15 @@ export interface DpopSettings {
   nonceRequired: boolean;
   /** The JWT secret, from which the nonce key is derived. */
   secret: Uint8Array;
+  /** config.publicUrl: the origin (and any path prefix) clients address, no trailing slash. */
+  publicUrl: string;
 }
 
-/** What one request's proof must match: its method, the URI the client addressed, its access token. */
-export type ProofRequest = Pick<ProofExpectations, 'method' | 'uri' | 'accessToken'>;
+/** What one request's proof must match: its method, the path it was sent to, its access token. */
+export interface ProofRequest extends Pick<ProofExpectations, 'method' | 'accessToken'> {
+  /** The request path as the client sent it, the mount path included; the query is cut off. */
+  path: string;
+}
 
 /** Checks DPoP proofs; one per app, shared by the token endpoint and the DPoP scheme. */
 export class DpopVerifier {
@@ -48,7 +54,9 @@ export class DpopVerifier {
   async verify(header: string | undefined, request: ProofRequest): Promise<VerifiedProof> {
     const nonces = this.nonces;
     const proof = await verifyProof(header, {
-      ...request,
+      method: request.method,
+      uri: requestHtu(this.settings.publicUrl, request.path),
+      accessToken: request.accessToken,
       now: this.clock(),
       maxAgeSeconds: this.settings.proofMaxAgeSeconds,
       futureSkewSeconds: DPOP_FUTURE_SKEW_SECONDS,
