@@ -14,14 +14,16 @@
  */
 import { decodeJwt } from 'jose';
 import { bearerToken, type Principal, type SecurityScheme } from '../auth/principal';
+import { tokenChallenge } from '../auth/schemes/challenge';
 import { documentScopes } from '../auth/scopes';
 import { ApiError } from '../core/errors';
 import type { OpenApiDocument } from '../pipeline/compile/document';
 
 /** The mock's check of a Bearer or DPoP token; `allScopes` are what a token without a `scope` claim gets. */
-export function mockBearerScheme(allScopes: readonly string[]): SecurityScheme {
+export function mockBearerScheme(allScopes: readonly string[], challengeScheme = 'Bearer'): SecurityScheme {
   return {
-    verify: (headers) => principalOf(tokenOf(headers.authorization), allScopes),
+    verify: (request) => principalOf(tokenOf(request.headers.authorization), allScopes),
+    challenge: (err) => tokenChallenge(challengeScheme, err),
   };
 }
 
@@ -47,6 +49,7 @@ function principalOf(token: string, allScopes: readonly string[]): Principal {
   if (claims.scope !== undefined && typeof claims.scope !== 'string')
     throw new ApiError('invalid_token', { detail: 'The scope claim must be a string.' });
   const principal: Principal = {
+    kind: 'user',
     userId: typeof claims.sub === 'string' ? claims.sub : 'mock-user',
     scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [...allScopes],
     clientId: 'mock',
@@ -59,21 +62,24 @@ function principalOf(token: string, allScopes: readonly string[]): Principal {
 
 /**
  * The mock's handler for each security scheme of the document: all are token schemes (OAuth2, HTTP
- * bearer and HTTP DPoP) and get {@link mockBearerScheme}, with every scope the document's OAuth2 flows name.
+ * bearer and HTTP DPoP) and get {@link mockBearerScheme}, with every scope the document's OAuth2
+ * flows name, and their own scheme's challenge.
  */
 export function mockSecuritySchemes(document: OpenApiDocument): Record<string, SecurityScheme> {
   const schemes = (document.components?.securitySchemes ?? {}) as Record<
     string,
     { type?: string; scheme?: string; flows?: Record<string, { scopes?: Record<string, string> }> }
   >;
-  const handler = mockBearerScheme(documentScopes(document));
+  const scopes = documentScopes(document);
+  const bearer = mockBearerScheme(scopes);
+  const dpop = mockBearerScheme(scopes, 'DPoP');
   return Object.fromEntries(
     Object.entries(schemes).map(([name, s]) => {
       const httpScheme = s.type === 'http' ? s.scheme?.toLowerCase() : undefined;
       if (s.type !== 'oauth2' && httpScheme !== 'bearer' && httpScheme !== 'dpop') {
         throw new Error(`security scheme ${name} (${s.type}) is not a token scheme: the mock cannot check it`);
       }
-      return [name, handler];
+      return [name, httpScheme === 'dpop' ? dpop : bearer];
     }),
   );
 }
