@@ -76,6 +76,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     redis: deps.redis,
     document,
     logger,
+    publicUrl: config.publicUrl,
     defaultClientId: 'specgate',
   });
   const cache = new HttpCache({

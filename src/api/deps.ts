@@ -33,6 +33,8 @@ export interface HandlerDeps {
   lifecycle: Pick<Lifecycle, 'draining'>;
   /** Checks DPoP proofs (RFC 9449), at /token and for the DPoP scheme. */
   dpop: DpopVerifier;
+  /** PUBLIC_URL: the issuer identifier, and the prefix of every URL the metadata names. */
+  publicUrl: string;
   /** The client_id recorded when a token request names none. */
   defaultClientId: string;
 }
