@@ -7,10 +7,12 @@ import type { RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
 import { CursorSeal } from './api/cursor';
 import { boundHandlers, createHandlers } from './api/handlers';
+import { DpopVerifier } from './auth/dpop/dpop-verifier';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/schemes/bearer';
 import { clientBasicScheme } from './auth/schemes/client-basic';
+import { dpopScheme } from './auth/schemes/dpop';
 import { metricsTokenScheme } from './auth/schemes/metrics-token';
 import { SessionStore } from './auth/sessions';
 import { type Clock, systemClock, TokenService } from './auth/tokens';
@@ -94,6 +96,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       oauth2: bearerScheme(services.tokens, services.sessions, {
         resourceMetadata: protectedResourceMetadataUrl(config),
       }),
+      dpop: dpopScheme(services.tokens, services.sessions, services.dpop, {
+        resourceMetadata: protectedResourceMetadataUrl(config),
+      }),
       metricsToken: metricsTokenScheme(config.metricsToken),
       clientSecretBasic: clientBasicScheme(),
     },
@@ -166,6 +171,7 @@ function createServices(deps: AppDeps) {
     lifecycle: deps.lifecycle ?? new Lifecycle(),
     users: new UsersRepository(deps.db),
     clients: new ClientsRepository(deps.db),
+    dpop: new DpopVerifier(redis, { ...config.dpop, secret: jwt.secret, publicUrl: config.publicUrl }, clock),
   };
 }
 

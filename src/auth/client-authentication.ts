@@ -39,8 +39,8 @@ export const clientThrottleName = (clientId: string) => `client:${clientId}`;
 export function invalidClient(method: PresentedClient['method'] | undefined): OAuthError {
   const description = 'Client authentication failed.';
   return method === 'client_secret_basic'
-    ? new OAuthError('invalid_client', description, { headers: BASIC_CHALLENGE })
-    : new OAuthError('invalid_client', description, { status: 400 });
+    ? new OAuthError('invalid_client', description, BASIC_CHALLENGE)
+    : new OAuthError('invalid_client', description, undefined, 400);
 }
 
 /**

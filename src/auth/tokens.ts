@@ -29,6 +29,8 @@ export interface AccessClaims {
   client_id: string;
   iat: number;
   exp: number;
+  /** RFC 9449 §6.1: the thumbprint of the key a DPoP-bound token is bound to. */
+  cnf?: { jkt: string };
 }
 
 export interface IssuedToken {
@@ -90,6 +92,8 @@ export class TokenService {
     clientId: string;
     iat?: number;
     exp?: number;
+    /** Binds the token to this DPoP key thumbprint (`cnf.jkt`, RFC 9449 §6). */
+    jkt?: string;
   }): Promise<IssuedToken> {
     // The caller's `iat` is the instant its `exp` was computed from, so expires_in is exact.
     const iat = input.iat ?? this.clock();
@@ -101,8 +105,14 @@ export class TokenService {
       client_id: input.clientId,
       iat,
       exp: input.exp ?? iat + this.settings.lifetimeSeconds,
+      ...(input.jkt === undefined ? {} : { cnf: { jkt: input.jkt } }),
     };
-    const token = await new SignJWT({ scope: claims.scope, client_id: claims.client_id, sid: claims.sid })
+    const token = await new SignJWT({
+      scope: claims.scope,
+      client_id: claims.client_id,
+      sid: claims.sid,
+      ...(claims.cnf ? { cnf: claims.cnf } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
@@ -158,6 +168,9 @@ export class TokenService {
       ) {
         throw new ApiError('invalid_token', { detail: 'The access token lacks scope, client_id or sid.' });
       }
+      const { cnf } = payload as { cnf?: { jkt?: unknown } };
+      if (cnf !== undefined && typeof cnf?.jkt !== 'string')
+        throw new ApiError('invalid_token', { detail: 'The access token has a malformed cnf claim.' });
       return payload as unknown as AccessClaims;
     } catch (err) {
       if (err instanceof ApiError) throw err;

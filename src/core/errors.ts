@@ -68,18 +68,19 @@ export class OAuthError extends ServiceError {
   readonly status: number;
   readonly code: OAuthErrorCode;
   /**
-   * @param options.status - another status than the code's usual one: `invalid_client` is 401
-   *   with a challenge when the client used an Authorization header, else 400 (RFC 6749 §5.2).
-   * @param options.headers - further response headers (lower-case names), e.g. `www-authenticate`.
+   * `headers`: further response headers (lower-case names), e.g. `dpop-nonce` with `use_dpop_nonce`.
+   * `status`: another status than the code's usual one: `invalid_client` is 401 with a challenge
+   * when the client used an Authorization header, else 400 (RFC 6749 §5.2).
    */
   constructor(
     readonly error: OAuthErrorCode,
     readonly description?: string,
-    readonly options: { status?: number; headers?: Record<string, string> } = {},
+    readonly headers?: Readonly<Record<string, string>>,
+    status?: number,
   ) {
     super(description ?? error);
     this.code = error;
-    this.status = options.status ?? OAUTH_STATUS[error];
+    this.status = status ?? OAUTH_STATUS[error];
   }
 }
 
@@ -152,7 +153,7 @@ export interface ErrorResponse {
 export function renderError(err: unknown, ctx: RenderErrorContext): ErrorResponse {
   const headers: Record<string, string> = {};
   if (err instanceof OAuthError) {
-    if (err.options.headers) Object.assign(headers, err.options.headers);
+    if (err.headers) Object.assign(headers, err.headers);
     return oauthResponse(err.status, err.error, err.description, headers);
   }
   const apiErr = toApiError(err);

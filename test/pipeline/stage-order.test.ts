@@ -45,6 +45,7 @@ function fullPipeline() {
     handlers,
     securitySchemes: {
       oauth2: { verify: () => principal },
+      dpop: { verify: () => principal },
       metricsToken: { verify: () => principal },
       clientSecretBasic: { verify: () => principal },
     },

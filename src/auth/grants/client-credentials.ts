@@ -1,13 +1,15 @@
 /**
  * The client credentials grant (RFC 6749 §4.4): a confidential client authenticates (§2.3.1) and
  * gets an access token for itself: `sub` and `client_id` are the client's id. No refresh token
- * (§4.4.3). The token still has a session in Redis, of the token's own lifetime, so revocation,
- * disabling and deletion end it through the same liveness check as users' tokens.
+ * (§4.4.3). Bound to the request's DPoP key when it sends a proof (RFC 9449 §5). The token still
+ * has a session in Redis, of the token's own lifetime, so revocation, disabling and deletion end
+ * it through the same liveness check as users' tokens.
  */
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../core/errors';
 import { authenticateClient, invalidClient, presentedClient } from '../client-authentication';
 import type { Grant, GrantDeps } from './grant';
+import { tokenResponse } from './token-response';
 
 /** RFC 6749 §3.3: the requested scopes, all allowed to the client; every allowed scope when none is asked. */
 function grantedScopes(allowed: readonly string[], requested: string | undefined): string[] {
@@ -29,6 +31,9 @@ export function clientCredentialsGrant(deps: GrantDeps): Grant {
     const client = await authenticateClient(deps, presented, req.ip);
     if (!client.grantTypes.includes('client_credentials'))
       throw new OAuthError('unauthorized_client', 'This client may not use the client_credentials grant.');
+    // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets bound tokens only.
+    if (client.dpopBoundAccessTokens && req.jkt === undefined)
+      throw new OAuthError('invalid_dpop_proof', 'This client must send a DPoP proof.');
     const scope = grantedScopes(client.scopes, req.body.scope).join(' ');
     const now = deps.clock();
     const sid = randomUUID();
@@ -40,6 +45,7 @@ export function clientCredentialsGrant(deps: GrantDeps): Grant {
       clientId: client.id,
       iat: now,
       exp: accessExp,
+      jkt: req.jkt,
     });
     await sessions.create({
       sid,
@@ -50,6 +56,7 @@ export function clientCredentialsGrant(deps: GrantDeps): Grant {
       accessExp,
       now,
       absExp: accessExp,
+      jkt: req.jkt,
     });
     // An administrator may have disabled or deleted the client since we read it; their endAll
     // ran before this session existed, so look again now that it does.
@@ -70,13 +77,6 @@ export function clientCredentialsGrant(deps: GrantDeps): Grant {
       },
       'token issued',
     );
-    return {
-      body: {
-        access_token: token,
-        token_type: 'Bearer',
-        expires_in: claims.exp - claims.iat,
-        scope: claims.scope,
-      },
-    };
+    return tokenResponse(token, claims);
   };
 }
