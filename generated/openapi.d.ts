@@ -480,7 +480,9 @@ export interface paths {
          *
          *     `disabled: true` ends every session of the client's own tokens at once, on every instance
          *     (its access tokens get 401 `invalid_token` on the very next request), and refuses its
-         *     authentication (`invalid_client`) until `disabled: false`. Inputs are checked as at
+         *     authentication (`invalid_client`) until `disabled: false`. Taking a scope away narrows the
+         *     client's live tokens at once (403 `insufficient_scope` for it from the next request).
+         *     Inputs are checked as at
          *     registration (400 `validation_failed`); an unknown id gets 404 `not_found`. 503
          *     `unavailable` when the database or the session store cannot be reached: repeat the
          *     request. Not cached.

@@ -99,8 +99,16 @@ export function clientsHandlers(deps: HandlerDeps) {
     // Every time disabled: true comes, even for a client already disabled: a repeat after a 503
     // (saved, sessions not yet ended) ends what is left.
     const ended = patch.disabled === true ? await sessions.endAll(client.id) : 0;
+    // Scopes taken away leave the client's live tokens at once, as for a user's (session-narrowing.ts).
+    const narrowed = patch.scopes === undefined ? 0 : await sessions.narrowAll(client.id, client.scopes);
     logger.info(
-      { requestId: req.requestId, by: callerOf(req).userId, target: client.id, sessionsEnded: ended },
+      {
+        requestId: req.requestId,
+        by: callerOf(req).userId,
+        target: client.id,
+        sessionsEnded: ended,
+        sessionsNarrowed: narrowed,
+      },
       'client changed by an administrator',
     );
     return { status: 200, body: body(client) };

@@ -94,6 +94,26 @@ test('two authentication methods at once, or no client authentication, are refus
   expect([none.status, none.body.error]).toEqual([401, 'invalid_client']);
 });
 
+test('a client registered with dpop_bound_access_tokens must send a DPoP proof', async () => {
+  const res = await viaBasic(await register({ dpop_bound_access_tokens: true }));
+  expect([res.status, res.body.error]).toEqual([400, 'invalid_dpop_proof']);
+});
+
+test('taking a scope from a client narrows its live token at once', async () => {
+  const c = await register();
+  const { access_token } = (await viaBasic(c)).body;
+  const cup = { name: 'Cup', category: 'kitchen', price_cents: 1 };
+  expect((await api.post('/v1/items', { token: access_token, json: cup })).status).toBe(201);
+  const patched = await api.request('PATCH', `/v1/clients/${c.client_id}`, {
+    token: admin,
+    json: { scopes: ['items:read'] },
+    headers: { 'content-type': 'application/merge-patch+json' },
+  });
+  expect(patched.status).toBe(200);
+  expect((await api.post('/v1/items', { token: access_token, json: cup })).status).toBe(403);
+  expect((await api.get('/v1/items', { token: access_token })).status).toBe(200);
+});
+
 test('a client not allowed the grant is unauthorized_client', async () => {
   const c = await register({ grant_types: ['authorization_code'] });
   const res = await viaBasic(c);
