@@ -407,7 +407,10 @@ async function tokenFixture(ctx: FuzzContext, choice: string | undefined): Promi
   return { data: { subject: choice === 'access' ? r.access_token : r.refresh_token } };
 }
 function bindToken(parts: Parts, choice: string, binding: Binding): void {
-  if (choice !== 'generated') (parts.body as TextFields).token = binding.data.subject!;
+  const form = parts.body as TextFields;
+  if (choice !== 'generated') form.token = binding.data.subject!;
+  // A generated client_secret is a failed client authentication (invalid_client), not a valid request.
+  delete form.client_secret;
 }
 
 /** A uuid path value in a spelling the service must accept (it lower-cases uuids). */
@@ -445,6 +448,8 @@ export const PLANS: Record<string, Plan<any>> = {
       }
       if (c.scopes) form.scope = c.scopes.join(' ');
       else delete form.scope;
+      // A generated client_secret is a failed client authentication (invalid_client).
+      delete form.client_secret;
     },
   },
   revokeToken: { choice: tokenChoice, fixture: tokenFixture, bind: bindToken },
@@ -550,6 +555,17 @@ export const PLANS: Record<string, Plan<any>> = {
   getReadiness: {},
   getOpenApiDocument: {},
   getApiDocs: {},
+  listClients: {
+    // A cursor must be one the service issued: none here.
+    bind(parts) {
+      if (parts.query) delete parts.query.cursor;
+    },
+  },
+  createClient: { bind: bindRedirectUris },
+  getClient: clientPlan(),
+  rotateClientSecret: clientPlan(),
+  updateClient: { ...clientPlan(), bind: bindRedirectUris },
+  deleteClient: clientPlan(),
   getAuthorizationServerMetadata: {},
   getProtectedResourceMetadata: {},
 };
@@ -586,6 +602,27 @@ function freshUserPlan(): Plan<string> {
       const user = await ctx.newUser(['items:read']);
       await ctx.login(user);
       return { path: { userId: spell(user.id!, how ?? 'lower') } };
+    },
+  };
+}
+
+/** Redirect URIs the schema cannot know are acceptable (absolute https, no fragment): made so. */
+function bindRedirectUris(parts: Parts): void {
+  const body = parts.body as { redirect_uris?: string[] };
+  if (body.redirect_uris)
+    body.redirect_uris = [...new Set(body.redirect_uris.map((_, i) => `https://app.example/cb/${i}`))];
+}
+
+/** Operations on one client: a fresh client per case (deleting or disabling it is harmless). */
+function clientPlan(): Plan<string> {
+  return {
+    choice: spelling,
+    async fixture(ctx, how) {
+      const res = await ctx.fixture('POST', '/v1/clients', {
+        token: await ctx.tokenFor(['clients:admin']),
+        json: { name: `fuzz client ${ctx.unique()}`, grant_types: ['client_credentials'], scopes: [] },
+      });
+      return { path: { clientId: spell(res.body.client_id as string, how ?? 'lower') } };
     },
   };
 }
