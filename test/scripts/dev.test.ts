@@ -69,7 +69,7 @@ describe('npm run dev', () => {
     const me = await request(`${url}/me`, ca, { headers: auth });
     expect(me.body).toMatchObject({
       username: 'admin',
-      scopes: ['items:read', 'items:write', 'users:admin', 'tokens:introspect'],
+      scopes: ['items:read', 'items:write', 'users:admin', 'tokens:introspect', 'clients:admin'],
     });
     expect((await request(`${url}/logout`, ca, { method: 'POST', headers: auth })).status).toBe(204);
     expect((await request(`${url}/me`, ca, { headers: auth })).status).toBe(401);
