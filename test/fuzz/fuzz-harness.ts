@@ -448,8 +448,10 @@ export const PLANS: Record<string, Plan<any>> = {
       }
       if (c.scopes) form.scope = c.scopes.join(' ');
       else delete form.scope;
-      // A generated client_secret is a failed client authentication (invalid_client).
+      // A generated client_secret is a failed client authentication (invalid_client), and a
+      // generated DPoP header an invalid proof (invalid_dpop_proof): neither is a valid request.
       delete form.client_secret;
+      delete parts.headers.dpop;
     },
   },
   revokeToken: { choice: tokenChoice, fixture: tokenFixture, bind: bindToken },
