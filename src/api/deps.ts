@@ -2,6 +2,7 @@
  * What handlers may use. Built by createApp from its arguments; handlers never reach for globals.
  */
 import type { Redis } from 'ioredis';
+import type { KeyRing } from '../auth/keys/key-ring';
 import type { LoginThrottle } from '../auth/login-throttle';
 import type { PasswordHasher } from '../auth/passwords';
 import type { SessionStore } from '../auth/sessions';
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   logger: Logger;
   /** Serving state: readiness answers 503 while the instance drains. */
   lifecycle: Pick<Lifecycle, 'draining'>;
+  /** The signing keys the JWKS lists, and the max-age its answer carries. */
+  signingKeys: { ring: KeyRing; maxAgeSeconds: number };
   /** The client_id recorded when a token request names none. */
   defaultClientId: string;
 }

@@ -56,7 +56,7 @@ async function forge(
     await t.redis.expire(`auth:session:${sid}`, 600);
   }
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', ...tweak.header })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: t.app.tokens.keys.signer(now).kid, ...tweak.header })
     .sign(tweak.key ?? key);
 }
 

@@ -7,6 +7,7 @@ import type { HandlerDeps } from '../deps';
 import type { Handlers } from '../types';
 import { authHandlers } from './auth.handlers';
 import { itemsHandlers } from './items.handlers';
+import { keysHandlers } from './keys.handlers';
 import { systemHandlers } from './system.handlers';
 import { userAdminHandlers } from './user-admin.handlers';
 import { usersHandlers } from './users.handlers';
@@ -18,6 +19,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...userAdminHandlers(deps),
     ...itemsHandlers(deps),
     ...systemHandlers(deps),
+    ...keysHandlers(deps),
   } satisfies Handlers;
 }
 
