@@ -5,7 +5,14 @@
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { base64url, decodeProtectedHeader, exportSPKI, SignJWT, UnsecuredJWT } from 'jose';
+import {
+  base64url,
+  decodeProtectedHeader,
+  exportSPKI,
+  type CryptoKey as KeyObjectLike,
+  SignJWT,
+  UnsecuredJWT,
+} from 'jose';
 import { hmacKey } from '../../src/auth/keys/hmac-key';
 import { writeKeyFile } from '../../src/auth/keys/key-file';
 import { KeyRing } from '../../src/auth/keys/key-ring';
@@ -67,7 +74,7 @@ it('refuses a token naming a kid it does not hold', async () => {
 it('refuses an HS256 token keyed with the public key of the kid it names (algorithm confusion)', async () => {
   const tokens = await serviceSigningWith('RS256');
   const rs = (await loadKeySet(JSON.stringify({ keys: keyFile.keys.filter((k) => k.alg === 'RS256') })))[0]!;
-  const pem = await exportSPKI(rs.verifyKey as CryptoKey);
+  const pem = await exportSPKI(rs.verifyKey as KeyObjectLike);
   const forged = await new SignJWT({ scope: 'items:read', client_id: 'c', sid: claims.sid })
     .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: rs.kid })
     .setIssuer('specgate')
