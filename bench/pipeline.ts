@@ -91,6 +91,7 @@ async function inMemoryPipeline(
   answer: (req: OperationRequest) => HandlerResult,
 ): Promise<(r: Req) => Promise<number>> {
   const principal: Principal = {
+    kind: 'user',
     userId: 'u-1',
     scopes: ['items:read', 'items:write'],
     clientId: 'bench',

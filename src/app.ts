@@ -96,7 +96,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     document,
     handlers: boundHandlers(handlers),
     securitySchemes: {
-      oauth2: bearerScheme(services.tokens, services.sessions),
+      oauth2: bearerScheme(services.tokens, services.sessions, {
+        resourceMetadata: protectedResourceMetadataUrl(config),
+      }),
       metricsToken: metricsTokenScheme(config.metricsToken),
     },
     logger,
@@ -194,4 +196,9 @@ function createServices(deps: AppDeps, keys: KeySource) {
     lifecycle: deps.lifecycle ?? new Lifecycle(),
     users: new UsersRepository(deps.db),
   };
+}
+
+/** Where the protected resource's metadata is served (RFC 9728 §3.1), named in every challenge (§5.1). */
+export function protectedResourceMetadataUrl(config: Pick<Config, 'publicUrl'>): string {
+  return `${config.publicUrl}/.well-known/oauth-protected-resource`;
 }

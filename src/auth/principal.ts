@@ -4,17 +4,36 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '../core/errors';
 
-/** Who a request is authenticated as, produced by a security scheme. */
+/**
+ * Who a request is authenticated as, produced by a security scheme. Only `kind`, `userId`,
+ * `scopes` and `clientId` are every scheme's; the rest describe a token of specgate's own and are
+ * absent where a scheme has no such thing (a static metrics token).
+ */
 export interface Principal {
+  /** A person (a user) or a machine client acting for itself (RFC 6749 §4.4). */
+  kind: 'user' | 'client';
+  /** The subject (a token's `sub`): the user's id, or the client's id when `kind` is 'client'. */
   userId: string;
   scopes: string[];
   clientId: string;
   /** The session (login) the credentials belong to. */
-  sessionId: string;
+  sessionId?: string;
   /** The access token's own id (jti). */
-  tokenId: string;
+  tokenId?: string;
   /** Token expiry, seconds since the epoch. */
-  expiresAt: number;
+  expiresAt?: number;
+  /** The JWK thumbprint a sender-constrained token is bound to (RFC 9449 §6). */
+  jkt?: string;
+}
+
+/** What a scheme may read of the request: its headers, and for proofs its method and path. */
+export interface CredentialRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly method: string;
+  /** Where the service is mounted ('' on its own server): the public path is `base + path`. */
+  readonly base: string;
+  /** The path below the mount point, without the query. */
+  readonly path: string;
 }
 
 /**
@@ -25,12 +44,17 @@ export interface Principal {
  *   Its principal carries the scopes the credentials claim.
  * - `check`, when present, asks the store whether those credentials are still live and returns the
  *   principal as the store allows it now (a session may have been narrowed).
+ * - `challenge`, when present, is the scheme's `WWW-Authenticate` challenge (RFC 9110 §11.6.1) for
+ *   a 401 or 403, given the error that scheme met (or the request's, for a 403 or a handler's
+ *   401). A scheme without one adds nothing to the header.
  *
- * Both throw an ApiError: `unauthorized` (no credentials), `invalid_token`, or `unavailable`.
+ * `verify` and `check` throw an ApiError: `unauthorized` (no credentials), `invalid_token`, or
+ * `unavailable`.
  */
 export interface SecurityScheme {
-  verify(headers: IncomingHttpHeaders): Principal | Promise<Principal>;
+  verify(request: CredentialRequest): Principal | Promise<Principal>;
   check?(claimed: Principal): Promise<Principal>;
+  challenge?(err: ApiError): string | undefined;
 }
 
 /** The credentials of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or why there are none. */

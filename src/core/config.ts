@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ServiceError } from './errors';
 import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './problems';
+import { localPublicUrl, parsePublicUrl } from './public-url';
 import { MIN_SECRET_BITS, SECRET_ADVICE, secretWeakness } from './secret-strength';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -40,9 +41,12 @@ export interface Config {
   /** Most connections the service opens to DATABASE_URL (per process); with PgBouncer, to PgBouncer. */
   readonly databasePoolMax: number;
   readonly dataDir: string;
+  /** Where clients reach the service (PUBLIC_URL), no trailing slash: the OAuth issuer identifier. */
+  readonly publicUrl: string;
   readonly jwt: {
     /** The HS256 key; undefined only outside production (the dev runner then generates one). */
     readonly secret: Uint8Array | undefined;
+    /** Tokens' `iss`: always {@link Config.publicUrl} (RFC 8414 §2, RFC 9068 §2.2). */
     readonly issuer: string;
     readonly audience: string;
     readonly accessTokenSeconds: number;
@@ -226,20 +230,24 @@ export function loadConfig(env: Env = process.env): Config {
   const production = nodeEnv === 'production';
   const databaseUrl = r.url('DATABASE_URL', POSTGRES_PROTOCOLS);
   const trustProxy = r.int('TRUST_PROXY', 0, 0, 32);
+  const transport = readTransport(r, production);
+  const port = r.int('PORT', 8443, 0, 65535);
+  const publicUrl = readPublicUrl(r, production, port, transport.plainHttp);
   const config: Config = {
     nodeEnv,
     host: r.str('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
-    port: r.int('PORT', 8443, 0, 65535),
+    port,
+    publicUrl,
     redis: readRedis(r, production),
     databaseUrl,
     // The default is openDatabase's own (DEFAULT_POOL_MAX in store/database.ts), kept equal by a test.
     databasePoolMax: r.int('DATABASE_POOL_MAX', 5, 1, 1000),
     dataDir: path.resolve(r.str('DATA_DIR') ?? '.data'),
-    jwt: readJwt(r, nodeEnv),
+    jwt: readJwt(r, nodeEnv, publicUrl),
     maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
     loginLimits: readLoginLimits(r),
     corsOrigins: readCorsOrigins(r),
-    ...readTransport(r, production),
+    ...transport,
     trustProxy,
     logLevel: readLogLevel(r),
     metricsToken: readMetricsToken(r),
@@ -360,10 +368,31 @@ function userOf(url: string): string | undefined {
   }
 }
 
-function readJwt(r: EnvReader, nodeEnv: NodeEnv): Config['jwt'] {
+/** PUBLIC_URL: required in production; outside it, the service's own local URL by default. */
+function readPublicUrl(r: EnvReader, production: boolean, port: number, plainHttp: boolean): string {
+  const raw = r.str('PUBLIC_URL');
+  if (raw === undefined) {
+    if (production)
+      r.problem('PUBLIC_URL is required in production: the URL clients reach the service at (the OAuth issuer)');
+    return localPublicUrl(port, plainHttp);
+  }
+  const parsed = parsePublicUrl(raw, production);
+  if ('problem' in parsed) {
+    r.problem(parsed.problem);
+    return localPublicUrl(port, plainHttp);
+  }
+  return parsed.url;
+}
+
+function readJwt(r: EnvReader, nodeEnv: NodeEnv, issuer: string): Config['jwt'] {
+  // The issuer is PUBLIC_URL (RFC 8414 §3.3: metadata and tokens name the same one); the old
+  // JWT_ISSUER may stay set only while it agrees.
+  const legacyIssuer = r.str('JWT_ISSUER');
+  if (legacyIssuer !== undefined && legacyIssuer !== issuer)
+    r.problem(`JWT_ISSUER must equal PUBLIC_URL (${issuer}) or be removed: the issuer is PUBLIC_URL`);
   return {
     secret: readJwtSecret(r, nodeEnv === 'production'),
-    issuer: r.str('JWT_ISSUER') ?? 'specgate',
+    issuer,
     audience: r.str('JWT_AUDIENCE') ?? 'specgate-api',
     accessTokenSeconds: r.int('TOKEN_EXPIRE_MINUTES', 15, 1, 24 * 60) * 60,
     refreshIdleSeconds: r.int('REFRESH_TOKEN_IDLE_MINUTES', 7 * 24 * 60, 5, 365 * 24 * 60) * 60,

@@ -128,6 +128,8 @@ export interface RenderErrorContext {
   requestId: string;
   /** Prefix of problem `type` URIs (config.problemTypeBase, PROBLEM_TYPE_BASE); default {@link DEFAULT_PROBLEM_TYPE_BASE}. */
   typeBase?: string;
+  /** The `WWW-Authenticate` value of a 401 or 403: the operation's schemes' challenges. */
+  challenge?: string;
 }
 
 /** A fully rendered error response. */
@@ -135,26 +137,6 @@ export interface ErrorResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
-}
-
-const REALM = 'specgate';
-
-/** The `WWW-Authenticate` challenge for a 401/403 (RFC 6750 §3). */
-function bearerChallenge(err: ApiError): string | undefined {
-  switch (err.code) {
-    case 'unauthorized':
-      return `Bearer realm="${REALM}"`;
-    case 'invalid_token':
-      return `Bearer realm="${REALM}", error="invalid_token", error_description="${quoteSafe(err.message)}"`;
-    case 'insufficient_scope':
-      return `Bearer realm="${REALM}", error="insufficient_scope", scope="${quoteSafe(err.options.scope ?? '')}"`;
-    default:
-      return undefined;
-  }
-}
-
-function quoteSafe(s: string): string {
-  return s.replace(/["\\]/g, '');
 }
 
 /**
@@ -173,8 +155,8 @@ export function renderError(err: unknown, ctx: RenderErrorContext): ErrorRespons
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   if (apiErr.options.headers) Object.assign(headers, apiErr.options.headers);
   if (apiErr.options.allow) headers.allow = apiErr.options.allow.join(', ');
-  const challenge = bearerChallenge(apiErr);
-  if (challenge) headers['www-authenticate'] = challenge;
+  // The challenge is the schemes' (src/pipeline/stages/challenge.ts); this module knows none.
+  if (ctx.challenge && (apiErr.status === 401 || apiErr.status === 403)) headers['www-authenticate'] = ctx.challenge;
   // RFC 6749 §5.1: every answer of an OAuth endpoint, its problem-document 401/403/405 included,
   // must not be stored.
   if (ctx.format === 'oauth') Object.assign(headers, OAUTH_NO_STORE);

@@ -13,6 +13,7 @@
  */
 import { decodeJwt } from 'jose';
 import { bearerToken, type Principal, type SecurityScheme } from '../auth/principal';
+import { tokenChallenge } from '../auth/schemes/challenge';
 import { documentScopes } from '../auth/scopes';
 import { ApiError } from '../core/errors';
 import type { OpenApiDocument } from '../pipeline/compile/document';
@@ -20,7 +21,8 @@ import type { OpenApiDocument } from '../pipeline/compile/document';
 /** The mock's check of a bearer token; `allScopes` are what a token without a `scope` claim gets. */
 export function mockBearerScheme(allScopes: readonly string[]): SecurityScheme {
   return {
-    verify: (headers) => principalOf(bearerToken(headers.authorization), allScopes),
+    verify: (request) => principalOf(bearerToken(request.headers.authorization), allScopes),
+    challenge: (err) => tokenChallenge('Bearer', err),
   };
 }
 
@@ -38,6 +40,7 @@ function principalOf(token: string, allScopes: readonly string[]): Principal {
   if (claims.scope !== undefined && typeof claims.scope !== 'string')
     throw new ApiError('invalid_token', { detail: 'The scope claim must be a string.' });
   const principal: Principal = {
+    kind: 'user',
     userId: typeof claims.sub === 'string' ? claims.sub : 'mock-user',
     scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [...allScopes],
     clientId: 'mock',

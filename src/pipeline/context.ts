@@ -2,7 +2,7 @@
  * The one typed object a request carries through the stages, and the shapes handlers see.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../auth/principal';
 import type { CacheState } from '../cache/http-cache';
 import type { ErrorFormat, Violation } from '../core/errors';
@@ -28,6 +28,12 @@ export interface OperationRequest {
   requestId: string;
   /** The client's address, through TRUST_PROXY hops of X-Forwarded-For. */
   ip: string;
+  /**
+   * The Authorization header as sent. The document's security schemes read it before the handler
+   * runs; OAuth endpoints read it themselves for client authentication (RFC 6749 §2.3.1), which
+   * is not a security scheme of theirs (an OpenAPI header parameter cannot name Authorization).
+   */
+  authorization: string | undefined;
   /**
    * The request as it arrived, for handlers outside the document's types (the mock reads `Prefer`).
    * The product's handlers do not see it (api/types.ts): they get the validated parameters only.
@@ -103,6 +109,11 @@ export class RequestContext {
    * answered a preflight itself, or the path is not ours and goes to the embedding app's `next`.
    */
   unanswered: UnansweredOutcome | 'preflight' | 'handed_off' | undefined = undefined;
+
+  /** The request's headers (a security scheme reads its credentials from them: CredentialRequest). */
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
 
   constructor(
     readonly req: IncomingMessage,

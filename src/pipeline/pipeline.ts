@@ -32,6 +32,7 @@ import {
 import { checkCredentials, verifyCredentials } from './stages/authenticate';
 import { authorize } from './stages/authorize';
 import { cacheStage, prefetchCacheStage } from './stages/cache';
+import { challengeFor } from './stages/challenge';
 import { checkResponseStage } from './stages/check-response';
 import { corsStage } from './stages/cors';
 import { invoke } from './stages/invoke';
@@ -207,6 +208,7 @@ function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): 
     instance: ctx.base + ctx.path,
     requestId: ctx.requestId,
     typeBase: opts.problemTypeBase,
+    challenge: challengeFor(ctx, err),
   });
   if (rendered.status >= 500) {
     const fields = { requestId: ctx.requestId, operationId: ctx.route?.op.operationId };

@@ -32,7 +32,7 @@ async function forge(
   const jti = randomUUID();
   const sid = randomUUID();
   const claims: Record<string, unknown> = {
-    iss: 'specgate',
+    iss: t.config.publicUrl,
     aud: 'specgate-api',
     sub: userId,
     jti,

@@ -8,6 +8,8 @@ import { problemsOf } from '../support/config-problems';
 /** What `openssl rand -base64 48` gives: 384 random bits. */
 const SECRET = randomBytes(48).toString('base64');
 
+const PUBLIC_URL = 'https://api.example.com';
+
 describe('loadConfig', () => {
   it('gives working defaults for development', () => {
     const c = loadConfig({});
@@ -19,7 +21,12 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimitBytes: 65536,
     });
-    expect(c.jwt).toMatchObject({ issuer: 'specgate', audience: 'specgate-api', accessTokenSeconds: 900 });
+    expect(c.publicUrl).toBe('https://localhost:8443');
+    expect(c.jwt).toMatchObject({
+      issuer: 'https://localhost:8443',
+      audience: 'specgate-api',
+      accessTokenSeconds: 900,
+    });
     expect(Object.isFrozen(c) && Object.isFrozen(c.jwt)).toBe(true);
   });
 
@@ -41,15 +48,22 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('REDIS_URL is required in production'))).toBe(true);
     expect(problems.some((p) => p.startsWith('JWT_SECRET is required in production'))).toBe(true);
     expect(problems.some((p) => p.includes('TLS_CERT_FILE'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('PUBLIC_URL is required in production'))).toBe(true);
     expect(
-      problemsOf({ NODE_ENV: 'production', REDIS_URL: 'redis://redis:6379', JWT_SECRET: SECRET, PLAIN_HTTP: 'true' }),
+      problemsOf({
+        NODE_ENV: 'production',
+        REDIS_URL: 'redis://redis:6379',
+        JWT_SECRET: SECRET,
+        PLAIN_HTTP: 'true',
+        PUBLIC_URL,
+      }),
     ).toEqual([]);
   });
 
   it('names a missing REDIS_URL and JWT_SECRET in production in the same error as every other problem', () => {
     let error: unknown;
     try {
-      loadConfig({ NODE_ENV: 'production', PLAIN_HTTP: 'true', PORT: 'eighty' });
+      loadConfig({ NODE_ENV: 'production', PLAIN_HTTP: 'true', PORT: 'eighty', PUBLIC_URL });
     } catch (err) {
       error = err;
     }
@@ -189,8 +203,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', JWT_ISSUER: '', CORS_ORIGINS: '' })).toMatchObject({
       port: 8443,
       corsOrigins: [],
-      jwt: { issuer: 'specgate' },
+      jwt: { issuer: 'https://localhost:8443' },
     });
+  });
+
+  it('takes the issuer from PUBLIC_URL, which must be an https URL without query in production', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://api.example.com/' }).jwt.issuer).toBe('https://api.example.com');
+    expect(loadConfig({ PLAIN_HTTP: 'true', PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    const prod = { NODE_ENV: 'production', REDIS_URL: 'redis://redis:6379', JWT_SECRET: SECRET, PLAIN_HTTP: 'true' };
+    expect(problemsOf({ ...prod, PUBLIC_URL: 'http://api.example.com' })).toEqual([
+      expect.stringContaining('PUBLIC_URL must be an https URL'),
+    ]);
+    expect(problemsOf({ ...prod, PUBLIC_URL: 'https://api.example.com/?x=1' })).toEqual([
+      expect.stringContaining('no query or fragment'),
+    ]);
+    expect(problemsOf({ ...prod, PUBLIC_URL: 'api.example.com' })).toEqual([expect.stringContaining('absolute URL')]);
+    expect(problemsOf({ ...prod, PUBLIC_URL, JWT_ISSUER: 'specgate' })).toEqual([
+      expect.stringContaining('JWT_ISSUER must equal PUBLIC_URL'),
+    ]);
+    expect(problemsOf({ ...prod, PUBLIC_URL, JWT_ISSUER: PUBLIC_URL })).toEqual([]);
   });
 });
 

@@ -19,7 +19,13 @@ function uuidV7(): string {
 
 describe('in production, a JWT secret must carry 256 bits of randomness', () => {
   const production = (secret: string) =>
-    problemsOf({ NODE_ENV: 'production', PLAIN_HTTP: 'true', REDIS_URL: 'redis://redis:6379', JWT_SECRET: secret });
+    problemsOf({
+      NODE_ENV: 'production',
+      PLAIN_HTTP: 'true',
+      REDIS_URL: 'redis://redis:6379',
+      JWT_SECRET: secret,
+      PUBLIC_URL: 'https://api.example.com',
+    });
 
   it.each([
     ['openssl rand -base64 48', () => randomBytes(48).toString('base64')],

@@ -25,7 +25,15 @@ function readmeStages(): string[] {
 
 /** The product's document with every optional stage on: CORS, the cache, response checks. */
 function fullPipeline() {
-  const principal: Principal = { userId: 'u', scopes: [], clientId: 'c', sessionId: 's', tokenId: 't', expiresAt: 0 };
+  const principal: Principal = {
+    kind: 'user',
+    userId: 'u',
+    scopes: [],
+    clientId: 'c',
+    sessionId: 's',
+    tokenId: 't',
+    expiresAt: 0,
+  };
   const document = loadDocument();
   const handlers = Object.fromEntries(
     compileOperations(document).map((op) => [op.operationId, () => ({ status: 200 })]),

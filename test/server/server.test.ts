@@ -31,6 +31,7 @@ describe('main.start over HTTPS', () => {
       REDIS_URL: redis.url,
       REDIS_PASSWORD: redis.password,
       JWT_SECRET: TEST_SECRET,
+      PUBLIC_URL: 'https://api.example.com',
       TLS_CERT_FILE: certificate.certFile,
       TLS_KEY_FILE: certificate.keyFile,
       SHUTDOWN_DRAIN_SECONDS: '0',

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SecurityScheme } from '../../src/auth/principal';
+import { tokenChallenge } from '../../src/auth/schemes/challenge';
 import { ApiError } from '../../src/core/errors';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import type { OperationRequest, RawHandler } from '../../src/pipeline/context';
@@ -23,12 +24,13 @@ export interface FixtureServer {
 
 /** Tokens the fixture scheme accepts: `token-<scope>+<scope>` grants those scopes. */
 export const fixtureScheme: SecurityScheme = {
-  verify(headers) {
-    const auth = headers.authorization;
+  verify(request) {
+    const auth = request.headers.authorization;
     if (!auth) throw new ApiError('unauthorized');
     const m = /^Bearer token-(.*)$/.exec(auth);
     if (!m) throw new ApiError('invalid_token');
     return {
+      kind: 'user',
       userId: 'u1',
       scopes: m[1] ? m[1].split('+') : [],
       clientId: 'c',
@@ -37,6 +39,7 @@ export const fixtureScheme: SecurityScheme = {
       expiresAt: 0,
     };
   },
+  challenge: (err) => tokenChallenge('Bearer', err),
 };
 
 export async function startFixtureServer(

@@ -67,7 +67,12 @@ describe('Redis topology config', () => {
   });
 
   it('accepts a Cluster or a Sentinel group as the Redis production requires', () => {
-    const prod = { NODE_ENV: 'production', JWT_SECRET: SECRET, PLAIN_HTTP: 'true' };
+    const prod = {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      PLAIN_HTTP: 'true',
+      PUBLIC_URL: 'https://api.example.com',
+    };
     expect(problemsOf({ ...prod, REDIS_CLUSTER_NODES: 'c:7000' })).toEqual([]);
     expect(problemsOf({ ...prod, REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_MASTER: 'm' })).toEqual([]);
     expect(problemsOf(prod)).toEqual([

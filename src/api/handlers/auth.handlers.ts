@@ -1,209 +1,18 @@
 /**
- * The `auth` tag: the token endpoint (password and refresh grants, RFC 6749 §4.3 and §6),
+ * The `auth` tag: the token endpoint (its grants are in src/auth/grants/, one file each),
  * revocation (RFC 7009), introspection (RFC 7662) and logout.
  */
-import { randomUUID } from 'node:crypto';
-import { confirmLogin } from '../../auth/login-confirmation';
-import { type AccessClaims, hashRefreshToken, newRefreshToken, refreshTokenSession } from '../../auth/tokens';
+import { grants } from '../../auth/grants';
+import { type AccessClaims, hashRefreshToken, refreshTokenSession } from '../../auth/tokens';
 import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
 import { callerOf } from '../caller';
 import type { HandlerDeps } from '../deps';
-import type { Handler, HandlerRequest } from '../types';
-
-/** Sorted, de-duplicated scopes of a space-separated string. */
-function scopeList(scope: string): string[] {
-  return [...new Set(scope.split(' ').filter(Boolean))];
-}
+import type { Handler } from '../types';
 
 export function authHandlers(deps: HandlerDeps) {
-  const { users, passwords, tokens, sessions, throttle, logger } = deps;
-
-  /** RFC 6749 §4.3: the resource owner's password, throttled, then a new session. */
-  async function passwordGrant(req: HandlerRequest<'issueToken'>) {
-    const form = req.body;
-    if (form.username === undefined || form.password === undefined) {
-      throw new OAuthError('invalid_request', 'username and password are required.');
-    }
-    const user = await verifiedUser(form.username, form.password, req);
-    const scopes = grantedScopes(user.scopes, form.scope);
-    if (passwords.needsRehash(user.passwordHash)) {
-      await users.updatePasswordHash(user.id, await passwords.hash(form.password));
-    }
-    return openSession(user.id, scopes, form.client_id ?? deps.defaultClientId, req);
-  }
-
-  /** The user whose password this is; else invalid_grant, after the same work for every failure. */
-  async function verifiedUser(username: string, password: string, req: HandlerRequest<'issueToken'>) {
-    // Counted before the password is looked at (reserve first): over the limit, even the right
-    // password gets 429, and parallel attempts cannot all slip past a limit they have not yet hit.
-    const attempt = await throttle.reserve(username, req.ip);
-    const user = await users.findByUsername(username).catch(async (err: unknown) => {
-      // No verdict (e.g. the database is down): the attempt must not count as a failure. If Redis
-      // is down as well the unit stays reserved, which errs on the safe side.
-      await attempt.released().catch(() => undefined);
-      throw err;
-    });
-    // An unknown user, a disabled one and a wrong password get the same answer after the same work.
-    const valid =
-      user && !user.disabledAt
-        ? await passwords.verify(user.passwordHash, password)
-        : await passwords.verifyDummy(password);
-    if (!user || !valid || user.disabledAt) {
-      // Only the in-flight mark goes: the unit stays either way, so a Redis error here changes nothing.
-      await attempt.failed().catch(() => undefined);
-      logger.info({ requestId: req.requestId, ip: req.ip, outcome: 'invalid_grant' }, 'token request refused');
-      throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
-    }
-    await attempt.succeeded();
-    return user;
-  }
-
-  /** RFC 6749 §3.3: the requested scopes, all held by the user; the user's scopes when none is asked. */
-  function grantedScopes(held: string[], requestedScope: string | undefined): string[] {
-    if (requestedScope === undefined) return held;
-    const requested = scopeList(requestedScope);
-    const notHeld = requested.filter((s) => !held.includes(s));
-    if (notHeld.length)
-      throw new OAuthError('invalid_scope', `Scope(s) not available to this user: ${notHeld.join(' ')}.`);
-    return requested;
-  }
-
-  /** A new session in Redis with its first access and refresh tokens. */
-  async function openSession(sub: string, scopes: string[], clientId: string, req: HandlerRequest<'issueToken'>) {
-    const now = deps.clock();
-    const sid = randomUUID();
-    const refresh = newRefreshToken(sid);
-    const { absExp, accessExp } = sessions.limits(now, tokens.lifetimeSeconds);
-    const { token, claims } = await tokens.issue({
-      sub,
-      sid,
-      scope: scopes.join(' '),
-      clientId,
-      iat: now,
-      exp: accessExp,
-    });
-    const evicted = await sessions.create({
-      sid,
-      sub,
-      clientId: claims.client_id,
-      scope: claims.scope,
-      jti: claims.jti,
-      accessExp,
-      refreshHash: refresh.hash,
-      now,
-      absExp,
-    });
-    // Logged before the confirmation below: these sessions ended whether or not this login stands.
-    // One line per session, so a search by `sid` finds its end like every other event of it.
-    for (const ended of evicted) {
-      logger.info(
-        { requestId: req.requestId, sub, sid: ended, outcome: 'session_evicted' },
-        'oldest session ended by the per-user session cap',
-      );
-    }
-    // An administrator may have disabled the user or taken a scope since we read it: see confirmLogin.
-    const confirmed = await confirmLogin(deps, { sid, sub, scope: claims.scope });
-    if (confirmed.kind === 'refused') throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
-    const issued =
-      confirmed.scope === claims.scope
-        ? { token, claims }
-        : await tokens.issue({
-            sub,
-            sid,
-            jti: claims.jti,
-            scope: confirmed.scope,
-            clientId: claims.client_id,
-            iat: now,
-            exp: accessExp,
-          });
-    const fields = {
-      requestId: req.requestId,
-      ip: req.ip,
-      sub,
-      sid,
-      jti: claims.jti,
-      outcome: 'issued',
-      grant: 'password',
-    };
-    logger.info(fields, 'token issued');
-    return tokenResponse(issued.token, issued.claims, refresh.token);
-  }
-
-  async function refreshGrant(req: HandlerRequest<'issueToken'>) {
-    const presented = req.body.refresh_token;
-    if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
-    const sid = refreshTokenSession(presented);
-    const sub = sid === undefined ? null : await sessions.subject(sid);
-    if (!sid || !sub) throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
-    // The user is looked up before the rotation commits: a database outage answers 503 and the
-    // presented token stays valid, so the client's retry works.
-    const user = await users.findById(sub);
-    if (!user || user.disabledAt) {
-      await sessions.end(sid, sub);
-      throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
-    }
-    const successor = tokens.successorRefreshToken(presented);
-    const jti = randomUUID();
-    const now = deps.clock();
-    const result = await sessions.rotate(sid, {
-      presentedHash: hashRefreshToken(presented),
-      successorHash: successor.hash,
-      jti,
-      accessExp: now + tokens.lifetimeSeconds,
-      now,
-      heldScopes: user.scopes,
-      scope: req.body.scope === undefined ? undefined : scopeList(req.body.scope).join(' '),
-    });
-    if (result.kind === 'reused') {
-      // RFC 9700 §4.14.2: a rotated token came back, so one of its two holders is an attacker.
-      logger.warn(
-        { requestId: req.requestId, ip: req.ip, sub: result.sub, sid, outcome: 'refresh_reuse' },
-        'refresh token reused: session ended',
-      );
-    }
-    if (result.kind === 'invalid_scope')
-      throw new OAuthError('invalid_scope', 'A refresh may only narrow the scopes the session holds.');
-    if (result.kind !== 'ok')
-      throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
-    // A retry gets the access token its rotation issued (result.jti), signed again: nothing new is stored.
-    const { token, claims } = await tokens.issue({
-      sub: result.sub,
-      sid,
-      jti: result.jti,
-      scope: result.scope,
-      clientId: result.clientId,
-      iat: now,
-      exp: result.accessExp,
-    });
-    logger.info(
-      {
-        requestId: req.requestId,
-        ip: req.ip,
-        sub: result.sub,
-        sid,
-        jti: result.jti,
-        outcome: 'issued',
-        grant: 'refresh_token',
-        retry: result.retry,
-      },
-      'token issued',
-    );
-    return tokenResponse(token, claims, successor.token);
-  }
-
-  function tokenResponse(accessToken: string, claims: AccessClaims, refreshToken: string) {
-    return {
-      status: 200 as const,
-      headers: OAUTH_NO_STORE,
-      body: {
-        access_token: accessToken,
-        token_type: 'Bearer' as const,
-        expires_in: claims.exp - claims.iat,
-        scope: claims.scope,
-        refresh_token: refreshToken,
-      },
-    };
-  }
+  const { users, tokens, sessions, logger } = deps;
+  const byType = grants(deps);
+  const supported = [...byType.keys()].join(', ');
 
   /** The claims of a valid access token with a live session, or undefined; `scope` as narrowed by its session. */
   async function liveAccessToken(token: string): Promise<AccessClaims | undefined> {
@@ -214,14 +23,16 @@ export function authHandlers(deps: HandlerDeps) {
   }
 
   const issueToken: Handler<'issueToken'> = async (req) => {
-    switch (req.body.grant_type) {
-      case 'password':
-        return passwordGrant(req);
-      case 'refresh_token':
-        return refreshGrant(req);
-      default:
-        throw new OAuthError('unsupported_grant_type', 'grant_type must be password or refresh_token.');
-    }
+    const grant = byType.get(req.body.grant_type);
+    if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type must be one of: ${supported}.`);
+    const result = await grant({
+      body: req.body,
+      headers: req.headers,
+      authorization: req.authorization,
+      requestId: req.requestId,
+      ip: req.ip,
+    });
+    return { status: 200, headers: { ...OAUTH_NO_STORE, ...result.headers }, body: result.body };
   };
 
   const revokeToken: Handler<'revokeToken'> = async (req) => {
@@ -300,7 +111,7 @@ export function authHandlers(deps: HandlerDeps) {
         { requestId: req.requestId, sub: principal.userId, outcome: 'all_sessions_ended' },
         'every session ended',
       );
-    } else {
+    } else if (principal.sessionId !== undefined) {
       await sessions.end(principal.sessionId, principal.userId);
       logger.info({ requestId: req.requestId, sub: principal.userId, sid: principal.sessionId }, 'session ended');
     }

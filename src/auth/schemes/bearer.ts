@@ -8,36 +8,52 @@ import { ApiError } from '../../core/errors';
 import { bearerToken, type Principal, type SecurityScheme } from '../principal';
 import type { SessionStore } from '../sessions';
 import type { AccessClaims, TokenService } from '../tokens';
+import { tokenChallenge } from './challenge';
 
-export function bearerScheme(tokens: TokenService, sessions: SessionStore): SecurityScheme {
+export interface BearerOptions {
+  /** The protected resource's metadata URL (RFC 9728 §5.1), named in every challenge. */
+  resourceMetadata?: string;
+}
+
+export function bearerScheme(
+  tokens: TokenService,
+  sessions: SessionStore,
+  options: BearerOptions = {},
+): SecurityScheme {
+  const params = options.resourceMetadata ? [`resource_metadata="${options.resourceMetadata}"`] : [];
   return {
-    verify(headers) {
-      const token = bearerToken(headers.authorization);
+    verify(request) {
+      const token = bearerToken(request.headers.authorization);
       // A signature verified before answers in this tick: no promise on the hot path.
       const known = tokens.memoized(token);
       return known ? principalOf(known) : tokens.verify(token).then(principalOf);
     },
-    check(claimed): Promise<Principal> {
-      const token = {
-        sub: claimed.userId,
-        sid: claimed.sessionId,
-        jti: claimed.tokenId,
-        scope: claimed.scopes.join(' '),
-      };
-      return sessions.liveScopes(token).then((scopes) => {
-        if (!scopes)
-          throw new ApiError('invalid_token', {
-            detail: 'The access token has been revoked or its session has ended.',
-          });
-        // The token's claim as its session allows it now: an admin may have narrowed the session.
-        return { ...claimed, scopes };
-      });
-    },
+    check: (claimed) => liveSession(sessions, claimed),
+    challenge: (err) => tokenChallenge('Bearer', err, params),
   };
 }
 
-function principalOf(claims: AccessClaims): Principal {
+/**
+ * The principal of a token of specgate's own as its session allows it now, asked of Redis: an
+ * admin may have narrowed the session, or ended it.
+ */
+export function liveSession(sessions: SessionStore, claimed: Principal): Promise<Principal> {
+  const { sessionId, tokenId } = claimed;
+  if (sessionId === undefined || tokenId === undefined) return Promise.reject(revoked());
+  const token = { sub: claimed.userId, sid: sessionId, jti: tokenId, scope: claimed.scopes.join(' ') };
+  return sessions.liveScopes(token).then((scopes) => {
+    if (!scopes) throw revoked();
+    return { ...claimed, scopes };
+  });
+}
+
+const revoked = () =>
+  new ApiError('invalid_token', { detail: 'The access token has been revoked or its session has ended.' });
+
+/** The principal an access token claims, before its session is asked. */
+export function principalOf(claims: AccessClaims): Principal {
   return {
+    kind: 'user',
     userId: claims.sub,
     scopes: claims.scope.split(' '),
     clientId: claims.client_id,

@@ -9,8 +9,8 @@ import { bearerCredentials, type SecurityScheme } from '../principal';
 export function metricsTokenScheme(expected: string | undefined): SecurityScheme {
   const want = expected ? Buffer.from(expected) : undefined;
   return {
-    verify(headers) {
-      const header = headers.authorization;
+    verify(request) {
+      const header = request.headers.authorization;
       if (!header) throw new ApiError('unauthorized');
       const credentials = bearerCredentials(header);
       // Anything but the exact token, in whatever scheme, is a wrong token (not a missing one).
@@ -18,7 +18,7 @@ export function metricsTokenScheme(expected: string | undefined): SecurityScheme
       if (!want || given.length !== want.length || !timingSafeEqual(given, want)) {
         throw new ApiError('invalid_token', { detail: 'The access token is invalid.' });
       }
-      return { userId: 'metrics', scopes: [], clientId: 'metrics', sessionId: '', tokenId: '', expiresAt: 0 };
+      return { kind: 'client', userId: 'metrics', scopes: [], clientId: 'metrics' };
     },
   };
 }

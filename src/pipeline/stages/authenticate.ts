@@ -21,7 +21,7 @@ export function verifyCredentials(ctx: RoutedContext): Promise<void> | undefined
   for (const scheme of schemes) {
     const index = i++;
     try {
-      const verified = scheme.verify(ctx.req.headers);
+      const verified = scheme.verify(ctx);
       if (verified instanceof Promise) {
         const settle = verified.then(
           (principal) => (credentials[index] = principal),

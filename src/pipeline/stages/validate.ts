@@ -49,6 +49,7 @@ export function validateStage(trust: (ctx: RequestContext) => string): Validate 
       principal: ctx.principal,
       requestId: ctx.requestId,
       ip: trust(ctx),
+      authorization: ctx.req.headers.authorization,
       raw: ctx.req,
     };
   };

@@ -3,6 +3,7 @@
  */
 import { decodeJwt } from 'jose';
 import { startTestApp, type TestApp } from '../../support/app';
+import { challengeOf, noCredentialsChallenge } from '../../support/challenges';
 import { client } from '../../support/contract';
 
 let t: TestApp;
@@ -83,9 +84,11 @@ describe('introspectToken', () => {
     const { access_token } = await login();
     const res = await introspect(access_token, access_token);
     expect(res.status).toBe(403);
-    expect(res.headers['www-authenticate']).toBe(
-      'Bearer realm="specgate", error="insufficient_scope", scope="tokens:introspect"',
-    );
+    expect(challengeOf(res.headers['www-authenticate'], 'Bearer')).toEqual({
+      ...noCredentialsChallenge(t.config.publicUrl),
+      error: 'insufficient_scope',
+      scope: 'tokens:introspect',
+    });
     expect((await api.post('/introspect', { form: { token: access_token } })).status).toBe(401);
   });
 });

@@ -46,7 +46,7 @@ describe('issueToken', () => {
     const claims = decodeJwt(token);
     expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub']);
     expect(claims).toMatchObject({
-      iss: 'specgate',
+      iss: t.config.publicUrl,
       aud: 'specgate-api',
       client_id: 'cli-1',
       scope: 'items:read items:write',

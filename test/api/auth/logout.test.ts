@@ -3,6 +3,7 @@
  */
 
 import { startTestApp, type TestApp } from '../../support/app';
+import { challengeOf, noCredentialsChallenge } from '../../support/challenges';
 import { client } from '../../support/contract';
 
 let t: TestApp;
@@ -45,7 +46,7 @@ describe('logout', () => {
   it('needs a token', async () => {
     const res = await api.post('/logout');
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="specgate"');
+    expect(challengeOf(res.headers['www-authenticate'], 'Bearer')).toEqual(noCredentialsChallenge(t.config.publicUrl));
   });
 
   it("removes the session key and its entry in the user's session index", async () => {

@@ -44,8 +44,8 @@ describe('with a key file', () => {
     const token = await api.login('jo', 'jo-password-123');
     const jwks = createLocalJWKSet((await api.get('/.well-known/jwks.json')).body as never);
     const { payload, protectedHeader } = await jwtVerify(token, jwks, {
-      issuer: 'specgate',
-      audience: 'specgate-api',
+      issuer: t.config.jwt.issuer,
+      audience: t.config.jwt.audience,
       typ: 'at+jwt',
     });
     // The newest key that may sign is the file's last one.

@@ -3,6 +3,7 @@
  */
 
 import { startTestApp, type TestApp } from '../../support/app';
+import { challengeOf, noCredentialsChallenge } from '../../support/challenges';
 import { client } from '../../support/contract';
 
 let t: TestApp;
@@ -46,7 +47,9 @@ describe('getCurrentUser', () => {
     for (const headers of [{} as Record<string, string>, { authorization: 'Basic ZGF2ZTpkYXZlLXBhc3N3b3JkLTE=' }]) {
       const res = await api.get('/me', { headers });
       expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="specgate"');
+      expect(challengeOf(res.headers['www-authenticate'], 'Bearer')).toEqual(
+        noCredentialsChallenge(t.config.publicUrl),
+      );
       expect(res.body.code).toBe('unauthorized');
     }
   });

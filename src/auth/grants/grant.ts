@@ -1,0 +1,52 @@
+/**
+ * What every grant of the token endpoint (RFC 6749 §4, §6) is: a function from the token request
+ * to the token response. One file per grant; ./index.ts binds them to their `grant_type`.
+ */
+import type { components } from '../../../generated/openapi';
+import type { Logger } from '../../core/logger';
+import type { UsersRepository } from '../../store/users.repository';
+import type { LoginThrottle } from '../login-throttle';
+import type { PasswordHasher } from '../passwords';
+import type { SessionStore } from '../sessions';
+import type { Clock, TokenService } from '../tokens';
+
+/** The token request as a grant sees it: the validated form and what identifies the caller. */
+export interface TokenRequest {
+  body: components['schemas']['TokenRequest'];
+  /** The validated header parameters the document names for /token. */
+  headers: Record<string, unknown>;
+  /**
+   * The raw Authorization header: client authentication (RFC 6749 §2.3.1) is not a security
+   * scheme of the document's, the token endpoint being public.
+   */
+  authorization: string | undefined;
+  requestId: string;
+  ip: string;
+}
+
+/** A successful token response (RFC 6749 §5.1) and the headers it carries besides no-store. */
+export interface GrantResult {
+  body: components['schemas']['TokenResponse'];
+  headers?: Record<string, string>;
+}
+
+/** One grant type. Throws OAuthError (RFC 6749 §5.2) or ApiError on failure. */
+export type Grant = (req: TokenRequest) => Promise<GrantResult>;
+
+/** What grants may use: the services the handlers share (src/api/deps.ts satisfies it). */
+export interface GrantDeps {
+  users: UsersRepository;
+  passwords: PasswordHasher;
+  tokens: TokenService;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+  logger: Logger;
+  clock: Clock;
+  /** The client_id recorded when a token request names none. */
+  defaultClientId: string;
+}
+
+/** De-duplicated scopes of a space-separated string, in the order given. */
+export function scopeList(scope: string): string[] {
+  return [...new Set(scope.split(' ').filter(Boolean))];
+}

@@ -1,0 +1,16 @@
+/**
+ * The grants of the token endpoint, by `grant_type`. A new grant is a file of its own and a line
+ * here; the metadata (RFC 8414 `grant_types_supported`) lists what this map holds.
+ */
+import type { Grant, GrantDeps } from './grant';
+import { passwordGrant } from './password';
+import { refreshTokenGrant } from './refresh-token';
+
+export type { Grant, GrantDeps, GrantResult, TokenRequest } from './grant';
+
+export function grants(deps: GrantDeps): ReadonlyMap<string, Grant> {
+  return new Map<string, Grant>([
+    ['password', passwordGrant(deps)],
+    ['refresh_token', refreshTokenGrant(deps)],
+  ]);
+}
