@@ -11,9 +11,11 @@ module.exports = {
   testEnvironment: '<rootDir>/test/support/worker-environment.ts',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': '@swc/jest' },
-  // jose and openapi-backend's ref parser (and its js-yaml) ship ESM only: swc turns them into
+  // jose, openid-client (and its oauth4webapi) and openapi-backend's ref parser (and its js-yaml) ship ESM only: swc turns them into
   // CommonJS for jest's module system (node 24 itself loads them through require(esm)).
-  transformIgnorePatterns: ['/node_modules/(?!(jose|@apidevtools/json-schema-ref-parser|js-yaml)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(jose|openid-client|oauth4webapi|@apidevtools/json-schema-ref-parser|js-yaml)/)',
+  ],
   // The SDK as consumers import it ("specgate/client"), resolved to its source here; tsconfig's
   // `paths` does the same for tsc and tsx.
   moduleNameMapper: { '^specgate/client$': '<rootDir>/src/client/index.ts' },

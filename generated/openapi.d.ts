@@ -581,6 +581,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Authorization server metadata (RFC 8414)
+         * @description RFC 8414 metadata, for OAuth clients that discover the service (openid-client's
+         *     `discovery`, for one). `issuer` is exactly the `iss` of every access token: the service's
+         *     `PUBLIC_URL`. It names the token, revocation and introspection endpoints, the JWK Set
+         *     (`jwks_uri`, only when tokens are signed with asymmetric keys), the grant types and client
+         *     authentication methods accepted, the scopes of this document, and what DPoP proofs may be
+         *     signed with. Public. Not in the response cache (`x-cache: false`); the answer carries
+         *     `Cache-Control: public, max-age=300`.
+         *
+         *     Served at `/.well-known/oauth-authorization-server` below the service's root: when
+         *     `PUBLIC_URL` has a path (specgate mounted under one), RFC 8414 §3.1 places the metadata at
+         *     `/.well-known/oauth-authorization-server/<path>` on the host, which the host must route here.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-protected-resource": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Protected resource metadata (RFC 9728)
+         * @description RFC 9728 metadata of the API as a protected resource: its identifier (`PUBLIC_URL`), the
+         *     authorization server that issues its tokens (this service), the scopes it knows, how
+         *     tokens are sent (the Authorization header only) and what DPoP proofs may be signed with.
+         *     Every 401 and 403 names this URL in its `WWW-Authenticate` challenge
+         *     (`resource_metadata`, RFC 9728 §5.1). Public; `Cache-Control: public, max-age=300`.
+         */
+        get: operations["getProtectedResourceMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -839,6 +893,52 @@ export interface components {
             error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "server_error" | "temporarily_unavailable";
             /** @description What went wrong with this request. */
             error_description?: string;
+        };
+        /** @description RFC 8414 §2 authorization server metadata. Members this service has nothing for are left out. */
+        AuthorizationServerMetadata: {
+            /**
+             * Format: uri
+             * @description The issuer identifier, `PUBLIC_URL`; exactly the `iss` of every token.
+             */
+            issuer: string;
+            /** Format: uri */
+            token_endpoint: string;
+            /** Format: uri */
+            revocation_endpoint?: string;
+            /** Format: uri */
+            introspection_endpoint?: string;
+            /**
+             * Format: uri
+             * @description The public signing keys; absent when tokens are signed with `JWT_SECRET` (HS256).
+             */
+            jwks_uri?: string;
+            /** Format: uri */
+            service_documentation?: string;
+            /** @description Empty while the service has no authorization endpoint. */
+            response_types_supported: string[];
+            grant_types_supported: string[];
+            token_endpoint_auth_methods_supported?: string[];
+            revocation_endpoint_auth_methods_supported?: string[];
+            introspection_endpoint_auth_methods_supported?: string[];
+            scopes_supported: string[];
+            dpop_signing_alg_values_supported?: string[];
+        };
+        /** @description RFC 9728 §2 protected resource metadata. */
+        ProtectedResourceMetadata: {
+            /**
+             * Format: uri
+             * @description The resource identifier, `PUBLIC_URL`.
+             */
+            resource: string;
+            /** @description The issuers whose tokens the API accepts (this service). */
+            authorization_servers: string[];
+            scopes_supported: string[];
+            /** @description The Authorization header only (RFC 6750 §2.1); never the query or the body. */
+            bearer_methods_supported: "header"[];
+            /** Format: uri */
+            resource_documentation?: string;
+            dpop_signing_alg_values_supported?: string[];
+            dpop_bound_access_tokens_required?: boolean;
         };
         /**
          * @description Token request parameters (RFC 6749 §4.3.2 and §6). Parameters this document does not name
@@ -1586,6 +1686,8 @@ export interface components {
         ETag: string;
         /** @description Whether the response came from the cache (HIT), was loaded and stored (MISS), or was served without the cache (BYPASS). */
         XCache: "HIT" | "MISS" | "BYPASS";
+        /** @description The answer may be kept by any cache for the time given. */
+        CacheControlPublic: string;
         /** @description Token responses must never be stored (RFC 6749 §5.1). */
         CacheControlNoStore: "no-store";
         /** @description For HTTP/1.0 caches (RFC 6749 §5.1). */
@@ -2590,6 +2692,94 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["JwkSet"];
+                };
+            };
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "issuer": "https://api.example.com",
+                     *       "token_endpoint": "https://api.example.com/token",
+                     *       "revocation_endpoint": "https://api.example.com/revoke",
+                     *       "introspection_endpoint": "https://api.example.com/introspect",
+                     *       "jwks_uri": "https://api.example.com/.well-known/jwks.json",
+                     *       "service_documentation": "https://api.example.com/docs",
+                     *       "response_types_supported": [],
+                     *       "grant_types_supported": [
+                     *         "password",
+                     *         "refresh_token"
+                     *       ],
+                     *       "token_endpoint_auth_methods_supported": [
+                     *         "none"
+                     *       ],
+                     *       "scopes_supported": [
+                     *         "items:read",
+                     *         "items:write",
+                     *         "users:admin",
+                     *         "tokens:introspect"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProtectedResourceMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resource": "https://api.example.com",
+                     *       "authorization_servers": [
+                     *         "https://api.example.com"
+                     *       ],
+                     *       "scopes_supported": [
+                     *         "items:read",
+                     *         "items:write",
+                     *         "users:admin",
+                     *         "tokens:introspect"
+                     *       ],
+                     *       "bearer_methods_supported": [
+                     *         "header"
+                     *       ],
+                     *       "resource_documentation": "https://api.example.com/docs"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtectedResourceMetadata"];
                 };
             };
             406: components["responses"]["NotAcceptable"];

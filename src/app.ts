@@ -82,6 +82,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       ring: services.keys.ring,
       maxAgeSeconds: jwksMaxAge(config.jwt.signing.noticeSeconds, config.jwt.signing.pollMs),
     },
+    publicUrl: config.publicUrl,
     defaultClientId: 'specgate',
   });
   const cache = new HttpCache({

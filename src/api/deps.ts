@@ -33,6 +33,8 @@ export interface HandlerDeps {
   lifecycle: Pick<Lifecycle, 'draining'>;
   /** The signing keys the JWKS lists, and the max-age its answer carries. */
   signingKeys: { ring: KeyRing; maxAgeSeconds: number };
+  /** PUBLIC_URL: the issuer identifier, and the prefix of every URL the metadata names. */
+  publicUrl: string;
   /** The client_id recorded when a token request names none. */
   defaultClientId: string;
 }

@@ -550,6 +550,8 @@ export const PLANS: Record<string, Plan<any>> = {
   getReadiness: {},
   getOpenApiDocument: {},
   getApiDocs: {},
+  getAuthorizationServerMetadata: {},
+  getProtectedResourceMetadata: {},
 };
 
 /**

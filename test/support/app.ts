@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import { type App, type AppDeps, createApp } from '../../src/app';
@@ -48,6 +48,11 @@ export interface TestAppOptions {
   cacheHooks?: AppDeps['cacheHooks'];
   /** The password hasher (default: {@link fastPasswords}); a test may wrap it to count verifications or pause a login. */
   passwords?: PasswordHasher;
+  /**
+   * Serve at PUBLIC_URL = http://127.0.0.1:<a free port>: for clients that check the issuer
+   * against the URL they discovered it at (openid-client, RFC 8414 §3.3).
+   */
+  publicUrlIsOrigin?: boolean;
 }
 
 export interface TestApp {
@@ -83,6 +88,7 @@ function embeddingApp(app: App, mountPath = '/'): express.Express {
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const redisServer = opts.redisServer ?? (await sharedRedis());
+  const port = opts.publicUrlIsOrigin ? await freePort() : 0;
   const config = loadConfig({
     NODE_ENV: 'test',
     ...(isTopologyServer(redisServer)
@@ -94,6 +100,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     // Tests assert HIT/MISS: a loaded CI machine must not turn a slow lookup into a BYPASS.
     // (test/cache/faults.test.ts sets its own short timeout to test exactly that.)
     CACHE_TIMEOUT_MS: '2000',
+    ...(port ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
     ...opts.env,
   });
   const logs: string[] = [];
@@ -131,10 +138,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     opts.mount === 'express' ? embeddingApp(app, opts.mountPath) : app.listener,
     logger,
   ) as http.Server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const users = new UsersRepository(db);
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: opts.mount === 'express' && opts.mountPath ? origin + opts.mountPath : origin,
     origin,
@@ -159,4 +165,13 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       if (!opts.redisServer) await redisServer.stop();
     },
   };
+}
+
+/** A TCP port nothing listens on now (the kernel's pick, released at once). */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }

@@ -6,6 +6,7 @@ import type { RawHandler } from '../../pipeline/context';
 import type { HandlerDeps } from '../deps';
 import type { Handlers } from '../types';
 import { authHandlers } from './auth.handlers';
+import { discoveryHandlers } from './discovery.handlers';
 import { itemsHandlers } from './items.handlers';
 import { keysHandlers } from './keys.handlers';
 import { systemHandlers } from './system.handlers';
@@ -15,6 +16,7 @@ import { usersHandlers } from './users.handlers';
 export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     ...authHandlers(deps),
+    ...discoveryHandlers(deps),
     ...usersHandlers(deps),
     ...userAdminHandlers(deps),
     ...itemsHandlers(deps),

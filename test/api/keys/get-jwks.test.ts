@@ -40,6 +40,11 @@ describe('with a key file', () => {
     expect(maxAge).toBeLessThanOrEqual(600);
   });
 
+  it('is named by the authorization server metadata (RFC 8414 jwks_uri)', async () => {
+    const metadata = (await api.get('/.well-known/oauth-authorization-server')).body;
+    expect(metadata.jwks_uri).toBe(`${t.config.publicUrl}/.well-known/jwks.json`);
+  });
+
   it('verifies the access tokens the service issues, as a resource server would (RFC 9068 §4)', async () => {
     const token = await api.login('jo', 'jo-password-123');
     const jwks = createLocalJWKSet((await api.get('/.well-known/jwks.json')).body as never);
@@ -61,6 +66,7 @@ it('answers an empty set when tokens are signed HS256', async () => {
     const res = await client(t.url).get('/.well-known/jwks.json');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ keys: [] });
+    expect((await client(t.url).get('/.well-known/oauth-authorization-server')).body).not.toHaveProperty('jwks_uri');
   } finally {
     await t.stop();
   }

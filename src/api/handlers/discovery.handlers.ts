@@ -1,0 +1,39 @@
+/**
+ * The `discovery` tag: RFC 8414 and RFC 9728 metadata, built once at start-up from the service's
+ * facts (src/auth/metadata.ts) and answered as they are.
+ */
+import { grants } from '../../auth/grants';
+import { authorizationServerMetadata, protectedResourceMetadata, type ServerFacts } from '../../auth/metadata';
+import { documentScopes } from '../../auth/scopes';
+import type { HandlerDeps } from '../deps';
+import type { Handler } from '../types';
+
+/** Long enough to spare clients a fetch per token, short enough that a deploy is seen within minutes. */
+const CACHE = { 'cache-control': 'public, max-age=300' };
+
+export function discoveryHandlers(deps: HandlerDeps) {
+  const facts: ServerFacts = {
+    issuer: deps.publicUrl,
+    grantTypes: [...grants(deps).keys()],
+    scopes: documentScopes(deps.document),
+    // A key file or a generated key: the JWK Set is published (HS256 alone publishes nothing).
+    jwks: deps.signingKeys.ring.asymmetric,
+    // The token endpoint takes a client_id without a secret (public clients) today.
+    clientAuthMethods: ['none'],
+    dpopAlgs: [],
+  };
+  const server = authorizationServerMetadata(facts);
+  const resource = protectedResourceMetadata(facts);
+
+  const getAuthorizationServerMetadata: Handler<'getAuthorizationServerMetadata'> = async () => ({
+    status: 200,
+    headers: CACHE,
+    body: server,
+  });
+  const getProtectedResourceMetadata: Handler<'getProtectedResourceMetadata'> = async () => ({
+    status: 200,
+    headers: CACHE,
+    body: resource,
+  });
+  return { getAuthorizationServerMetadata, getProtectedResourceMetadata };
+}
