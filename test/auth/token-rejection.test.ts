@@ -85,6 +85,11 @@ describe('token verification', () => {
     );
   });
 
+  it('rejects a token naming a key the service does not hold, or none', async () => {
+    await expectRejected(await forge({ header: { kid: 'hs256-not-a-key-of-ours' } }));
+    await expectRejected(await forge({ header: { kid: undefined } }));
+  });
+
   it('rejects another alg with the same key (HS512)', async () => {
     await expectRejected(await forge({ header: { alg: 'HS512' } }));
   });
