@@ -890,7 +890,7 @@ export interface components {
              * @description The RFC 6749 error code.
              * @enum {string}
              */
-            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "server_error" | "temporarily_unavailable";
+            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "server_error" | "temporarily_unavailable" | "invalid_dpop_proof" | "use_dpop_nonce";
             /** @description What went wrong with this request. */
             error_description?: string;
         };
@@ -975,10 +975,12 @@ export interface components {
             /** @description A JWT (RFC 9068) to send as `Authorization: Bearer <token>`. */
             access_token: string;
             /**
-             * @description Always `Bearer` (RFC 6750).
-             * @constant
+             * @description `DPoP` when the request carried a valid DPoP proof: the access token is bound to the proof's
+             *     key (`cnf.jkt`, RFC 9449 §6) and must be sent as `Authorization: DPoP <token>` with a proof;
+             *     else `Bearer` (RFC 6750).
+             * @enum {string}
              */
-            token_type: "Bearer";
+            token_type: "Bearer" | "DPoP";
             /** @description Seconds until the access token expires. */
             expires_in: number;
             /** @description The scopes of the access token, space-separated. */
@@ -1686,6 +1688,11 @@ export interface components {
         ETag: string;
         /** @description Whether the response came from the cache (HIT), was loaded and stored (MISS), or was served without the cache (BYPASS). */
         XCache: "HIT" | "MISS" | "BYPASS";
+        /**
+         * @description The server nonce the next DPoP proof must carry (RFC 9449 §8), when the deployment requires
+         *     nonces (`DPOP_NONCE=required`).
+         */
+        DPoPNonce: string;
         /** @description The answer may be kept by any cache for the time given. */
         CacheControlPublic: string;
         /** @description Token responses must never be stored (RFC 6749 §5.1). */
@@ -1725,7 +1732,15 @@ export interface operations {
     issueToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A DPoP proof (RFC 9449 §4): a `dpop+jwt` signed with the client's key, `htm` POST, `htu`
+                 *     this endpoint's URI. The tokens issued are then bound to that key: `token_type` is `DPoP`
+                 *     and the session's refresh token only works with a proof by the same key (§5). A client
+                 *     registered with `dpop_bound_access_tokens` must send one.
+                 */
+                DPoP?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1740,6 +1755,7 @@ export interface operations {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControlNoStore"];
                     Pragma: components["headers"]["PragmaNoCache"];
+                    "DPoP-Nonce": components["headers"]["DPoPNonce"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -7,11 +7,13 @@ import type { RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
 import { CursorSeal } from './api/cursor';
 import { boundHandlers, createHandlers } from './api/handlers';
+import { DpopVerifier } from './auth/dpop/dpop-verifier';
 import { jwksMaxAge } from './auth/keys/jwks';
 import { type KeySource, openKeySource } from './auth/keys/key-source';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/schemes/bearer';
+import { dpopScheme } from './auth/schemes/dpop';
 import { metricsTokenScheme } from './auth/schemes/metrics-token';
 import { SessionStore } from './auth/sessions';
 import { CLOCK_TOLERANCE_SECONDS, type Clock, systemClock, TokenService } from './auth/tokens';
@@ -98,6 +100,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     handlers: boundHandlers(handlers),
     securitySchemes: {
       oauth2: bearerScheme(services.tokens, services.sessions, {
+        resourceMetadata: protectedResourceMetadataUrl(config),
+      }),
+      dpop: dpopScheme(services.tokens, services.sessions, services.dpop, {
         resourceMetadata: protectedResourceMetadataUrl(config),
       }),
       metricsToken: metricsTokenScheme(config.metricsToken),
@@ -196,6 +201,7 @@ function createServices(deps: AppDeps, keys: KeySource) {
     metrics: deps.metrics ?? new Metrics(),
     lifecycle: deps.lifecycle ?? new Lifecycle(),
     users: new UsersRepository(deps.db),
+    dpop: new DpopVerifier(redis, { ...config.dpop, secret: jwt.secret, publicUrl: config.publicUrl }, clock),
   };
 }
 

@@ -2,6 +2,7 @@
  * What handlers may use. Built by createApp from its arguments; handlers never reach for globals.
  */
 import type { Redis } from 'ioredis';
+import type { DpopVerifier } from '../auth/dpop/dpop-verifier';
 import type { KeyRing } from '../auth/keys/key-ring';
 import type { LoginThrottle } from '../auth/login-throttle';
 import type { PasswordHasher } from '../auth/passwords';
@@ -33,6 +34,8 @@ export interface HandlerDeps {
   lifecycle: Pick<Lifecycle, 'draining'>;
   /** The signing keys the JWKS lists, and the max-age its answer carries. */
   signingKeys: { ring: KeyRing; maxAgeSeconds: number };
+  /** Checks DPoP proofs (RFC 9449), at /token and for the DPoP scheme. */
+  dpop: DpopVerifier;
   /** PUBLIC_URL: the issuer identifier, and the prefix of every URL the metadata names. */
   publicUrl: string;
   /** The client_id recorded when a token request names none. */

@@ -202,6 +202,8 @@ export class SessionStore {
     refreshHash: string;
     now: number;
     absExp: number;
+    /** The DPoP key thumbprint the session's tokens are bound to (RFC 9449 §5). */
+    jkt?: string;
   }): Promise<string[]> {
     const key = keys.session(s.sid);
     const expiry = Math.min(s.absExp, s.now + this.settings.idleSeconds);
@@ -222,6 +224,7 @@ export class SessionStore {
             used: '',
             at: s.jti,
             at_exp: s.accessExp,
+            ...(s.jkt === undefined ? {} : { jkt: s.jkt }),
           })
           .expireat(key, expiry)
           .exec(),
@@ -272,6 +275,12 @@ export class SessionStore {
   /** The user a live session belongs to, or null: lets a refresh look the user up before it commits. */
   async subject(sid: string): Promise<string | null> {
     return this.run(() => this.redis.hget(keys.session(sid), 'sub'));
+  }
+
+  /** {@link subject}, and the DPoP key the session is bound to (RFC 9449 §5), in one read. */
+  async binding(sid: string): Promise<{ sub: string; jkt: string | undefined } | null> {
+    const [sub, jkt] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub', 'jkt'));
+    return sub ? { sub, jkt: jkt ?? undefined } : null;
   }
 
   /**

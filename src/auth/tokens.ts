@@ -112,6 +112,7 @@ export class TokenService {
     clientId: string;
     iat?: number;
     exp?: number;
+    /** Binds the token to this DPoP key thumbprint (`cnf.jkt`, RFC 9449 §6). */
     jkt?: string;
   }): Promise<IssuedToken> {
     // The caller's `iat` is the instant its `exp` was computed from, so expires_in is exact.
@@ -188,11 +189,13 @@ export class TokenService {
       if (
         typeof payload.scope !== 'string' ||
         typeof payload.client_id !== 'string' ||
-        typeof payload.sid !== 'string' ||
-        (payload.cnf !== undefined && typeof (payload.cnf as { jkt?: unknown })?.jkt !== 'string')
+        typeof payload.sid !== 'string'
       ) {
         throw new ApiError('invalid_token', { detail: 'The access token lacks scope, client_id or sid.' });
       }
+      const { cnf } = payload as { cnf?: { jkt?: unknown } };
+      if (cnf !== undefined && typeof cnf?.jkt !== 'string')
+        throw new ApiError('invalid_token', { detail: 'The access token has a malformed cnf claim.' });
       return payload as unknown as AccessClaims;
     } catch (err) {
       if (err instanceof ApiError) throw err;

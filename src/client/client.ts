@@ -5,6 +5,7 @@
  */
 import createClient, { type Client, type HeadersOptions } from 'openapi-fetch';
 import type { components, paths } from '../../generated/openapi';
+import { type DpopOptions, dpopFetch } from './dpop';
 import { isOAuthError, SpecgateError, toErrorBody } from './errors';
 
 type TokenResponse = components['schemas']['TokenResponse'];
@@ -19,6 +20,8 @@ export interface Tokens {
   readonly expiresAt: number;
   /** The scopes of the access token, space-separated. */
   readonly scope: string;
+  /** `DPoP` when the access token is bound to the client's DPoP key (sent as `Authorization: DPoP …`). */
+  readonly tokenType?: 'Bearer' | 'DPoP';
 }
 
 /** Options of {@link createSpecgateClient}. */
@@ -35,6 +38,11 @@ export interface SpecgateClientOptions {
   headers?: HeadersOptions;
   /** Called whenever the tokens change: after login and refresh, and with `undefined` when the session ends. */
   onTokens?: (tokens: Tokens | undefined) => void;
+  /**
+   * Sender-constrained tokens (RFC 9449): every request, `/token` included, carries a DPoP proof
+   * signed with this key pair (generated when `true` or no `keyPair` is given).
+   */
+  dpop?: true | DpopOptions;
 }
 
 /**
@@ -92,7 +100,8 @@ const FORM = {
  * ```
  */
 export function createSpecgateClient(options: SpecgateClientOptions): SpecgateClient {
-  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const plain = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const send = options.dpop ? dpopFetch(plain, options.dpop === true ? {} : options.dpop) : plain;
   const held = holdTokens(options);
   // The OAuth endpoints: no bearer header, no refresh-and-retry.
   const oauth = createClient<paths>({ baseUrl: options.baseUrl, fetch: send, headers: options.headers });
@@ -147,7 +156,7 @@ function bearerFetch(send: Send, held: HeldTokens, refresh: () => Promise<Tokens
     if (!sent || request.headers.has('authorization')) return send(request);
     // The body is a stream that sending consumes: keep a copy for the retry.
     const retry = request.clone();
-    request.headers.set('authorization', `Bearer ${sent.accessToken}`);
+    request.headers.set('authorization', authorizationOf(sent));
     const response = await send(request);
     if (response.status !== 401) return response;
 
@@ -163,7 +172,7 @@ function bearerFetch(send: Send, held: HeldTokens, refresh: () => Promise<Tokens
     const fresh = held.current();
     if (!fresh || fresh.accessToken === sent.accessToken) return response;
     await response.body?.cancel();
-    retry.headers.set('authorization', `Bearer ${fresh.accessToken}`);
+    retry.headers.set('authorization', authorizationOf(fresh));
     return send(retry);
   };
 }
@@ -234,8 +243,14 @@ function endSession(api: Client<paths>, held: HeldTokens) {
   };
 }
 
+/** `Authorization` for the access token, in the scheme its token type names. */
+function authorizationOf(tokens: Tokens): string {
+  return `${tokens.tokenType ?? 'Bearer'} ${tokens.accessToken}`;
+}
+
 function toTokens(body: TokenResponse): Tokens {
   return {
+    tokenType: body.token_type,
     accessToken: body.access_token,
     refreshToken: body.refresh_token,
     expiresAt: Date.now() + body.expires_in * 1000,

@@ -18,6 +18,7 @@ import type { components } from '../../generated/openapi';
 
 export type { components, operations, paths } from '../../generated/openapi';
 export { createSpecgateClient, type SpecgateClient, type SpecgateClientOptions, type Tokens } from './client';
+export type { DpopAlgorithm, DpopOptions } from './dpop';
 export { isOAuthError, isProblem, type OAuthError, type Problem, SpecgateError } from './errors';
 
 /** An item as the service returns it. */

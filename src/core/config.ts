@@ -86,6 +86,13 @@ export interface Config {
   readonly problemTypeBase: string;
   /** Serving processes (WORKERS): 1 is one plain process; above 1, a node:cluster primary forks that many. */
   readonly workers: number;
+  /** DPoP proofs (RFC 9449): see src/auth/dpop/. */
+  readonly dpop: {
+    /** How old a proof's `iat` may be (DPOP_PROOF_MAX_AGE_SECONDS); also how long its `jti` is remembered. */
+    readonly proofMaxAgeSeconds: number;
+    /** Whether every proof must carry a server nonce (DPOP_NONCE=required|off, RFC 9449 §8). */
+    readonly nonceRequired: boolean;
+  };
 }
 
 /** The algorithms access tokens may be signed with; HS256 signs with JWT_SECRET. */
@@ -255,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
     server: readServerSettings(r, trustProxy),
     problemTypeBase: readProblemTypeBase(r),
     workers: readWorkers(r, databaseUrl),
+    dpop: readDpop(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
@@ -449,6 +457,12 @@ function readJwtSecret(r: EnvReader, production: boolean): Uint8Array | undefine
     if (weakness) r.problem(weakness);
   }
   return secret;
+}
+
+function readDpop(r: EnvReader): Config['dpop'] {
+  const nonce = r.str('DPOP_NONCE')?.toLowerCase() ?? 'off';
+  if (nonce !== 'required' && nonce !== 'off') r.problem(`DPOP_NONCE must be required or off (got "${nonce}")`);
+  return { proofMaxAgeSeconds: r.int('DPOP_PROOF_MAX_AGE_SECONDS', 60, 1, 3600), nonceRequired: nonce === 'required' };
 }
 
 function readLoginLimits(r: EnvReader): Config['loginLimits'] {

@@ -67,9 +67,11 @@ export class ApiError extends ServiceError {
 export class OAuthError extends ServiceError {
   readonly status: number;
   readonly code: OAuthErrorCode;
+  /** `headers`: further response headers (lower-case names), e.g. `dpop-nonce` with `use_dpop_nonce`. */
   constructor(
     readonly error: OAuthErrorCode,
     readonly description?: string,
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(description ?? error);
     this.code = error;
@@ -146,6 +148,7 @@ export interface ErrorResponse {
 export function renderError(err: unknown, ctx: RenderErrorContext): ErrorResponse {
   const headers: Record<string, string> = {};
   if (err instanceof OAuthError) {
+    if (err.headers) Object.assign(headers, err.headers);
     return oauthResponse(err.status, err.error, err.description, headers);
   }
   const apiErr = toApiError(err);

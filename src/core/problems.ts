@@ -27,6 +27,8 @@ export const PROBLEMS = {
   malformed_body: { status: 400, title: 'Malformed request body', oauth: 'invalid_request' },
   unauthorized: { status: 401, title: 'Authentication required', oauth: 'invalid_request' },
   invalid_token: { status: 401, title: 'Invalid access token', oauth: 'invalid_request' },
+  invalid_dpop_proof: { status: 401, title: 'Invalid DPoP proof', oauth: 'invalid_dpop_proof' },
+  use_dpop_nonce: { status: 401, title: 'DPoP nonce required', oauth: 'use_dpop_nonce' },
   insufficient_scope: { status: 403, title: 'Insufficient scope', oauth: 'invalid_scope' },
   not_found: { status: 404, title: 'Not found', oauth: 'invalid_request' },
   method_not_allowed: { status: 405, title: 'Method not allowed', oauth: 'invalid_request' },
@@ -51,7 +53,10 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  /** RFC 9449 §5, §8: a DPoP proof at the token endpoint. */
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 export const OAUTH_STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -62,6 +67,8 @@ export const OAUTH_STATUS: Record<OAuthErrorCode, number> = {
   invalid_scope: 400,
   server_error: 500,
   temporarily_unavailable: 503,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
 };
 
 /**

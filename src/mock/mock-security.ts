@@ -3,7 +3,8 @@
  * src/auth/principal.ts), without its token signatures and sessions, so a client meets the same
  * 401s, and a 403 when a token lacks a scope.
  *
- * - No Authorization header, or not the Bearer scheme: 401 `unauthorized`.
+ * - No Authorization header, or neither the Bearer nor the DPoP scheme: 401 `unauthorized`. A
+ *   DPoP token (RFC 9449 §7) is taken like a bearer one: the mock checks no proof.
  * - A token that is not an RFC 6750 b64token: 401 `invalid_token`.
  * - A JWT (`header.payload.signature`, base64url) grants the scopes of its `scope` claim, as the
  *   service's access tokens do; its signature is not checked, and once its `exp` has passed it
@@ -18,12 +19,20 @@ import { documentScopes } from '../auth/scopes';
 import { ApiError } from '../core/errors';
 import type { OpenApiDocument } from '../pipeline/compile/document';
 
-/** The mock's check of a bearer token; `allScopes` are what a token without a `scope` claim gets. */
-export function mockBearerScheme(allScopes: readonly string[]): SecurityScheme {
+/** The mock's check of a Bearer or DPoP token; `allScopes` are what a token without a `scope` claim gets. */
+export function mockBearerScheme(allScopes: readonly string[], challengeScheme = 'Bearer'): SecurityScheme {
   return {
-    verify: (request) => principalOf(bearerToken(request.headers.authorization), allScopes),
-    challenge: (err) => tokenChallenge('Bearer', err),
+    verify: (request) => principalOf(tokenOf(request.headers.authorization), allScopes),
+    challenge: (err) => tokenChallenge(challengeScheme, err),
   };
+}
+
+/** The token of `Authorization: Bearer <token>` or `Authorization: DPoP <token>`. */
+function tokenOf(header: string | undefined): string {
+  const space = header?.indexOf(' ') ?? -1;
+  if (header && space > 0 && header.slice(0, space).toLowerCase() === 'dpop')
+    return bearerToken(`Bearer ${header.slice(space + 1)}`);
+  return bearerToken(header);
 }
 
 function principalOf(token: string, allScopes: readonly string[]): Principal {
@@ -52,21 +61,25 @@ function principalOf(token: string, allScopes: readonly string[]): Principal {
 }
 
 /**
- * The mock's handler for each security scheme of the document: all are bearer schemes (OAuth2 and
- * HTTP bearer) and get {@link mockBearerScheme}, with every scope the document's OAuth2 flows name.
+ * The mock's handler for each security scheme of the document: all are token schemes (OAuth2, HTTP
+ * bearer and HTTP DPoP) and get {@link mockBearerScheme}, with every scope the document's OAuth2
+ * flows name, and their own scheme's challenge.
  */
 export function mockSecuritySchemes(document: OpenApiDocument): Record<string, SecurityScheme> {
   const schemes = (document.components?.securitySchemes ?? {}) as Record<
     string,
     { type?: string; scheme?: string; flows?: Record<string, { scopes?: Record<string, string> }> }
   >;
-  const handler = mockBearerScheme(documentScopes(document));
+  const scopes = documentScopes(document);
+  const bearer = mockBearerScheme(scopes);
+  const dpop = mockBearerScheme(scopes, 'DPoP');
   return Object.fromEntries(
     Object.entries(schemes).map(([name, s]) => {
-      if (s.type !== 'oauth2' && !(s.type === 'http' && s.scheme?.toLowerCase() === 'bearer')) {
-        throw new Error(`security scheme ${name} (${s.type}) is not a bearer scheme: the mock cannot check it`);
+      const httpScheme = s.type === 'http' ? s.scheme?.toLowerCase() : undefined;
+      if (s.type !== 'oauth2' && httpScheme !== 'bearer' && httpScheme !== 'dpop') {
+        throw new Error(`security scheme ${name} (${s.type}) is not a token scheme: the mock cannot check it`);
       }
-      return [name, handler];
+      return [name, httpScheme === 'dpop' ? dpop : bearer];
     }),
   );
 }

@@ -58,6 +58,11 @@ export const keys = {
   cacheEntry: (operationId: string, digest: string) => `cache:${operationId}:${digest}`,
   /** The generation counter of one cache tag; bumping it retires every entry stored under it. */
   cacheGeneration: (tag: string) => `cache:gen:${tag}`,
+  /**
+   * A DPoP proof seen (src/auth/dpop/replay-cache.ts): the key's RFC 7638 thumbprint (43 base64url
+   * characters) and the SHA-256 of the proof's `jti`; one key, written once with a TTL.
+   */
+  dpopProof: (jkt: string, jtiHash: string) => `auth:dpop:${jkt}:${jtiHash}`,
   /** The fill lock of one cache entry, named after the entry's key. */
   cacheFillLock: (entryKey: string) => `${entryKey}:lock`,
 } as const;

@@ -19,6 +19,7 @@ const COVERED = [
   'src/auth/session-index.ts',
   'src/auth/session-narrowing.ts',
   'src/auth/login-throttle.ts',
+  'src/auth/dpop/replay-cache.ts',
   'src/cache/redis-cache-store.ts',
   'src/store/redis.ts',
 ];

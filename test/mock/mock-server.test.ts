@@ -12,6 +12,7 @@ import { type RunningMock, startMockServer } from '../../src/mock/mock-server';
 import { loadDocument, resolveRef } from '../../src/pipeline/compile/document';
 import { type CompiledOperation, compileOperations } from '../../src/pipeline/compile/operations';
 import { contractFetch, refreshes } from '../client/contract-fetch';
+import { challengeOf } from '../support/challenges';
 import { client, type RequestOptions } from '../support/contract';
 import { capturingLogger } from '../support/logs';
 
@@ -132,7 +133,7 @@ describe('security, as the service checks it', () => {
     const res = await api.request(op.method, urlOf(op), { ...validRequest(op), token: undefined });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('unauthorized');
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="specgate"');
+    expect(challengeOf(res.headers['www-authenticate'], 'Bearer')).toEqual({ realm: 'specgate' });
   });
 
   it('answers 401 to other schemes and to malformed tokens', async () => {

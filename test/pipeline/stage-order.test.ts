@@ -43,7 +43,11 @@ function fullPipeline() {
   const pipeline = createPipeline({
     document,
     handlers,
-    securitySchemes: { oauth2: { verify: () => principal }, metricsToken: { verify: () => principal } },
+    securitySchemes: {
+      oauth2: { verify: () => principal },
+      dpop: { verify: () => principal },
+      metricsToken: { verify: () => principal },
+    },
     logger: createLogger('silent'),
     bodyLimitBytes: 1024,
     validateResponses: true,

@@ -5,13 +5,15 @@
  * one primary behind sentinels), so what it can break is proved here, on all three. The modules:
  * auth/sessions.ts (sessions, rotation and reuse, revocation), auth/session-index.ts (the index and
  * the per-user cap), auth/session-narrowing.ts, auth/login-throttle.ts, cache/redis-cache-store.ts
- * (lookup, fill, lock, invalidate) and store/redis.ts (connection, scripts, batches);
+ * (lookup, fill, lock, invalidate), auth/dpop/replay-cache.ts (one-time proofs) and store/redis.ts
+ * (connection, scripts, batches);
  * test/architecture/redis-commands.test.ts fails when another module sends a command.
  *
  * The last case kills the topology: every module then fails closed.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { DpopReplayCache } from '../../src/auth/dpop/replay-cache';
 import { LoginThrottle } from '../../src/auth/login-throttle';
 import { SessionStore } from '../../src/auth/sessions';
 import type { CacheEntry } from '../../src/cache/cache-store';
@@ -304,6 +306,18 @@ export function storeContract(topology: TestTopology): void {
     });
   });
 
+  describe('DPoP replay cache', () => {
+    it('records a proof once and refuses its jti again, per key, with a TTL on every key', async () => {
+      const cache = new DpopReplayCache(redis, 65);
+      const [jktA, jktB] = [hash().slice(0, 43), hash().slice(0, 43)];
+      await cache.use(jktA, 'proof-1');
+      await expect(cache.use(jktA, 'proof-1')).rejects.toMatchObject({ code: 'invalid_dpop_proof' });
+      await expect(cache.use(jktB, 'proof-1')).resolves.toBeUndefined();
+      const written = keys.dpopProof(jktA, createHash('sha256').update('proof-1').digest('base64url'));
+      expect(await redis.ttl(written)).toBeGreaterThan(0);
+    });
+  });
+
   describe('when Redis is gone', () => {
     it('fails closed: sessions and login limits answer 503, the cache fails, nothing is served', async () => {
       const s = await login('user-z');
@@ -317,6 +331,7 @@ export function storeContract(topology: TestTopology): void {
       await expect(
         new RedisCacheStore(redis, 500).lookup(keys.cacheEntry('getItem', 'x'), ['t']),
       ).rejects.toBeDefined();
+      await expect(new DpopReplayCache(redis, 65).use('k', 'j')).rejects.toEqual(unavailable);
       await expect(pingRedis(redis)).rejects.toBeDefined();
     });
   });

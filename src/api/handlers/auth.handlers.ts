@@ -2,6 +2,7 @@
  * The `auth` tag: the token endpoint (its grants are in src/auth/grants/, one file each),
  * revocation (RFC 7009), introspection (RFC 7662) and logout.
  */
+import { tokenBinding } from '../../auth/dpop/token-binding';
 import { grants } from '../../auth/grants';
 import { type AccessClaims, hashRefreshToken, refreshTokenSession } from '../../auth/tokens';
 import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
@@ -25,14 +26,19 @@ export function authHandlers(deps: HandlerDeps) {
   const issueToken: Handler<'issueToken'> = async (req) => {
     const grant = byType.get(req.body.grant_type);
     if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type must be one of: ${supported}.`);
+    const jkt = await tokenBinding(deps.dpop, { proof: req.headers.DPoP, path: req.base + req.path });
     const result = await grant({
       body: req.body,
       headers: req.headers,
       authorization: req.authorization,
       requestId: req.requestId,
       ip: req.ip,
+      jkt,
     });
-    return { status: 200, headers: { ...OAUTH_NO_STORE, ...result.headers }, body: result.body };
+    // RFC 9449 §8.2: a fresh nonce with every answer, so the client's next proof has one.
+    const nonce = deps.dpop.nonce();
+    const headers = { ...OAUTH_NO_STORE, ...result.headers, ...(nonce === undefined ? {} : { 'dpop-nonce': nonce }) };
+    return { status: 200, headers, body: result.body };
   };
 
   const revokeToken: Handler<'revokeToken'> = async (req) => {

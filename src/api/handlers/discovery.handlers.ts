@@ -2,6 +2,7 @@
  * The `discovery` tag: RFC 8414 and RFC 9728 metadata, built once at start-up from the service's
  * facts (src/auth/metadata.ts) and answered as they are.
  */
+import { DPOP_ALGORITHMS } from '../../auth/dpop/proof';
 import { grants } from '../../auth/grants';
 import { authorizationServerMetadata, protectedResourceMetadata, type ServerFacts } from '../../auth/metadata';
 import { documentScopes } from '../../auth/scopes';
@@ -20,7 +21,7 @@ export function discoveryHandlers(deps: HandlerDeps) {
     jwks: deps.signingKeys.ring.asymmetric,
     // The token endpoint takes a client_id without a secret (public clients) today.
     clientAuthMethods: ['none'],
-    dpopAlgs: [],
+    dpopAlgs: DPOP_ALGORITHMS,
   };
   const server = authorizationServerMetadata(facts);
   const resource = protectedResourceMetadata(facts);

@@ -22,6 +22,8 @@ export interface TokenRequest {
   authorization: string | undefined;
   requestId: string;
   ip: string;
+  /** The thumbprint of the request's valid DPoP proof key: the tokens issued are bound to it (RFC 9449 §5). */
+  jkt?: string;
 }
 
 /** A successful token response (RFC 6749 §5.1) and the headers it carries besides no-store. */

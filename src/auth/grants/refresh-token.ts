@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../core/errors';
+import { requireSameKey } from '../dpop/token-binding';
 import { hashRefreshToken, refreshTokenSession } from '../tokens';
 import type { Grant, GrantDeps } from './grant';
 import { scopeList } from './grant';
@@ -17,8 +18,11 @@ export function refreshTokenGrant(deps: GrantDeps): Grant {
     const presented = req.body.refresh_token;
     if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
     const sid = refreshTokenSession(presented);
-    const sub = sid === undefined ? null : await sessions.subject(sid);
-    if (!sid || !sub) throw new OAuthError('invalid_grant', INVALID);
+    const session = sid === undefined ? null : await sessions.binding(sid);
+    if (!sid || !session) throw new OAuthError('invalid_grant', INVALID);
+    const { sub } = session;
+    // RFC 9449 §5: a session bound to a key refreshes only with a proof by that key.
+    requireSameKey(session.jkt, req.jkt);
     // The user is looked up before the rotation commits: a database outage answers 503 and the
     // presented token stays valid, so the client's retry works.
     const user = await users.findById(sub);
@@ -57,6 +61,7 @@ export function refreshTokenGrant(deps: GrantDeps): Grant {
       clientId: result.clientId,
       iat: now,
       exp: result.accessExp,
+      jkt: req.jkt,
     });
     logger.info(
       {

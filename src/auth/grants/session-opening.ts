@@ -31,6 +31,7 @@ export async function openSession(deps: GrantDeps, req: TokenRequest, s: Session
     clientId,
     iat: now,
     exp: accessExp,
+    jkt: req.jkt,
   });
   const evicted = await sessions.create({
     sid,
@@ -42,6 +43,7 @@ export async function openSession(deps: GrantDeps, req: TokenRequest, s: Session
     refreshHash: refresh.hash,
     now,
     absExp,
+    jkt: req.jkt,
   });
   // Logged before the confirmation below: these sessions ended whether or not this login stands.
   // One line per session, so a search by `sid` finds its end like every other event of it.
@@ -65,6 +67,7 @@ export async function openSession(deps: GrantDeps, req: TokenRequest, s: Session
           clientId: claims.client_id,
           iat: now,
           exp: accessExp,
+          jkt: req.jkt,
         });
   const fields = { requestId: req.requestId, ip: req.ip, sub, sid, jti: claims.jti, outcome: 'issued', grant: s.grant };
   logger.info(fields, 'token issued');

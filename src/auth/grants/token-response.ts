@@ -7,7 +7,8 @@ export function tokenResponse(accessToken: string, claims: AccessClaims, refresh
   return {
     body: {
       access_token: accessToken,
-      token_type: 'Bearer',
+      // RFC 9449 §5: a bound token says so, so the client sends it with proofs.
+      token_type: claims.cnf ? 'DPoP' : 'Bearer',
       expires_in: claims.exp - claims.iat,
       scope: claims.scope,
       refresh_token: refreshToken,

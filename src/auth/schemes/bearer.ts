@@ -26,7 +26,7 @@ export function bearerScheme(
       const token = bearerToken(request.headers.authorization);
       // A signature verified before answers in this tick: no promise on the hot path.
       const known = tokens.memoized(token);
-      return known ? principalOf(known) : tokens.verify(token).then(principalOf);
+      return known ? unbound(known) : tokens.verify(token).then(unbound);
     },
     check: (claimed) => liveSession(sessions, claimed),
     challenge: (err) => tokenChallenge('Bearer', err, params),
@@ -49,6 +49,15 @@ export function liveSession(sessions: SessionStore, claimed: Principal): Promise
 
 const revoked = () =>
   new ApiError('invalid_token', { detail: 'The access token has been revoked or its session has ended.' });
+
+/** RFC 9449 §7.2: a DPoP-bound token is no bearer token; sent as one, it is refused. */
+function unbound(claims: AccessClaims): Principal {
+  if (claims.cnf)
+    throw new ApiError('invalid_token', {
+      detail: 'The access token is DPoP-bound: send it as Authorization: DPoP with a proof.',
+    });
+  return principalOf(claims);
+}
 
 /** The principal an access token claims, before its session is asked. */
 export function principalOf(claims: AccessClaims): Principal {

@@ -83,7 +83,8 @@ export function strongestFailure(credentials: readonly (Principal | Error)[]): E
       ? 4
       : isUnavailable(e)
         ? 3
-        : (e as ApiError).code === 'invalid_token'
+        : // Any 401 but "no credentials": invalid_token, invalid_dpop_proof, use_dpop_nonce.
+          (e as ApiError).code !== 'unauthorized'
           ? 2
           : 1;
   const failures = credentials.filter((c): c is Error => c instanceof Error).sort((a, b) => rank(b) - rank(a));

@@ -4,6 +4,7 @@
  * answers; a 401's challenge leads a client to the resource metadata (RFC 9728 §5.1).
  */
 import { decodeJwt } from 'jose';
+import { DPOP_ALGORITHMS } from '../../../src/auth/dpop/proof';
 import { documentScopes } from '../../../src/auth/scopes';
 import { loadDocument } from '../../../src/pipeline/compile/document';
 import { startTestApp, type TestApp } from '../../support/app';
@@ -68,6 +69,7 @@ describe('protected resource metadata', () => {
       scopes_supported: documentScopes(loadDocument()),
       bearer_methods_supported: ['header'],
       resource_documentation: `${PUBLIC_URL}/docs`,
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     });
   });
 });
