@@ -445,6 +445,9 @@ export const PLANS: Record<string, Plan<any>> = {
       }
       if (c.scopes) form.scope = c.scopes.join(' ');
       else delete form.scope;
+      // A DPoP proof is a signature over this very request (RFC 9449 §4.2): no schema makes one,
+      // so a valid request goes without; test/auth/dpop-token.test.ts signs real ones.
+      delete parts.headers.dpop;
     },
   },
   revokeToken: { choice: tokenChoice, fixture: tokenFixture, bind: bindToken },
@@ -552,6 +555,7 @@ export const PLANS: Record<string, Plan<any>> = {
   getApiDocs: {},
   getAuthorizationServerMetadata: {},
   getProtectedResourceMetadata: {},
+  getJwks: {},
 };
 
 /**
