@@ -19,6 +19,8 @@ export interface Results {
   rows: Row[];
   targets: Target[];
   cachedOverPeer: number | undefined;
+  /** Cached read with ES256 keys ÷ with HS256 (req/s, median of the rounds); undefined when not run. */
+  es256OverHs256?: number | undefined;
 }
 
 /** Writes the JSON and markdown files and their `latest` copies; resolves to the markdown's path. */

@@ -3,6 +3,7 @@
  * and what every answer must be. Each service scenario warms its own server first.
  */
 import type { Redis } from 'ioredis';
+import { decodeProtectedHeader } from 'jose';
 import type { Key, Scenario } from './http-common';
 import { get, login, verify } from './http-load';
 import type { Server } from './servers';
@@ -51,12 +52,34 @@ export async function prepareScenarios(
       check: isItemAt,
     },
   ];
+  if (started.es256) scenarios.push(await es256Scenario(started.es256, database));
   if (started['304']) scenarios.push(await notModifiedScenario(started['304'], database));
   if (started.miss) scenarios.push(await missScenario(started.miss, database));
   if (started.list) scenarios.push(await listScenario(started.list, database));
   if (started.peer)
     scenarios.push(peerScenario(started.peer, { origin: cachedSvc.origin, itemPath, headers: cachedAuth }));
   return { scenarios, floorBody: first.body };
+}
+
+/** The cached read on a service whose tokens are signed ES256 (JWT_SIGNING_KEYS_FILE), not HS256. */
+async function es256Scenario(server: Server, database: string): Promise<Scenario> {
+  const headers = await login(server.origin);
+  const { alg } = decodeProtectedHeader(headers.authorization!.replace(/^Bearer /, ''));
+  if (alg !== 'ES256') throw new Error(`the es256 service signed its token ${alg}`);
+  const itemPath = `/v1/items/${server.itemIds[0]}`;
+  const first = await get(server.origin, itemPath, headers);
+  if (first.status !== 200) throw new Error(`GET ${itemPath}: ${first.status} ${first.body}`);
+  return {
+    key: 'es256',
+    label: 'GET /v1/items/{id} cached, ES256',
+    server,
+    database,
+    paths: [itemPath],
+    headers,
+    status: 200,
+    xCache: 'HIT',
+    check: isItemAt,
+  };
 }
 
 /** The cached item again, with If-None-Match: the entry's ETag; every answer 304, no body, X-Cache HIT. */

@@ -14,6 +14,13 @@ export interface Startup {
   database: string;
 }
 
+/** Each round's req/s of the cached read with ES256 keys ÷ with HS256, median; undefined without es256. */
+export function es256OverHs256(runs: Map<Key, Run[]>): number | undefined {
+  const es256 = runs.get('es256');
+  if (!es256) return undefined;
+  return median(es256.map((r, i) => r.rps / runs.get('cached')![i]!.rps));
+}
+
 /** Each round's cached req/s ÷ the peer's, median; undefined without a peer. */
 export function cachedOverPeer(runs: Map<Key, Run[]>): number | undefined {
   const peer = runs.get('peer');

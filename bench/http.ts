@@ -15,13 +15,14 @@ import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { testKeyFile } from '../test/support/signing-keys';
 import { type BenchDatabase, openBenchDatabase } from './bench-postgres';
 import { KEYS, type Key, type Run, type Scenario, settings } from './http-common';
 import { measure } from './http-load';
 import { checkLines, summarise, targetLines, textTable } from './http-report';
 import { type Results, writeResults } from './http-results';
 import { FLOOR_KEY, prepareScenarios, verifyScenarios } from './http-scenarios';
-import { cachedOverPeer, performanceTargets } from './http-targets';
+import { cachedOverPeer, es256OverHs256, performanceTargets } from './http-targets';
 import { benchWorkers } from './http-workers';
 import { LOAD_CPU, pinningPlan, pinProcess, SERVER_CPU } from './pinning';
 import { type Server, startBenchRedis, startServer } from './servers';
@@ -41,9 +42,14 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   let profiledPid = 0;
   let database: BenchDatabase | undefined;
+  // The es256 service signs with this file's key; the others with HS256 (BENCH_JWT_KEY).
+  const keyFile = await testKeyFile(['ES256']);
   try {
     database = await openBenchDatabase();
-    const started = await startServers({ redisEnv: redis.env, profileDir, database, pin: pinning.pin }, servers);
+    const started = await startServers(
+      { redisEnv: redis.env, profileDir, database, pin: pinning.pin, keyFile: keyFile.file },
+      servers,
+    );
     profiledPid = started.profiledPid;
     const startedIn = Date.now() - t0;
     const dbName = database ? 'PostgreSQL' : 'PGlite';
@@ -63,6 +69,7 @@ async function main(): Promise<void> {
     await Promise.all(servers.map((s) => s.stop()));
     client.disconnect();
     await redis.server.stop();
+    keyFile.remove();
     for (const p of (await database?.cleanup()) ?? []) process.stderr.write(`WARNING: ${p}\n`);
   }
   if (profileDir) printProfiles(profileDir, profiledPid);
@@ -100,7 +107,14 @@ async function redisPid(client: Redis): Promise<number> {
  * as it is up, so the caller stops it even when another one fails to start.
  */
 async function startServers(
-  opts: { redisEnv: Record<string, string>; profileDir: string | undefined; database?: BenchDatabase; pin: boolean },
+  opts: {
+    redisEnv: Record<string, string>;
+    profileDir: string | undefined;
+    database?: BenchDatabase;
+    pin: boolean;
+    /** The es256 service's JWT_SIGNING_KEYS_FILE. */
+    keyFile: string;
+  },
   servers: Server[],
 ): Promise<{ byKey: Partial<Record<Key, Server>>; profiledPid: number }> {
   let profiledPid = 0;
@@ -124,14 +138,19 @@ async function startServers(
     return server;
   };
   const cached = await start('cached', 'service', service('cached'));
-  const [floor, notModified, miss, list, peer] = await Promise.all([
+  const [floor, es256, notModified, miss, list, peer] = await Promise.all([
     start('floor', 'floor', { BENCH_FLOOR_KEY: FLOOR_KEY }),
+    start(
+      'es256',
+      'service',
+      service('es256', { BENCH_CONFIG: JSON.stringify({ JWT_SIGNING_KEYS_FILE: opts.keyFile }) }),
+    ),
     start('304', 'service', service('304')),
     start('miss', 'service', service('miss', { BENCH_NO_STORE: '1', BENCH_ITEMS: String(settings.missItems) })),
     start('list', 'service', service('list')),
     start('peer', 'peer', {}),
   ]);
-  return { byKey: { floor, cached, '304': notModified, miss, list, peer }, profiledPid };
+  return { byKey: { floor, cached, es256, '304': notModified, miss, list, peer }, profiledPid };
 }
 
 /** Measures every scenario once a round, ROUNDS times, and writes each round's ratios to stderr. */
@@ -189,6 +208,7 @@ function collect(
     rows,
     targets: performanceTargets(rows, runs, startup),
     cachedOverPeer: cachedOverPeer(runs),
+    es256OverHs256: es256OverHs256(runs),
   };
 }
 
@@ -208,6 +228,11 @@ function printAndWrite(results: Results, meta: { startedIn: number; totalS: numb
     ...(peer === undefined
       ? []
       : [`specgate cached ÷ peer: ${peer.toFixed(2)}x (median over the rounds of each round's req/s ratio)`]),
+    ...(results.es256OverHs256 === undefined
+      ? []
+      : [
+          `cached with ES256 keys ÷ cached with HS256: ${results.es256OverHs256.toFixed(2)}x (median of each round's req/s ratio; both read through the verified-token memo)`,
+        ]),
     '',
     'performance targets (reported, never failing the run):',
     ...targetLines(results.targets),

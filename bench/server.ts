@@ -36,6 +36,8 @@ const config = loadConfig({
   REDIS_PASSWORD: env.BENCH_REDIS_AUTH,
   JWT_SECRET: env.BENCH_JWT_KEY,
   LOG_LEVEL: 'silent',
+  // Production requires PUBLIC_URL (the issuer); the service and the peer must agree on it.
+  PUBLIC_URL: 'https://specgate.bench.localhost',
   ...(JSON.parse(env.BENCH_CONFIG ?? '{}') as Record<string, string>),
 });
 

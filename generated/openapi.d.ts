@@ -680,6 +680,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Token signing keys (JWKS)
+         * @description The public keys access tokens are signed with, as a JWK Set (RFC 7517 §5): a resource
+         *     server takes the key named by a token's `kid` header and verifies the token with that key's
+         *     `alg` (RFC 9068 §4). The set lists the key that signs now, a key that will sign after the
+         *     rotation notice period (`JWT_KEY_NOTICE_SECONDS`), and a retired key until the last token
+         *     it signed has expired. Public keys only. Answers `{"keys": []}` when tokens are signed
+         *     HS256 with the service's secret (nothing to publish). Public; not in the response cache
+         *     (`x-cache: false`), but the answer carries `Cache-Control: public, max-age=N` with N
+         *     shorter than the notice period, so a client that caches it sees a new key before it signs.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/oauth-authorization-server": {
         parameters: {
             query?: never;
@@ -1449,6 +1476,44 @@ export interface components {
                 /** @enum {string} */
                 database: "up" | "down";
             };
+        };
+        /**
+         * @description A JWK Set (RFC 7517 §5) of public signing keys.
+         * @example {
+         *       "keys": [
+         *         {
+         *           "kty": "EC",
+         *           "crv": "P-256",
+         *           "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+         *           "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+         *           "kid": "0b3a6c52-3d43-4c6a-9a3e-6f6e2f4cbd3e",
+         *           "alg": "ES256",
+         *           "use": "sig"
+         *         }
+         *       ]
+         *     }
+         */
+        JwkSet: {
+            keys: components["schemas"]["PublicJwk"][];
+        };
+        /**
+         * @description One public key (RFC 7517 §4): `kty` EC (P-256, `x`, `y`), RSA (`n`, `e`) or OKP (Ed25519,
+         *     `x`), with the `kid` tokens name it by and the one `alg` it verifies. Never a private member.
+         */
+        PublicJwk: {
+            /** @enum {string} */
+            kty: "EC" | "RSA" | "OKP";
+            kid: string;
+            /** @enum {string} */
+            alg: "ES256" | "RS256" | "EdDSA";
+            /** @constant */
+            use: "sig";
+            /** @enum {string} */
+            crv?: "P-256" | "Ed25519";
+            x?: string;
+            y?: string;
+            n?: string;
+            e?: string;
         };
     };
     responses: {
@@ -3252,6 +3317,43 @@ export interface operations {
             406: components["responses"]["NotAcceptable"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The JWK Set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "kty": "EC",
+                     *           "crv": "P-256",
+                     *           "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                     *           "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+                     *           "kid": "0b3a6c52-3d43-4c6a-9a3e-6f6e2f4cbd3e",
+                     *           "alg": "ES256",
+                     *           "use": "sig"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JwkSet"];
+                };
+            };
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
         };
     };
     getAuthorizationServerMetadata: {

@@ -4,6 +4,8 @@
  *  - Redis: REDIS_URL if set, else a Redis answering on 127.0.0.1:6379, else a private
  *    redis-server (from PATH) on a free port with a generated password;
  *  - JWT_SECRET, when unset, is generated once into DATA_DIR/jwt-secret;
+ *  - the token signing key, without JWT_SIGNING_KEYS_FILE: an ES256 key (JWT_SIGNING_ALG) generated
+ *    once into DATA_DIR/signing-keys.json by the app itself (src/auth/keys/key-source.ts);
  *  - HTTPS: a self-signed localhost certificate in DATA_DIR/tls/;
  *  - a first user `admin` with every scope, its generated password in DATA_DIR/admin-password.
  * No secret is printed: the log names the files.

@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 import { CursorSeal } from './api/cursor';
 import { boundHandlers, createHandlers } from './api/handlers';
 import { DpopVerifier } from './auth/dpop/dpop-verifier';
+import { jwksMaxAge } from './auth/keys/jwks';
+import { type KeySource, openKeySource } from './auth/keys/key-source';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/schemes/bearer';
@@ -15,7 +17,7 @@ import { clientBasicScheme } from './auth/schemes/client-basic';
 import { dpopScheme } from './auth/schemes/dpop';
 import { metricsTokenScheme } from './auth/schemes/metrics-token';
 import { SessionStore } from './auth/sessions';
-import { type Clock, systemClock, TokenService } from './auth/tokens';
+import { CLOCK_TOLERANCE_SECONDS, type Clock, systemClock, TokenService } from './auth/tokens';
 import type { CacheStore } from './cache/cache-store';
 import { HttpCache, type HttpCacheOptions } from './cache/http-cache';
 import { RedisCacheStore } from './cache/redis-cache-store';
@@ -64,13 +66,15 @@ export interface App {
   pipeline: Pipeline;
   passwords: PasswordHasher;
   tokens: TokenService;
+  /** The signing keys and the key file they follow (src/auth/keys/). */
+  keys: KeySource;
   lifecycle: Lifecycle;
 }
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, logger } = deps;
   const document = deps.document ?? loadDocument();
-  const services = createServices(deps);
+  const services = createServices(deps, await openKeys(deps));
   const { metrics } = services;
   const handlers = createHandlers({
     ...services,
@@ -78,6 +82,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     redis: deps.redis,
     document,
     logger,
+    signingKeys: {
+      ring: services.keys.ring,
+      maxAgeSeconds: jwksMaxAge(config.jwt.signing.noticeSeconds, config.jwt.signing.pollMs),
+    },
     publicUrl: config.publicUrl,
     defaultClientId: 'specgate',
   });
@@ -124,12 +132,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
 
   await services.passwords.warmUp();
-  const { passwords, tokens, lifecycle } = services;
+  const { passwords, tokens, lifecycle, keys } = services;
   return {
     listener: (req, res) => void pipeline.handle(req, res),
     pipeline,
     passwords,
     tokens,
+    keys,
     lifecycle,
   };
 }
@@ -149,19 +158,44 @@ export function createSessionStore(config: Config, redis: Redis, clock: Clock = 
   );
 }
 
+/** The signing keys as the config says: a key file (followed), a generated dev key, or HS256. */
+function openKeys(deps: AppDeps): Promise<KeySource> {
+  const { config, logger } = deps;
+  const { jwt } = config;
+  if (!jwt.secret) throw new Error('JWT secret missing: set JWT_SECRET');
+  return openKeySource({
+    signing: jwt.signing,
+    secret: jwt.secret,
+    dataDir: config.dataDir,
+    lifetimeSeconds: jwt.accessTokenSeconds,
+    toleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+    production: config.nodeEnv === 'production',
+    logger,
+    clock: deps.clock ?? systemClock,
+  });
+}
+
 /** The services handlers and security schemes share: tokens, sessions, the login throttle, metrics. */
-function createServices(deps: AppDeps) {
+function createServices(deps: AppDeps, keys: KeySource) {
   const { config, redis } = deps;
   const { jwt } = config;
   if (!jwt.secret) throw new Error('JWT secret missing: set JWT_SECRET');
   const clock = deps.clock ?? systemClock;
   const tokens = new TokenService(
-    { secret: jwt.secret, issuer: jwt.issuer, audience: jwt.audience, lifetimeSeconds: jwt.accessTokenSeconds },
+    {
+      secret: jwt.secret,
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      lifetimeSeconds: jwt.accessTokenSeconds,
+      clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+      keys: keys.ring,
+    },
     clock,
   );
   const sessions = createSessionStore(config, redis, clock);
   return {
     clock,
+    keys,
     tokens,
     cursors: new CursorSeal(jwt.secret),
     sessions,

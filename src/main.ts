@@ -117,6 +117,7 @@ export async function start(
           { timeoutSeconds: shutdownTimeoutMs / 1000 },
           'requests still in flight at the shutdown timeout: their connections were closed',
         );
+      app.keys.stop();
       await resources.close();
       logger.info('specgate stopped');
     })());

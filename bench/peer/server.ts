@@ -33,6 +33,8 @@ const { jwt } = loadConfig({
   PLAIN_HTTP: 'true',
   REDIS_URL: env.BENCH_REDIS_URL,
   JWT_SECRET: env.BENCH_JWT_KEY,
+  // Production requires PUBLIC_URL (the issuer); the service and the peer must agree on it.
+  PUBLIC_URL: 'https://specgate.bench.localhost',
   ...(JSON.parse(env.BENCH_CONFIG ?? '{}') as Record<string, string>),
 });
 const verify = createVerifier({

@@ -3,6 +3,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { DpopVerifier } from '../auth/dpop/dpop-verifier';
+import type { KeyRing } from '../auth/keys/key-ring';
 import type { LoginThrottle } from '../auth/login-throttle';
 import type { PasswordHasher } from '../auth/passwords';
 import type { SessionStore } from '../auth/sessions';
@@ -33,6 +34,8 @@ export interface HandlerDeps {
   logger: Logger;
   /** Serving state: readiness answers 503 while the instance drains. */
   lifecycle: Pick<Lifecycle, 'draining'>;
+  /** The signing keys the JWKS lists, and the max-age its answer carries. */
+  signingKeys: { ring: KeyRing; maxAgeSeconds: number };
   /** Checks DPoP proofs (RFC 9449), at /token and for the DPoP scheme. */
   dpop: DpopVerifier;
   /** PUBLIC_URL: the issuer identifier, and the prefix of every URL the metadata names. */

@@ -1,12 +1,16 @@
 /**
- * Access tokens: HS256 JWTs in the RFC 9068 profile (`typ: at+jwt`), signed and verified with jose.
- * Verification pins the algorithm, type, issuer and audience and requires exp/iat/jti/sub: jose
- * only checks `exp` when the claim is present (RFC 8725 §3.1, §3.11).
+ * Access tokens: JWTs in the RFC 9068 profile (`typ: at+jwt`), signed and verified with jose by the
+ * key ring (src/auth/keys/): ES256, RS256 or EdDSA keys from a key file, or HS256 with JWT_SECRET.
+ * Every token names its key (`kid`); verification takes the key by `kid` and pins that key's own
+ * algorithm, type, issuer and audience, and requires exp/iat/jti/sub: jose only checks `exp` when
+ * the claim is present (RFC 8725 §3.1, §3.11).
  */
 import { createHash, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { ApiError } from '../core/errors';
 import { UUID_TEXT } from '../core/uuid';
+import { hmacKey } from './keys/hmac-key';
+import { KeyRing } from './keys/key-ring';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
@@ -17,6 +21,8 @@ export interface TokenSettings {
   lifetimeSeconds: number;
   /** Seconds of clock skew tolerated on exp/nbf/iat. */
   clockToleranceSeconds?: number;
+  /** The signing and verifying keys; default: HS256 with `secret` alone. */
+  keys?: KeyRing;
 }
 
 /** The claims specgate puts in, and relies on from, an access token. */
@@ -29,7 +35,7 @@ export interface AccessClaims {
   client_id: string;
   iat: number;
   exp: number;
-  /** RFC 9449 §6.1: the thumbprint of the key a DPoP-bound token is bound to. */
+  /** The key the token is bound to (RFC 9449 §6): the JWK SHA-256 thumbprint of a DPoP key. */
   cnf?: { jkt: string };
 }
 
@@ -41,6 +47,9 @@ export interface IssuedToken {
 /** Seam for tests: the current time in seconds. */
 export type Clock = () => number;
 export const systemClock: Clock = () => Math.floor(Date.now() / 1000);
+
+/** Seconds of clock skew tolerated on exp/nbf/iat unless the settings say otherwise. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** HKDF `info` of the refresh-successor key: one key per purpose, never the JWT key itself (RFC 8725 §3.5). */
 const SUCCESSOR_KEY_INFO = 'specgate refresh-token successor v1';
@@ -58,12 +67,20 @@ export class TokenService {
   private readonly verified = new Map<string, AccessClaims>();
   /** HMAC key that derives a refresh token's successor (see {@link TokenService.successorRefreshToken}). */
   private readonly successorKey: Buffer;
+  /** Which key signs and which verify (src/auth/keys/key-ring.ts). */
+  readonly keys: KeyRing;
 
   constructor(
     private readonly settings: TokenSettings,
     private readonly clock: Clock = systemClock,
   ) {
     this.successorKey = Buffer.from(hkdfSync('sha256', settings.secret, new Uint8Array(0), SUCCESSOR_KEY_INFO, 32));
+    this.keys =
+      settings.keys ??
+      new KeyRing(hmacKey(settings.secret), {
+        lifetimeSeconds: settings.lifetimeSeconds,
+        toleranceSeconds: settings.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS,
+      });
   }
 
   /**
@@ -83,7 +100,10 @@ export class TokenService {
     return this.settings.lifetimeSeconds;
   }
 
-  /** Signs an access token for `sub` in session `sid`, expiring at `exp` (default: iat + lifetime). */
+  /**
+   * Signs an access token for `sub` in session `sid`, expiring at `exp` (default: iat + lifetime),
+   * with the ring's current signing key. `jkt` binds it to a DPoP key (the `cnf` claim).
+   */
   async issue(input: {
     sub: string;
     sid: string;
@@ -107,20 +127,21 @@ export class TokenService {
       exp: input.exp ?? iat + this.settings.lifetimeSeconds,
       ...(input.jkt === undefined ? {} : { cnf: { jkt: input.jkt } }),
     };
+    const key = this.keys.signer(this.clock());
     const token = await new SignJWT({
       scope: claims.scope,
       client_id: claims.client_id,
       sid: claims.sid,
       ...(claims.cnf ? { cnf: claims.cnf } : {}),
     })
-      .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
+      .setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid })
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
       .setSubject(claims.sub)
       .setJti(claims.jti)
       .setIssuedAt(claims.iat)
       .setExpirationTime(claims.exp)
-      .sign(this.settings.secret);
+      .sign(key.signKey);
     return { token, claims };
   }
 
@@ -131,7 +152,7 @@ export class TokenService {
   memoized(token: string): AccessClaims | undefined {
     const known = this.verified.get(token);
     if (!known) return undefined;
-    if (known.exp + (this.settings.clockToleranceSeconds ?? 5) > this.clock()) return known;
+    if (known.exp + (this.settings.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS) > this.clock()) return known;
     this.verified.delete(token);
     throw new ApiError('invalid_token', { detail: 'The access token has expired.' });
   }
@@ -152,13 +173,17 @@ export class TokenService {
 
   private async verifyWithJose(token: string): Promise<AccessClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.settings.secret, {
-        algorithms: ['HS256'],
+      const { kid } = decodeProtectedHeader(token);
+      const key = typeof kid === 'string' ? this.keys.verifier(kid, this.clock()) : undefined;
+      if (!key) throw new ApiError('invalid_token', { detail: 'The access token was signed with an unknown key.' });
+      // The key's own algorithm only, whatever the header says (RFC 8725 §3.1: no alg confusion, no `none`).
+      const { payload } = await jwtVerify(token, key.verifyKey, {
+        algorithms: [key.alg],
         typ: ACCESS_TOKEN_TYPE,
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'sid'],
-        clockTolerance: this.settings.clockToleranceSeconds ?? 5,
+        clockTolerance: this.settings.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS,
         currentDate: new Date(this.clock() * 1000),
       });
       if (

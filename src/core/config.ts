@@ -56,6 +56,8 @@ export interface Config {
     readonly refreshMaxSeconds: number;
     /** How long the refresh token just rotated may be presented again as a retry (0: never). */
     readonly refreshReuseLeewaySeconds: number;
+    /** Signing keys and their rotation (src/auth/keys/). */
+    readonly signing: SigningSettings;
   };
   /** Live sessions one user may hold; a new login ends the oldest beyond it (MAX_SESSIONS_PER_USER). */
   readonly maxSessionsPerUser: number;
@@ -91,6 +93,22 @@ export interface Config {
     /** Whether every proof must carry a server nonce (DPOP_NONCE=required|off, RFC 9449 §8). */
     readonly nonceRequired: boolean;
   };
+}
+
+/** The algorithms access tokens may be signed with; HS256 signs with JWT_SECRET. */
+export const SIGNING_ALGS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+/** Where the signing keys come from and how their rotation is paced. */
+export interface SigningSettings {
+  /** JWT_SIGNING_KEYS_FILE: a JWK Set of private keys; undefined: generated (dev) or HS256. */
+  readonly keysFile: string | undefined;
+  /** JWT_SIGNING_ALG: the algorithm of a generated key, or HS256 (sign with JWT_SECRET). */
+  readonly alg: SigningAlg;
+  /** JWT_KEY_NOTICE_SECONDS: a new key is published this long before it signs. */
+  readonly noticeSeconds: number;
+  /** JWT_KEYS_POLL_MS: how often the key file's mtime is checked for a rotation step. */
+  readonly pollMs: number;
 }
 
 /** One `host:port` of a Redis Cluster seed or a sentinel. */
@@ -232,7 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     // The default is openDatabase's own (DEFAULT_POOL_MAX in store/database.ts), kept equal by a test.
     databasePoolMax: r.int('DATABASE_POOL_MAX', 5, 1, 1000),
     dataDir: path.resolve(r.str('DATA_DIR') ?? '.data'),
-    jwt: readJwt(r, production, publicUrl),
+    jwt: readJwt(r, nodeEnv, publicUrl),
     maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
     loginLimits: readLoginLimits(r),
     corsOrigins: readCorsOrigins(r),
@@ -374,20 +392,47 @@ function readPublicUrl(r: EnvReader, production: boolean, port: number, plainHtt
   return parsed.url;
 }
 
-function readJwt(r: EnvReader, production: boolean, issuer: string): Config['jwt'] {
+function readJwt(r: EnvReader, nodeEnv: NodeEnv, issuer: string): Config['jwt'] {
   // The issuer is PUBLIC_URL (RFC 8414 §3.3: metadata and tokens name the same one); the old
   // JWT_ISSUER may stay set only while it agrees.
   const legacyIssuer = r.str('JWT_ISSUER');
   if (legacyIssuer !== undefined && legacyIssuer !== issuer)
     r.problem(`JWT_ISSUER must equal PUBLIC_URL (${issuer}) or be removed: the issuer is PUBLIC_URL`);
   return {
-    secret: readJwtSecret(r, production),
+    secret: readJwtSecret(r, nodeEnv === 'production'),
     issuer,
     audience: r.str('JWT_AUDIENCE') ?? 'specgate-api',
     accessTokenSeconds: r.int('TOKEN_EXPIRE_MINUTES', 15, 1, 24 * 60) * 60,
     refreshIdleSeconds: r.int('REFRESH_TOKEN_IDLE_MINUTES', 7 * 24 * 60, 5, 365 * 24 * 60) * 60,
     refreshMaxSeconds: r.int('REFRESH_TOKEN_MAX_DAYS', 30, 1, 365) * 86400,
     refreshReuseLeewaySeconds: r.int('REFRESH_REUSE_LEEWAY_SECONDS', 30, 0, 300),
+    signing: readSigning(r, nodeEnv),
+  };
+}
+
+/**
+ * With JWT_SIGNING_KEYS_FILE, its keys sign. Without it: production signs HS256 with JWT_SECRET;
+ * development generates a key of JWT_SIGNING_ALG (ES256 unless set) under DATA_DIR; test signs
+ * HS256 unless JWT_SIGNING_ALG asks for a generated key.
+ */
+function readSigning(r: EnvReader, nodeEnv: NodeEnv): SigningSettings {
+  const production = nodeEnv === 'production';
+  const keysFile = r.str('JWT_SIGNING_KEYS_FILE');
+  const raw = r.str('JWT_SIGNING_ALG');
+  let alg: SigningAlg = nodeEnv === 'development' ? 'ES256' : 'HS256';
+  if (raw !== undefined) {
+    if ((SIGNING_ALGS as readonly string[]).includes(raw)) alg = raw as SigningAlg;
+    else r.problem(`JWT_SIGNING_ALG must be one of ${SIGNING_ALGS.join(', ')} (got "${raw}")`);
+  }
+  if (production && keysFile === undefined && alg !== 'HS256')
+    r.problem(
+      `JWT_SIGNING_ALG=${alg} in production needs JWT_SIGNING_KEYS_FILE (keys are generated in development only)`,
+    );
+  return {
+    keysFile: keysFile === undefined ? undefined : path.resolve(keysFile),
+    alg,
+    noticeSeconds: r.int('JWT_KEY_NOTICE_SECONDS', 3600, 1, 30 * 86400),
+    pollMs: r.int('JWT_KEYS_POLL_MS', 5000, 100, 600_000),
   };
 }
 

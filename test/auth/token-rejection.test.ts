@@ -56,7 +56,7 @@ async function forge(
     await t.redis.expire(`auth:session:${sid}`, 600);
   }
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', ...tweak.header })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: t.app.tokens.keys.signer(now).kid, ...tweak.header })
     .sign(tweak.key ?? key);
 }
 
@@ -83,6 +83,11 @@ describe('token verification', () => {
     await expectRejected(
       await forge({ key: new TextEncoder().encode('another-secret-another-secret-another-secret') }),
     );
+  });
+
+  it('rejects a token naming a key the service does not hold, or none', async () => {
+    await expectRejected(await forge({ header: { kid: 'hs256-not-a-key-of-ours' } }));
+    await expectRejected(await forge({ header: { kid: undefined } }));
   });
 
   it('rejects another alg with the same key (HS512)', async () => {

@@ -448,9 +448,10 @@ export const PLANS: Record<string, Plan<any>> = {
       }
       if (c.scopes) form.scope = c.scopes.join(' ');
       else delete form.scope;
-      // A generated client_secret is a failed client authentication (invalid_client), and a
-      // generated DPoP header an invalid proof (invalid_dpop_proof): neither is a valid request.
+      // A generated client_secret is a failed client authentication (invalid_client).
       delete form.client_secret;
+      // A DPoP proof is a signature over this very request (RFC 9449 §4.2): no schema makes one,
+      // so a valid request goes without; test/auth/dpop-token.test.ts signs real ones.
       delete parts.headers.dpop;
     },
   },
@@ -570,6 +571,7 @@ export const PLANS: Record<string, Plan<any>> = {
   deleteClient: clientPlan(),
   getAuthorizationServerMetadata: {},
   getProtectedResourceMetadata: {},
+  getJwks: {},
 };
 
 /**

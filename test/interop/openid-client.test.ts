@@ -5,18 +5,41 @@
  * standard client accepts it" means. The server listens on plain HTTP on loopback, hence
  * allowInsecureRequests; its PUBLIC_URL is that origin, which discovery requires (RFC 8414 §3.3).
  */
+import {
+  calculateJwkThumbprint,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  jwtVerify,
+} from 'jose';
 import * as oidc from 'openid-client';
 import { startTestApp, type TestApp } from '../support/app';
+import { type TestKeyFile, testKeyFile } from '../support/signing-keys';
 
 let t: TestApp;
 let server: URL;
+let keyFile: TestKeyFile;
 
 beforeAll(async () => {
-  t = await startTestApp({ publicUrlIsOrigin: true });
+  // Signed as a deployment others trust is: asymmetric keys (ES256) published as a JWK Set.
+  keyFile = await testKeyFile(['ES256']);
+  t = await startTestApp({ publicUrlIsOrigin: true, env: { JWT_SIGNING_KEYS_FILE: keyFile.file } });
   server = new URL(t.config.publicUrl);
   await t.createUser('interop', 'interop-password-1', ['items:read', 'items:write']);
 });
-afterAll(() => t.stop());
+afterAll(async () => {
+  await t.stop();
+  keyFile.remove();
+});
+
+const login = (config: oidc.Configuration, options?: oidc.DPoPOptions) =>
+  oidc.genericGrantRequest(
+    config,
+    'password',
+    { username: 'interop', password: 'interop-password-1', scope: 'items:read' },
+    options,
+  );
 
 /** A public client (no secret) that discovered the service. */
 const discoverPublic = (clientId = 'interop-app') =>
@@ -77,5 +100,88 @@ describe('openid-client against specgate', () => {
     await expect(
       oidc.genericGrantRequest(config, 'password', { username: 'interop', password: 'wrong-password-1' }),
     ).rejects.toMatchObject({ code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_grant', status: 400 });
+  });
+
+  it('issues access tokens a resource server verifies with jose from the published JWK Set (RFC 9068 §4)', async () => {
+    const config = await discoverPublic();
+    const jwksUri = config.serverMetadata().jwks_uri;
+    expect(jwksUri).toBe(`${t.config.publicUrl}/.well-known/jwks.json`);
+    const { access_token } = await login(config);
+    // What another service of the company does: no shared secret, only the issuer's public keys.
+    const jwks = createRemoteJWKSet(new URL(jwksUri!));
+    const { payload, protectedHeader } = await jwtVerify(access_token, jwks, {
+      issuer: t.config.publicUrl,
+      audience: t.config.jwt.audience,
+      typ: 'at+jwt',
+      algorithms: ['ES256'],
+      requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],
+    });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: keyFile.keys[0]!.kid });
+    expect(payload).toMatchObject({ client_id: 'interop-app', scope: 'items:read' });
+  });
+
+  it('binds tokens to a DPoP key through its DPoP handle, for the token endpoint and resource calls (RFC 9449)', async () => {
+    const config = await discoverPublic();
+    expect(config.serverMetadata().dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256']));
+    const keyPair = await oidc.randomDPoPKeyPair('ES256');
+    const DPoP = oidc.getDPoPHandle(config, keyPair);
+    const tokens = await login(config, { DPoP });
+    expect(tokens.token_type).toBe('dpop');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({
+      jkt: await calculateJwkThumbprint(await exportJWK(keyPair.publicKey)),
+    });
+    expect(decodeProtectedHeader(tokens.access_token).typ).toBe('at+jwt');
+
+    const me = await oidc.fetchProtectedResource(
+      config,
+      tokens.access_token,
+      new URL('/me', server),
+      'GET',
+      null,
+      undefined,
+      {
+        DPoP,
+      },
+    );
+    expect(me.status).toBe(200);
+    // Without the key, as a thief would send it: refused, and the challenge says why (RFC 9449 §7.2).
+    const stolen = oidc.fetchProtectedResource(config, tokens.access_token, new URL('/me', server), 'GET');
+    await expect(stolen).rejects.toMatchObject({ code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' });
+
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!, undefined, { DPoP });
+    expect(refreshed.token_type).toBe('dpop');
+    // The refresh token is bound too: another key cannot use it (RFC 9449 §5).
+    const other = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    await expect(
+      oidc.refreshTokenGrant(config, refreshed.refresh_token!, undefined, { DPoP: other }),
+    ).rejects.toMatchObject({
+      code: 'OAUTH_RESPONSE_BODY_ERROR',
+      status: 400,
+    });
+  });
+});
+
+describe('openid-client with DPoP nonces required', () => {
+  let n: TestApp;
+  beforeAll(async () => {
+    n = await startTestApp({
+      publicUrlIsOrigin: true,
+      env: { JWT_SIGNING_KEYS_FILE: keyFile.file, DPOP_NONCE: 'required' },
+    });
+    await n.createUser('interop', 'interop-password-1', ['items:read']);
+  });
+  afterAll(() => n.stop());
+
+  it('retries with the server nonce at the token endpoint and at the resource, and succeeds (RFC 9449 §8, §9)', async () => {
+    const config = await oidc.discovery(new URL(n.config.publicUrl), 'nonce-app', undefined, oidc.None(), {
+      algorithm: 'oauth2',
+      execute: [oidc.allowInsecureRequests],
+    });
+    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const tokens = await login(config, { DPoP });
+    expect(tokens.token_type).toBe('dpop');
+    const url = new URL('/me', n.config.publicUrl);
+    const me = await oidc.fetchProtectedResource(config, tokens.access_token, url, 'GET', null, undefined, { DPoP });
+    expect(me.status).toBe(200);
   });
 });

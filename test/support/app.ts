@@ -156,6 +156,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       return user.id;
     },
     async stop() {
+      app.keys.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       redis.disconnect();

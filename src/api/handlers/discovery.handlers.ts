@@ -17,7 +17,8 @@ export function discoveryHandlers(deps: HandlerDeps) {
     issuer: deps.publicUrl,
     grantTypes: [...grants(deps).keys()],
     scopes: documentScopes(deps.document),
-    jwks: false,
+    // A key file or a generated key: the JWK Set is published (HS256 alone publishes nothing).
+    jwks: deps.signingKeys.ring.asymmetric,
     // The token endpoint takes a client_id without a secret (public clients) today.
     clientAuthMethods: ['none'],
     dpopAlgs: DPOP_ALGORITHMS,

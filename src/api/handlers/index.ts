@@ -9,6 +9,7 @@ import { authHandlers } from './auth.handlers';
 import { clientsHandlers } from './clients.handlers';
 import { discoveryHandlers } from './discovery.handlers';
 import { itemsHandlers } from './items.handlers';
+import { keysHandlers } from './keys.handlers';
 import { systemHandlers } from './system.handlers';
 import { userAdminHandlers } from './user-admin.handlers';
 import { usersHandlers } from './users.handlers';
@@ -22,6 +23,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...clientsHandlers(deps),
     ...itemsHandlers(deps),
     ...systemHandlers(deps),
+    ...keysHandlers(deps),
   } satisfies Handlers;
 }
 

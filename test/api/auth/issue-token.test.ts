@@ -38,7 +38,11 @@ describe('issueToken', () => {
   it('signs an RFC 9068 access token with the documented claims', async () => {
     const res = await api.post('/token', grant({ client_id: 'cli-1' }));
     const token = res.body.access_token as string;
-    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(decodeProtectedHeader(token)).toEqual({
+      alg: 'HS256',
+      typ: 'at+jwt',
+      kid: expect.stringMatching(/^hs256-/),
+    });
     const claims = decodeJwt(token);
     expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub']);
     expect(claims).toMatchObject({
