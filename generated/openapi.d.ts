@@ -3383,16 +3383,34 @@ export interface operations {
                      *       "response_types_supported": [],
                      *       "grant_types_supported": [
                      *         "password",
-                     *         "refresh_token"
+                     *         "refresh_token",
+                     *         "client_credentials"
                      *       ],
                      *       "token_endpoint_auth_methods_supported": [
+                     *         "client_secret_basic",
+                     *         "client_secret_post",
                      *         "none"
+                     *       ],
+                     *       "revocation_endpoint_auth_methods_supported": [
+                     *         "client_secret_basic",
+                     *         "client_secret_post",
+                     *         "none"
+                     *       ],
+                     *       "introspection_endpoint_auth_methods_supported": [
+                     *         "client_secret_basic"
                      *       ],
                      *       "scopes_supported": [
                      *         "items:read",
                      *         "items:write",
                      *         "users:admin",
-                     *         "tokens:introspect"
+                     *         "tokens:introspect",
+                     *         "clients:admin"
+                     *       ],
+                     *       "dpop_signing_alg_values_supported": [
+                     *         "ES256",
+                     *         "RS256",
+                     *         "PS256",
+                     *         "EdDSA"
                      *       ]
                      *     }
                      */
@@ -3429,12 +3447,19 @@ export interface operations {
                      *         "items:read",
                      *         "items:write",
                      *         "users:admin",
-                     *         "tokens:introspect"
+                     *         "tokens:introspect",
+                     *         "clients:admin"
                      *       ],
                      *       "bearer_methods_supported": [
                      *         "header"
                      *       ],
-                     *       "resource_documentation": "https://api.example.com/docs"
+                     *       "resource_documentation": "https://api.example.com/docs",
+                     *       "dpop_signing_alg_values_supported": [
+                     *         "ES256",
+                     *         "RS256",
+                     *         "PS256",
+                     *         "EdDSA"
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["ProtectedResourceMetadata"];

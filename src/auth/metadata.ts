@@ -13,8 +13,10 @@ export interface ServerFacts {
   scopes: readonly string[];
   /** Whether a JWK Set of public signing keys is served (asymmetric keys; not with HS256). */
   jwks: boolean;
-  /** How clients authenticate at the token endpoint (RFC 8414 §2; `none`: public clients). */
+  /** How clients authenticate at the token and revocation endpoints (RFC 8414 §2; `none`: public clients). */
   clientAuthMethods: readonly string[];
+  /** How clients authenticate at the introspection endpoint (never `none`: RFC 7662 §2.1). */
+  introspectionAuthMethods: readonly string[];
   /** The algorithms a DPoP proof may be signed with (RFC 9449 §5.1); none when DPoP is off. */
   dpopAlgs: readonly string[];
 }
@@ -32,7 +34,7 @@ export function authorizationServerMetadata(f: ServerFacts): components['schemas
     grant_types_supported: [...f.grantTypes],
     token_endpoint_auth_methods_supported: [...f.clientAuthMethods],
     revocation_endpoint_auth_methods_supported: [...f.clientAuthMethods],
-    introspection_endpoint_auth_methods_supported: [...f.clientAuthMethods.filter((m) => m !== 'none')],
+    introspection_endpoint_auth_methods_supported: [...f.introspectionAuthMethods],
     scopes_supported: [...f.scopes],
     ...(f.dpopAlgs.length ? { dpop_signing_alg_values_supported: [...f.dpopAlgs] } : {}),
   };

@@ -161,6 +161,95 @@ describe('openid-client against specgate', () => {
   });
 });
 
+describe('openid-client as a machine client (client credentials, RFC 6749 §4.4)', () => {
+  let registered: { client_id: string; client_secret: string };
+
+  beforeAll(async () => {
+    await t.createUser('interop-admin', 'interop-admin-password', ['clients:admin']);
+    const admin = await oidc.genericGrantRequest(await discoverPublic(), 'password', {
+      username: 'interop-admin',
+      password: 'interop-admin-password',
+    });
+    const res = await fetch(new URL('/v1/clients', server), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'interop-service',
+        grant_types: ['client_credentials'],
+        scopes: ['items:read', 'tokens:introspect'],
+      }),
+    });
+    expect(res.status).toBe(201);
+    registered = (await res.json()) as typeof registered;
+  });
+
+  const discoverConfidential = (auth: oidc.ClientAuth) =>
+    oidc.discovery(server, registered.client_id, undefined, auth, {
+      algorithm: 'oauth2',
+      execute: [oidc.allowInsecureRequests],
+    });
+
+  it.each([
+    ['client_secret_basic', () => oidc.ClientSecretBasic(registered.client_secret)],
+    ['client_secret_post', () => oidc.ClientSecretPost(registered.client_secret)],
+  ])('gets a token with %s, calls the API with it, and introspects it', async (_method, auth) => {
+    const config = await discoverConfidential(auth());
+    expect(config.serverMetadata().token_endpoint_auth_methods_supported).toContain(_method);
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'items:read' });
+    expect(tokens.token_type).toBe('bearer');
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(decodeJwt(tokens.access_token)).toMatchObject({
+      sub: registered.client_id,
+      client_id: registered.client_id,
+    });
+    const items = await oidc.fetchProtectedResource(config, tokens.access_token, new URL('/v1/items', server), 'GET');
+    expect(items.status).toBe(200);
+
+    // Introspection authenticates the client with Basic (the method the metadata lists for it).
+    const introspecting = await discoverConfidential(oidc.ClientSecretBasic(registered.client_secret));
+    const introspection = await oidc.tokenIntrospection(introspecting, tokens.access_token);
+    expect(introspection).toMatchObject({ active: true, sub: registered.client_id, scope: 'items:read' });
+  });
+
+  it('revokes its own token (RFC 7009), after which introspection says inactive and the API refuses it', async () => {
+    const config = await discoverConfidential(oidc.ClientSecretBasic(registered.client_secret));
+    const { access_token } = await oidc.clientCredentialsGrant(config, { scope: 'items:read' });
+    await oidc.tokenRevocation(config, access_token);
+    expect(await oidc.tokenIntrospection(config, access_token)).toEqual({ active: false });
+    const call = oidc.fetchProtectedResource(config, access_token, new URL('/v1/items', server), 'GET');
+    await expect(call).rejects.toMatchObject({ code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' });
+  });
+
+  it('gets a DPoP-bound token through the DPoP handle', async () => {
+    const config = await discoverConfidential(oidc.ClientSecretBasic(registered.client_secret));
+    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'items:read' }, { DPoP });
+    expect(tokens.token_type).toBe('dpop');
+    const items = await oidc.fetchProtectedResource(
+      config,
+      tokens.access_token,
+      new URL('/v1/items', server),
+      'GET',
+      null,
+      undefined,
+      {
+        DPoP,
+      },
+    );
+    expect(items.status).toBe(200);
+  });
+
+  it('is refused with invalid_client for a wrong secret', async () => {
+    const config = await discoverConfidential(oidc.ClientSecretBasic('not-the-secret'));
+    // 401 with a Basic challenge (RFC 6749 §5.2): openid-client reports the challenge it read.
+    await expect(oidc.clientCredentialsGrant(config)).rejects.toMatchObject({
+      code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
+      status: 401,
+      cause: [expect.objectContaining({ scheme: 'basic' })],
+    });
+  });
+});
+
 describe('openid-client with DPoP nonces required', () => {
   let n: TestApp;
   beforeAll(async () => {

@@ -19,8 +19,10 @@ export function discoveryHandlers(deps: HandlerDeps) {
     scopes: documentScopes(deps.document),
     // A key file or a generated key: the JWK Set is published (HS256 alone publishes nothing).
     jwks: deps.signingKeys.ring.asymmetric,
-    // The token endpoint takes a client_id without a secret (public clients) today.
-    clientAuthMethods: ['none'],
+    // Confidential clients authenticate either way (RFC 6749 §2.3.1); public clients send only
+    // their client_id (`none`). /introspect takes Basic beside a bearer token with tokens:introspect.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspectionAuthMethods: ['client_secret_basic'],
     dpopAlgs: DPOP_ALGORITHMS,
   };
   const server = authorizationServerMetadata(facts);

@@ -43,6 +43,11 @@ describe('authorization server metadata', () => {
     expect(body.grant_types_supported).toEqual(expect.arrayContaining(['password', 'refresh_token']));
     expect(body.scopes_supported).toEqual(documentScopes(loadDocument()));
     expect(body.response_types_supported).toEqual([]);
+    expect(body.grant_types_supported).toContain('client_credentials');
+    expect(body.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
+    expect(body.revocation_endpoint_auth_methods_supported).toEqual(body.token_endpoint_auth_methods_supported);
+    // Introspection is never anonymous (RFC 7662 §2.1): Basic, or a bearer token with tokens:introspect.
+    expect(body.introspection_endpoint_auth_methods_supported).toEqual(['client_secret_basic']);
     // Each endpoint is the service's own: a form without its parameters gets an RFC 6749 error.
     for (const endpoint of [body.token_endpoint, body.revocation_endpoint]) {
       const res = await api.post(pathOf(endpoint), { form: {} });
