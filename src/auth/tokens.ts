@@ -5,12 +5,12 @@
  * algorithm, type, issuer and audience, and requires exp/iat/jti/sub: jose only checks `exp` when
  * the claim is present (RFC 8725 §3.1, §3.11).
  */
-import { createHash, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { ApiError } from '../core/errors';
-import { UUID_TEXT } from '../core/uuid';
 import { hmacKey } from './keys/hmac-key';
 import { KeyRing } from './keys/key-ring';
+import { RefreshSuccessors } from './refresh-tokens';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
@@ -51,9 +51,6 @@ export const systemClock: Clock = () => Math.floor(Date.now() / 1000);
 /** Seconds of clock skew tolerated on exp/nbf/iat unless the settings say otherwise. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
-/** HKDF `info` of the refresh-successor key: one key per purpose, never the JWT key itself (RFC 8725 §3.5). */
-const SUCCESSOR_KEY_INFO = 'specgate refresh-token successor v1';
-
 /** How many verified tokens are remembered; when full, the one remembered longest ago goes first. */
 const VERIFIED_MEMORY = 10_000;
 
@@ -65,8 +62,8 @@ export class TokenService {
    * (HMAC verification through WebCrypto costs ~110 µs a request here, on the hottest path.)
    */
   private readonly verified = new Map<string, AccessClaims>();
-  /** HMAC key that derives a refresh token's successor (see {@link TokenService.successorRefreshToken}). */
-  private readonly successorKey: Buffer;
+  /** Derives a refresh token's successor at rotation (src/auth/refresh-tokens.ts). */
+  private readonly successors: RefreshSuccessors;
   /** Which key signs and which verify (src/auth/keys/key-ring.ts). */
   readonly keys: KeyRing;
 
@@ -74,7 +71,7 @@ export class TokenService {
     private readonly settings: TokenSettings,
     private readonly clock: Clock = systemClock,
   ) {
-    this.successorKey = Buffer.from(hkdfSync('sha256', settings.secret, new Uint8Array(0), SUCCESSOR_KEY_INFO, 32));
+    this.successors = new RefreshSuccessors(settings.secret);
     this.keys =
       settings.keys ??
       new KeyRing(hmacKey(settings.secret), {
@@ -83,17 +80,9 @@ export class TokenService {
       });
   }
 
-  /**
-   * The refresh token that replaces `presented` at rotation: `<sid>.` + base64url(HMAC-SHA256(K,
-   * presented)), K derived from the JWT secret with HKDF. Deterministic, so a retry of the same
-   * token can be answered with the same successor without storing any token in plaintext; as
-   * unguessable as a random one to anyone without K. `presented` must be well-formed.
-   */
+  /** The refresh token that replaces `presented` at rotation: see {@link RefreshSuccessors}. */
   successorRefreshToken(presented: string): { token: string; hash: string } {
-    const sid = refreshTokenSession(presented);
-    if (!sid) throw new TypeError('not a refresh token');
-    const token = `${sid}.${createHmac('sha256', this.successorKey).update(presented).digest('base64url')}`;
-    return { token, hash: hashRefreshToken(token) };
+    return this.successors.of(presented);
   }
 
   get lifetimeSeconds(): number {
@@ -205,24 +194,4 @@ export class TokenService {
       });
     }
   }
-}
-
-/**
- * Refresh tokens are opaque: `<session id>.<256 random bits, base64url>`. Only their SHA-256 is
- * stored; the session id in front lets the server find the one key to check without a lookup table.
- */
-const REFRESH_FORMAT = new RegExp(`^(${UUID_TEXT})\\.([A-Za-z0-9_-]{43})$`);
-
-export function newRefreshToken(sid: string): { token: string; hash: string } {
-  const token = `${sid}.${randomBytes(32).toString('base64url')}`;
-  return { token, hash: hashRefreshToken(token) };
-}
-
-export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/** The session id of a well-formed refresh token, or undefined. */
-export function refreshTokenSession(token: string): string | undefined {
-  return REFRESH_FORMAT.exec(token)?.[1];
 }

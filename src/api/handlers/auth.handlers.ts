@@ -5,7 +5,7 @@
 import { authenticateClient, presentedClient } from '../../auth/client-authentication';
 import { tokenBinding } from '../../auth/dpop/token-binding';
 import { grants } from '../../auth/grants';
-import { hashRefreshToken, refreshTokenSession } from '../../auth/tokens';
+import { hashRefreshToken, refreshTokenSession } from '../../auth/refresh-tokens';
 import { OAUTH_NO_STORE, OAuthError } from '../../core/errors';
 import { userCallerOf } from '../caller';
 import type { HandlerDeps } from '../deps';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../core/errors';
 import { requireSameKey } from '../dpop/token-binding';
-import { hashRefreshToken, refreshTokenSession } from '../tokens';
+import { hashRefreshToken, refreshTokenSession } from '../refresh-tokens';
 import type { Grant, GrantDeps } from './grant';
 import { scopeList } from './grant';
 import { tokenResponse } from './token-response';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../core/errors';
 import { confirmLogin } from '../login-confirmation';
-import { newRefreshToken } from '../tokens';
+import { newRefreshToken } from '../refresh-tokens';
 import type { GrantDeps, GrantResult, TokenRequest } from './grant';
 import { tokenResponse } from './token-response';
 
