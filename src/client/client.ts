@@ -4,29 +4,13 @@
  * Browser-safe: only global fetch, Request, Headers and URLSearchParams.
  */
 import createClient, { type Client, type HeadersOptions } from 'openapi-fetch';
-import type { components, paths } from '../../generated/openapi';
+import type { paths } from '../../generated/openapi';
 import { type DpopOptions, dpopFetch } from './dpop';
-import { isOAuthError, SpecgateError, toErrorBody } from './errors';
+import { SpecgateError, toErrorBody } from './errors';
+import { clientCredentialsLogin, passwordLogin, sharedRefresh } from './grants';
+import { type ClientCredentials, type HeldTokens, holdTokens, type Tokens } from './tokens';
 
-type TokenResponse = components['schemas']['TokenResponse'];
-
-/** The tokens of one session, as the SDK holds them. */
-export interface Tokens {
-  /** The JWT sent as `Authorization: Bearer …`. */
-  readonly accessToken: string;
-  /**
-   * Every refresh rotates it; reusing a rotated one (beyond a retry within seconds) ends the
-   * session. Absent after the client credentials grant (RFC 6749 §4.4.3): a refresh then asks
-   * for a new token with the same client credentials.
-   */
-  readonly refreshToken?: string;
-  /** When the access token expires (milliseconds since the epoch, from `expires_in`). */
-  readonly expiresAt: number;
-  /** The scopes of the access token, space-separated. */
-  readonly scope: string;
-  /** `DPoP` when the access token is bound to the client's DPoP key (sent as `Authorization: DPoP …`). */
-  readonly tokenType?: 'Bearer' | 'DPoP';
-}
+export type { ClientCredentials, Tokens } from './tokens';
 
 /** Options of {@link createSpecgateClient}. */
 export interface SpecgateClientOptions {
@@ -93,22 +77,7 @@ export interface SpecgateClient extends Client<paths> {
   setTokens(tokens: Tokens | undefined): void;
 }
 
-/** What {@link SpecgateClient.loginWithClientCredentials} authenticates with. */
-export interface ClientCredentials {
-  clientId: string;
-  clientSecret: string;
-  /** Space-separated scopes to ask for (default: every scope the client is allowed). */
-  scope?: string;
-  method?: 'basic' | 'post';
-}
-
 const MERGE_PATCH = 'application/merge-patch+json';
-
-/** Options of a form-encoded request: the OAuth endpoints take application/x-www-form-urlencoded. */
-const FORM = {
-  headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-  bodySerializer: (body: unknown) => new URLSearchParams(body as Record<string, string>).toString(),
-};
 
 /**
  * Creates a client for a specgate service.
@@ -133,7 +102,7 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
 
   return {
     ...api,
-    login: passwordLogin(oauth, held, options),
+    login: passwordLogin(oauth, held, options.clientId),
     loginWithClientCredentials: clientLogin.login,
     refresh,
     logout: endSession(api, held),
@@ -145,25 +114,6 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
 }
 
 type Send = (request: Request) => Promise<Response>;
-
-/** The tokens a client holds, and the one way to change them. */
-interface HeldTokens {
-  current(): Tokens | undefined;
-  /** Replaces the tokens; tells `onTokens` when they change. */
-  setTokens(next: Tokens | undefined): void;
-}
-
-/** Holds the session's tokens, starting from `options.tokens`; every change reaches `options.onTokens`. */
-function holdTokens(options: SpecgateClientOptions): HeldTokens {
-  let tokens = options.tokens;
-  const current = (): Tokens | undefined => tokens;
-  const setTokens = (next: Tokens | undefined): void => {
-    if (next === tokens) return;
-    tokens = next;
-    options.onTokens?.(next);
-  };
-  return { current, setTokens };
-}
 
 /**
  * The fetch of the typed API: sends PATCH bodies as merge patches and, while tokens are held, the
@@ -200,105 +150,6 @@ function bearerFetch(send: Send, held: HeldTokens, refresh: () => Promise<Tokens
   };
 }
 
-/** Refreshes through `oauth`; calls made while a refresh is under way share it, as refresh tokens are single use. */
-function sharedRefresh(oauth: Client<paths>, held: HeldTokens, clientLogin: ClientLogin): () => Promise<Tokens> {
-  let refreshing: Promise<Tokens> | undefined;
-  return function refresh(): Promise<Tokens> {
-    // A client credentials token has no refresh token: the grant is asked again instead.
-    const renew = held.current()?.refreshToken === undefined && clientLogin.active();
-    refreshing ??= (renew ? clientLogin.renew() : refreshOnce(oauth, held)).finally(() => {
-      refreshing = undefined;
-    });
-    return refreshing;
-  };
-}
-
-/** One refresh-token grant: holds the new tokens, or drops the old ones when the session is over. */
-async function refreshOnce(oauth: Client<paths>, held: HeldTokens): Promise<Tokens> {
-  const before = held.current();
-  if (!before?.refreshToken) throw new Error('Not logged in: there is no refresh token to use.');
-  const { data, error, response } = await oauth.POST('/token', {
-    body: { grant_type: 'refresh_token', refresh_token: before.refreshToken },
-    ...FORM,
-  });
-  if (data) {
-    const next = toTokens(data);
-    // A login or logout meanwhile wins over this refresh.
-    if (held.current() === before) held.setTokens(next);
-    return next;
-  }
-  if (isOAuthError(error) && error.error === 'invalid_grant' && held.current() === before) held.setTokens(undefined);
-  throw new SpecgateError(response.status, toErrorBody(error));
-}
-
-/** The client's `login`: the password grant through `oauth`, holding the tokens it returns. */
-function passwordLogin(oauth: Client<paths>, held: HeldTokens, options: SpecgateClientOptions) {
-  return async function login(username: string, password: string, scope?: string): Promise<Tokens> {
-    const { data, error, response } = await oauth.POST('/token', {
-      body: {
-        grant_type: 'password',
-        username,
-        password,
-        ...(scope !== undefined ? { scope } : {}),
-        ...(options.clientId !== undefined ? { client_id: options.clientId } : {}),
-      },
-      ...FORM,
-    });
-    if (!data) throw new SpecgateError(response.status, toErrorBody(error));
-    const next = toTokens(data);
-    held.setTokens(next);
-    return next;
-  };
-}
-
-interface ClientLogin {
-  login(credentials: ClientCredentials): Promise<Tokens>;
-  /** The grant again with the last credentials; throws when they are refused (tokens dropped). */
-  renew(): Promise<Tokens>;
-  /** Whether the tokens held came from this grant. */
-  active(): boolean;
-}
-
-/** The client credentials grant through `oauth`, remembering the credentials for renewals. */
-function clientCredentialsLogin(oauth: Client<paths>, held: HeldTokens): ClientLogin {
-  let last: ClientCredentials | undefined;
-  async function grant(c: ClientCredentials): Promise<Tokens> {
-    const basic = (c.method ?? 'basic') === 'basic';
-    // RFC 6749 §2.3.1: each part form-urlencoded before Basic's base64.
-    const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-    const { data, error, response } = await oauth.POST('/token', {
-      body: {
-        grant_type: 'client_credentials',
-        ...(c.scope !== undefined ? { scope: c.scope } : {}),
-        ...(basic ? {} : { client_id: c.clientId, client_secret: c.clientSecret }),
-      },
-      ...FORM,
-      headers: {
-        ...FORM.headers,
-        ...(basic ? { Authorization: `Basic ${btoa(`${encode(c.clientId)}:${encode(c.clientSecret)}`)}` } : {}),
-      },
-    });
-    if (!data) {
-      if (last === c) held.setTokens(undefined);
-      throw new SpecgateError(response.status, toErrorBody(error));
-    }
-    const next = toTokens(data);
-    held.setTokens(next);
-    return next;
-  }
-  return {
-    login(credentials) {
-      last = credentials;
-      return grant(credentials);
-    },
-    renew() {
-      if (!last) return Promise.reject(new Error('Not logged in with client credentials.'));
-      return grant(last);
-    },
-    active: () => last !== undefined && held.current() !== undefined,
-  };
-}
-
 /** The client's `logout`: `POST /logout` through `api`, then the tokens dropped whatever the answer. */
 function endSession(api: Client<paths>, held: HeldTokens) {
   return async function logout(opts: { allSessions?: boolean } = {}): Promise<void> {
@@ -319,14 +170,4 @@ function endSession(api: Client<paths>, held: HeldTokens) {
 /** `Authorization` for the access token, in the scheme its token type names. */
 function authorizationOf(tokens: Tokens): string {
   return `${tokens.tokenType ?? 'Bearer'} ${tokens.accessToken}`;
-}
-
-function toTokens(body: TokenResponse): Tokens {
-  return {
-    tokenType: body.token_type,
-    accessToken: body.access_token,
-    ...(body.refresh_token !== undefined ? { refreshToken: body.refresh_token } : {}),
-    expiresAt: Date.now() + body.expires_in * 1000,
-    scope: body.scope,
-  };
 }
