@@ -1158,6 +1158,13 @@ export interface components {
             exp: number;
             iat: number;
             jti: string;
+            /**
+             * @description The key a DPoP-bound access token is bound to (RFC 9449 §6.2): `jkt`, the SHA-256
+             *     JWK thumbprint. A resource server that introspects checks the DPoP proof against it.
+             */
+            cnf?: {
+                jkt: string;
+            };
         };
         /** @description The optional body of `POST /logout`. Unknown members are rejected. */
         LogoutRequest: {

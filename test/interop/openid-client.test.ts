@@ -220,11 +220,14 @@ describe('openid-client as a machine client (client credentials, RFC 6749 §4.4)
     await expect(call).rejects.toMatchObject({ code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' });
   });
 
-  it('gets a DPoP-bound token through the DPoP handle', async () => {
+  it('gets a DPoP-bound token through the DPoP handle, and introspection names its key (RFC 9449 §6.2)', async () => {
     const config = await discoverConfidential(oidc.ClientSecretBasic(registered.client_secret));
-    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const keyPair = await oidc.randomDPoPKeyPair('ES256');
+    const DPoP = oidc.getDPoPHandle(config, keyPair);
     const tokens = await oidc.clientCredentialsGrant(config, { scope: 'items:read' }, { DPoP });
     expect(tokens.token_type).toBe('dpop');
+    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey));
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({ active: true, cnf: { jkt } });
     const items = await oidc.fetchProtectedResource(
       config,
       tokens.access_token,

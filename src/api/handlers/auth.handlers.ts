@@ -130,6 +130,7 @@ export function authHandlers(deps: HandlerDeps) {
         exp: claims.exp,
         iat: claims.iat,
         jti: claims.jti,
+        ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}),
       },
     };
   };
