@@ -11,10 +11,12 @@
  * Every request goes through the contract client (test/support/contract.ts), so every response is
  * also checked against the document (documented status, media type, headers, body schema).
  */
+
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { passwordProblem } from '../../src/auth/password-policy';
+import { documentScopes } from '../../src/auth/scopes';
 import { UUID } from '../../src/core/uuid';
 import {
   loadDocument,
@@ -91,6 +93,11 @@ function paramsObject(params: Record<string, unknown>[], location: string): Sche
 /** Every operation of `doc`, modelled for fuzzing. */
 export function operationsOf(doc: OpenApiDocument): OperationModel[] {
   const out: OperationModel[] = [];
+  const oauth2Schemes = new Set(
+    Object.entries(doc.components?.securitySchemes ?? {})
+      .filter(([, scheme]) => resolveRef<{ type?: string }>(doc, scheme).type === 'oauth2')
+      .map(([name]) => name),
+  );
   for (const [template, rawItem] of Object.entries(doc.paths)) {
     const item = resolveRef<Record<string, unknown>>(doc, rawItem);
     const shared = ((item.parameters as unknown[]) ?? []).map((p) => resolveRef<Record<string, unknown>>(doc, p));
@@ -100,14 +107,18 @@ export function operationsOf(doc: OpenApiDocument): OperationModel[] {
       const own = ((op.parameters as unknown[]) ?? []).map((p) => resolveRef<Record<string, unknown>>(doc, p));
       const params = [...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)), ...own];
       const security = (op.security as SecurityRequirement[] | undefined) ?? doc.security ?? [];
-      // The requirement a user's access token meets (oauth2 only); none when one requirement is empty.
-      const oauthRequirement = security.find((r) => Object.keys(r).length === 1 && 'oauth2' in r);
+      // The requirement a user's bearer access token meets: one scheme of type oauth2, whatever the
+      // document names it; none when one requirement is empty.
+      const oauthRequirement = security.find((r) => {
+        const names = Object.keys(r);
+        return names.length === 1 && oauth2Schemes.has(names[0]!);
+      });
       const scopes =
         security.length === 0 || security.some((r) => Object.keys(r).length === 0)
           ? undefined
-          : oauthRequirement?.oauth2;
+          : oauthRequirement && Object.values(oauthRequirement)[0];
       if (security.length > 0 && scopes === undefined && !security.some((r) => Object.keys(r).length === 0)) {
-        throw new Error(`${op.operationId}: no oauth2 security requirement to fuzz with`);
+        throw new Error(`${op.operationId}: no requirement an OAuth2 access token alone meets, to fuzz with`);
       }
       const responses = new Map<string, string[]>();
       for (const [status, raw] of Object.entries((op.responses as Record<string, unknown>) ?? {})) {
@@ -218,9 +229,8 @@ export class FuzzContext {
   readonly doc = loadDocument();
   readonly ops = operationsOf(this.doc);
   readonly arbs = new SchemaArbitraries(this.doc);
-  readonly allScopes = Object.keys(
-    ((this.doc.components?.securitySchemes as any)?.oauth2?.flows?.password?.scopes as object) ?? {},
-  );
+  /** Every scope the document's OAuth2 schemes declare, whatever their names and flows. */
+  readonly allScopes = documentScopes(this.doc);
   t!: TestApp;
   api!: ReturnType<typeof client>;
   readonly stats = new Map<string, Stats>();
