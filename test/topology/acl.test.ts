@@ -12,6 +12,7 @@ import { startRedisSentinel } from '../support/redis-sentinel';
 import { type RedisServer, startRedis } from '../support/redis-server';
 import type { TopologyServer } from '../support/redis-topology';
 import { apiRound } from './api-round';
+import { authorizationServerRound } from './auth-server-round';
 
 const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
 const documented = /^user specgate on >CHANGE-ME (.+)$/m.exec(readme)?.[1];
@@ -90,6 +91,11 @@ describe.each(Object.keys(targets))('the documented ACL user on %s', (name) => {
 
   it('runs the API round with nothing refused', async () => {
     await apiRound(t, `acl-${name.replace(' ', '-')}`);
+    expect(await aclLogs()).toEqual([]);
+  });
+
+  it('runs the authorization server round with nothing refused', async () => {
+    await authorizationServerRound(t, { name: `acl-${name.replace(' ', '-')}` });
     expect(await aclLogs()).toEqual([]);
   });
 

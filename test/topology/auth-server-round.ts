@@ -37,7 +37,10 @@ export async function authorizationServerRound(t: TestApp, opts: AuthorizationSe
     json: { name: `${name} service`, grant_types: ['client_credentials'], scopes: ['items:read', 'tokens:introspect'] },
   });
   expect(registered.status).toBe(201);
-  const { client_id: clientId, client_secret: secret } = registered.body as { client_id: string; client_secret: string };
+  const { client_id: clientId, client_secret: secret } = registered.body as {
+    client_id: string;
+    client_secret: string;
+  };
   const authorization = basic(clientId, secret);
   const clientToken = async (k?: TestDpopKey) => {
     const dpop = k && (await k.proof({ method: 'POST', uri: at('/token') }));
