@@ -1,7 +1,8 @@
 /**
  * The least-privilege ACL user documented in the README ("Redis topologies"), taken from the
- * README itself: on one node, a Cluster and a Sentinel group, the API round runs with exactly
- * those rules and Redis refuses nothing; a command or key outside them is refused.
+ * README itself: on one node, a Cluster and a Sentinel group, the API round and the authorization
+ * server's round (DPoP replay keys, clients' sessions) run with exactly those rules and Redis
+ * refuses nothing; a command or key outside them is refused.
  */
 import fs from 'node:fs';
 import path from 'node:path';
