@@ -1,7 +1,8 @@
 /**
  * The least-privilege ACL user documented in the README ("Redis topologies"), taken from the
- * README itself: on one node, a Cluster and a Sentinel group, the API round runs with exactly
- * those rules and Redis refuses nothing; a command or key outside them is refused.
+ * README itself: on one node, a Cluster and a Sentinel group, the API round and the authorization
+ * server's round (DPoP replay keys, clients' sessions) run with exactly those rules and Redis
+ * refuses nothing; a command or key outside them is refused.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { startRedisSentinel } from '../support/redis-sentinel';
 import { type RedisServer, startRedis } from '../support/redis-server';
 import type { TopologyServer } from '../support/redis-topology';
 import { apiRound } from './api-round';
+import { authorizationServerRound } from './auth-server-round';
 
 const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
 const documented = /^user specgate on >CHANGE-ME (.+)$/m.exec(readme)?.[1];
@@ -90,6 +92,11 @@ describe.each(Object.keys(targets))('the documented ACL user on %s', (name) => {
 
   it('runs the API round with nothing refused', async () => {
     await apiRound(t, `acl-${name.replace(' ', '-')}`);
+    expect(await aclLogs()).toEqual([]);
+  });
+
+  it('runs the authorization server round with nothing refused', async () => {
+    await authorizationServerRound(t, { name: `acl-${name.replace(' ', '-')}` });
     expect(await aclLogs()).toEqual([]);
   });
 

@@ -9,22 +9,32 @@ import { startTestApp, type TestApp } from '../support/app';
 import { client } from '../support/contract';
 import { capturingLogger } from '../support/logs';
 import { startTopology, type TopologyServer } from '../support/redis-topology';
+import { type TestKeyFile, testKeyFile } from '../support/signing-keys';
 import { apiRound, failsClosedWhenGone } from './api-round';
+import { authorizationServerRound } from './auth-server-round';
 
 let cluster: TopologyServer;
 let t: TestApp;
+let keyFile: TestKeyFile;
 
 beforeAll(async () => {
   cluster = await startTopology('cluster');
-  t = await startTestApp({ redisServer: cluster });
+  // An ES256 key file: asymmetric signing runs on the Cluster too.
+  keyFile = await testKeyFile(['ES256']);
+  t = await startTestApp({ redisServer: cluster, env: { JWT_SIGNING_KEYS_FILE: keyFile.file } });
 }, 60_000);
 afterAll(async () => {
   await t?.stop();
   await cluster?.stop();
+  keyFile?.remove();
 });
 
 it('runs login, cached read, write, invalidation, refresh, session list and logout', async () => {
   await apiRound(t, 'cluster-user');
+});
+
+it('registers a client, uses, replays, introspects and revokes its DPoP token, disables it, and refreshes a bound login', async () => {
+  await authorizationServerRound(t, { signingKey: { kid: keyFile.keys[0]!.kid, alg: 'ES256' } });
 });
 
 it('spreads sessions over the primaries and reads them only from primaries', async () => {

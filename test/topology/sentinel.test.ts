@@ -5,6 +5,7 @@
 import { startTestApp, type TestApp } from '../support/app';
 import { startTopology, type TopologyServer } from '../support/redis-topology';
 import { apiRound, failsClosedWhenGone } from './api-round';
+import { authorizationServerRound } from './auth-server-round';
 
 let group: TopologyServer;
 let t: TestApp;
@@ -21,6 +22,10 @@ afterAll(async () => {
 it('runs login, cached read, write, invalidation, refresh, session list and logout', async () => {
   expect(t.config.redis.sentinel?.password).toBe('sentinel-only-password');
   await apiRound(t, 'sentinel-user');
+});
+
+it('registers a client, uses, replays, introspects and revokes its DPoP token, disables it, and refreshes a bound login', async () => {
+  await authorizationServerRound(t);
 });
 
 it('talks to the primary the sentinels name, never the replica', async () => {

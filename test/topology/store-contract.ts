@@ -3,10 +3,10 @@
  * one Redis topology of the file's own (a single node, a Cluster, a Sentinel group). The API suites
  * run once, on a single node; a topology changes how these commands travel (slots, redirections,
  * one primary behind sentinels), so what it can break is proved here, on all three. The modules:
- * auth/sessions.ts (sessions, rotation and reuse, revocation), auth/session-index.ts (the index and
- * the per-user cap), auth/session-narrowing.ts, auth/login-throttle.ts, cache/redis-cache-store.ts
- * (lookup, fill, lock, invalidate), auth/dpop/replay-cache.ts (one-time proofs) and store/redis.ts
- * (connection, scripts, batches);
+ * auth/sessions.ts (users' and clients' sessions, rotation and reuse, revocation),
+ * auth/session-index.ts (the index and the per-user cap), auth/session-narrowing.ts,
+ * auth/login-throttle.ts, cache/redis-cache-store.ts (lookup, fill, lock, invalidate),
+ * auth/dpop/replay-cache.ts (one-time proofs) and store/redis.ts (connection, scripts, batches);
  * test/architecture/redis-commands.test.ts fails when another module sends a command.
  *
  * The last case kills the topology: every module then fails closed.
@@ -168,6 +168,21 @@ export function storeContract(topology: TestTopology): void {
       expect(await sessions.endAll('user-c2', keep.sid)).toBe(1);
       expect(await live(other)).toBeNull();
       expect((await sessions.list('user-c2')).map((i) => i.sid)).toEqual([keep.sid]);
+    });
+
+    it("keeps a client's session (no refresh token) as long as its access token, bound, and ends it with the client's", async () => {
+      const t = now();
+      const s = { sid: randomUUID(), jti: randomUUID(), sub: 'client-a', scope: 'items:read' };
+      await sessions.create({ ...s, clientId: s.sub, accessExp: t + 300, now: t, absExp: t + 3600, jkt: 'jkt-a' });
+      expect(await sessions.live(s)).toEqual({ scopes: ['items:read'], kind: 'client' });
+      expect(await sessions.binding(s.sid)).toEqual({ sub: 'client-a', jkt: 'jkt-a' });
+      const ttl = await redis.ttl(keys.session(s.sid));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(300);
+      expect(await sessions.revokeRefresh(s.sid, hash())).toBe(false);
+      expect((await sessions.list('client-a')).map((i) => i.sid)).toEqual([s.sid]);
+      expect(await sessions.endAll('client-a')).toBe(1);
+      expect(await sessions.live(s)).toBeNull();
     });
   });
 
