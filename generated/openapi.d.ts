@@ -32,6 +32,17 @@ export interface paths {
          *     - **Refresh grant** (`grant_type=refresh_token`, `refresh_token`, optional `scope`) keeps
          *       the session alive. The session's scopes shrink to those the user still holds (and stay
          *       so); `scope` may only narrow them further, for this access token, else `invalid_scope`.
+         *     - **Registered clients** (RFC 6749 §2.3.1, §4.3.2, §6). When the request's `client_id`, or
+         *       the client it authenticates as, names a registered client, the password and refresh
+         *       grants hold it to its registration: a confidential client must authenticate (else
+         *       `invalid_client`), a public one is identified by `client_id` alone, a disabled one gets
+         *       `invalid_client`, a grant it is not allowed gets `unauthorized_client`, the scopes are
+         *       limited to those it is allowed (asking for another: `invalid_scope`), and a client
+         *       registered with `dpop_bound_access_tokens` must send a DPoP proof
+         *       (`invalid_dpop_proof`). A refresh token is refreshed only by the client it was issued
+         *       to: a confidential client authenticates as itself, and another registered client gets
+         *       `invalid_grant`. A `client_id` that names no registered client is a free label recorded
+         *       in the token's `client_id` claim, as it was before the registry.
          *
          *     Both answer with a short-lived access token and a new refresh token: every refresh rotates
          *     the refresh token. Presenting the token just rotated again within the reuse leeway (30 s
@@ -1087,6 +1098,8 @@ export interface components {
             /**
              * @description The client's identifier, recorded in the token's `client_id` claim (password grant);
              *     with `client_secret`, the client authenticates (`client_secret_post`, RFC 6749 §2.3.1).
+             *     A registered public client is identified by it alone; a registered confidential client
+             *     must also authenticate; an id that names no registered client is a free label.
              */
             client_id?: string;
             /**

@@ -295,10 +295,13 @@ export class SessionStore {
     return this.run(() => this.redis.hget(keys.session(sid), 'sub'));
   }
 
-  /** {@link subject}, and the DPoP key the session is bound to (RFC 9449 §5), in one read. */
-  async binding(sid: string): Promise<{ sub: string; jkt: string | undefined } | null> {
-    const [sub, jkt] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub', 'jkt'));
-    return sub ? { sub, jkt: jkt ?? undefined } : null;
+  /**
+   * {@link subject}, the DPoP key the session is bound to (RFC 9449 §5) and the client it was
+   * issued to (RFC 6749 §6), in one read.
+   */
+  async binding(sid: string): Promise<{ sub: string; jkt: string | undefined; clientId: string } | null> {
+    const [sub, jkt, clientId] = await this.run(() => this.redis.hmget(keys.session(sid), 'sub', 'jkt', 'client_id'));
+    return sub ? { sub, jkt: jkt ?? undefined, clientId: clientId ?? '' } : null;
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The `clients` tag (scope `clients:admin`): the OAuth client registry. A secret is made here and
  * shown once, in the answer that made it; only its argon2id hash is stored. Disabling or deleting
- * a client ends every session of its tokens before the answer: a client-credentials token's `sub`
- * is the client id, so its sessions are indexed under it like a user's.
+ * a client, or taking client_credentials from its grants, ends every session of its own tokens
+ * before the answer: a client-credentials token's `sub` is the client id, so its sessions are
+ * indexed under it like a user's.
  */
 import { newClientSecret } from '../../auth/client-secrets';
 import { documentScopes } from '../../auth/scopes';
@@ -98,7 +99,11 @@ export function clientsHandlers(deps: HandlerDeps) {
     if (!client) throw notFound(clientId);
     // Every time disabled: true comes, even for a client already disabled: a repeat after a 503
     // (saved, sessions not yet ended) ends what is left.
-    const ended = patch.disabled === true ? await sessions.endAll(client.id) : 0;
+    // A client no longer allowed client_credentials loses its own tokens likewise (whether it had
+    // the grant before or not: a repeat ends what is left). Users' sessions through the client stay;
+    // their next refresh meets the grant check (RFC 6749 §5.2 unauthorized_client).
+    const lostOwnGrant = patch.grant_types !== undefined && !client.grantTypes.includes('client_credentials');
+    const ended = patch.disabled === true || lostOwnGrant ? await sessions.endAll(client.id) : 0;
     // Scopes taken away leave the client's live tokens at once, as for a user's (session-narrowing.ts).
     const narrowed = patch.scopes === undefined ? 0 : await sessions.narrowAll(client.id, client.scopes);
     logger.info(

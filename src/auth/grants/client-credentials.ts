@@ -7,8 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../../core/errors';
-import { authenticateClient, invalidClient, presentedClient } from '../client-authentication';
+import { invalidClient } from '../client-authentication';
 import type { Grant, GrantDeps } from './grant';
+import { requestingClient, requireGrant } from './requesting-client';
 import { tokenResponse } from './token-response';
 
 /** RFC 6749 §3.3: the requested scopes, all allowed to the client; every allowed scope when none is asked. */
@@ -25,15 +26,12 @@ function grantedScopes(allowed: readonly string[], requested: string | undefined
 export function clientCredentialsGrant(deps: GrantDeps): Grant {
   const { tokens, sessions, clients, logger } = deps;
   return async (req) => {
-    const presented = presentedClient({ authorization: req.authorization, form: req.body });
-    // No credentials at all: answered like a failed Basic attempt, with the challenge that says how.
-    if (!presented) throw invalidClient('client_secret_basic');
-    const client = await authenticateClient(deps, presented, req.ip);
-    if (!client.grantTypes.includes('client_credentials'))
-      throw new OAuthError('unauthorized_client', 'This client may not use the client_credentials grant.');
-    // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets bound tokens only.
-    if (client.dpopBoundAccessTokens && req.jkt === undefined)
-      throw new OAuthError('invalid_dpop_proof', 'This client must send a DPoP proof.');
+    const requester = await requestingClient(deps, req);
+    const client = requester.registered;
+    // No credentials (a label or a public client): answered like a failed Basic attempt, with the
+    // challenge that says how.
+    if (!client || requester.method === undefined) throw invalidClient('client_secret_basic');
+    requireGrant(requester, 'client_credentials', req.jkt);
     const scope = grantedScopes(client.scopes, req.body.scope).join(' ');
     const now = deps.clock();
     const sid = randomUUID();
@@ -63,7 +61,7 @@ export function clientCredentialsGrant(deps: GrantDeps): Grant {
     const current = await clients.findById(client.id);
     if (!current || current.disabledAt) {
       await sessions.end(sid, client.id);
-      throw invalidClient(presented.method);
+      throw invalidClient(requester.method);
     }
     logger.info(
       {

@@ -6,6 +6,7 @@
 import { OAuthError } from '../../core/errors';
 import type { Grant, GrantDeps, TokenRequest } from './grant';
 import { scopeList } from './grant';
+import { clientScopes, requestingClient, requireGrant } from './requesting-client';
 import { openSession } from './session-opening';
 
 export function passwordGrant(deps: GrantDeps): Grant {
@@ -42,13 +43,15 @@ export function passwordGrant(deps: GrantDeps): Grant {
     if (form.username === undefined || form.password === undefined) {
       throw new OAuthError('invalid_request', 'username and password are required.');
     }
+    // §3.2.1: the client first, so a client that may not ask costs no password verification.
+    const client = await requestingClient(deps, req);
+    requireGrant(client, 'password', req.jkt);
     const user = await verifiedUser(form.username, form.password, req);
-    const scopes = grantedScopes(user.scopes, form.scope);
+    const scopes = clientScopes(client, grantedScopes(user.scopes, form.scope), form.scope !== undefined);
     if (passwords.needsRehash(user.passwordHash)) {
       await users.updatePasswordHash(user.id, await passwords.hash(form.password));
     }
-    const clientId = form.client_id ?? deps.defaultClientId;
-    return openSession(deps, req, { sub: user.id, scopes, clientId, grant: 'password' });
+    return openSession(deps, req, { sub: user.id, scopes, clientId: client.id, grant: 'password' });
   };
 }
 

@@ -8,6 +8,7 @@ import { requireSameKey } from '../dpop/token-binding';
 import { hashRefreshToken, refreshTokenSession } from '../refresh-tokens';
 import type { Grant, GrantDeps } from './grant';
 import { scopeList } from './grant';
+import { clientScopes, refreshingClient, requestingClient, requireGrant } from './requesting-client';
 import { tokenResponse } from './token-response';
 
 const INVALID = 'The refresh token is invalid, expired or revoked.';
@@ -17,10 +18,14 @@ export function refreshTokenGrant(deps: GrantDeps): Grant {
   return async (req) => {
     const presented = req.body.refresh_token;
     if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
+    const requester = await requestingClient(deps, req);
     const sid = refreshTokenSession(presented);
     const session = sid === undefined ? null : await sessions.binding(sid);
     if (!sid || !session) throw new OAuthError('invalid_grant', INVALID);
     const { sub } = session;
+    // §6: the client the token was issued to, held to its registration as it is now.
+    const client = await refreshingClient(deps, requester, session.clientId);
+    requireGrant(client, 'refresh_token', req.jkt);
     // RFC 9449 §5: a session bound to a key refreshes only with a proof by that key.
     requireSameKey(session.jkt, req.jkt);
     // The user is looked up before the rotation commits: a database outage answers 503 and the
@@ -39,7 +44,8 @@ export function refreshTokenGrant(deps: GrantDeps): Grant {
       jti,
       accessExp: now + tokens.lifetimeSeconds,
       now,
-      heldScopes: user.scopes,
+      // A scope taken from the user or from the client leaves the session here.
+      heldScopes: clientScopes(client, user.scopes, false),
       scope: req.body.scope === undefined ? undefined : scopeList(req.body.scope).join(' '),
     });
     if (result.kind === 'reused') {
