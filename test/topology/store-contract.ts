@@ -175,7 +175,7 @@ export function storeContract(topology: TestTopology): void {
       const s = { sid: randomUUID(), jti: randomUUID(), sub: 'client-a', scope: 'items:read' };
       await sessions.create({ ...s, clientId: s.sub, accessExp: t + 300, now: t, absExp: t + 3600, jkt: 'jkt-a' });
       expect(await sessions.live(s)).toEqual({ scopes: ['items:read'], kind: 'client' });
-      expect(await sessions.binding(s.sid)).toEqual({ sub: 'client-a', jkt: 'jkt-a' });
+      expect(await sessions.binding(s.sid)).toEqual({ sub: 'client-a', jkt: 'jkt-a', clientId: 'client-a' });
       const ttl = await redis.ttl(keys.session(s.sid));
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(300);
