@@ -29,18 +29,24 @@ export function dpopScheme(
   const params = [`algs="${DPOP_ALGORITHMS.join(' ')}"`];
   if (options.resourceMetadata) params.push(`resource_metadata="${options.resourceMetadata}"`);
   return {
-    async verify(request) {
+    verify(request) {
+      // Synchronous when the request carries no DPoP credentials (every Bearer request on an
+      // operation that accepts both): no promise, no new error, nothing on the hot path.
       const token = dpopToken(request.headers.authorization);
-      const claims = tokens.memoized(token) ?? (await tokens.verify(token));
-      const jkt = claims.cnf?.jkt;
-      if (jkt === undefined)
-        throw new ApiError('invalid_token', { detail: 'The access token is not DPoP-bound: send it as Bearer.' });
-      await proofOf(dpop, request, token, jkt);
-      return { ...principalOf(claims), jkt } satisfies Principal;
+      return bound(token, request);
     },
     check: (claimed) => liveSession(sessions, claimed),
     challenge: (err) => tokenChallenge('DPoP', err, params),
   };
+
+  async function bound(token: string, request: CredentialRequest): Promise<Principal> {
+    const claims = tokens.memoized(token) ?? (await tokens.verify(token));
+    const jkt = claims.cnf?.jkt;
+    if (jkt === undefined)
+      throw new ApiError('invalid_token', { detail: 'The access token is not DPoP-bound: send it as Bearer.' });
+    await proofOf(dpop, request, token, jkt);
+    return { ...principalOf(claims), jkt };
+  }
 }
 
 /** Checks the request's proof for `token`, bound to `jkt`; refusals as 401 problems (§7.1). */
@@ -65,11 +71,19 @@ async function proofOf(dpop: DpopVerifier, request: CredentialRequest, token: st
   }
 }
 
+/**
+ * A request without DPoP credentials: one error for all of them. It is only read (the pipeline
+ * renders it, or the other scheme's failure, or nothing when that scheme succeeds), so sharing it
+ * spares every Bearer request an Error and its stack.
+ */
+const NO_DPOP_CREDENTIALS = new ApiError('unauthorized', {
+  detail: 'Send a DPoP-bound access token: Authorization: DPoP <token>.',
+});
+
 /** The token of `Authorization: DPoP <token>` (§7.1); `unauthorized` without one. */
 function dpopToken(header: string | undefined): string {
   const space = header?.indexOf(' ') ?? -1;
-  if (!header || space === -1 || header.slice(0, space).toLowerCase() !== 'dpop')
-    throw new ApiError('unauthorized', { detail: 'Send a DPoP-bound access token: Authorization: DPoP <token>.' });
+  if (!header || space !== 4 || header.slice(0, space).toLowerCase() !== 'dpop') throw NO_DPOP_CREDENTIALS;
   const token = header.slice(space + 1).trim();
   if (!B64TOKEN.test(token)) throw new ApiError('invalid_token', { detail: 'The access token is malformed.' });
   return token;
