@@ -78,6 +78,8 @@ export class TokenService {
         lifetimeSeconds: settings.lifetimeSeconds,
         toleranceSeconds: settings.clockToleranceSeconds ?? CLOCK_TOLERANCE_SECONDS,
       });
+    // A key taken out of the file verifies nothing from then on, remembered tokens included.
+    this.keys.onKeysRemoved(() => this.verified.clear());
   }
 
   /** The refresh token that replaces `presented` at rotation: see {@link RefreshSuccessors}. */

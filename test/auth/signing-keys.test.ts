@@ -65,6 +65,22 @@ it('signs HS256 tokens under a kid derived from the secret, never the secret its
   expect(new TokenService({ ...settings, secret: randomBytes(48) }).keys.signer(0).kid).not.toBe(kid);
 });
 
+it('forgets the tokens it verified with a key once that key leaves the set (a leaked key, taken out)', async () => {
+  const keys = await loadKeySet(JSON.stringify({ keys: keyFile.keys.filter((k) => k.alg !== 'EdDSA') }));
+  const ring = new KeyRing(hmacKey(secret), times, keys);
+  const tokens = new TokenService({ ...settings, keys: ring });
+  const { token } = await tokens.issue(claims);
+  const signer = decodeProtectedHeader(token).kid;
+  await tokens.verify(token);
+  expect(tokens.memoized(token)?.sub).toBe('u1');
+  ring.replace(
+    keys.filter((k) => k.kid !== signer),
+    Math.floor(Date.now() / 1000),
+  );
+  expect(tokens.memoized(token)).toBeUndefined();
+  await rejected(tokens, token);
+});
+
 it('refuses a token naming a kid it does not hold', async () => {
   const tokens = await serviceSigningWith('ES256');
   const other = await serviceSigningWith('RS256');

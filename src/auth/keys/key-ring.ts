@@ -18,6 +18,7 @@ export interface KeyRingTimes {
 
 export class KeyRing {
   private keys: readonly SigningKey[] = [];
+  private readonly removalListeners: (() => void)[] = [];
 
   constructor(
     private readonly hmac: SigningKey,
@@ -39,7 +40,19 @@ export class KeyRing {
   replace(keys: readonly SigningKey[], now: number): void {
     if (keys.length > 0 && !pickSigner(keys, now))
       throw new Error('no key in the set may sign now (every key is retired or not yet due)');
+    const kept = new Set(keys.map((k) => k.kid));
+    const removed = this.keys.some((k) => !kept.has(k.kid));
     this.keys = keys;
+    if (removed) for (const listener of this.removalListeners) listener();
+  }
+
+  /**
+   * Calls `listener` whenever a key leaves the set: pruned after its last token expired, or taken
+   * out at once because it leaked. A memo of verified tokens must forget them then, or a leaked
+   * key's tokens would outlive it.
+   */
+  onKeysRemoved(listener: () => void): void {
+    this.removalListeners.push(listener);
   }
 
   /** The key that signs a token issued at `now`. */
