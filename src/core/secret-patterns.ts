@@ -78,8 +78,13 @@ function* parts(value: string): Generator<{ text: string; at: number; uuid: bool
   yield* runs(value.length);
 }
 
-/** Reads `value`, a random character of which is worth `perChar` bits. */
-export function readPatterns(value: string, perChar: number): Reading {
+/**
+ * Reads `value`, a random character of which is worth `perChar` bits. `hex`: the value is hex,
+ * where most characters are digits and a run of five to eight of them reads as a date by chance
+ * (`39181`, `100468`, `1276076`, all from one random key): such dates are priced as dates, but
+ * do not make the value a phrase.
+ */
+export function readPatterns(value: string, perChar: number, hex = false): Reading {
   const covered = new Uint8Array(value.length);
   const kinds = new Map<PatternKind, number>();
   const cover = (from: number, length: number, kind: PatternKind) => {
@@ -101,7 +106,8 @@ export function readPatterns(value: string, perChar: number): Reading {
       const kind = KINDS[match.pattern];
       // A whole word between separators counts however short (`fox`, `key`): chance rarely puts
       // one there, and a phrase is mostly made of them.
-      if (kind && (length >= MIN_COVERING_LENGTH || length === part.text.length))
+      const chance = hex && match.pattern === 'date';
+      if (kind && !chance && (length >= MIN_COVERING_LENGTH || length === part.text.length))
         cover(part.at + match.i, length, kind);
       const random = length * perChar;
       const guessed = match.pattern === 'bruteforce' ? random : Math.min(Math.log2(match.guesses), random);

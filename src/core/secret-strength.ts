@@ -12,7 +12,9 @@
  *   mostly patterns is charged for its long ones only, the rest at the alphabet's price.
  * - Hex and base64 values spell their bytes' worth, unless they are mostly patterns
  *   (`my-super-secret-key-...` is valid base64url): then the patterns set the price, as for any
- *   other text. Random bytes are never half made of patterns, so honest keys keep their worth.
+ *   other text. Random bytes are never half made of patterns, so honest keys keep their worth;
+ *   in hex, whose characters are mostly digits, a digit run that reads as a date is chance and
+ *   does not count towards that half.
  * - Hex and base64 values are also decoded: bytes that barely vary, or that step by a constant
  *   (`000102...`), are refused whatever their spelling.
  *
@@ -84,7 +86,7 @@ function patternedBits(bytes: Buffer): number | undefined {
 export function estimateSecret(value: string): SecretEstimate {
   const perChar = bitsPerChar(value);
   const bytes = decoded(value);
-  const reading = readPatterns(value, perChar);
+  const reading = readPatterns(value, perChar, HEX.test(value));
   // An encoding spells exactly its bytes' worth; padding spells nothing.
   const padding = value.length - value.replace(/=+$/, '').length;
   const bits = bytes ? 8 * bytes.length : reading.cautious - padding * perChar;

@@ -38,6 +38,12 @@ describe('in production, a JWT secret must carry 256 bits of randomness', () => 
         ).join(''),
     ],
     ['three random UUIDs (366 bits)', () => `${randomUUID()}${randomUUID()}${randomUUID()}`],
+    [
+      // Random bytes whose hex is half chance "dates" and repeats (`39181`, `eeee`, `c7c7`,
+      // `100468`, `280354`, `1276076`): found by the property below, refused once.
+      'a random hex key that is half chance patterns',
+      () => 'ffd4a479059ee1d6339181eeee11a7ac7c710046896cfa312803541276076d67',
+    ],
   ])('accepts %s, every time', (_name, make) => {
     // 100 fresh values: an estimator that sometimes refuses honest randomness fails here.
     const refused = Array.from({ length: 100 }, make).filter((secret) => production(secret).length > 0);
