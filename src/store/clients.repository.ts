@@ -25,16 +25,8 @@ export interface ClientRecord {
   disabledAt: Date | null;
 }
 
-/** Input for {@link ClientsRepository.create}. */
-export interface NewClient {
-  name: string;
-  secretHash: string | null;
-  grantTypes: string[];
-  scopes: string[];
-  redirectUris: string[];
-  dpopBoundAccessTokens: boolean;
-  firstParty: boolean;
-}
+/** Input for {@link ClientsRepository.create}: a client before the database gives it an id and times. */
+export type NewClient = Omit<ClientRecord, 'id' | 'createdAt' | 'updatedAt' | 'disabledAt'>;
 
 /** A change to a client: absent members stay as they are. */
 export interface ClientChanges {
