@@ -3,35 +3,22 @@
  */
 import type { Redis } from 'ioredis';
 import type { DpopVerifier } from '../auth/dpop/dpop-verifier';
+import type { GrantDeps } from '../auth/grants/grant';
 import type { KeyRing } from '../auth/keys/key-ring';
-import type { LoginThrottle } from '../auth/login-throttle';
-import type { PasswordHasher } from '../auth/passwords';
-import type { SessionStore } from '../auth/sessions';
-import type { Clock, TokenService } from '../auth/tokens';
 import type { Lifecycle } from '../core/lifecycle';
-import type { Logger } from '../core/logger';
 import type { Metrics } from '../observability/metrics';
 import type { OpenApiDocument } from '../pipeline/compile/document';
-import type { ClientsRepository } from '../store/clients.repository';
 import type { Database } from '../store/database';
-import type { UsersRepository } from '../store/users.repository';
 import type { CursorSeal } from './cursor';
 
-export interface HandlerDeps {
+/** The services grants use (src/auth/grants/grant.ts), and what the rest of the handlers add. */
+export interface HandlerDeps extends GrantDeps {
   db: Database;
   /** Seals and opens list cursors (keyed from the JWT secret, so every instance accepts them). */
   cursors: CursorSeal;
   redis: Redis;
-  users: UsersRepository;
-  clients: ClientsRepository;
-  passwords: PasswordHasher;
-  tokens: TokenService;
-  sessions: SessionStore;
-  throttle: LoginThrottle;
   metrics: Metrics;
-  clock: Clock;
   document: OpenApiDocument;
-  logger: Logger;
   /** Serving state: readiness answers 503 while the instance drains. */
   lifecycle: Pick<Lifecycle, 'draining'>;
   /** The signing keys the JWKS lists, and the max-age its answer carries. */
@@ -40,6 +27,4 @@ export interface HandlerDeps {
   dpop: DpopVerifier;
   /** PUBLIC_URL: the issuer identifier, and the prefix of every URL the metadata names. */
   publicUrl: string;
-  /** The client_id recorded when a token request names none. */
-  defaultClientId: string;
 }

@@ -6,21 +6,10 @@
  * it through the same liveness check as users' tokens.
  */
 import { randomUUID } from 'node:crypto';
-import { OAuthError } from '../../core/errors';
 import { invalidClient } from '../client-authentication';
-import type { Grant, GrantDeps } from './grant';
+import { type Grant, type GrantDeps, requestedScopes } from './grant';
 import { requestingClient, requireGrant } from './requesting-client';
 import { tokenResponse } from './token-response';
-
-/** RFC 6749 §3.3: the requested scopes, all allowed to the client; every allowed scope when none is asked. */
-function grantedScopes(allowed: readonly string[], requested: string | undefined): string[] {
-  if (requested === undefined) return [...allowed];
-  const asked = [...new Set(requested.split(' ').filter(Boolean))];
-  const refused = asked.filter((s) => !allowed.includes(s));
-  if (refused.length)
-    throw new OAuthError('invalid_scope', `Scope(s) not allowed to this client: ${refused.join(' ')}.`);
-  return asked;
-}
 
 /** The `client_credentials` grant, bound to the app's services. */
 export function clientCredentialsGrant(deps: GrantDeps): Grant {
@@ -32,7 +21,7 @@ export function clientCredentialsGrant(deps: GrantDeps): Grant {
     // challenge that says how.
     if (!client || requester.method === undefined) throw invalidClient('client_secret_basic');
     requireGrant(requester, 'client_credentials', req.jkt);
-    const scope = grantedScopes(client.scopes, req.body.scope).join(' ');
+    const scope = requestedScopes(client.scopes, req.body.scope, 'this client').join(' ');
     const now = deps.clock();
     const sid = randomUUID();
     const accessExp = now + tokens.lifetimeSeconds;

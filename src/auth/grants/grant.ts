@@ -3,6 +3,7 @@
  * to the token response. One file per grant; ./index.ts binds them to their `grant_type`.
  */
 import type { components } from '../../../generated/openapi';
+import { OAuthError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { ClientsRepository } from '../../store/clients.repository';
 import type { UsersRepository } from '../../store/users.repository';
@@ -36,7 +37,7 @@ export interface GrantResult {
 /** One grant type. Throws OAuthError (RFC 6749 §5.2) or ApiError on failure. */
 export type Grant = (req: TokenRequest) => Promise<GrantResult>;
 
-/** What grants may use: the services the handlers share (src/api/deps.ts satisfies it). */
+/** What grants may use: services the handlers share (src/api/deps.ts extends it). */
 export interface GrantDeps {
   users: UsersRepository;
   clients: ClientsRepository;
@@ -53,4 +54,17 @@ export interface GrantDeps {
 /** De-duplicated scopes of a space-separated string, in the order given. */
 export function scopeList(scope: string): string[] {
   return [...new Set(scope.split(' ').filter(Boolean))];
+}
+
+/**
+ * RFC 6749 §3.3: the requested scopes, each one `holder` holds (else `invalid_scope`); all it
+ * holds when none is asked.
+ */
+export function requestedScopes(held: readonly string[], requested: string | undefined, holder: string): string[] {
+  if (requested === undefined) return [...held];
+  const asked = scopeList(requested);
+  const refused = asked.filter((s) => !held.includes(s));
+  if (refused.length)
+    throw new OAuthError('invalid_scope', `Scope(s) not available to ${holder}: ${refused.join(' ')}.`);
+  return asked;
 }

@@ -5,7 +5,7 @@
  */
 import { OAuthError } from '../../core/errors';
 import type { Grant, GrantDeps, TokenRequest } from './grant';
-import { scopeList } from './grant';
+import { requestedScopes } from './grant';
 import { clientScopes, requestingClient, requireGrant } from './requesting-client';
 import { openSession } from './session-opening';
 
@@ -47,20 +47,14 @@ export function passwordGrant(deps: GrantDeps): Grant {
     const client = await requestingClient(deps, req);
     requireGrant(client, 'password', req.jkt);
     const user = await verifiedUser(form.username, form.password, req);
-    const scopes = clientScopes(client, grantedScopes(user.scopes, form.scope), form.scope !== undefined);
+    const scopes = clientScopes(
+      client,
+      requestedScopes(user.scopes, form.scope, 'this user'),
+      form.scope !== undefined,
+    );
     if (passwords.needsRehash(user.passwordHash)) {
       await users.updatePasswordHash(user.id, await passwords.hash(form.password));
     }
     return openSession(deps, req, { sub: user.id, scopes, clientId: client.id, grant: 'password' });
   };
-}
-
-/** RFC 6749 §3.3: the requested scopes, all held by the user; the user's scopes when none is asked. */
-function grantedScopes(held: string[], requestedScope: string | undefined): string[] {
-  if (requestedScope === undefined) return held;
-  const requested = scopeList(requestedScope);
-  const notHeld = requested.filter((s) => !held.includes(s));
-  if (notHeld.length)
-    throw new OAuthError('invalid_scope', `Scope(s) not available to this user: ${notHeld.join(' ')}.`);
-  return requested;
 }
