@@ -1,13 +1,16 @@
 /**
- * The typed client: openapi-fetch over the generated `paths`, plus the OAuth2 password-bearer
- * session (login, automatic bearer header, one transparent refresh-and-retry on 401, logout).
+ * The typed client: openapi-fetch over the generated `paths`, plus the OAuth2 session (password
+ * login or a browser sign-in with the code flow, automatic bearer header, one transparent
+ * refresh-and-retry on 401, logout).
  * Browser-safe: only global fetch, Request, Headers and URLSearchParams.
  */
 import createClient, { type Client, type HeadersOptions } from 'openapi-fetch';
 import type { paths } from '../../generated/openapi';
+import { browserSignIn, type SignInRequest } from './browser-sign-in';
 import { type DpopOptions, dpopFetch } from './dpop';
 import { SpecgateError, toErrorBody } from './errors';
-import { clientCredentialsLogin, passwordLogin, sharedRefresh } from './grants';
+import { clientCredentialsLogin, codeLogin, passwordLogin, sharedRefresh } from './grants';
+import type { SignInStorage } from './sign-in-storage';
 import { type ClientCredentials, type HeldTokens, holdTokens, type Tokens } from './tokens';
 
 export type { ClientCredentials, Tokens } from './tokens';
@@ -20,7 +23,10 @@ export interface SpecgateClientOptions {
   fetch?: (request: Request) => Promise<Response>;
   /** Tokens of an earlier session (e.g. persisted through {@link SpecgateClientOptions.onTokens}). */
   tokens?: Tokens;
-  /** Sent as `client_id` with the password grant; the service records it in the session. */
+  /**
+   * Sent as `client_id` with the password grant (the service records it in the session); the
+   * registered client a browser sign-in asks for.
+   */
   clientId?: string;
   /** Headers sent with every request. */
   headers?: HeadersOptions;
@@ -31,6 +37,11 @@ export interface SpecgateClientOptions {
    * signed with this key pair (generated when `true` or no `keyPair` is given).
    */
   dpop?: true | DpopOptions;
+  /**
+   * Where a browser sign-in keeps its `state` and PKCE verifier until the callback (default:
+   * `sessionStorage`). Entries are keyed by `state`: sign-ins in several tabs do not clash.
+   */
+  signInStorage?: SignInStorage;
 }
 
 /**
@@ -58,6 +69,23 @@ export interface SpecgateClient extends Client<paths> {
    */
   loginWithClientCredentials(credentials: ClientCredentials): Promise<Tokens>;
   /**
+   * Starts a browser sign-in (authorization code grant with PKCE, RFC 6749 §4.1, RFC 7636):
+   * reads the service's metadata, remembers a fresh `state` and code verifier in the sign-in
+   * storage, and answers the authorization URL to navigate to (`location.assign(url)`).
+   * @throws {@link SignInError} `unsupported` when the service has no authorization endpoint.
+   */
+  startSignIn(request: SignInRequest): Promise<string>;
+  /**
+   * Completes a browser sign-in on its redirect URI: checks `state` and `iss` (RFC 9207), turns an
+   * `error` into a {@link SpecgateError}, exchanges the code with the verifier and holds the tokens
+   * as {@link SpecgateClient.login} does. The stored verifier is removed whatever happens.
+   * @param callbackUrl - The URL the service redirected to (`location.href`).
+   * @throws {@link SignInError} when the callback fails a check (`state_mismatch`, `issuer_mismatch`, …).
+   * @throws {@link SpecgateError} with the authorization error (status 0, e.g. `access_denied`) or
+   *   the token endpoint's refusal (e.g. `invalid_grant`).
+   */
+  finishSignIn(callbackUrl: string | URL): Promise<Tokens>;
+  /**
    * Exchanges the refresh token for new tokens now. Concurrent calls (and automatic refreshes)
    * share one request.
    * @throws {@link SpecgateError} when refused; on `invalid_grant` the session is over and the
@@ -66,7 +94,8 @@ export interface SpecgateClient extends Client<paths> {
   refresh(): Promise<Tokens>;
   /**
    * Ends the session on the service (`POST /logout`) and drops the tokens. A session that has
-   * already ended is not an error.
+   * already ended is not an error. Tokens from a browser sign-in also end the browser's sign-in
+   * session at the service: the next sign-in shows the login form again.
    * @param options.allSessions - End every session of the user, not only this one.
    * @throws {@link SpecgateError} when the service could not end the session (the tokens are dropped anyway).
    */
@@ -99,11 +128,17 @@ export function createSpecgateClient(options: SpecgateClientOptions): SpecgateCl
   const refresh = sharedRefresh(oauth, held, clientLogin);
   const authFetch = bearerFetch(send, held, refresh);
   const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authFetch, headers: options.headers });
+  const signIn = browserSignIn(oauth, codeLogin(oauth, held), {
+    ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
+    ...(options.signInStorage ? { storage: options.signInStorage } : {}),
+  });
 
   return {
     ...api,
     login: passwordLogin(oauth, held, options.clientId),
     loginWithClientCredentials: clientLogin.login,
+    startSignIn: signIn.start,
+    finishSignIn: signIn.finish,
     refresh,
     logout: endSession(api, held),
     get tokens() {

@@ -11,6 +11,16 @@ export type Problem = components['schemas']['Problem'];
 /** An RFC 6749 §5.2 error response of the OAuth endpoints. */
 export type OAuthError = components['schemas']['OAuthError'];
 
+/**
+ * An RFC 6749 §4.1.2.1 error response: what the authorization endpoint sends back through the
+ * redirect URI (query parameters, not a body of the document), e.g. `access_denied` when the user
+ * declined consent.
+ */
+export interface AuthorizationError {
+  error: string;
+  error_description?: string;
+}
+
 const OAUTH_ERROR_CODES: ReadonlySet<string> = new Set<OAuthError['error']>([
   'invalid_request',
   'invalid_client',
@@ -55,13 +65,15 @@ export class SpecgateError extends Error {
   override readonly name = 'SpecgateError';
 
   /**
-   * @param status - The HTTP status of the answer.
+   * @param status - The HTTP status of the answer; 0 for an {@link AuthorizationError}, which
+   *   reaches the application through the redirect URI rather than as an answer to its request.
    * @param body - The parsed error body: an {@link OAuthError} from the token endpoint, a
-   *   {@link Problem} from the others, or `undefined` when the body was neither.
+   *   {@link Problem} from the others, an {@link AuthorizationError} from a sign-in callback, or
+   *   `undefined` when the body was neither.
    */
   constructor(
     readonly status: number,
-    readonly body: OAuthError | Problem | undefined,
+    readonly body: OAuthError | AuthorizationError | Problem | undefined,
     message?: string,
   ) {
     super(message ?? describe(status, body));
@@ -69,15 +81,47 @@ export class SpecgateError extends Error {
 
   /** The machine-readable code: the OAuth `error` or the problem's `code`. */
   get code(): string | undefined {
-    if (isOAuthError(this.body)) return this.body.error;
     if (isProblem(this.body)) return this.body.code;
+    if (this.body) return this.body.error;
     return undefined;
   }
 }
 
-function describe(status: number, body: OAuthError | Problem | undefined): string {
-  if (isOAuthError(body))
-    return `${status} ${body.error}${body.error_description ? `: ${body.error_description}` : ''}`;
+/** Codes of the browser sign-in's own checks of a callback, before anything is sent to the service. */
+export type SignInErrorCode =
+  /** No sign-in started in this storage has the callback's `state` (CSRF, RFC 6749 §10.12), or it expired. */
+  | 'state_mismatch'
+  /** The callback's `iss` is not the issuer the request was sent to (mix-up attack, RFC 9207 §2.4). */
+  | 'issuer_mismatch'
+  /** The callback has no `iss` although the service's metadata says it sends one (RFC 9207 §2.4). */
+  | 'issuer_missing'
+  /** The callback has neither `code` nor `error`. */
+  | 'invalid_callback'
+  /** The service's metadata names no authorization endpoint: it does not offer the code flow. */
+  | 'unsupported'
+  /** No storage to keep the sign-in in until the callback (no sessionStorage here, and none given). */
+  | 'no_storage';
+
+/**
+ * Thrown by the browser sign-in when a callback fails its checks, or the flow cannot start. The
+ * `code` is stable and meant for programs; the message is for people.
+ */
+export class SignInError extends Error {
+  override readonly name = 'SignInError';
+
+  constructor(
+    readonly code: SignInErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function describe(status: number, body: OAuthError | AuthorizationError | Problem | undefined): string {
+  if (body && 'error' in body) {
+    const text = `${body.error}${body.error_description ? `: ${body.error_description}` : ''}`;
+    return status === 0 ? text : `${status} ${text}`;
+  }
   if (isProblem(body)) return `${status} ${body.code}${body.detail ? `: ${body.detail}` : ''}`;
   return `HTTP ${status}`;
 }

@@ -1,6 +1,6 @@
 /**
- * The grants a typed client asks for at `/token` (password, refresh, client credentials), each
- * holding the tokens it gets.
+ * The grants a typed client asks for at `/token` (password, refresh, client credentials,
+ * authorization code), each holding the tokens it gets.
  */
 import type { Client } from 'openapi-fetch';
 import type { paths } from '../../generated/openapi';
@@ -54,6 +54,34 @@ export function passwordLogin(oauth: Client<paths>, held: HeldTokens, clientId: 
         password,
         ...(scope !== undefined ? { scope } : {}),
         ...(clientId !== undefined ? { client_id: clientId } : {}),
+      },
+      ...FORM,
+    });
+    if (!data) throw new SpecgateError(response.status, toErrorBody(error));
+    const next = toTokens(data);
+    held.setTokens(next);
+    return next;
+  };
+}
+
+/** What the callback of a browser sign-in exchanges at `/token` (RFC 6749 §4.1.3, RFC 7636 §4.5). */
+export interface CodeExchange {
+  code: string;
+  redirectUri: string;
+  codeVerifier: string;
+  clientId: string;
+}
+
+/** The authorization code grant through `oauth` (a public client: `client_id`, no secret), holding the tokens it returns. */
+export function codeLogin(oauth: Client<paths>, held: HeldTokens) {
+  return async function exchange(c: CodeExchange): Promise<Tokens> {
+    const { data, error, response } = await oauth.POST('/token', {
+      body: {
+        grant_type: 'authorization_code',
+        code: c.code,
+        redirect_uri: c.redirectUri,
+        code_verifier: c.codeVerifier,
+        client_id: c.clientId,
       },
       ...FORM,
     });

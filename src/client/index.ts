@@ -17,9 +17,21 @@
 import type { components } from '../../generated/openapi';
 
 export type { components, operations, paths } from '../../generated/openapi';
+export type { SignInRequest } from './browser-sign-in';
 export { createSpecgateClient, type SpecgateClient, type SpecgateClientOptions, type Tokens } from './client';
 export type { DpopAlgorithm, DpopOptions } from './dpop';
-export { isOAuthError, isProblem, type OAuthError, type Problem, SpecgateError } from './errors';
+export {
+  type AuthorizationError,
+  isOAuthError,
+  isProblem,
+  type OAuthError,
+  type Problem,
+  SignInError,
+  type SignInErrorCode,
+  SpecgateError,
+} from './errors';
+export { s256Challenge } from './pkce';
+export type { SignInStorage } from './sign-in-storage';
 
 /** An item as the service returns it. */
 export type Item = components['schemas']['Item'];
