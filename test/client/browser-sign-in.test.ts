@@ -182,10 +182,11 @@ describe('finishSignIn', () => {
   it('refuses a callback whose state answers no sign-in started here, keeping the one under way', async () => {
     const s = setup();
     const { state } = await started(s);
-    for (const params of [
+    const forged: Record<string, string>[] = [
       { code: 'c', state: 'forged', iss: ISSUER },
       { code: 'c', iss: ISSUER },
-    ]) {
+    ];
+    for (const params of forged) {
       const err = await rejection(s.api.finishSignIn(callback(params)));
       expect(err).toBeInstanceOf(SignInError);
       expect((err as SignInError).code).toBe('state_mismatch');
