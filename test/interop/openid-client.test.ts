@@ -4,6 +4,8 @@
  * strictly (issuer equality, token response members, challenges), so passing here is what "a
  * standard client accepts it" means. The server listens on plain HTTP on loopback, hence
  * allowInsecureRequests; its PUBLIC_URL is that origin, which discovery requires (RFC 8414 §3.3).
+ * The authorization code flow's login page is driven over HTTP here, cookies and CSRF field
+ * carried by hand; test/e2e/spa-sign-in.test.ts drives it in a browser.
  */
 import {
   calculateJwkThumbprint,
@@ -14,6 +16,7 @@ import {
   jwtVerify,
 } from 'jose';
 import * as oidc from 'openid-client';
+import { ClientsRepository } from '../../src/store/clients.repository';
 import { startTestApp, type TestApp } from '../support/app';
 import { type TestKeyFile, testKeyFile } from '../support/signing-keys';
 
@@ -250,6 +253,130 @@ describe('openid-client as a machine client (client credentials, RFC 6749 §4.4)
       status: 401,
       cause: [expect.objectContaining({ scheme: 'basic' })],
     });
+  });
+});
+
+describe('openid-client through the authorization code flow (RFC 6749 §4.1, RFC 7636, RFC 9207)', () => {
+  const REDIRECT = 'http://127.0.0.1/interop-callback';
+  let clientId: string;
+  beforeAll(async () => {
+    const c = await new ClientsRepository(t.db).create({
+      name: 'Interop web app',
+      secretHash: null,
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['items:read'],
+      redirectUris: [REDIRECT],
+      dpopBoundAccessTokens: false,
+      firstParty: true,
+    });
+    clientId = c!.id;
+  });
+
+  /** The value of a hidden field of the login form (attribute values are HTML-escaped). */
+  const field = (html: string, name: string) => {
+    const raw = new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+    if (raw === undefined) throw new Error(`no ${name} field in the login page`);
+    return raw
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  };
+
+  /** Signs in at the login page the authorization URL shows, as a browser would, and answers the callback URL. */
+  async function signIn(authorizationUrl: URL): Promise<URL> {
+    const page = await fetch(authorizationUrl, { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    expect(cookies.some((c) => c.startsWith('__Host-specgate-csrf='))).toBe(true);
+    const html = await page.text();
+    const answer = await fetch(new URL('/authorize/sign-in', server), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: cookies.join('; '),
+        origin: server.origin,
+      },
+      body: new URLSearchParams({
+        request: field(html, 'request'),
+        csrf: field(html, 'csrf'),
+        username: 'interop',
+        password: 'interop-password-1',
+      }),
+    });
+    expect(answer.status).toBe(303);
+    return new URL(answer.headers.get('location')!);
+  }
+
+  it('signs in with PKCE, checks state and iss, gets tokens a resource server verifies, and refreshes', async () => {
+    const config = await discoverPublic(clientId);
+    const metadata = config.serverMetadata();
+    expect(metadata.authorization_endpoint).toBe(`${t.config.publicUrl}/authorize`);
+    expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
+    expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
+
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'items:read',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    const callback = await signIn(url);
+    expect(callback.searchParams.get('iss')).toBe(t.config.publicUrl);
+
+    // openid-client checks iss (the metadata says it is sent), state, then exchanges with the verifier.
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.token_type).toBe('bearer');
+    expect(tokens.scope).toBe('items:read');
+    const me = await oidc.fetchProtectedResource(config, tokens.access_token, new URL('/me', server), 'GET');
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { username: string }).username).toBe('interop');
+
+    const { payload } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(metadata.jwks_uri!)), {
+      issuer: t.config.publicUrl,
+      audience: t.config.jwt.audience,
+      typ: 'at+jwt',
+      algorithms: ['ES256'],
+      requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],
+    });
+    expect(payload).toMatchObject({ client_id: clientId, scope: 'items:read' });
+
+    // A public client's refresh token rotates (RFC 9700 §4.14.2).
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+  });
+
+  it('refuses a callback whose iss is not the issuer (mix-up, RFC 9207 §2.4) before any exchange', async () => {
+    const config = await discoverPublic(clientId);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    const callback = await signIn(url);
+    callback.searchParams.set('iss', 'https://mix-up.example');
+    await expect(
+      oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }),
+    ).rejects.toMatchObject({ code: 'OAUTH_INVALID_RESPONSE' });
+    // The code was not spent: the genuine callback still exchanges.
+    callback.searchParams.set('iss', t.config.publicUrl);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.access_token).toEqual(expect.any(String));
   });
 });
 
