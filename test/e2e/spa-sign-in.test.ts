@@ -5,10 +5,13 @@
  * second first-party client then gets a code without the form (the sign-in session), and a
  * third-party client shows the consent page once, not the second time. Signing out of the app
  * ends the browser's sign-in session: the next authorization shows the form again.
- * One server, one SPA server, one browser for the whole file; the steps run in order.
+ * One server, one SPA server, one browser for the whole file; the steps run in order. Last,
+ * `npm run example:spa` (examples/spa/serve.ts) says how to register the app and serves it.
  */
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { s256Challenge } from 'specgate/client';
 import { type SpaServer, startSpaServer } from '../../examples/spa/server';
@@ -209,4 +212,54 @@ it('signing out of the app ends its session and the browser sign-in session: the
   await tab.getByRole('heading', { name: 'Sign in' }).waitFor();
   await tab.close();
   expect(spaRecord.errors).toEqual([]);
+});
+
+describe('npm run example:spa', () => {
+  const root = path.resolve(__dirname, '../..');
+  const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+  const env = (extra: Record<string, string>) => ({
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...extra,
+  });
+
+  it('without a client id, prints how to register the app and exits with 2', async () => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        tsx,
+        ['examples/spa/serve.ts'],
+        { cwd: root, env: env({ SPA_PORT: '5999' }), timeout: 60_000 },
+        (err, _out, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }),
+      );
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'npm run client:create -- --public --name "Example SPA" --grants "authorization_code refresh_token" --scopes "items:read" --redirect-uris "http://127.0.0.1:5999/"',
+    );
+    expect(run.stderr).toContain('CORS_ORIGINS=http://127.0.0.1:5999');
+  }, 60_000);
+
+  it('with one, serves the app and its configuration on the port asked', async () => {
+    const port = await freePort();
+    const child = spawn(tsx, ['examples/spa/serve.ts'], {
+      cwd: root,
+      env: env({ SPA_PORT: String(port), SPA_CLIENT_ID: 'the-client', SPECGATE_URL: t.url }),
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes(`The example app is at http://127.0.0.1:${port}/`)) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`example:spa exited with ${code}`)));
+      });
+      const index = await fetch(`http://127.0.0.1:${port}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-security-policy')).toContain(`connect-src 'self' ${new URL(t.url).origin}`);
+      expect(await index.text()).toContain('<script type="module" src="/app.js"></script>');
+      const config = await (await fetch(`http://127.0.0.1:${port}/config.json`)).json();
+      expect(config).toEqual({ apiUrl: t.url, clientId: 'the-client', scope: 'items:read' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 60_000);
 });
