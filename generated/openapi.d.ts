@@ -1134,7 +1134,7 @@ export interface components {
              * @description Where the failure is.
              * @enum {string}
              */
-            in: "path" | "query" | "header" | "body";
+            in: "path" | "query" | "header" | "cookie" | "body";
             /** @description JSON Pointer (RFC 6901) to the failing field within that location. */
             pointer: string;
             /** @description Why it failed. */
