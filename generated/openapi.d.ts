@@ -14,12 +14,29 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Issue tokens (password and refresh_token grants)
-         * @description RFC 6749 §4.3 password grant and §6 refresh grant, as an
-         *     `application/x-www-form-urlencoded` body. Public: no access token is needed.
+         * Issue tokens (authorization code, password, refresh and client credentials grants)
+         * @description RFC 6749 §4.1.3 authorization code grant, §4.3 password grant, §4.4 client credentials
+         *     grant and §6 refresh grant, as an `application/x-www-form-urlencoded` body. Public: no
+         *     access token is needed.
+         *
+         *     - **Authorization code grant** (`grant_type=authorization_code`, `code`, `redirect_uri`,
+         *       `code_verifier`; RFC 6749 §4.1.3, RFC 7636 §4.5) exchanges a code from `GET /authorize`
+         *       for a new session. The client must be the registered client the code was issued to,
+         *       allowed the grant: a public client sends its `client_id`, a confidential one
+         *       authenticates (else `invalid_client`; neither: `invalid_request`). `redirect_uri` must be
+         *       exactly the authorization request's, and the S256 of `code_verifier` (43 to 128
+         *       unreserved characters, else `invalid_request`) the code's `code_challenge`; otherwise, or
+         *       for an unknown or expired code (codes live 60 s), `invalid_grant`. A code is single use:
+         *       presenting it again is `invalid_grant` and ends the session the first exchange opened,
+         *       its access and refresh tokens included (RFC 6749 §4.1.2, RFC 9700 §4.2.4). The scopes
+         *       are the code's, narrowed to those the user and the client still hold; a user disabled
+         *       since is `invalid_grant`. Bound to the request's DPoP key when it sends a proof, like
+         *       every grant. Logging out with such a token (`POST /logout`) also ends the browser
+         *       sign-in session the code came from.
          *
          *     - **Password grant** (`grant_type=password`, `username`, `password`, optional `scope` and
-         *       `client_id`) starts a new session. Without `scope` the access token carries every scope
+         *       `client_id`) starts a new session. Served only while `PASSWORD_GRANT=enabled` (the
+         *       default); disabled, it is `unsupported_grant_type` (RFC 9700 §2.4). Without `scope` the access token carries every scope
          *       the user holds; each scope asked for must be one the user holds, else `invalid_scope`.
          *     - **Client credentials grant** (`grant_type=client_credentials`, optional `scope`, RFC 6749
          *       §4.4) for a registered confidential client allowed that grant, authenticated with
@@ -830,8 +847,10 @@ export interface paths {
          * Authorization server metadata (RFC 8414)
          * @description RFC 8414 metadata, for OAuth clients that discover the service (openid-client's
          *     `discovery`, for one). `issuer` is exactly the `iss` of every access token: the service's
-         *     `PUBLIC_URL`. It names the token, revocation and introspection endpoints, the JWK Set
-         *     (`jwks_uri`, only when tokens are signed with asymmetric keys), the grant types and client
+         *     `PUBLIC_URL`. It names the authorization, token, revocation and introspection endpoints,
+         *     the authorization code flow's terms (response type `code`, PKCE with `S256` only, `iss` in
+         *     the authorization response), the JWK Set (`jwks_uri`, only when tokens are signed with
+         *     asymmetric keys), the grant types (`password` only while `PASSWORD_GRANT=enabled`) and client
          *     authentication methods accepted, the scopes of this document, and what DPoP proofs may be
          *     signed with. Public. Not in the response cache (`x-cache: false`); the answer carries
          *     `Cache-Control: public, max-age=300`.
@@ -1177,8 +1196,18 @@ export interface components {
             jwks_uri?: string;
             /** Format: uri */
             service_documentation?: string;
-            /** @description Empty while the service has no authorization endpoint. */
+            /**
+             * Format: uri
+             * @description `GET /authorize`: the authorization code flow (RFC 6749 §4.1).
+             */
+            authorization_endpoint?: string;
+            /** @description `["code"]`: the authorization code flow only. */
             response_types_supported: string[];
+            /** @description `["S256"]`: PKCE is required and `plain` refused (RFC 7636, RFC 9700 §2.1.1). */
+            code_challenge_methods_supported?: string[];
+            /** @description `true`: the authorization response carries `iss` (RFC 9207). */
+            authorization_response_iss_parameter_supported?: boolean;
+            /** @description The grants /token serves; `password` only while `PASSWORD_GRANT=enabled`. */
             grant_types_supported: string[];
             token_endpoint_auth_methods_supported?: string[];
             revocation_endpoint_auth_methods_supported?: string[];
@@ -1208,8 +1237,26 @@ export interface components {
          *     are ignored, as RFC 6749 §3.2 requires; each named parameter may appear at most once.
          */
         TokenRequest: {
-            /** @description `password`, `refresh_token` or `client_credentials`. Other values get `unsupported_grant_type`. */
+            /**
+             * @description `authorization_code`, `password` (while `PASSWORD_GRANT=enabled`), `refresh_token` or
+             *     `client_credentials`. Other values get `unsupported_grant_type` (RFC 6749 §5.2), so
+             *     the values are listed here rather than enforced as an enum (which would answer
+             *     `invalid_request`).
+             * @example authorization_code
+             * @example password
+             * @example refresh_token
+             * @example client_credentials
+             */
             grant_type: string;
+            /** @description Authorization code grant: the code `GET /authorize` returned (single use, 60 s). */
+            code?: string;
+            /** @description Authorization code grant: exactly the `redirect_uri` of the authorization request. */
+            redirect_uri?: string;
+            /**
+             * @description Authorization code grant: the PKCE verifier (RFC 7636 §4.1), 43 to 128 characters of
+             *     `A-Z a-z 0-9 - . _ ~`, whose S256 is the authorization request's `code_challenge`.
+             */
+            code_verifier?: string;
             /** @description Password grant. */
             username?: string;
             /** @description Password grant. */
@@ -3796,10 +3843,18 @@ export interface operations {
                      *       "token_endpoint": "https://api.example.com/token",
                      *       "revocation_endpoint": "https://api.example.com/revoke",
                      *       "introspection_endpoint": "https://api.example.com/introspect",
+                     *       "authorization_endpoint": "https://api.example.com/authorize",
                      *       "jwks_uri": "https://api.example.com/.well-known/jwks.json",
                      *       "service_documentation": "https://api.example.com/docs",
-                     *       "response_types_supported": [],
+                     *       "response_types_supported": [
+                     *         "code"
+                     *       ],
+                     *       "code_challenge_methods_supported": [
+                     *         "S256"
+                     *       ],
+                     *       "authorization_response_iss_parameter_supported": true,
                      *       "grant_types_supported": [
+                     *         "authorization_code",
                      *         "password",
                      *         "refresh_token",
                      *         "client_credentials"

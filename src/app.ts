@@ -7,6 +7,7 @@ import type { RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
 import { CursorSeal } from './api/cursor';
 import { boundHandlers, createHandlers } from './api/handlers';
+import { AuthorizationCodes } from './auth/codes/authorization-codes';
 import { DpopVerifier } from './auth/dpop/dpop-verifier';
 import { jwksMaxAge } from './auth/keys/jwks';
 import { type KeySource, openKeySource } from './auth/keys/key-source';
@@ -69,6 +70,8 @@ export interface App {
   /** The signing keys and the key file they follow (src/auth/keys/). */
   keys: KeySource;
   lifecycle: Lifecycle;
+  /** The authorization code store (tests mint codes with it). */
+  codes: AuthorizationCodes;
 }
 
 export async function createApp(deps: AppDeps): Promise<App> {
@@ -88,6 +91,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     publicUrl: config.publicUrl,
     defaultClientId: 'specgate',
+    passwordGrant: config.passwordGrant,
   });
   const cache = new HttpCache({
     store: deps.cache ?? new RedisCacheStore(deps.cacheRedis ?? deps.redis, config.redis.cacheTimeoutMs),
@@ -132,7 +136,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
 
   await services.passwords.warmUp();
-  const { passwords, tokens, lifecycle, keys } = services;
+  const { passwords, tokens, lifecycle, keys, codes } = services;
   return {
     listener: (req, res) => void pipeline.handle(req, res),
     pipeline,
@@ -140,6 +144,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     tokens,
     keys,
     lifecycle,
+    codes,
   };
 }
 
@@ -205,6 +210,7 @@ function createServices(deps: AppDeps, keys: KeySource) {
     lifecycle: deps.lifecycle ?? new Lifecycle(),
     users: new UsersRepository(deps.db),
     clients: new ClientsRepository(deps.db),
+    codes: new AuthorizationCodes(redis, clock),
     dpop: new DpopVerifier(redis, { ...config.dpop, secret: jwt.secret, publicUrl: config.publicUrl }, clock),
   };
 }

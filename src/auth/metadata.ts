@@ -27,10 +27,14 @@ export function authorizationServerMetadata(f: ServerFacts): components['schemas
     token_endpoint: `${f.issuer}/token`,
     revocation_endpoint: `${f.issuer}/revoke`,
     introspection_endpoint: `${f.issuer}/introspect`,
+    authorization_endpoint: `${f.issuer}/authorize`,
     ...(f.jwks ? { jwks_uri: `${f.issuer}/.well-known/jwks.json` } : {}),
     service_documentation: `${f.issuer}/docs`,
-    // RFC 8414 §2 requires the member; no authorization endpoint yet, so no response type.
-    response_types_supported: [],
+    // The authorization code flow alone (RFC 9700 §2.1.1), PKCE with S256 only, and `iss` in the
+    // authorization response against mix-up attacks (RFC 9207 §3).
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
     grant_types_supported: [...f.grantTypes],
     token_endpoint_auth_methods_supported: [...f.clientAuthMethods],
     revocation_endpoint_auth_methods_supported: [...f.clientAuthMethods],

@@ -205,6 +205,8 @@ export class SessionStore {
     absExp: number;
     /** The DPoP key thumbprint the session's tokens are bound to (RFC 9449 §5). */
     jkt?: string;
+    /** The browser sign-in session a code-flow login came from: logging out ends it too. */
+    signInSid?: string;
   }): Promise<string[]> {
     const key = keys.session(s.sid);
     const client = s.refreshHash === undefined;
@@ -229,6 +231,7 @@ export class SessionStore {
             at: s.jti,
             at_exp: s.accessExp,
             ...(s.jkt === undefined ? {} : { jkt: s.jkt }),
+            ...(s.signInSid === undefined ? {} : { signin_sid: s.signInSid }),
           })
           .expireat(key, expiry)
           .exec(),
@@ -435,6 +438,11 @@ export class SessionStore {
     });
     if (gone.length) await this.run(() => this.index.remove(sub, gone));
     return out.sort((x, y) => y.createdAt - x.createdAt);
+  }
+
+  /** The browser sign-in session session `sid` was opened from (the code flow), if any. */
+  async signInSession(sid: string): Promise<string | undefined> {
+    return (await this.run(() => this.redis.hget(keys.session(sid), 'signin_sid'))) ?? undefined;
   }
 
   /** Ends one session of `sub`. Returns false when it is not one of theirs (or already ended). */

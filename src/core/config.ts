@@ -63,6 +63,8 @@ export interface Config {
   };
   /** Live sessions one user may hold; a new login ends the oldest beyond it (MAX_SESSIONS_PER_USER). */
   readonly maxSessionsPerUser: number;
+  /** Whether /token serves the password grant (PASSWORD_GRANT=enabled|disabled; RFC 9700 §2.4). */
+  readonly passwordGrant: boolean;
   /** Brute-force limits of the token endpoint and password change (RFC 6749 §4.3.2); see LoginLimits. */
   readonly loginLimits: {
     readonly maxFailuresPerUserAndIp: number;
@@ -255,6 +257,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwt: readJwt(r, nodeEnv, publicUrl),
     maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
     loginLimits: readLoginLimits(r),
+    passwordGrant: readPasswordGrant(r),
     corsOrigins: readCorsOrigins(r),
     ...transport,
     trustProxy,
@@ -460,6 +463,13 @@ function readJwtSecret(r: EnvReader, production: boolean): Uint8Array | undefine
     if (weakness) r.problem(weakness);
   }
   return secret;
+}
+
+/** PASSWORD_GRANT: `enabled` (the default, for deployments whose clients still use it) or `disabled`. */
+function readPasswordGrant(r: EnvReader): boolean {
+  const raw = r.str('PASSWORD_GRANT')?.toLowerCase() ?? 'enabled';
+  if (raw !== 'enabled' && raw !== 'disabled') r.problem(`PASSWORD_GRANT must be enabled or disabled (got "${raw}")`);
+  return raw !== 'disabled';
 }
 
 function readDpop(r: EnvReader): Config['dpop'] {

@@ -26,6 +26,11 @@ function hasHashTag(key: string): boolean {
 export const keys = {
   /** One hash per session (login): refresh-token hashes and live access tokens. */
   session: (sid: string) => `auth:session:${sid}`,
+  /**
+   * One authorization code (src/auth/codes/authorization-codes.ts), by the SHA-256 (hex) of the
+   * code: the code itself is never stored. Its own hash tag: one key per script, on any slot.
+   */
+  authorizationCode: (codeHash: string) => `auth:code:{${codeHash}}`,
   /** Legacy (SET) index of a user's sessions: read, never written (see src/auth/session-index.ts). */
   userSessions: (userId: string) => `auth:user:${userId}:sessions`,
   /** A user's sessions, a sorted set scored by login time (see src/auth/session-index.ts). */

@@ -20,6 +20,7 @@ const COVERED = [
   'src/auth/session-narrowing.ts',
   'src/auth/login-throttle.ts',
   'src/auth/dpop/replay-cache.ts',
+  'src/auth/codes/authorization-codes.ts',
   'src/cache/redis-cache-store.ts',
   'src/store/redis.ts',
 ];

@@ -152,6 +152,13 @@ describe('loadConfig', () => {
       expect(problemsOf({ MAX_SESSIONS_PER_USER: bad })).toEqual([expect.stringContaining('MAX_SESSIONS_PER_USER')]);
   });
 
+  it('serves the password grant unless PASSWORD_GRANT=disabled, and refuses any other value', () => {
+    expect(loadConfig({}).passwordGrant).toBe(true);
+    expect(loadConfig({ PASSWORD_GRANT: 'enabled' }).passwordGrant).toBe(true);
+    expect(loadConfig({ PASSWORD_GRANT: 'Disabled' }).passwordGrant).toBe(false);
+    expect(problemsOf({ PASSWORD_GRANT: 'off' })).toEqual([expect.stringContaining('PASSWORD_GRANT must be enabled or disabled')]);
+  });
+
   it('parses CORS origins and rejects paths in them', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example:8443' }).corsOrigins).toEqual([
       'https://a.example',

@@ -6,13 +6,15 @@
  * auth/sessions.ts (users' and clients' sessions, rotation and reuse, revocation),
  * auth/session-index.ts (the index and the per-user cap), auth/session-narrowing.ts,
  * auth/login-throttle.ts, cache/redis-cache-store.ts (lookup, fill, lock, invalidate),
- * auth/dpop/replay-cache.ts (one-time proofs) and store/redis.ts (connection, scripts, batches);
+ * auth/dpop/replay-cache.ts (one-time proofs), auth/codes/authorization-codes.ts (single-use
+ * codes) and store/redis.ts (connection, scripts, batches);
  * test/architecture/redis-commands.test.ts fails when another module sends a command.
  *
  * The last case kills the topology: every module then fails closed.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { AuthorizationCodes } from '../../src/auth/codes/authorization-codes';
 import { DpopReplayCache } from '../../src/auth/dpop/replay-cache';
 import { LoginThrottle } from '../../src/auth/login-throttle';
 import { SessionStore } from '../../src/auth/sessions';
@@ -333,6 +335,33 @@ export function storeContract(topology: TestTopology): void {
     });
   });
 
+  describe('authorization codes', () => {
+    it('finds a code, redeems it once, reports the first session on reuse, with a TTL on the key', async () => {
+      const codes = new AuthorizationCodes(redis, now);
+      const grant = {
+        clientId: 'c',
+        redirectUri: 'https://app.example/cb',
+        sub: 'user-c',
+        scopes: ['items:read'],
+        codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        authTime: now(),
+        signInSid: 'browser-1',
+      };
+      const code = await codes.issue(grant);
+      expect(await codes.find(code)).toEqual(grant);
+      expect(await codes.find(`${code}x`)).toBeNull();
+      const [a, b] = [randomUUID(), randomUUID()];
+      const answers = await Promise.all([codes.redeem(code, a), codes.redeem(code, b)]);
+      const first = answers[0].kind === 'redeemed' ? a : b;
+      expect(answers.map((r) => r.kind).sort()).toEqual(['redeemed', 'reused']);
+      expect(answers.find((r) => r.kind === 'reused')).toEqual({ kind: 'reused', sid: first, sub: 'user-c' });
+      expect(await codes.redeemedStill(code, first)).toBe(false);
+      const ttl = await redis.pttl(keys.authorizationCode(createHash('sha256').update(code).digest('hex')));
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThanOrEqual(600_000);
+    });
+  });
+
   describe('when Redis is gone', () => {
     it('fails closed: sessions and login limits answer 503, the cache fails, nothing is served', async () => {
       const s = await login('user-z');
@@ -347,6 +376,7 @@ export function storeContract(topology: TestTopology): void {
         new RedisCacheStore(redis, 500).lookup(keys.cacheEntry('getItem', 'x'), ['t']),
       ).rejects.toBeDefined();
       await expect(new DpopReplayCache(redis, 65).use('k', 'j')).rejects.toEqual(unavailable);
+      await expect(new AuthorizationCodes(redis, now).find('code')).rejects.toEqual(unavailable);
       await expect(pingRedis(redis)).rejects.toBeDefined();
     });
   });

@@ -144,8 +144,14 @@ export function authHandlers(deps: HandlerDeps) {
         'every session ended',
       );
     } else if (principal.sessionId !== undefined) {
+      // Signing out of an app signs the browser out: a code-flow session ends its sign-in session too.
+      const signIn = await sessions.signInSession(principal.sessionId);
       await sessions.end(principal.sessionId, principal.userId);
-      logger.info({ requestId: req.requestId, sub: principal.userId, sid: principal.sessionId }, 'session ended');
+      if (signIn !== undefined) await sessions.end(signIn, principal.userId);
+      logger.info(
+        { requestId: req.requestId, sub: principal.userId, sid: principal.sessionId, signInSid: signIn },
+        'session ended',
+      );
     }
     return { status: 204 };
   };

@@ -6,6 +6,7 @@ import type { components } from '../../../generated/openapi';
 import { OAuthError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { ClientsRepository } from '../../store/clients.repository';
+import type { AuthorizationCodes } from '../codes/authorization-codes';
 import type { UsersRepository } from '../../store/users.repository';
 import type { LoginThrottle } from '../login-throttle';
 import type { PasswordHasher } from '../passwords';
@@ -49,6 +50,10 @@ export interface GrantDeps {
   clock: Clock;
   /** The client_id recorded when a token request names none. */
   defaultClientId: string;
+  /** Authorization codes: /authorize issues them, the authorization code grant redeems them. */
+  codes: AuthorizationCodes;
+  /** Whether /token serves the password grant (PASSWORD_GRANT; RFC 9700 §2.4 says it MUST NOT be used). */
+  passwordGrant: boolean;
 }
 
 /** De-duplicated scopes of a space-separated string, in the order given. */

@@ -15,13 +15,17 @@ export interface SessionOpening {
   clientId: string;
   /** The grant_type, for the log line. */
   grant: string;
+  /** The session id, when the grant must know it beforehand (a code records it at redemption). */
+  sid?: string;
+  /** The browser sign-in session the login came from (the code flow): recorded as `signin_sid`. */
+  signInSid?: string;
 }
 
 export async function openSession(deps: GrantDeps, req: TokenRequest, s: SessionOpening): Promise<GrantResult> {
   const { tokens, sessions, logger } = deps;
   const { sub, clientId } = s;
   const now = deps.clock();
-  const sid = randomUUID();
+  const sid = s.sid ?? randomUUID();
   const refresh = newRefreshToken(sid);
   const { absExp, accessExp } = sessions.limits(now, tokens.lifetimeSeconds);
   const { token, claims } = await tokens.issue({
@@ -44,6 +48,7 @@ export async function openSession(deps: GrantDeps, req: TokenRequest, s: Session
     now,
     absExp,
     jkt: req.jkt,
+    signInSid: s.signInSid,
   });
   // Logged before the confirmation below: these sessions ended whether or not this login stands.
   // One line per session, so a search by `sid` finds its end like every other event of it.

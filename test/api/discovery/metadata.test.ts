@@ -42,7 +42,12 @@ describe('authorization server metadata', () => {
     const { body } = await api.get('/.well-known/oauth-authorization-server');
     expect(body.grant_types_supported).toEqual(expect.arrayContaining(['password', 'refresh_token']));
     expect(body.scopes_supported).toEqual(documentScopes(loadDocument()));
-    expect(body.response_types_supported).toEqual([]);
+    // The authorization code flow (RFC 6749 §4.1): PKCE with S256 only, `iss` in the response (RFC 9207).
+    expect(body.authorization_endpoint).toBe(`${PUBLIC_URL}/authorize`);
+    expect(body.response_types_supported).toEqual(['code']);
+    expect(body.code_challenge_methods_supported).toEqual(['S256']);
+    expect(body.authorization_response_iss_parameter_supported).toBe(true);
+    expect(body.grant_types_supported).toContain('authorization_code');
     expect(body.grant_types_supported).toContain('client_credentials');
     expect(body.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
     expect(body.revocation_endpoint_auth_methods_supported).toEqual(body.token_endpoint_auth_methods_supported);
@@ -56,6 +61,30 @@ describe('authorization server metadata', () => {
     }
     expect((await api.post(pathOf(body.introspection_endpoint), { form: { token: 'x' } })).status).toBe(401);
     expect((await api.get(pathOf(body.service_documentation), { headers: { accept: 'text/html' } })).status).toBe(200);
+  });
+});
+
+describe('PASSWORD_GRANT', () => {
+  it('disabled: the password grant is unsupported_grant_type and gone from the metadata; the others stay', async () => {
+    const off = await startTestApp({ env: { PUBLIC_URL, PASSWORD_GRANT: 'disabled' }, db: t.db, redisServer: t.redisServer });
+    try {
+      const offApi = client(off.url);
+      const refused = await offApi.post('/token', {
+        form: { grant_type: 'password', username: 'meta', password: 'meta-password-1' },
+      });
+      expect([refused.status, refused.body.error]).toEqual([400, 'unsupported_grant_type']);
+      expect(refused.body.error_description).not.toContain('password');
+      const { body } = await offApi.get('/.well-known/oauth-authorization-server');
+      expect(body.grant_types_supported).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
+    } finally {
+      await off.stop();
+    }
+  });
+
+  it('enabled (the default): the password grant is served and listed', async () => {
+    expect((await api.post('/token', { form: { grant_type: 'password', username: 'meta', password: 'meta-password-1' } })).status).toBe(200);
+    const { body } = await api.get('/.well-known/oauth-authorization-server');
+    expect(body.grant_types_supported).toEqual(['authorization_code', 'password', 'refresh_token', 'client_credentials']);
   });
 });
 
