@@ -170,7 +170,8 @@ export interface paths {
          * @description Ends the session of the presented access token: its access tokens and its refresh token.
          *     With `{"all_sessions": true}` every session of the user ends. Takes effect on the next
          *     request, on every instance; the session's refresh token then gets `invalid_grant` at
-         *     `POST /token`.
+         *     `POST /token`. A session opened by the authorization code grant also ends the browser
+         *     sign-in session the code came from: signing out of an app signs the browser out.
          *
          *     Needs a valid access token, no scope. The body is optional: without one (or with
          *     `all_sessions: false`) only the current session ends. Errors: 401 `unauthorized` /

@@ -8,7 +8,10 @@ import type { OperationRequest } from '../pipeline/context';
 
 export type OperationId = keyof operations;
 
-type Params<K extends OperationId, In extends 'path' | 'query' | 'header' | 'cookie'> = operations[K]['parameters'] extends {
+type Params<
+  K extends OperationId,
+  In extends 'path' | 'query' | 'header' | 'cookie',
+> = operations[K]['parameters'] extends {
   [P in In]?: infer T;
 }
   ? [T] extends [never] | [undefined]

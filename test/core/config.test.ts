@@ -156,7 +156,9 @@ describe('loadConfig', () => {
     expect(loadConfig({}).passwordGrant).toBe(true);
     expect(loadConfig({ PASSWORD_GRANT: 'enabled' }).passwordGrant).toBe(true);
     expect(loadConfig({ PASSWORD_GRANT: 'Disabled' }).passwordGrant).toBe(false);
-    expect(problemsOf({ PASSWORD_GRANT: 'off' })).toEqual([expect.stringContaining('PASSWORD_GRANT must be enabled or disabled')]);
+    expect(problemsOf({ PASSWORD_GRANT: 'off' })).toEqual([
+      expect.stringContaining('PASSWORD_GRANT must be enabled or disabled'),
+    ]);
   });
 
   it('parses CORS origins and rejects paths in them', () => {

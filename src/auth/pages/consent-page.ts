@@ -16,9 +16,7 @@ export interface ConsentPage {
 
 export function consentPage(p: ConsentPage): string {
   const items = p.scopes.length
-    ? p.scopes
-        .map((s) => `<li>${escapeHtml(s.description)} <code>${escapeHtml(s.scope)}</code></li>`)
-        .join('\n')
+    ? p.scopes.map((s) => `<li>${escapeHtml(s.description)} <code>${escapeHtml(s.scope)}</code></li>`).join('\n')
     : '<li>Know who you are (no other access)</li>';
   return renderPage(
     'Allow access',

@@ -4,20 +4,21 @@
  * consented (first-party clients need not), then a code. Each step answers a {@link PageResult}:
  * an HTML page with the headers of ../../core/html-page.ts, or a redirect without a body.
  */
-import type { Logger } from '../../core/logger';
+
 import { escapeHtml, pageHeaders, renderPage } from '../../core/html-page';
+import type { Logger } from '../../core/logger';
 import type { ClientRecord, ClientsRepository } from '../../store/clients.repository';
 import type { UserRecord, UsersRepository } from '../../store/users.repository';
 import type { CodeIssuer } from '../codes/code-grant';
 import type { ConsentStore } from '../consents';
 import type { LoginThrottle } from '../login-throttle';
 import type { PasswordHasher } from '../passwords';
+import { formTarget, redirectWith } from './authorization-request';
 import { consentPage } from './consent-page';
 import { CSRF_COOKIE, type CsrfGuard } from './csrf';
-import { formTarget, redirectWith } from './authorization-request';
 import { loginPage } from './login-page';
 import type { AuthorizationRequest, RequestSeal } from './sealed-request';
-import { SIGN_IN_COOKIE, type SignedIn, SignInSessions } from './sign-in-sessions';
+import { SIGN_IN_COOKIE, type SignedIn, type SignInSessions } from './sign-in-sessions';
 
 export { CSRF_COOKIE, SIGN_IN_COOKIE };
 
@@ -75,11 +76,21 @@ export class SignInFlow {
 
   /** The error page for a form that cannot go on (403 CSRF, 400 an expired or altered request). */
   errorPage(status: 400 | 403, title: string, message: string): PageResult {
-    return this.page(status, renderPage(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`), undefined);
+    return this.page(
+      status,
+      renderPage(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`),
+      undefined,
+    );
   }
 
   /** The login form for `request`, with a fresh CSRF cookie when the browser has none. */
-  login(status: 200 | 400, client: ClientRecord, request: AuthorizationRequest, browser: Browser, failed?: { username: string }): PageResult {
+  login(
+    status: 200 | 400,
+    client: ClientRecord,
+    request: AuthorizationRequest,
+    browser: Browser,
+    failed?: { username: string },
+  ): PageResult {
     const csrf = this.deps.csrf.cookieFor(browser.csrfCookie);
     const html = loginPage({
       clientName: client.name,
@@ -113,7 +124,9 @@ export class SignInFlow {
       throw err;
     });
     const valid =
-      user && !user.disabledAt ? await passwords.verify(user.passwordHash, password) : await passwords.verifyDummy(password);
+      user && !user.disabledAt
+        ? await passwords.verify(user.passwordHash, password)
+        : await passwords.verifyDummy(password);
     if (!user || !valid || user.disabledAt) {
       await attempt.failed().catch(() => undefined);
       logger.info({ requestId: browser.requestId, ip: browser.ip, outcome: 'sign_in_failed' }, 'sign-in refused');

@@ -40,7 +40,9 @@ export function validateStage(trust: (ctx: RequestContext) => string): Validate 
     const cookies = cookieSet
       ? validateParameters(cookieSet, 'cookie', readCookies(ctx.req.headers.cookie, cookieSet.names))
       : undefined;
-    const violations = cookies ? [...found, ...headers.violations, ...cookies.violations] : [...found, ...headers.violations];
+    const violations = cookies
+      ? [...found, ...headers.violations, ...cookies.violations]
+      : [...found, ...headers.violations];
     const body = op.body ? readInput(ctx, op.body, violations) : undefined;
     if (violations.length) throw validationFailed(...violations);
     ctx.input = {

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createSessionStore } from '../../../src/app';
+import { hashCode } from '../../../src/auth/codes/authorization-codes';
 import type { CodeGrant } from '../../../src/auth/codes/code-grant';
 import { keys } from '../../../src/store/redis-keys';
 import { startTestApp, type TestApp } from '../../support/app';
@@ -12,7 +13,6 @@ import { client } from '../../support/contract';
 import { dpopKey } from '../../support/dpop';
 import { startRedis } from '../../support/redis-server';
 import { patchClient, type Registered, registerClient, tokenRequest } from '../../support/registered-clients';
-import { hashCode } from '../../../src/auth/codes/authorization-codes';
 
 const REDIRECT = 'https://app.example.com/callback';
 const MERGE = { 'content-type': 'application/merge-patch+json' };
@@ -69,7 +69,8 @@ const exchange = (
   headers: Record<string, string> = {},
 ) => {
   const form = { grant_type: 'authorization_code', code: m.code, redirect_uri: REDIRECT, code_verifier: m.verifier };
-  if (Object.keys(headers).length) return api.post('/token', { form: { ...form, client_id: c.client_id, ...extra }, headers });
+  if (Object.keys(headers).length)
+    return api.post('/token', { form: { ...form, client_id: c.client_id, ...extra }, headers });
   return tokenRequest(api, { ...form, ...extra }, c, true);
 };
 
@@ -83,7 +84,11 @@ test('a public client exchanges a code for tokens with its verifier, and the ref
   expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'items:read' });
   const me = await api.get('/me', { token: res.body.access_token });
   expect([me.status, me.body.id]).toEqual([200, userId]);
-  const refreshed = await tokenRequest(api, { grant_type: 'refresh_token', refresh_token: res.body.refresh_token }, pub);
+  const refreshed = await tokenRequest(
+    api,
+    { grant_type: 'refresh_token', refresh_token: res.body.refresh_token },
+    pub,
+  );
   expect(refreshed.status).toBe(200);
   expect(refreshed.body.refresh_token).not.toBe(res.body.refresh_token);
 });
@@ -120,7 +125,11 @@ test('a missing verifier is invalid_request, a malformed one invalid_request, a 
   expectError(await exchange({ ...m, verifier: pkce().verifier }), 400, 'invalid_grant');
   // A plain challenge (the verifier itself) never matches: S256 only.
   const plain = randomBytes(32).toString('base64url').slice(0, 43);
-  expectError(await exchange(await mint({ codeChallenge: plain }).then((x) => ({ ...x, verifier: plain }))), 400, 'invalid_grant');
+  expectError(
+    await exchange(await mint({ codeChallenge: plain }).then((x) => ({ ...x, verifier: plain }))),
+    400,
+    'invalid_grant',
+  );
   expect((await exchange(m)).status).toBe(200);
 });
 
@@ -131,7 +140,11 @@ test("a reused code is invalid_grant and ends the first exchange's access and re
   expect((await api.get('/me', { token: first.body.access_token })).status).toBe(200);
   expectError(await exchange(m), 400, 'invalid_grant');
   expect((await api.get('/me', { token: first.body.access_token })).status).toBe(401);
-  const refresh = await tokenRequest(api, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, pub);
+  const refresh = await tokenRequest(
+    api,
+    { grant_type: 'refresh_token', refresh_token: first.body.refresh_token },
+    pub,
+  );
   expectError(refresh, 400, 'invalid_grant');
 });
 
@@ -226,7 +239,11 @@ test('a client not allowed the grant is unauthorized_client', async () => {
 test('a user disabled since the code was issued is invalid_grant', async () => {
   const id = await t.createUser('ac-leaver', 'ac-leaver-password', ['items:read']);
   const m = await mint({ sub: id });
-  const patched = await api.request('PATCH', `/v1/users/${id}`, { token: admin, json: { disabled: true }, headers: MERGE });
+  const patched = await api.request('PATCH', `/v1/users/${id}`, {
+    token: admin,
+    json: { disabled: true },
+    headers: MERGE,
+  });
   expect(patched.status).toBe(200);
   expectError(await exchange(m), 400, 'invalid_grant');
 });

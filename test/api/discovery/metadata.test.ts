@@ -66,7 +66,11 @@ describe('authorization server metadata', () => {
 
 describe('PASSWORD_GRANT', () => {
   it('disabled: the password grant is unsupported_grant_type and gone from the metadata; the others stay', async () => {
-    const off = await startTestApp({ env: { PUBLIC_URL, PASSWORD_GRANT: 'disabled' }, db: t.db, redisServer: t.redisServer });
+    const off = await startTestApp({
+      env: { PUBLIC_URL, PASSWORD_GRANT: 'disabled' },
+      db: t.db,
+      redisServer: t.redisServer,
+    });
     try {
       const offApi = client(off.url);
       const refused = await offApi.post('/token', {
@@ -82,9 +86,17 @@ describe('PASSWORD_GRANT', () => {
   });
 
   it('enabled (the default): the password grant is served and listed', async () => {
-    expect((await api.post('/token', { form: { grant_type: 'password', username: 'meta', password: 'meta-password-1' } })).status).toBe(200);
+    expect(
+      (await api.post('/token', { form: { grant_type: 'password', username: 'meta', password: 'meta-password-1' } }))
+        .status,
+    ).toBe(200);
     const { body } = await api.get('/.well-known/oauth-authorization-server');
-    expect(body.grant_types_supported).toEqual(['authorization_code', 'password', 'refresh_token', 'client_credentials']);
+    expect(body.grant_types_supported).toEqual([
+      'authorization_code',
+      'password',
+      'refresh_token',
+      'client_credentials',
+    ]);
   });
 });
 
