@@ -994,8 +994,8 @@ export interface components {
         SignInForm: {
             /** @description The sealed authorization request (HMAC-protected, expires after 10 minutes). */
             request: string;
-            /** @description The form's CSRF token, bound to the `__Host-specgate-csrf` cookie. */
-            csrf: string;
+            /** @description The form's CSRF token, bound to the `__Host-specgate-csrf` cookie; without it, 403. */
+            csrf?: string;
             /** @description The username. */
             username: string;
             /** @description The password. */
@@ -1005,8 +1005,8 @@ export interface components {
         ConsentForm: {
             /** @description The sealed authorization request. */
             request: string;
-            /** @description The form's CSRF token, bound to the `__Host-specgate-csrf` cookie. */
-            csrf: string;
+            /** @description The form's CSRF token, bound to the `__Host-specgate-csrf` cookie; without it, 403. */
+            csrf?: string;
             /**
              * @description Whether the user lets the client have the scopes asked for.
              * @enum {string}
