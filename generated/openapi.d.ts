@@ -2333,7 +2333,10 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description Where the browser goes next: the client's redirect URI, the authorization response in its query. */
+        /**
+         * @description Where the browser goes next: the client's redirect URI, the authorization response in its query.
+         * @example https://app.example.com/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz&iss=https%3A%2F%2Fapi.example.com
+         */
         RedirectLocation: string;
         /** @description The sign-in session cookie `__Host-specgate-signin` (`Secure; HttpOnly; SameSite=Lax; Path=/`). */
         SetCookie: string;
