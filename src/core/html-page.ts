@@ -34,7 +34,7 @@ input:focus-visible,button:focus-visible{outline:3px solid var(--accent);outline
 .error{background:var(--error-bg);color:var(--error);border-radius:8px;padding:.625rem .75rem;margin:1rem 0 0}
 ul{margin:.75rem 0;padding-left:1.25rem}
 li{margin:.25rem 0}
-code{font-size:.875em}
+code{font-size:.875em;color:var(--muted)}
 small{display:block;margin-top:1.25rem;color:var(--muted)}
 `.trim();
 

@@ -25,7 +25,7 @@ ${error}<form method="post" action="/authorize/sign-in">
 <input type="hidden" name="request" value="${escapeHtml(p.sealedRequest)}">
 <input type="hidden" name="csrf" value="${escapeHtml(p.csrfToken)}">
 <label for="username">Username</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="${escapeHtml(p.username ?? '')}">
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${escapeHtml(p.username ?? '')}">
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
