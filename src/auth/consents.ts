@@ -18,13 +18,16 @@ export const MAX_CONSENTS_PER_USER = 50;
 export const CONSENT_SECONDS = 365 * 86400;
 
 // KEYS[1] the user's consents. ARGV: member, cap, ttl seconds. Adds (or refreshes) the member with
-// the server's time, trims the oldest beyond the cap, and keeps the key alive: one script, one key.
+// the server's time, drops the oldest beyond the cap, and keeps the key alive: one script, one
+// key, and only commands the README's least-privilege ACL allows (plus ZSCORE for the lookup).
 const REMEMBER = `
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[1], tonumber(t[1]) * 1000000 + tonumber(t[2]), ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[2]) - 1)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return redis.call('ZCARD', KEYS[1])
+local n = redis.call('ZCARD', KEYS[1])
+local over = n - tonumber(ARGV[2])
+if over > 0 then redis.call('ZREM', KEYS[1], unpack(redis.call('ZRANGE', KEYS[1], 0, over - 1))) end
+redis.call('EXPIREAT', KEYS[1], tonumber(t[1]) + tonumber(ARGV[3]))
+return math.min(n, tonumber(ARGV[2]))
 `;
 
 type Scripted = Redis & { sgConsentRemember(key: string, member: string, cap: number, ttl: number): Promise<number> };
