@@ -461,8 +461,9 @@ export class SessionStore {
    */
   async endAll(sub: string, keep?: string): Promise<number> {
     const doomed = (await this.run(() => this.index.members(sub))).filter((s) => s !== keep);
-    await this.run(() => this.endSessions(sub, doomed));
-    if (keep === undefined) await this.run(() => this.redis.del(keys.userConsents(sub)));
+    // The consents go in the same round trip as the first batch of sessions.
+    const consents: BatchCommand[] = keep === undefined ? [['del', keys.userConsents(sub)]] : [];
+    await this.run(() => this.endSessions(sub, doomed, consents));
     return doomed.length;
   }
 
@@ -484,18 +485,25 @@ export class SessionStore {
   }
 
   /**
-   * DELs sessions (each its own key: no multi-key command across slots) and their index entries.
+   * DELs sessions (each its own key: no multi-key command across slots) and their index entries,
+   * with the commands of `alongside` in the first round trip.
    * Resolves to the sessions whose key this call deleted: of two logins capping the same user at
    * once, or a session expiring meanwhile, only the call whose DEL found the key reports it.
    */
-  private async endSessions(sub: string, sids: string[]): Promise<string[]> {
+  private async endSessions(sub: string, sids: string[], alongside: BatchCommand[] = []): Promise<string[]> {
     const ended: string[] = [];
-    for (let i = 0; i < sids.length; i += BATCH) {
+    // `alongside` rides with the first batch; it is sent even when there is no session to end.
+    for (let i = 0; i < sids.length || (i === 0 && alongside.length > 0); i += BATCH) {
       const batch = sids.slice(i, i + BATCH);
       const replies = await sendBatch(this.redis, [
         ...batch.map((sid): BatchCommand => ['del', keys.session(sid)]),
-        ['zrem', keys.userSessionIndex(sub), ...batch],
-        ['srem', keys.userSessions(sub), ...batch],
+        ...(batch.length > 0
+          ? ([
+              ['zrem', keys.userSessionIndex(sub), ...batch],
+              ['srem', keys.userSessions(sub), ...batch],
+            ] as BatchCommand[])
+          : []),
+        ...(i === 0 ? alongside : []),
       ]);
       ended.push(...batch.filter((_, j) => replies[j] === 1));
     }

@@ -69,7 +69,6 @@ export async function checkAuthorizationRequest(clients: ClientsRepository, q: A
       clientId: client.id,
       redirectUri: q.redirect_uri,
       scopes: asked ?? [...client.scopes],
-      scopeAsked: asked !== undefined,
       state: q.state,
       codeChallenge: q.code_challenge,
     },

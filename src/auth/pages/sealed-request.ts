@@ -14,10 +14,8 @@ export interface AuthorizationRequest {
   clientId: string;
   /** Exactly as sent, and registered (RFC 9700 §4.1.3); /token must see the same. */
   redirectUri: string;
-  /** The scopes to grant: asked for (or the default), held by the user when the code is issued. */
+  /** The scopes to grant: asked for (or all the client may have), held by the user when the code is issued. */
   scopes: string[];
-  /** Whether the client named scopes itself (else every scope it may have that the user holds). */
-  scopeAsked: boolean;
   state: string | undefined;
   /** BASE64URL(SHA-256(code_verifier)) (RFC 7636 §4.2). */
   codeChallenge: string;
@@ -33,7 +31,6 @@ interface Sealed {
   c: string;
   r: string;
   s: string[];
-  a: boolean;
   st?: string;
   cc: string;
   exp: number;
@@ -56,7 +53,6 @@ export class RequestSeal {
       c: req.clientId,
       r: req.redirectUri,
       s: req.scopes,
-      a: req.scopeAsked,
       ...(req.state === undefined ? {} : { st: req.state }),
       cc: req.codeChallenge,
       exp: this.clock() + SEALED_REQUEST_SECONDS,
@@ -87,7 +83,6 @@ export class RequestSeal {
       clientId: v.c,
       redirectUri: v.r,
       scopes: v.s,
-      scopeAsked: v.a,
       state: v.st,
       codeChallenge: v.cc,
     };
