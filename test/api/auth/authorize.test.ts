@@ -354,6 +354,25 @@ describe('consent', () => {
     expect([res.status, res.headers.location]).toEqual([403, undefined]);
   });
 
+  test('a consent form with an altered sealed request: an error page, nothing remembered', async () => {
+    const id = await t.createUser('az-consent-forged', 'az-consent-forged-password', ['items:read']);
+    const b = new CookieBrowser(t.url);
+    const { res: consent } = await signIn(
+      b,
+      'az-consent-forged',
+      'az-consent-forged-password',
+      thirdParty,
+      OTHER_REDIRECT,
+    );
+    const res = await b.post('/authorize/consent', {
+      request: `${consent.fields.request ?? ''}x`,
+      csrf: consent.fields.csrf ?? '',
+      decision: 'allow',
+    });
+    expect([res.status, res.headers.location]).toEqual([400, undefined]);
+    expect(await t.redis.exists(keys.userConsents(id))).toBe(0);
+  });
+
   test('a consent form whose sign-in session ended gets the login form', async () => {
     const id = await t.createUser('az-consent-ended', 'az-consent-ended-password', ['items:read']);
     const b = new CookieBrowser(t.url);
@@ -411,13 +430,22 @@ describe('what the pipeline answers for these pages', () => {
     expect(big.headers['content-type']).toMatch(/^text\/html/);
   });
 
-  test('without Redis: a 503 page with Retry-After, never the form or a redirect', async () => {
+  test('without Redis: a 503 page with Retry-After from each of them, never a form or a redirect', async () => {
+    const b = new CookieBrowser(t.url);
+    const page = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
+    b.jar.set('__Host-specgate-signin', `${crypto.randomUUID()}.${'A'.repeat(43)}`);
+    const form = { request: page.fields.request ?? '', csrf: page.fields.csrf ?? '' };
     await t.redisServer.stop();
-    const res = await new CookieBrowser(t.url).get(authorizeQuery(firstParty.client_id, REDIRECT).path, {
-      cookie: `__Host-specgate-signin=${crypto.randomUUID()}.${'A'.repeat(43)}`,
-    });
-    expect(res.status).toBe(503);
-    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    const answers = [
+      await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path),
+      await b.post('/authorize/sign-in', { ...form, username: 'az-admin', password: 'az-admin-password' }),
+      await b.post('/authorize/consent', { ...form, decision: 'allow' }),
+    ];
+    for (const res of answers) {
+      expect([res.status, res.headers.location]).toEqual([503, undefined]);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.text).not.toContain('autocomplete');
+    }
   });
 });
