@@ -121,7 +121,7 @@ test('a missing verifier is invalid_request, a malformed one invalid_request, a 
   const form = { grant_type: 'authorization_code', code: m.code, redirect_uri: REDIRECT, client_id: pub.client_id };
   expectError(await api.post('/token', { form }), 400, 'invalid_request');
   expectError(await exchange({ ...m, verifier: 'too-short' }), 400, 'invalid_request');
-  expectError(await exchange({ ...m, verifier: 'a'.repeat(42) + '!' }), 400, 'invalid_request');
+  expectError(await exchange({ ...m, verifier: `${'a'.repeat(42)}!` }), 400, 'invalid_request');
   expectError(await exchange({ ...m, verifier: pkce().verifier }), 400, 'invalid_grant');
   // A plain challenge (the verifier itself) never matches: S256 only.
   const plain = randomBytes(32).toString('base64url').slice(0, 43);
