@@ -186,6 +186,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Authorization endpoint (authorization code with PKCE)
+         * @description The authorization endpoint of the authorization-code grant (RFC 6749 §4.1.1) with PKCE
+         *     (RFC 7636), for a browser: the client sends the user here, and gets them back at its
+         *     `redirect_uri` with a `code` to exchange at `POST /token`. Public; answers HTML
+         *     (`x-error-format: html`).
+         *
+         *     - `client_id` must name a registered, enabled client allowed the `authorization_code`
+         *       grant, and `redirect_uri` must equal one of its registered redirect URIs exactly (RFC 9700
+         *       §4.1.3). Either failing is an error page (400): the user is never sent to an address the
+         *       client did not register (RFC 6749 §4.1.2.1).
+         *     - Any other error goes back to the redirect URI with `error`, `error_description`, `state`
+         *       and `iss` (RFC 6749 §4.1.2.1, RFC 9207): `response_type` other than `code`
+         *       (`unsupported_response_type`); a missing `code_challenge`, or a `code_challenge_method`
+         *       other than `S256` (`plain` included, RFC 9700 §2.1.1: `invalid_request`); a scope the
+         *       client may not have (`invalid_scope`).
+         *     - Without a live browser sign-in session (the `__Host-specgate-signin` cookie), or with
+         *       `prompt=login`, the answer is the login page (200). Signed in, a client that is not
+         *       first-party and has not been granted these scopes by this user gets the consent page
+         *       (200). Otherwise the answer is a 302 to the redirect URI with `code`, `state` and `iss`.
+         *
+         *     Pages carry `Content-Security-Policy` (`frame-ancestors 'none'`, RFC 9700 §4.16),
+         *     `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
+         */
+        get: operations["authorize"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/authorize/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit the login form
+         * @description The login form of `GET /authorize`: the sealed authorization request, the CSRF token, the
+         *     username and the password (`application/x-www-form-urlencoded`). Public; answers HTML
+         *     (`x-error-format: html`).
+         *
+         *     A missing or wrong CSRF token (it must match the `__Host-specgate-csrf` cookie) is a 403
+         *     page and nothing else happens. A wrong password, an unknown user and a disabled one all
+         *     get the form again (400) with the same message. Attempts count in the same limits as the
+         *     password grant at `POST /token` (per username and address, per address, per username):
+         *     over them, a 429 page with `Retry-After`, even for the right password (RFC 6749 §4.3.2
+         *     applies to every password form). A sealed request that expired (10 minutes) or was
+         *     altered is a 400 error page.
+         *
+         *     On success the browser gets the `__Host-specgate-signin` cookie (a sign-in session, ended
+         *     with the user's other sessions), then the consent page (200) or a 303 to the redirect URI
+         *     with `code`, `state` and `iss` (RFC 9207).
+         */
+        post: operations["signIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/authorize/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allow or deny a client
+         * @description The consent form of `GET /authorize`: the sealed authorization request, the CSRF token and
+         *     `decision` (`allow` or `deny`). Public, but only for the browser's signed-in user; answers
+         *     HTML (`x-error-format: html`).
+         *
+         *     A missing or wrong CSRF token is a 403 page. Without a live sign-in session the login page
+         *     comes back (200). `allow` remembers the grant for this user, client and scope set (until
+         *     the user's sessions are all ended) and answers a 303 to the redirect URI with `code`,
+         *     `state` and `iss`; `deny` answers a 303 with `error=access_denied` (RFC 6749 §4.1.2.1).
+         */
+        post: operations["decideConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me": {
         parameters: {
             query?: never;
@@ -887,6 +988,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A server-rendered HTML page, no script, styled by its inline stylesheet (allowed by hash in its CSP). */
+        HtmlPage: string;
+        /** @description The login form of `GET /authorize`. */
+        SignInForm: {
+            /** @description The sealed authorization request (HMAC-protected, expires after 10 minutes). */
+            request: string;
+            /** @description The form's CSRF token, bound to the `__Host-specgate-csrf` cookie; without it, 403. */
+            csrf?: string;
+            /** @description The username. */
+            username: string;
+            /** @description The password. */
+            password: string;
+        };
+        /** @description The consent form of `GET /authorize`. */
+        ConsentForm: {
+            /** @description The sealed authorization request. */
+            request: string;
+            /** @description The form's CSRF token, bound to the `__Host-specgate-csrf` cookie; without it, 403. */
+            csrf?: string;
+            /**
+             * @description Whether the user lets the client have the scopes asked for.
+             * @enum {string}
+             */
+            decision: "allow" | "deny";
+        };
         /** @description A category slug of 1 to 40 characters, a-z, 0-9 and `-`, not starting with `-` (e.g. `kitchen`). */
         Category: string;
         /**
@@ -1028,7 +1154,7 @@ export interface components {
              * @description Where the failure is.
              * @enum {string}
              */
-            in: "path" | "query" | "header" | "body";
+            in: "path" | "query" | "header" | "cookie" | "body";
             /** @description JSON Pointer (RFC 6901) to the failing field within that location. */
             pointer: string;
             /** @description Why it failed. */
@@ -1586,6 +1712,127 @@ export interface components {
     };
     responses: {
         /**
+         * @description A sign-in page (HTML): the login form (`autocomplete="username"` and
+         *     `autocomplete="current-password"`), or the consent page naming the client and the scopes it
+         *     asks for. Sets the CSRF cookie `__Host-specgate-csrf` when the browser has none.
+         */
+        SignInPage: {
+            headers: {
+                /** @description The CSRF cookie `__Host-specgate-csrf` (`Secure; HttpOnly; SameSite=Lax; Path=/`), on a browser's first page. */
+                "Set-Cookie"?: string;
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Sign in</title></head><body><form method="post" action="/authorize/sign-in">…</form></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /**
+         * @description Back to the client's redirect URI (RFC 6749 §4.1.2, §4.1.2.1) after the form: `code`,
+         *     `state` and `iss` (RFC 9207), or `error=access_denied` when the user denied consent. After
+         *     a sign-in, it sets the sign-in session cookie.
+         */
+        SignInRedirect: {
+            headers: {
+                Location: components["headers"]["RedirectLocation"];
+                "Set-Cookie": components["headers"]["SetCookie"];
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description An error page (HTML, `x-error-format: html`): an unknown or disabled client, a redirect URI
+         *     it did not register, an invalid or expired sealed request, an invalid parameter; or, from
+         *     `POST /authorize/sign-in`, the login form again after a wrong username or password (the
+         *     same message either way).
+         */
+        HtmlBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Cannot sign in</title></head><body><h1>Cannot sign in</h1><p>This sign-in link is not valid.</p></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description The CSRF token is missing or does not match the `__Host-specgate-csrf` cookie (an error page, HTML); nothing was done. */
+        HtmlForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Forbidden</title></head><body><h1>Forbidden</h1></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description The client does not accept `text/html` (an error page, HTML). */
+        HtmlNotAcceptable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Not acceptable</title></head><body><h1>Not acceptable</h1></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description The form is larger than the body limit (an error page, HTML). */
+        HtmlPayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Payload too large</title></head><body><h1>Payload too large</h1></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description The form was not sent as `application/x-www-form-urlencoded` (an error page, HTML). */
+        HtmlUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Unsupported media type</title></head><body><h1>Unsupported media type</h1></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /**
+         * @description Too many failed sign-ins, counted with the password grant's (an error page, HTML); retry
+         *     after the seconds in `Retry-After`. Even the right password is refused until then.
+         */
+        HtmlTooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Too many requests</title></head><body><h1>Too many requests</h1></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description An unexpected error (an error page, HTML, naming only the request id). */
+        HtmlInternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Internal server error</title></head><body><h1>Internal server error</h1></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /** @description Redis or the database cannot be reached (an error page, HTML); retry after the seconds in `Retry-After`. */
+        HtmlUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example <!doctype html><html lang="en"><head><title>Service unavailable</title></head><body><h1>Service unavailable</h1></body></html> */
+                "text/html": components["schemas"]["HtmlPage"];
+            };
+        };
+        /**
          * @description No access token (`unauthorized`), or one that is malformed, expired, revoked or whose
          *     session ended (`invalid_token`). `WWW-Authenticate` carries the Bearer challenge
          *     (RFC 6750 §3); on an OAuth endpoint this is still a problem document.
@@ -2063,6 +2310,16 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The browser sign-in session (`Secure; HttpOnly; SameSite=Lax; Path=/`), set by
+         *     `POST /authorize/sign-in`: a session id and a secret, checked against Redis on every use.
+         */
+        SignInCookie: string;
+        /**
+         * @description The CSRF cookie of the sign-in pages (double submit: each form's `csrf` field is an HMAC of
+         *     it). Set with the first page.
+         */
+        CsrfCookie: string;
         /** @description The user's `id` (a UUID, as in the user and its `Location`). Upper-case hex digits are accepted. */
         UserId: string;
         /** @description The client's `client_id` (a UUID). */
@@ -2076,6 +2333,13 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description Where the browser goes next: the client's redirect URI, the authorization response in its query.
+         * @example https://app.example.com/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz&iss=https%3A%2F%2Fapi.example.com
+         */
+        RedirectLocation: string;
+        /** @description The sign-in session cookie `__Host-specgate-signin` (`Secure; HttpOnly; SameSite=Lax; Path=/`). */
+        SetCookie: string;
         /** @description A strong validator, the same on every instance for the same data. */
         ETag: string;
         /** @description Whether the response came from the cache (HIT), was loaded and stored (MISS), or was served without the cache (BYPASS). */
@@ -2270,6 +2534,143 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    authorize: {
+        parameters: {
+            query?: {
+                /** @description Must be `code` (RFC 6749 §4.1.1). */
+                response_type?: string;
+                /** @description A registered client allowed the `authorization_code` grant. */
+                client_id?: string;
+                /** @description One of the client's registered redirect URIs, exactly (RFC 9700 §4.1.3). */
+                redirect_uri?: string;
+                /** @description Space-separated scopes (RFC 6749 §3.3); default, every scope the client may have that the user holds. */
+                scope?: string;
+                /** @description Opaque value returned unchanged with the answer (RFC 6749 §4.1.1, §10.12). */
+                state?: string;
+                /** @description BASE64URL(SHA-256(code_verifier)), 43 characters (RFC 7636 §4.2). */
+                code_challenge?: string;
+                /** @description Must be `S256`; `plain` is refused (RFC 9700 §2.1.1). */
+                code_challenge_method?: string;
+                /** @description `login` shows the login form even to a signed-in browser. */
+                prompt?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: {
+                /**
+                 * @description The browser sign-in session (`Secure; HttpOnly; SameSite=Lax; Path=/`), set by
+                 *     `POST /authorize/sign-in`: a session id and a secret, checked against Redis on every use.
+                 */
+                "__Host-specgate-signin"?: components["parameters"]["SignInCookie"];
+                /**
+                 * @description The CSRF cookie of the sign-in pages (double submit: each form's `csrf` field is an HMAC of
+                 *     it). Set with the first page.
+                 */
+                "__Host-specgate-csrf"?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SignInPage"];
+            /**
+             * @description Back to the client's redirect URI (RFC 6749 §4.1.2, §4.1.2.1): `code`, `state` and `iss`
+             *     (RFC 9207) on success; `error`, `error_description`, `state` and `iss` on an error.
+             */
+            302: {
+                headers: {
+                    Location: components["headers"]["RedirectLocation"];
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["HtmlBadRequest"];
+            406: components["responses"]["HtmlNotAcceptable"];
+            500: components["responses"]["HtmlInternalError"];
+            503: components["responses"]["HtmlUnavailable"];
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /**
+                 * @description The CSRF cookie of the sign-in pages (double submit: each form's `csrf` field is an HMAC of
+                 *     it). Set with the first page.
+                 */
+                "__Host-specgate-csrf"?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "request": "eyJjIjoid2ViLWFwcCJ9.c2lnbmF0dXJl",
+                 *       "csrf": "3q2-7wAAAAA",
+                 *       "username": "alice",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["SignInForm"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SignInPage"];
+            303: components["responses"]["SignInRedirect"];
+            400: components["responses"]["HtmlBadRequest"];
+            403: components["responses"]["HtmlForbidden"];
+            406: components["responses"]["HtmlNotAcceptable"];
+            413: components["responses"]["HtmlPayloadTooLarge"];
+            415: components["responses"]["HtmlUnsupportedMediaType"];
+            429: components["responses"]["HtmlTooManyRequests"];
+            500: components["responses"]["HtmlInternalError"];
+            503: components["responses"]["HtmlUnavailable"];
+        };
+    };
+    decideConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /**
+                 * @description The browser sign-in session (`Secure; HttpOnly; SameSite=Lax; Path=/`), set by
+                 *     `POST /authorize/sign-in`: a session id and a secret, checked against Redis on every use.
+                 */
+                "__Host-specgate-signin"?: components["parameters"]["SignInCookie"];
+                /**
+                 * @description The CSRF cookie of the sign-in pages (double submit: each form's `csrf` field is an HMAC of
+                 *     it). Set with the first page.
+                 */
+                "__Host-specgate-csrf"?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "request": "eyJjIjoid2ViLWFwcCJ9.c2lnbmF0dXJl",
+                 *       "csrf": "3q2-7wAAAAA",
+                 *       "decision": "allow"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["ConsentForm"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SignInPage"];
+            303: components["responses"]["SignInRedirect"];
+            400: components["responses"]["HtmlBadRequest"];
+            403: components["responses"]["HtmlForbidden"];
+            406: components["responses"]["HtmlNotAcceptable"];
+            413: components["responses"]["HtmlPayloadTooLarge"];
+            415: components["responses"]["HtmlUnsupportedMediaType"];
+            500: components["responses"]["HtmlInternalError"];
+            503: components["responses"]["HtmlUnavailable"];
         };
     };
     getCurrentUser: {

@@ -8,15 +8,21 @@ import type { Redis } from 'ioredis';
 import { CursorSeal } from './api/cursor';
 import { boundHandlers, createHandlers } from './api/handlers';
 import { AuthorizationCodes } from './auth/codes/authorization-codes';
+import { ConsentStore } from './auth/consents';
 import { DpopVerifier } from './auth/dpop/dpop-verifier';
 import { jwksMaxAge } from './auth/keys/jwks';
 import { type KeySource, openKeySource } from './auth/keys/key-source';
 import { LoginThrottle } from './auth/login-throttle';
+import { CsrfGuard } from './auth/pages/csrf';
+import { RequestSeal } from './auth/pages/sealed-request';
+import { SignInFlow } from './auth/pages/sign-in-flow';
+import { SignInSessions } from './auth/pages/sign-in-sessions';
 import { PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/schemes/bearer';
 import { clientBasicScheme } from './auth/schemes/client-basic';
 import { dpopScheme } from './auth/schemes/dpop';
 import { metricsTokenScheme } from './auth/schemes/metrics-token';
+import { documentScopeWords } from './auth/scopes';
 import { SessionStore } from './auth/sessions';
 import { CLOCK_TOLERANCE_SECONDS, type Clock, systemClock, TokenService } from './auth/tokens';
 import type { CacheStore } from './cache/cache-store';
@@ -90,6 +96,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       maxAgeSeconds: jwksMaxAge(config.jwt.signing.noticeSeconds, config.jwt.signing.pollMs),
     },
     publicUrl: config.publicUrl,
+    signInFlow: signInFlow(config, deps, services, document),
     defaultClientId: 'specgate',
     passwordGrant: config.passwordGrant,
   });
@@ -146,6 +153,26 @@ export async function createApp(deps: AppDeps): Promise<App> {
     lifecycle,
     codes,
   };
+}
+
+/** The authorization endpoint's pages (src/auth/pages/): their keys come from the JWT secret. */
+function signInFlow(
+  config: Config,
+  deps: AppDeps,
+  services: ReturnType<typeof createServices>,
+  document: OpenApiDocument,
+): SignInFlow {
+  const secret = config.jwt.secret as Uint8Array;
+  return new SignInFlow({
+    ...services,
+    logger: deps.logger,
+    consents: new ConsentStore(deps.redis),
+    signIns: new SignInSessions(services.sessions, config.signInSessionSeconds, services.clock),
+    seal: new RequestSeal(secret, services.clock),
+    csrf: new CsrfGuard(secret),
+    publicUrl: config.publicUrl,
+    scopeWords: documentScopeWords(document),
+  });
 }
 
 /** The session store as the config sets it: the service's, and `npm run user:update`'s. */

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { DpopVerifier } from '../auth/dpop/dpop-verifier';
 import type { GrantDeps } from '../auth/grants/grant';
 import type { KeyRing } from '../auth/keys/key-ring';
+import type { SignInFlow } from '../auth/pages/sign-in-flow';
 import type { Lifecycle } from '../core/lifecycle';
 import type { Metrics } from '../observability/metrics';
 import type { OpenApiDocument } from '../pipeline/compile/document';
@@ -27,4 +28,6 @@ export interface HandlerDeps extends GrantDeps {
   dpop: DpopVerifier;
   /** PUBLIC_URL: the issuer identifier, and the prefix of every URL the metadata names. */
   publicUrl: string;
+  /** The authorization endpoint's pages: sign-in, consent, codes (src/auth/pages/). */
+  signInFlow: SignInFlow;
 }

@@ -8,7 +8,10 @@ import type { OperationRequest } from '../pipeline/context';
 
 export type OperationId = keyof operations;
 
-type Params<K extends OperationId, In extends 'path' | 'query' | 'header'> = operations[K]['parameters'] extends {
+type Params<
+  K extends OperationId,
+  In extends 'path' | 'query' | 'header' | 'cookie',
+> = operations[K]['parameters'] extends {
   [P in In]?: infer T;
 }
   ? [T] extends [never] | [undefined]
@@ -26,11 +29,13 @@ type RequestBodyOf<K extends OperationId> = operations[K] extends { requestBody?
 
 /** What the handler of operation K receives (already authenticated and validated). */
 export interface HandlerRequest<K extends OperationId>
-  extends Omit<OperationRequest, 'params' | 'query' | 'headers' | 'body' | 'principal' | 'raw'> {
+  extends Omit<OperationRequest, 'params' | 'query' | 'headers' | 'cookies' | 'body' | 'principal' | 'raw'> {
   params: Params<K, 'path'>;
   query: Params<K, 'query'>;
   /** The documented header parameters, validated, under the document's spelling (`If-Match`). */
   headers: Params<K, 'header'>;
+  /** The documented cookie parameters, validated, by cookie name. */
+  cookies: Params<K, 'cookie'>;
   body: RequestBodyOf<K>;
   /** Set on operations with a security requirement; undefined on public ones. */
   principal: Principal | undefined;

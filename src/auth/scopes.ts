@@ -21,3 +21,13 @@ export function documentScopes(document: OpenApiDocument): string[] {
     ...new Set(schemes.flatMap((s) => Object.values(s.flows ?? {}).flatMap((flow) => Object.keys(flow?.scopes ?? {})))),
   ];
 }
+
+/** Each scope's description in the document's `oauth2` flows (the first flow that describes it): the consent page's words. */
+export function documentScopeWords(document: OpenApiDocument): Record<string, string> {
+  const words: Record<string, string> = {};
+  for (const scheme of Object.values(document.components?.securitySchemes ?? {}).map((s) => resolveRef(document, s)))
+    if (isOAuth2(scheme))
+      for (const flow of Object.values(scheme.flows ?? {}))
+        for (const [scope, text] of Object.entries(flow?.scopes ?? {})) words[scope] ??= text;
+  return words;
+}

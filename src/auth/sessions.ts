@@ -243,6 +243,55 @@ export class SessionStore {
   }
 
   /**
+   * Records a browser sign-in session (src/auth/pages/sign-in-sessions.ts): kind `browser`, in the
+   * user's session index like every login (capped, listed, ended by endAll), with no token of its
+   * own: `rt` is empty, so no refresh token matches it; `signin` holds the hash of the cookie's
+   * secret. It ends at `absExp` (SIGN_IN_SESSION_HOURS). Resolves to the sessions the cap ended.
+   */
+  async createBrowser(s: {
+    sid: string;
+    sub: string;
+    clientId: string;
+    secretHash: string;
+    now: number;
+    absExp: number;
+  }): Promise<string[]> {
+    const key = keys.session(s.sid);
+    return this.run(async () => {
+      const [session, indexed] = await Promise.all([
+        this.redis
+          .multi()
+          .hset(key, {
+            sub: s.sub,
+            client_id: s.clientId,
+            scope: '',
+            created_at: s.now,
+            rotated_at: s.now,
+            abs_exp: s.absExp,
+            rt: '',
+            kind: 'browser',
+            used: '',
+            signin: s.secretHash,
+          })
+          .expireat(key, s.absExp)
+          .exec(),
+        this.index.add(s.sub, s.sid, s.absExp),
+      ]);
+      pipelineReplies(session);
+      return indexed > this.maxPerUser ? this.enforceCap(s.sub) : [];
+    });
+  }
+
+  /** A live browser sign-in session: its user, the hash of its secret, and when it began; else null. */
+  async browser(sid: string): Promise<{ sub: string; secretHash: string; createdAt: number } | null> {
+    const [sub, kind, hash, createdAt] = await this.run(() =>
+      this.redis.hmget(keys.session(sid), 'sub', 'kind', 'signin', 'created_at'),
+    );
+    if (!sub || kind !== 'browser' || !hash) return null;
+    return { sub, secretHash: hash, createdAt: Number(createdAt) };
+  }
+
+  /**
    * Ends the oldest live sessions of `sub` beyond the cap (the newest is never among them). Only
    * reached when the index holds more entries than the cap: entries of sessions that expired on
    * their own are dropped first, so they never count against the user. Resolves to the sessions
@@ -407,10 +456,14 @@ export class SessionStore {
   /**
    * Ends every session of `sub`, except `keep` when given: one read of the index, then one
    * pipelined round trip per {@link BATCH} sessions. Resolves to how many index entries it ended.
+   * Without `keep`, the consents the user gave clients go too (src/auth/pages/consents.ts): they
+   * are revocable with the user's sessions.
    */
   async endAll(sub: string, keep?: string): Promise<number> {
     const doomed = (await this.run(() => this.index.members(sub))).filter((s) => s !== keep);
-    await this.run(() => this.endSessions(sub, doomed));
+    // The consents go in the same round trip as the first batch of sessions.
+    const consents: BatchCommand[] = keep === undefined ? [['del', keys.userConsents(sub)]] : [];
+    await this.run(() => this.endSessions(sub, doomed, consents));
     return doomed.length;
   }
 
@@ -432,18 +485,25 @@ export class SessionStore {
   }
 
   /**
-   * DELs sessions (each its own key: no multi-key command across slots) and their index entries.
+   * DELs sessions (each its own key: no multi-key command across slots) and their index entries,
+   * with the commands of `alongside` in the first round trip.
    * Resolves to the sessions whose key this call deleted: of two logins capping the same user at
    * once, or a session expiring meanwhile, only the call whose DEL found the key reports it.
    */
-  private async endSessions(sub: string, sids: string[]): Promise<string[]> {
+  private async endSessions(sub: string, sids: string[], alongside: BatchCommand[] = []): Promise<string[]> {
     const ended: string[] = [];
-    for (let i = 0; i < sids.length; i += BATCH) {
+    // `alongside` rides with the first batch; it is sent even when there is no session to end.
+    for (let i = 0; i < sids.length || (i === 0 && alongside.length > 0); i += BATCH) {
       const batch = sids.slice(i, i + BATCH);
       const replies = await sendBatch(this.redis, [
         ...batch.map((sid): BatchCommand => ['del', keys.session(sid)]),
-        ['zrem', keys.userSessionIndex(sub), ...batch],
-        ['srem', keys.userSessions(sub), ...batch],
+        ...(batch.length > 0
+          ? ([
+              ['zrem', keys.userSessionIndex(sub), ...batch],
+              ['srem', keys.userSessions(sub), ...batch],
+            ] as BatchCommand[])
+          : []),
+        ...(i === 0 ? alongside : []),
       ]);
       ended.push(...batch.filter((_, j) => replies[j] === 1));
     }
@@ -467,7 +527,7 @@ function toStoreError(err: unknown): never {
 }
 
 function toInfo(sid: string, f: Record<string, string> | undefined, expiresAt: number | undefined): SessionInfo | null {
-  if (!f?.sub || (!f.rt && f.kind !== 'client')) return null;
+  if (!f?.sub || (!f.rt && f.kind !== 'client' && f.kind !== 'browser')) return null;
   return {
     sid,
     sub: f.sub,

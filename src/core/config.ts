@@ -41,6 +41,8 @@ export interface Config {
   /** Most connections the service opens to DATABASE_URL (per process); with PgBouncer, to PgBouncer. */
   readonly databasePoolMax: number;
   readonly dataDir: string;
+  /** How long a browser stays signed in at /authorize after entering a password (SIGN_IN_SESSION_HOURS, 1–720). */
+  readonly signInSessionSeconds: number;
   /** Where clients reach the service (PUBLIC_URL), no trailing slash: the OAuth issuer identifier. */
   readonly publicUrl: string;
   readonly jwt: {
@@ -266,6 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
     problemTypeBase: readProblemTypeBase(r),
     workers: readWorkers(r, databaseUrl),
     dpop: readDpop(r),
+    signInSessionSeconds: r.int('SIGN_IN_SESSION_HOURS', 12, 1, 720) * 3600,
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

@@ -9,6 +9,7 @@
  * with a 500 that reveals nothing but the request id.
  */
 import { cutEcho } from './echo';
+import { escapeHtml, pageHeaders, renderPage } from './html-page';
 import {
   DEFAULT_PROBLEM_TYPE_BASE,
   OAUTH_STATUS,
@@ -124,8 +125,11 @@ export class DependencyUnavailableError extends ServiceError {
 /** Seconds a client is asked to wait (`Retry-After`) when a dependency cannot be reached. */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
-/** How an operation reports errors: from its `x-error-format` in the document. */
-export type ErrorFormat = 'problem' | 'oauth';
+/**
+ * How an operation reports errors: from its `x-error-format` in the document. `html`: a small
+ * page, for operations a browser navigates to (the sign-in pages).
+ */
+export type ErrorFormat = 'problem' | 'oauth' | 'html';
 
 /** What {@link renderError} needs to know about the request. */
 export interface RenderErrorContext {
@@ -168,6 +172,8 @@ export function renderError(err: unknown, ctx: RenderErrorContext): ErrorRespons
   // RFC 6749 §5.1: every answer of an OAuth endpoint, its problem-document 401/403/405 included,
   // must not be stored.
   if (ctx.format === 'oauth') Object.assign(headers, OAUTH_NO_STORE);
+
+  if (ctx.format === 'html') return htmlResponse(apiErr, ctx.requestId, headers);
 
   if (ctx.format === 'oauth' && apiErr.status !== 401 && apiErr.status !== 403 && apiErr.status !== 405) {
     const entry = PROBLEMS[apiErr.code];
@@ -233,6 +239,24 @@ function oauthResponse(
   const body: Record<string, string> = { error };
   if (description) body.error_description = cutEcho(description);
   return { status, headers, body: JSON.stringify(body) };
+}
+
+/**
+ * An error as a page a person reads in a browser: the status and its headers kept (Retry-After),
+ * the title, and the detail of a 4xx (cut and escaped); a 5xx names only the request id, as its
+ * problem document does. The page's own headers: the sign-in pages' CSP, no framing, no-store.
+ */
+function htmlResponse(err: ApiError, requestId: string, headers: Record<string, string>): ErrorResponse {
+  const { title } = PROBLEMS[err.code];
+  const detail =
+    err.status < 500 && err.options.detail
+      ? err.options.detail
+      : err.status === 503
+        ? 'The service cannot answer right now. Try again in a moment.'
+        : `An unexpected error occurred (request id ${requestId}).`;
+  const body = renderPage(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(cutEcho(detail))}</p>`);
+  Object.assign(headers, pageHeaders(), { 'content-type': 'text/html; charset=utf-8' });
+  return { status: err.status, headers, body };
 }
 
 /** A 400 `validation_failed` listing every violation (each with where and a JSON pointer). */

@@ -6,7 +6,7 @@
 
 /** Where a validation violation was found. */
 export interface Violation {
-  in: 'path' | 'query' | 'header' | 'body';
+  in: 'path' | 'query' | 'header' | 'cookie' | 'body';
   pointer: string;
   message: string;
 }

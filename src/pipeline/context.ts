@@ -22,6 +22,8 @@ export interface OperationRequest {
   query: Record<string, unknown>;
   /** Validated header parameters, under the names the document gives them. */
   headers: Record<string, unknown>;
+  /** Validated cookie parameters (RFC 6265 §5.4), by name; empty for an operation that declares none. */
+  cookies: Record<string, unknown>;
   body: unknown;
   /** Set on operations with a security requirement; undefined on public ones. */
   principal: Principal | undefined;

@@ -12,6 +12,7 @@ import { isUnavailable, renderError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { ClientAbortedError, RequestTimedOutError } from '../http/body';
 import { canonicalIpAddress } from '../http/ip-address';
+import { mediaTypeOf } from '../http/negotiate';
 import type { SecurityHeaders } from '../http/security-headers';
 import type { OpenApiDocument } from './compile/document';
 import { type CompiledRoute, compileRoutes, type OperationRoute } from './compile/operation-route';
@@ -224,7 +225,7 @@ function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): 
     status: rendered.status,
     headers: rendered.headers,
     body: rendered.body,
-    contentType: 'application/problem+json',
+    contentType: mediaTypeOf(rendered.headers['content-type']) ?? 'application/problem+json',
   };
   return Object.assign(ctx, { response });
 }

@@ -68,6 +68,11 @@ export const keys = {
    * characters) and the SHA-256 of the proof's `jti`; one key, written once with a TTL.
    */
   dpopProof: (jkt: string, jtiHash: string) => `auth:dpop:${jkt}:${jtiHash}`,
+  /**
+   * The consents a user gave clients at /authorize (src/auth/pages/consents.ts): a sorted set of
+   * `<client id> <sorted scopes>` members scored by when, capped; deleted with all their sessions.
+   */
+  userConsents: (userId: string) => `auth:user:${userId}:consents`,
   /** The fill lock of one cache entry, named after the entry's key. */
   cacheFillLock: (entryKey: string) => `${entryKey}:lock`,
 } as const;

@@ -145,6 +145,13 @@ describe('loadConfig', () => {
     expect(problemsOf({ TRUST_PROXY: 'true' })).toHaveLength(1);
   });
 
+  it('keeps a browser signed in at /authorize for 12 hours unless SIGN_IN_SESSION_HOURS says 1 to 720', () => {
+    expect(loadConfig({}).signInSessionSeconds).toBe(12 * 3600);
+    expect(loadConfig({ SIGN_IN_SESSION_HOURS: '1' }).signInSessionSeconds).toBe(3600);
+    for (const bad of ['0', '721', 'forever'])
+      expect(problemsOf({ SIGN_IN_SESSION_HOURS: bad })).toEqual([expect.stringContaining('SIGN_IN_SESSION_HOURS')]);
+  });
+
   it('caps live sessions per user at 50 unless MAX_SESSIONS_PER_USER says 1 to 10000', () => {
     expect(loadConfig({}).maxSessionsPerUser).toBe(50);
     expect(loadConfig({ MAX_SESSIONS_PER_USER: '3' }).maxSessionsPerUser).toBe(3);

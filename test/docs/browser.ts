@@ -27,7 +27,8 @@ export interface Headless {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Headless> {
+/** `javaScriptEnabled: false` proves a page works without script (the sign-in pages). */
+export async function launchChromium(opts: { javaScriptEnabled?: boolean } = {}): Promise<Headless> {
   if (!fs.existsSync(CHROMIUM_PATH))
     throw new Error(`${CHROMIUM_PATH} not found: install Debian's chromium package (apt-get install chromium)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-chromium-'));
@@ -47,6 +48,7 @@ export async function launchChromium(): Promise<Headless> {
       '--disable-sync',
     ],
     viewport: { width: 1280, height: 900 },
+    javaScriptEnabled: opts.javaScriptEnabled ?? true,
   });
   return {
     context,

@@ -44,13 +44,15 @@ describe.each(operations.map((op) => [op.operationId, op] as const))('%s', (_id,
       // Bearer challenges (401/403, RFC 6750 §3) are problem documents even on OAuth endpoints; a
       // failed client authentication there is RFC 6749 §5.2 JSON (`invalid_client`, 401).
       const oauth = op.errorFormat === 'oauth' && status !== '401' && status !== '403';
-      const expected = oauth ? 'application/json' : 'application/problem+json';
+      // `x-error-format: html`: the sign-in pages answer every error as a page (HtmlPage).
+      const html = op.errorFormat === 'html';
+      const expected = html ? 'text/html' : oauth ? 'application/json' : 'application/problem+json';
       const allowed = op.errorFormat === 'oauth' && status === '401' ? [expected, 'application/json'] : [expected];
       expect(res.mediaTypes.length).toBeGreaterThan(0);
       for (const type of res.mediaTypes) {
         expect([status, allowed]).toEqual([status, expect.arrayContaining([type])]);
         const schema = resolveRef<Record<string, unknown>>(doc, res.schemas.get(type));
-        const name = type === 'application/json' ? 'OAuthError' : 'Problem';
+        const name = html ? 'HtmlPage' : type === 'application/json' ? 'OAuthError' : 'Problem';
         expect(schema).toBe(resolveRef(doc, { $ref: `#/components/schemas/${name}` }));
       }
     }

@@ -137,7 +137,8 @@ export function client(baseUrl: string, doc?: OpenApiDocument) {
       body = new URLSearchParams(opts.form).toString();
     }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    const res = await fetch(baseUrl + path, { method, headers, body });
+    // Redirects are answers to check, not to follow (GET /authorize's 302 goes to the client).
+    const res = await fetch(baseUrl + path, { method, headers, body, redirect: 'manual' });
     const text = method === 'HEAD' ? '' : await res.text();
     const resHeaders: Record<string, string> = {};
     res.headers.forEach((v, k) => {

@@ -7,7 +7,7 @@
  * auth/session-index.ts (the index and the per-user cap), auth/session-narrowing.ts,
  * auth/login-throttle.ts, cache/redis-cache-store.ts (lookup, fill, lock, invalidate),
  * auth/dpop/replay-cache.ts (one-time proofs), auth/codes/authorization-codes.ts (single-use
- * codes) and store/redis.ts (connection, scripts, batches);
+ * codes), auth/consents.ts (consents at /authorize) and store/redis.ts (connection, scripts, batches);
  * test/architecture/redis-commands.test.ts fails when another module sends a command.
  *
  * The last case kills the topology: every module then fails closed.
@@ -15,6 +15,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AuthorizationCodes } from '../../src/auth/codes/authorization-codes';
+import { ConsentStore } from '../../src/auth/consents';
 import { DpopReplayCache } from '../../src/auth/dpop/replay-cache';
 import { LoginThrottle } from '../../src/auth/login-throttle';
 import { SessionStore } from '../../src/auth/sessions';
@@ -362,6 +363,23 @@ export function storeContract(topology: TestTopology): void {
     });
   });
 
+  describe('browser sign-in sessions and consents', () => {
+    it('indexes a sign-in session like a login, reads it back, and endAll ends it and drops the consents', async () => {
+      const t = now();
+      const sid = randomUUID();
+      await sessions.createBrowser({ sid, sub: 'user-b', clientId: 'c', secretHash: hash(), now: t, absExp: t + 600 });
+      expect(await sessions.browser(sid)).toEqual({ sub: 'user-b', secretHash: expect.any(String), createdAt: t });
+      expect((await sessions.list('user-b')).map((s) => s.sid)).toEqual([sid]);
+      const consents = new ConsentStore(redis);
+      await consents.remember('user-b', 'c', ['items:write', 'items:read']);
+      expect(await consents.given('user-b', 'c', ['items:read', 'items:write'])).toBe(true);
+      expect(await redis.ttl(keys.userConsents('user-b'))).toBeGreaterThan(0);
+      await sessions.endAll('user-b');
+      expect(await sessions.browser(sid)).toBeNull();
+      expect(await consents.given('user-b', 'c', ['items:read', 'items:write'])).toBe(false);
+    });
+  });
+
   describe('when Redis is gone', () => {
     it('fails closed: sessions and login limits answer 503, the cache fails, nothing is served', async () => {
       const s = await login('user-z');
@@ -377,6 +395,8 @@ export function storeContract(topology: TestTopology): void {
       ).rejects.toBeDefined();
       await expect(new DpopReplayCache(redis, 65).use('k', 'j')).rejects.toEqual(unavailable);
       await expect(new AuthorizationCodes(redis, now).find('code')).rejects.toEqual(unavailable);
+      await expect(new ConsentStore(redis).given('user-z', 'c', [])).rejects.toEqual(unavailable);
+      await expect(sessions.browser(s.sid)).rejects.toEqual(unavailable);
       await expect(pingRedis(redis)).rejects.toBeDefined();
     });
   });

@@ -10,6 +10,7 @@ import { clientsHandlers } from './clients.handlers';
 import { discoveryHandlers } from './discovery.handlers';
 import { itemsHandlers } from './items.handlers';
 import { keysHandlers } from './keys.handlers';
+import { signInHandlers } from './sign-in.handlers';
 import { systemHandlers } from './system.handlers';
 import { userAdminHandlers } from './user-admin.handlers';
 import { usersHandlers } from './users.handlers';
@@ -24,6 +25,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...itemsHandlers(deps),
     ...systemHandlers(deps),
     ...keysHandlers(deps),
+    ...signInHandlers(deps),
   } satisfies Handlers;
 }
 

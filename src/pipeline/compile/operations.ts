@@ -8,7 +8,7 @@ import type { ErrorFormat, Violation } from '../../core/errors';
 import { type OpenApiDocument, resolveRef, type SecurityRequirement } from './document';
 import { SchemaCompiler, toViolations } from './schema-compiler';
 
-type Location = 'path' | 'query' | 'header';
+type Location = 'path' | 'query' | 'header' | 'cookie';
 
 export interface ParameterSet {
   /** Parameter names as they appear in the request (headers lower-cased). */
@@ -69,11 +69,13 @@ export function compileOperations(doc: OpenApiDocument, compiler = new SchemaCom
         method: method.toUpperCase(),
         path,
         security: (op.security as SecurityRequirement[] | undefined) ?? doc.security ?? [],
-        errorFormat: op['x-error-format'] === 'oauth' ? 'oauth' : 'problem',
+        errorFormat: errorFormatOf(op['x-error-format']),
         parameters: {
           path: compileParameters(compiler, params, 'path'),
           query: compileParameters(compiler, params, 'query'),
           header: compileParameters(compiler, params, 'header'),
+          // Only an operation that declares cookies parses the Cookie header (stages/validate.ts).
+          cookie: compileParameters(compiler, params, 'cookie'),
         },
         body: compileBody(doc, compiler, op),
         produces: [...new Set([...responses].filter(([s]) => s.startsWith('2')).flatMap(([, r]) => r.mediaTypes))],
@@ -83,6 +85,11 @@ export function compileOperations(doc: OpenApiDocument, compiler = new SchemaCom
     }
   }
   return out;
+}
+
+/** `x-error-format`: `oauth` (RFC 6749 §5.2 JSON), `html` (a page), else problem+json (RFC 9457). */
+function errorFormatOf(declared: unknown): ErrorFormat {
+  return declared === 'oauth' || declared === 'html' ? declared : 'problem';
 }
 
 function compileParameters(

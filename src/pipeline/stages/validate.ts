@@ -6,6 +6,7 @@
  */
 import { ApiError, type Violation, validationFailed } from '../../core/errors';
 import { parseBody } from '../../http/body';
+import { readCookies } from '../../http/cookies';
 import { multiValues } from '../../http/multi-values';
 import { mediaTypeOf } from '../../http/negotiate';
 import { type CompiledOperation, type ParameterSet, validateParameters } from '../compile/operations';
@@ -34,7 +35,14 @@ export function validateStage(trust: (ctx: RequestContext) => string): Validate 
     const { op } = ctx.route;
     const { params, query, violations: found } = parameters(ctx);
     const headers = validateParameters(op.parameters.header, 'header', ctx.req.headers as Record<string, string>);
-    const violations = [...found, ...headers.violations];
+    const cookieSet = op.parameters.cookie;
+    // Only an operation that declares cookies reads the header: the others parse nothing.
+    const cookies = cookieSet
+      ? validateParameters(cookieSet, 'cookie', readCookies(ctx.req.headers.cookie, cookieSet.names))
+      : undefined;
+    const violations = cookies
+      ? [...found, ...headers.violations, ...cookies.violations]
+      : [...found, ...headers.violations];
     const body = op.body ? readInput(ctx, op.body, violations) : undefined;
     if (violations.length) throw validationFailed(...violations);
     ctx.input = {
@@ -45,6 +53,7 @@ export function validateStage(trust: (ctx: RequestContext) => string): Validate 
       params,
       query,
       headers: documentedNames(op.parameters.header, headers.values),
+      cookies: cookies?.values ?? {},
       body,
       principal: ctx.principal,
       requestId: ctx.requestId,

@@ -31,6 +31,10 @@ function expectError(op: CompiledOperation, res: TestResponse, status: number, c
   if (op.errorFormat === 'oauth') {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(typeof res.body.error).toBe('string');
+  } else if (op.errorFormat === 'html') {
+    // A page a person reads (the sign-in pages): the status and a title, no problem document.
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('<h1>');
   } else {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.code).toBe(code);
@@ -110,7 +114,7 @@ describe.each(named(declaring(415)))('%s', (_id, op) => {
       headers: { 'content-type': 'text/plain' },
     });
     expectError(op, res, 415, 'unsupported_media_type');
-    expect(res.body.detail ?? res.body.error_description).toContain([...op.body!.media.keys()][0]);
+    expect(res.body?.detail ?? res.body?.error_description ?? res.text).toContain([...op.body!.media.keys()][0]);
   });
 });
 
