@@ -2,7 +2,7 @@
  * The typed client's browser sign-in, the parts that run in the browser before and after the
  * service's pages: the PKCE S256 challenge (RFC 7636 Appendix B), the authorization URL, and the
  * callback's checks (`state`, RFC 9207 `iss`, `error`) with the stored verifier removed whatever
- * the outcome. The service is a stub fetch here; test/e2e/browser-sign-in.test.ts runs the flow
+ * the outcome. The service is a stub fetch here; test/browser/spa-sign-in.test.ts runs the flow
  * against the real one in Chromium.
  */
 import { createSpecgateClient, SignInError, type SignInStorage, SpecgateError, s256Challenge } from 'specgate/client';

@@ -5,7 +5,7 @@
  * standard client accepts it" means. The server listens on plain HTTP on loopback, hence
  * allowInsecureRequests; its PUBLIC_URL is that origin, which discovery requires (RFC 8414 §3.3).
  * The authorization code flow's login page is driven over HTTP here, cookies and CSRF field
- * carried by hand; test/e2e/spa-sign-in.test.ts drives it in a browser.
+ * carried by hand; test/browser/spa-sign-in.test.ts drives it in a browser.
  */
 import {
   calculateJwkThumbprint,
@@ -18,6 +18,7 @@ import {
 import * as oidc from 'openid-client';
 import { ClientsRepository } from '../../src/store/clients.repository';
 import { startTestApp, type TestApp } from '../support/app';
+import { CookieBrowser } from '../support/sign-in';
 import { type TestKeyFile, testKeyFile } from '../support/signing-keys';
 
 let t: TestApp;
@@ -272,43 +273,24 @@ describe('openid-client through the authorization code flow (RFC 6749 §4.1, RFC
     clientId = c!.id;
   });
 
-  /** The value of a hidden field of the login form (attribute values are HTML-escaped). */
-  const field = (html: string, name: string) => {
-    const raw = new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
-    if (raw === undefined) throw new Error(`no ${name} field in the login page`);
-    return raw
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&amp;/g, '&');
-  };
-
-  /** Signs in at the login page the authorization URL shows, as a browser would, and answers the callback URL. */
+  /**
+   * Signs in at the login page the authorization URL shows, as a browser would (the CSRF cookie
+   * and the form's hidden fields carried over), and answers the callback URL.
+   */
   async function signIn(authorizationUrl: URL): Promise<URL> {
-    const page = await fetch(authorizationUrl, { redirect: 'manual' });
+    const browser = new CookieBrowser(t.url);
+    const page = await browser.get(authorizationUrl.pathname + authorizationUrl.search);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0]!);
-    expect(cookies.some((c) => c.startsWith('__Host-specgate-csrf='))).toBe(true);
-    const html = await page.text();
-    const answer = await fetch(new URL('/authorize/sign-in', server), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        cookie: cookies.join('; '),
-        origin: server.origin,
-      },
-      body: new URLSearchParams({
-        request: field(html, 'request'),
-        csrf: field(html, 'csrf'),
-        username: 'interop',
-        password: 'interop-password-1',
-      }),
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(browser.jar.has('__Host-specgate-csrf')).toBe(true);
+    const answer = await browser.post('/authorize/sign-in', {
+      request: page.fields.request ?? '',
+      csrf: page.fields.csrf ?? '',
+      username: 'interop',
+      password: 'interop-password-1',
     });
     expect(answer.status).toBe(303);
-    return new URL(answer.headers.get('location')!);
+    return new URL(answer.headers.location ?? '');
   }
 
   it('signs in with PKCE, checks state and iss, gets tokens a resource server verifies, and refreshes', async () => {
