@@ -29,6 +29,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { client, type TestResponse } from '../support/contract';
 import { encodeFields, type Mode, type Schema, SchemaArbitraries, type TextFields } from '../support/schema-arbitrary';
 import { DEFAULT_RUNS, DEFAULT_SEED } from './fuzz-config';
+import { authorizePlan, decideConsentPlan, signInPlan } from './sign-in-plans';
 
 // ------------------------------------------------------------------ configuration
 
@@ -63,13 +64,16 @@ export interface OperationModel {
   id: string;
   method: string;
   template: string;
-  oauth: boolean;
+  /** Its `x-error-format`: how its errors look (problem+json unless the document says otherwise). */
+  format: 'problem' | 'oauth' | 'html';
   /** Scopes a token needs to call it (oauth2); undefined when it needs no authentication. */
   scopes: string[] | undefined;
   pathParams: { name: string; schema: Schema }[];
   /** Object schemas over the query and header parameters (undefined: none declared). */
   query?: Schema;
   header?: Schema;
+  /** Cookie parameters (the sign-in pages' cookies). */
+  cookies: { name: string; schema: Schema }[];
   body?: { required: boolean; media: MediaModel[] };
   /** Media types of its 2xx responses. */
   produces: string[];
@@ -140,13 +144,16 @@ export function operationsOf(doc: OpenApiDocument): OperationModel[] {
         id: String(op.operationId),
         method: method.toUpperCase(),
         template,
-        oauth: op['x-error-format'] === 'oauth',
+        format: op['x-error-format'] === 'oauth' || op['x-error-format'] === 'html' ? op['x-error-format'] : 'problem',
         scopes,
         pathParams: params
           .filter((p) => p.in === 'path')
           .map((p) => ({ name: String(p.name), schema: (p.schema as Schema) ?? {} })),
         query: paramsObject(params, 'query'),
         header: paramsObject(params, 'header'),
+        cookies: params
+          .filter((p) => p.in === 'cookie')
+          .map((p) => ({ name: String(p.name), schema: (p.schema as Schema) ?? {} })),
         body,
         produces: [...new Set([...responses].filter(([s]) => s.startsWith('2')).flatMap(([, types]) => types))],
         responses,
@@ -191,6 +198,11 @@ export interface Plan<C = unknown> {
   fixture?: (ctx: FuzzContext, choice: C | undefined) => Promise<Partial<Binding>>;
   /** Overlays what the schema cannot know on a generated valid request. May call fc.pre. */
   bind?: (parts: Parts, choice: C, binding: Binding, ctx: FuzzContext) => void;
+  /**
+   * What a valid request must get, when that is more than "a 2xx" (a page, a redirect, the form
+   * again): a message saying what is wrong with `res`, or undefined when it is right.
+   */
+  expected?: (res: TestResponse, choice: C) => string | undefined;
 }
 
 export interface Stats {
@@ -582,6 +594,9 @@ export const PLANS: Record<string, Plan<any>> = {
   getAuthorizationServerMetadata: {},
   getProtectedResourceMetadata: {},
   getJwks: {},
+  authorize: authorizePlan,
+  signIn: signInPlan,
+  decideConsent: decideConsentPlan,
 };
 
 /**
@@ -1078,6 +1093,25 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
       })),
     );
   }
+  for (const c of op.cookies) {
+    const max = c.schema.maxLength;
+    if (typeof max !== 'number') continue;
+    add(
+      'invalid-cookie',
+      fc.integer({ min: max + 1, max: max + 200 }).map((n) => ({
+        kind: 'invalid-cookie',
+        reason: `cookie ${c.name}: ${n} characters (maxLength ${max})`,
+        expect: [400],
+        apply: (d: Draft) => {
+          const others = (d.headers.cookie ?? '')
+            .split(';')
+            .map((s) => s.trim())
+            .filter((s) => s && !s.startsWith(`${c.name}=`));
+          d.headers.cookie = [...others, `${c.name}=${'a'.repeat(n)}`].join('; ');
+        },
+      })),
+    );
+  }
   if (op.produces.length) {
     add(
       'not-acceptable',
@@ -1157,11 +1191,23 @@ export function describeRequest(op: OperationModel, d: Draft): string {
 /**
  * The error format the document promises: RFC 6749 error JSON on `x-error-format: oauth`
  * operations — except 401 / 403, the bearer-token errors (RFC 6750), which the document shares
- * with every other operation as problem documents — and problem+json everywhere else.
+ * with every other operation as problem documents —, an HTML page with the sign-in pages' headers
+ * on `x-error-format: html` operations (read by a person in a browser), and problem+json
+ * everywhere else.
  */
 export function assertErrorFormat(op: OperationModel, res: TestResponse, context: string): void {
   const type = res.headers['content-type']?.split(';')[0]?.trim();
-  if (op.oauth && res.status !== 401 && res.status !== 403) {
+  if (op.format === 'html') {
+    const csp = res.headers['content-security-policy'] ?? '';
+    if (type !== 'text/html' || !/^<!doctype html>/i.test(res.text) || !csp.includes("frame-ancestors 'none'"))
+      throw new Error(
+        `${op.id} answered ${res.status} in the wrong error format (want an HTML page under the pages' CSP):\n  ${context}\n  got ${type}: ${res.text.slice(0, 300)}`,
+      );
+    if (res.headers['cache-control'] !== 'no-store')
+      throw new Error(`${op.id} error page without Cache-Control: no-store:\n  ${context}`);
+    return;
+  }
+  if (op.format === 'oauth' && res.status !== 401 && res.status !== 403) {
     if (type !== 'application/json' || typeof res.body?.error !== 'string' || 'status' in (res.body ?? {})) {
       throw new Error(
         `${op.id} answered ${res.status} in the wrong error format (want OAuth error JSON):\n  ${context}\n  got ${type}: ${res.text.slice(0, 300)}`,
