@@ -203,6 +203,8 @@ export interface Plan<C = unknown> {
    * again): a message saying what is wrong with `res`, or undefined when it is right.
    */
   expected?: (res: TestResponse, choice: C) => string | undefined;
+  /** Breakages only this operation knows (a wrong CSRF token, an altered sealed request), on top of the document's. */
+  breakers?: fc.Arbitrary<Breaker>;
 }
 
 export interface Stats {
@@ -1156,6 +1158,8 @@ export function breakers(ctx: FuzzContext, op: OperationModel): fc.Arbitrary<Bre
       );
     }
   }
+  const own = planOf(op).breakers;
+  if (own) kinds.push({ weight: 4, arbitrary: own });
   if (!kinds.length) throw new Error(`${op.id}: nothing to break`);
   return fc.oneof(...kinds);
 }
@@ -1197,6 +1201,15 @@ export function describeRequest(op: OperationModel, d: Draft): string {
  */
 export function assertErrorFormat(op: OperationModel, res: TestResponse, context: string): void {
   const type = res.headers['content-type']?.split(';')[0]?.trim();
+  if (op.format === 'html' && (res.status === 302 || res.status === 303)) {
+    // An error the client learns at its redirect URI (RFC 6749 §4.1.2.1): `error` and `iss`, no code.
+    const q = new URL(res.headers.location ?? 'invalid:').searchParams;
+    if (!q.get('error') || !q.has('iss') || q.has('code') || res.headers['cache-control'] !== 'no-store')
+      throw new Error(
+        `${op.id} redirected an invalid request without an error:\n  ${context}\n  Location: ${res.headers.location}`,
+      );
+    return;
+  }
   if (op.format === 'html') {
     const csp = res.headers['content-security-policy'] ?? '';
     if (type !== 'text/html' || !/^<!doctype html>/i.test(res.text) || !csp.includes("frame-ancestors 'none'"))

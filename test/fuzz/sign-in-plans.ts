@@ -13,7 +13,7 @@ import type { TestResponse } from '../support/contract';
 import { registerClient } from '../support/registered-clients';
 import type { TextFields } from '../support/schema-arbitrary';
 import { authorizeQuery, CookieBrowser, type PageResponse, pkce } from '../support/sign-in';
-import type { FixtureUser, FuzzContext, Plan } from './fuzz-harness';
+import type { Breaker, Draft, FixtureUser, FuzzContext, Plan } from './fuzz-harness';
 
 const CSRF_COOKIE = '__Host-specgate-csrf';
 const SIGN_IN_COOKIE = '__Host-specgate-signin';
@@ -84,13 +84,110 @@ async function atLoginPage(ctx: FuzzContext, c: CodeClient) {
   return { b, request: page.fields.request!, csrf: page.fields.csrf! };
 }
 
-/** A browser signed in through the login form of `c`: the page or redirect that followed, and its cookies. */
-async function signedIn(ctx: FuzzContext, f: SignInFixtures, c: CodeClient) {
+/** A browser signed in as `user` through the login form of `c`: the page or redirect that followed, and its cookies. */
+async function signedIn(ctx: FuzzContext, f: SignInFixtures, c: CodeClient, user = f.user) {
   const at = await atLoginPage(ctx, c);
-  const form = { request: at.request, csrf: at.csrf, username: f.user.name, password: f.user.password };
+  const form = { request: at.request, csrf: at.csrf, username: user.name, password: user.password };
   const res = await step(ctx, at.b.post('/authorize/sign-in', form), c === f.first ? 303 : 200);
   return { b: at.b, res };
 }
+
+// ------------------------------------------------------------------ breakages of the pages' own
+
+const breaker = (kind: string, reason: string, expect: number[], apply: (d: Draft) => void): Breaker => ({
+  kind,
+  reason,
+  expect,
+  apply,
+});
+
+/** Edits the form body of `d` (bound, so valid until edited). */
+function editForm(d: Draft, edit: (form: URLSearchParams) => void): void {
+  const form = new URLSearchParams(d.body!.text);
+  edit(form);
+  d.body = { ...d.body!, text: form.toString() };
+}
+
+/** Edits the query of `d`. */
+function editQuery(d: Draft, edit: (q: Record<string, string>) => void): void {
+  const q = { ...(d.query as Record<string, string>) };
+  edit(q);
+  d.query = q;
+}
+
+/** The Cookie header of `d` with `name` removed, or set to `value`. */
+function withCookie(d: Draft, name: string, value?: string): void {
+  const others = (d.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c && !c.startsWith(`${name}=`));
+  d.headers.cookie = [...others, ...(value === undefined ? [] : [`${name}=${value}`])].join('; ');
+}
+
+const base64url43 = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
+
+/**
+ * A form whose CSRF double submit fails (RFC 9700 §4.4.1.8) is a 403 page and nothing else; one
+ * whose sealed request was altered or made up is a 400 page.
+ */
+const formBreakers: fc.Arbitrary<Breaker> = fc.oneof(
+  fc.constant(breaker('csrf', 'no csrf field', [403], (d) => editForm(d, (f) => f.delete('csrf')))),
+  base64url43.map((t) => breaker('csrf', `csrf field ${t}`, [403], (d) => editForm(d, (f) => f.set('csrf', t)))),
+  fc.constant(breaker('csrf', 'no CSRF cookie', [403], (d) => withCookie(d, CSRF_COOKIE))),
+  base64url43.map((v) => breaker('csrf', `another CSRF cookie ${v}`, [403], (d) => withCookie(d, CSRF_COOKIE, v))),
+  fc.tuple(fc.nat(), fc.constantFrom('A', '_', '.', '-', 'z')).map(([at, ch]) =>
+    breaker('sealed-request', `sealed request altered (${ch})`, [400], (d) =>
+      editForm(d, (f) => {
+        const sealed = f.get('request')!;
+        const i = at % sealed.length;
+        f.set('request', `${sealed.slice(0, i)}${sealed[i] === ch ? 'B' : ch}${sealed.slice(i + 1)}`);
+      }),
+    ),
+  ),
+  fc
+    .string({ maxLength: 200 })
+    .map((r) => breaker('sealed-request', 'sealed request made up', [400], (d) => editForm(d, (f) => f.set('request', r)))),
+);
+
+/**
+ * GET /authorize: a client or redirect URI that cannot be trusted is a 400 page, never a redirect
+ * (RFC 6749 §4.1.2.1, RFC 9700 §4.1.3: exact match only); any other error goes back to the
+ * registered redirect URI with `error` (302).
+ */
+const authorizeBreakers: fc.Arbitrary<Breaker> = fc.oneof(
+  fc.constantFrom('client_id', 'redirect_uri').map((p) =>
+    breaker('untrusted', `no ${p}`, [400], (d) => editQuery(d, (q) => delete q[p])),
+  ),
+  fc
+    .oneof(fc.uuid(), fc.string({ maxLength: 128 }))
+    .map((id) => breaker('untrusted', `client_id ${id}`, [400], (d) => editQuery(d, (q) => void (q.client_id = id)))),
+  fc
+    .constantFrom<[string, (u: string) => string]>(
+      ['a trailing slash', (u) => `${u}/`],
+      ['a fragment', (u) => `${u}#x`],
+      ['another query', (u) => `${u}${u.includes('?') ? '&' : '?'}next=https://evil.example`],
+      ['http', (u) => u.replace('https:', 'http:')],
+      ['upper case', (u) => u.toUpperCase()],
+      ['a prefix only', (u) => u.slice(0, -1)],
+      ['another host', (u) => u.replace('.example', '.example.evil')],
+    )
+    .map(([how, change]) =>
+      breaker('untrusted', `redirect_uri with ${how}`, [400], (d) =>
+        editQuery(d, (q) => void (q.redirect_uri = change(q.redirect_uri!))),
+      ),
+    ),
+  fc
+    .constantFrom<[string, (q: Record<string, string>) => void]>(
+      ['no response_type', (q) => delete q.response_type],
+      ['response_type token', (q) => void (q.response_type = 'token')],
+      ['no code_challenge', (q) => delete q.code_challenge],
+      ['code_challenge_method plain', (q) => void (q.code_challenge_method = 'plain')],
+      ['no code_challenge_method', (q) => delete q.code_challenge_method],
+      ['a short code_challenge', (q) => void (q.code_challenge = q.code_challenge!.slice(1))],
+      ['a scope the client may not have', (q) => void (q.scope = 'items:read users:admin')],
+    )
+    .map(([how, change]) => breaker('redirected', how, [302], (d) => editQuery(d, change))),
+);
 
 // ------------------------------------------------------------------ what valid cases must get
 
@@ -125,9 +222,11 @@ interface AuthorizeChoice {
 /** A valid authorization request: a registered client, its exact redirect URI, an S256 challenge. */
 export const authorizePlan: Plan<AuthorizeChoice> = {
   choice: fc.record({
-    browser: fc.constantFrom('new', 'csrf', 'signed-in'),
+    // Weighted so that a CI run of a few cases meets each answer: the login page, the consent
+    // page and the redirect with a code.
+    browser: fc.constantFrom('new', 'csrf', 'signed-in', 'signed-in'),
     client: fc.constantFrom('first', 'third'),
-    prompt: fc.constantFrom('absent', 'login', 'generated'),
+    prompt: fc.constantFrom('absent', 'generated', 'absent', 'login'),
     scopes: fc.option(fc.subarray(SCOPES, { minLength: 1 }), { nil: undefined }),
   }),
   async fixture(ctx, c) {
@@ -164,6 +263,7 @@ export const authorizePlan: Plan<AuthorizeChoice> = {
     }
     return c.client === 'first' ? redirect(res, 302, 'code') : page(res, 200, 'consent');
   },
+  breakers: authorizeBreakers,
 };
 
 // ------------------------------------------------------------------ POST /authorize/sign-in
@@ -208,6 +308,7 @@ export const signInPlan: Plan<SignInChoice> = {
     if (!setsCookie(res, SIGN_IN_COOKIE)) return 'signed in without the sign-in cookie';
     return c.client === 'first' ? redirect(res, 303, 'code') : page(res, 200, 'consent');
   },
+  breakers: formBreakers,
 };
 
 // ------------------------------------------------------------------ POST /authorize/consent
@@ -227,7 +328,8 @@ export const decideConsentPlan: Plan<ConsentChoice> = {
   async fixture(ctx, c) {
     const f = await fixturesOf(ctx);
     if (c?.browser === 'signed-in') {
-      const { b, res } = await signedIn(ctx, f, f.consent);
+      // A user who never answered this client: `allow` is remembered, and would skip the page.
+      const { b, res } = await signedIn(ctx, f, f.consent, await ctx.newUser(SCOPES));
       return { data: { cookie: b.cookieHeader()!, request: res.fields.request!, csrf: res.fields.csrf! } };
     }
     const at = await atLoginPage(ctx, f.consent);
@@ -249,4 +351,5 @@ export const decideConsentPlan: Plan<ConsentChoice> = {
     const cleared = /__Host-specgate-signin=;[^,]*Max-Age=0/i.test(res.headers['set-cookie'] ?? '');
     return cleared === (c.browser === 'stale') ? undefined : 'the stale sign-in cookie not cleared (or cleared wrongly)';
   },
+  breakers: formBreakers,
 };
