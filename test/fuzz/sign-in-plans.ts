@@ -146,7 +146,9 @@ const formBreakers: fc.Arbitrary<Breaker> = fc.oneof(
   ),
   fc
     .string({ maxLength: 200 })
-    .map((r) => breaker('sealed-request', 'sealed request made up', [400], (d) => editForm(d, (f) => f.set('request', r)))),
+    .map((r) =>
+      breaker('sealed-request', 'sealed request made up', [400], (d) => editForm(d, (f) => f.set('request', r))),
+    ),
 );
 
 /**
@@ -155,9 +157,9 @@ const formBreakers: fc.Arbitrary<Breaker> = fc.oneof(
  * registered redirect URI with `error` (302).
  */
 const authorizeBreakers: fc.Arbitrary<Breaker> = fc.oneof(
-  fc.constantFrom('client_id', 'redirect_uri').map((p) =>
-    breaker('untrusted', `no ${p}`, [400], (d) => editQuery(d, (q) => delete q[p])),
-  ),
+  fc
+    .constantFrom('client_id', 'redirect_uri')
+    .map((p) => breaker('untrusted', `no ${p}`, [400], (d) => editQuery(d, (q) => delete q[p]))),
   fc
     .oneof(fc.uuid(), fc.string({ maxLength: 128 }))
     .map((id) => breaker('untrusted', `client_id ${id}`, [400], (d) => editQuery(d, (q) => void (q.client_id = id)))),
@@ -349,7 +351,9 @@ export const decideConsentPlan: Plan<ConsentChoice> = {
     const wrong = page(res, 200, 'login');
     if (wrong) return wrong;
     const cleared = /__Host-specgate-signin=;[^,]*Max-Age=0/i.test(res.headers['set-cookie'] ?? '');
-    return cleared === (c.browser === 'stale') ? undefined : 'the stale sign-in cookie not cleared (or cleared wrongly)';
+    return cleared === (c.browser === 'stale')
+      ? undefined
+      : 'the stale sign-in cookie not cleared (or cleared wrongly)';
   },
   breakers: formBreakers,
 };
