@@ -415,6 +415,21 @@ describe('what the pipeline answers for these pages', () => {
     expect([res.status, res.headers['content-type']]).toEqual([406, 'text/html; charset=utf-8']);
   });
 
+  test.each(['/authorize/sign-in', '/authorize/consent'])(
+    '%s answers a 406 page to JSON-only clients, a 415 page to JSON',
+    async (path) => {
+      const b = new CookieBrowser(t.url);
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const notAcceptable = await b.request('POST', path, {
+        headers: { ...form, accept: 'application/json' },
+        body: 'csrf=x',
+      });
+      const json = await b.request('POST', path, { headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect([notAcceptable.status, notAcceptable.headers['content-type']]).toEqual([406, 'text/html; charset=utf-8']);
+      expect([json.status, json.headers['content-type']]).toEqual([415, 'text/html; charset=utf-8']);
+    },
+  );
+
   test('a form sent as JSON is a 415 page, an oversized one a 413 page', async () => {
     const b = new CookieBrowser(t.url);
     const json = await b.request('POST', '/authorize/sign-in', {
