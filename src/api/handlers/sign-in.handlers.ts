@@ -25,6 +25,7 @@ function browserOf(req: HandlerRequest<PageOperation>): Browser {
     signInCookie: cookies[SIGN_IN_COOKIE],
     ip: req.ip,
     requestId: req.requestId,
+    base: req.base,
   };
 }
 

@@ -55,6 +55,8 @@ export interface Browser {
   signInCookie: string | undefined;
   ip: string;
   requestId: string;
+  /** The service's mount path ('' unless embedded): the forms post below it. */
+  base: string;
 }
 
 export class SignInFlow {
@@ -94,6 +96,7 @@ export class SignInFlow {
     const csrf = this.deps.csrf.cookieFor(browser.csrfCookie);
     const html = loginPage({
       clientName: client.name,
+      action: `${browser.base}/authorize/sign-in`,
       sealedRequest: this.deps.seal.seal(request),
       csrfToken: this.deps.csrf.token(csrf.value),
       ...(failed ? { username: failed.username, error: SIGN_IN_FAILED } : {}),
@@ -156,6 +159,7 @@ export class SignInFlow {
       const csrf = this.deps.csrf.cookieFor(browser.csrfCookie);
       const html = consentPage({
         clientName: client.name,
+        action: `${browser.base}/authorize/consent`,
         scopes: scopes.map((scope) => ({ scope, description: this.deps.scopeWords[scope] ?? scope })),
         sealedRequest: this.deps.seal.seal(request),
         csrfToken: this.deps.csrf.token(csrf.value),
