@@ -208,37 +208,23 @@ export class SessionStore {
     /** The browser sign-in session a code-flow login came from: logging out ends it too. */
     signInSid?: string;
   }): Promise<string[]> {
-    const key = keys.session(s.sid);
     const client = s.refreshHash === undefined;
     const expiry = client ? s.accessExp : Math.min(s.absExp, s.now + this.settings.idleSeconds);
-    return this.run(async () => {
-      // The session key is written atomically (MULTI on one key); the user's index is another key,
-      // maybe on another cluster slot, so it is written by its own script sent in the same tick.
-      const [session, indexed] = await Promise.all([
-        this.redis
-          .multi()
-          .hset(key, {
-            sub: s.sub,
-            client_id: s.clientId,
-            scope: s.scope,
-            created_at: s.now,
-            rotated_at: s.now,
-            abs_exp: s.absExp,
-            // A client's session has no refresh token: `rt` is empty, which no presented hash matches.
-            rt: s.refreshHash ?? '',
-            kind: client ? 'client' : 'user',
-            used: '',
-            at: s.jti,
-            at_exp: s.accessExp,
-            ...(s.jkt === undefined ? {} : { jkt: s.jkt }),
-            ...(s.signInSid === undefined ? {} : { signin_sid: s.signInSid }),
-          })
-          .expireat(key, expiry)
-          .exec(),
-        this.index.add(s.sub, s.sid, s.absExp),
-      ]);
-      pipelineReplies(session);
-      return indexed > this.maxPerUser ? this.enforceCap(s.sub) : [];
+    return this.record(s.sub, s.sid, s.absExp, expiry, {
+      sub: s.sub,
+      client_id: s.clientId,
+      scope: s.scope,
+      created_at: s.now,
+      rotated_at: s.now,
+      abs_exp: s.absExp,
+      // A client's session has no refresh token: `rt` is empty, which no presented hash matches.
+      rt: s.refreshHash ?? '',
+      kind: client ? 'client' : 'user',
+      used: '',
+      at: s.jti,
+      at_exp: s.accessExp,
+      ...(s.jkt === undefined ? {} : { jkt: s.jkt }),
+      ...(s.signInSid === undefined ? {} : { signin_sid: s.signInSid }),
     });
   }
 
@@ -256,29 +242,17 @@ export class SessionStore {
     now: number;
     absExp: number;
   }): Promise<string[]> {
-    const key = keys.session(s.sid);
-    return this.run(async () => {
-      const [session, indexed] = await Promise.all([
-        this.redis
-          .multi()
-          .hset(key, {
-            sub: s.sub,
-            client_id: s.clientId,
-            scope: '',
-            created_at: s.now,
-            rotated_at: s.now,
-            abs_exp: s.absExp,
-            rt: '',
-            kind: 'browser',
-            used: '',
-            signin: s.secretHash,
-          })
-          .expireat(key, s.absExp)
-          .exec(),
-        this.index.add(s.sub, s.sid, s.absExp),
-      ]);
-      pipelineReplies(session);
-      return indexed > this.maxPerUser ? this.enforceCap(s.sub) : [];
+    return this.record(s.sub, s.sid, s.absExp, s.absExp, {
+      sub: s.sub,
+      client_id: s.clientId,
+      scope: '',
+      created_at: s.now,
+      rotated_at: s.now,
+      abs_exp: s.absExp,
+      rt: '',
+      kind: 'browser',
+      used: '',
+      signin: s.secretHash,
     });
   }
 
@@ -289,6 +263,30 @@ export class SessionStore {
     );
     if (!sub || kind !== 'browser' || !hash) return null;
     return { sub, secretHash: hash, createdAt: Number(createdAt) };
+  }
+
+  /**
+   * Writes session `sid` of `sub` with `fields`, expiring at `expiry`, and adds it to the user's
+   * index until `absExp`; resolves to the sessions the cap then ended. The session key is written
+   * atomically (MULTI on one key); the index is another key, maybe on another cluster slot, so it
+   * is written by its own script sent in the same tick.
+   */
+  private record(
+    sub: string,
+    sid: string,
+    absExp: number,
+    expiry: number,
+    fields: Record<string, string | number>,
+  ): Promise<string[]> {
+    const key = keys.session(sid);
+    return this.run(async () => {
+      const [session, indexed] = await Promise.all([
+        this.redis.multi().hset(key, fields).expireat(key, expiry).exec(),
+        this.index.add(sub, sid, absExp),
+      ]);
+      pipelineReplies(session);
+      return indexed > this.maxPerUser ? this.enforceCap(sub) : [];
+    });
   }
 
   /**

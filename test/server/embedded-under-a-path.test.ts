@@ -10,6 +10,8 @@ import { REDOC_BUNDLE_PATH } from '../../src/docs/redoc-bundle';
 import { loadDocument } from '../../src/pipeline/compile/document';
 import { startTestApp, type TestApp } from '../support/app';
 import { client } from '../support/contract';
+import { registerClient } from '../support/registered-clients';
+import { authorizeQuery, CookieBrowser } from '../support/sign-in';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -70,6 +72,30 @@ describe('specgate mounted under /api in an express application', () => {
     expect([spec.status, ((await spec.json()) as { openapi: string }).openapi]).toEqual([200, '3.1.0']);
     const script = await follow(scriptUrl!, page.url, { method: 'HEAD' });
     expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+  });
+
+  it('the login page posts below the mount path, and signing in there redirects back with a code', async () => {
+    await t.createUser('mounted-clients', 'mounted-clients-password', ['clients:admin']);
+    const clientsToken = await api.login('mounted-clients', 'mounted-clients-password', 'clients:admin');
+    const redirectUri = 'https://app.example/callback';
+    const registered = await registerClient(api, clientsToken, {
+      public: true,
+      first_party: true,
+      grant_types: ['authorization_code'],
+      redirect_uris: [redirectUri],
+    });
+    const browser = new CookieBrowser(t.url);
+    const page = await browser.get(authorizeQuery(registered.client_id, redirectUri).path);
+    const action = /<form method="post" action="([^"]+)">/.exec(page.text)?.[1];
+    expect([page.status, action]).toEqual([200, '/api/authorize/sign-in']);
+    const signedIn = await browser.post(action!.slice('/api'.length), {
+      request: page.fields.request!,
+      csrf: page.fields.csrf!,
+      username: 'mounted-admin',
+      password: 'mounted-admin-password',
+    });
+    expect(signedIn.status).toBe(303);
+    expect(new URL(String(signedIn.headers.location)).searchParams.get('code')).toMatch(/^[\w-]{43}$/);
   });
 
   it("the served document's server URL is the mount path, so its operations resolve below it", async () => {

@@ -4,6 +4,7 @@
  * read the request, check CSRF and the sealed request first, and answer its pages and redirects.
  */
 import { checkAuthorizationRequest } from '../../auth/pages/authorization-request';
+import type { AuthorizationRequest } from '../../auth/pages/sealed-request';
 import {
   type Browser,
   CSRF_COOKIE,
@@ -12,6 +13,7 @@ import {
   type SignInFlow,
 } from '../../auth/pages/sign-in-flow';
 import { SignInSessions } from '../../auth/pages/sign-in-sessions';
+import type { ClientRecord } from '../../store/clients.repository';
 import type { HandlerDeps } from '../deps';
 import type { Handler, HandlerRequest, HandlerResponse } from '../types';
 
@@ -25,6 +27,7 @@ function browserOf(req: HandlerRequest<PageOperation>): Browser {
     signInCookie: cookies[SIGN_IN_COOKIE],
     ip: req.ip,
     requestId: req.requestId,
+    base: req.base,
   };
 }
 
@@ -59,11 +62,9 @@ export function signInHandlers(deps: HandlerDeps & { signInFlow: SignInFlow }) {
   const signIn: Handler<'signIn'> = async (req) => {
     const browser = browserOf(req);
     const form = req.body;
-    // CSRF first: a forged post does nothing at all, not even count a login attempt.
-    if (!flow.csrf.verify(browser.csrfCookie, form.csrf)) return html(forbidden(flow));
-    const request = flow.seal.open(form.request);
-    const client = request && (await flow.clientOf(request));
-    if (!request || !client) return html(expired(flow));
+    const posted = await postedRequest(flow, browser, form);
+    if ('status' in posted) return html(posted);
+    const { request, client } = posted;
     const user = await flow.verifyPassword(form.username, form.password, browser);
     if (!user) return html(flow.login(400, client, request, browser, { username: form.username }));
     const opened = await flow.signIns.open(user.id, client.id);
@@ -75,10 +76,9 @@ export function signInHandlers(deps: HandlerDeps & { signInFlow: SignInFlow }) {
   const decideConsent: Handler<'decideConsent'> = async (req) => {
     const browser = browserOf(req);
     const form = req.body;
-    if (!flow.csrf.verify(browser.csrfCookie, form.csrf)) return html(forbidden(flow));
-    const request = flow.seal.open(form.request);
-    const client = request && (await flow.clientOf(request));
-    if (!request || !client) return html(expired(flow));
+    const posted = await postedRequest(flow, browser, form);
+    if ('status' in posted) return html(posted);
+    const { request, client } = posted;
     const signedIn = await flow.signIns.current(browser.signInCookie);
     const user = await flow.signedInUser(signedIn);
     // The sign-in session ended meanwhile (logout, an administrator, the cap): sign in again.
@@ -97,6 +97,22 @@ export function signInHandlers(deps: HandlerDeps & { signInFlow: SignInFlow }) {
   };
 
   return { authorize, signIn, decideConsent };
+}
+
+/**
+ * The authorization request a form carries, and its client, once the form proves it came from
+ * our page: CSRF first, so a forged post does nothing at all, not even count a login attempt;
+ * then the sealed request, still fresh and still naming a client that may use the flow.
+ */
+async function postedRequest(
+  flow: SignInFlow,
+  browser: Browser,
+  form: { csrf?: string; request: string },
+): Promise<PageResult | { request: AuthorizationRequest; client: ClientRecord }> {
+  if (!flow.csrf.verify(browser.csrfCookie, form.csrf)) return forbidden(flow);
+  const request = flow.seal.open(form.request);
+  const client = request && (await flow.clientOf(request));
+  return request && client ? { request, client } : expired(flow);
 }
 
 function forbidden(flow: SignInFlow): PageResult {

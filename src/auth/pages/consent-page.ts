@@ -7,6 +7,8 @@ import { escapeHtml, renderPage } from '../../core/html-page';
 
 export interface ConsentPage {
   clientName: string;
+  /** Where the form posts: /authorize/consent below the service's mount path. */
+  action: string;
   /** Each scope with its description. */
   scopes: { scope: string; description: string }[];
   sealedRequest: string;
@@ -25,7 +27,7 @@ export function consentPage(p: ConsentPage): string {
 <ul>
 ${items}
 </ul>
-<form method="post" action="/authorize/consent">
+<form method="post" action="${escapeHtml(p.action)}">
 <input type="hidden" name="request" value="${escapeHtml(p.sealedRequest)}">
 <input type="hidden" name="csrf" value="${escapeHtml(p.csrfToken)}">
 <button type="submit" name="decision" value="allow">Allow</button>

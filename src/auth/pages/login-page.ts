@@ -1,12 +1,14 @@
 /**
  * The login page of /authorize: a form that needs no script, with labelled `username` and
  * `current-password` fields (WCAG 2.2 1.3.5, so password managers fill them) and the client's
- * name, posting to /authorize/sign-in with the sealed request and the CSRF token.
+ * name, posting to /authorize/sign-in (below the mount path) with the sealed request and the CSRF token.
  */
 import { escapeHtml, renderPage } from '../../core/html-page';
 
 export interface LoginPage {
   clientName: string;
+  /** Where the form posts: /authorize/sign-in below the service's mount path. */
+  action: string;
   sealedRequest: string;
   csrfToken: string;
   /** The username typed before, kept after a failure. */
@@ -21,7 +23,7 @@ export function loginPage(p: LoginPage): string {
     'Sign in',
     `<h1>Sign in</h1>
 <p>to continue to <span class="client">${escapeHtml(p.clientName)}</span></p>
-${error}<form method="post" action="/authorize/sign-in">
+${error}<form method="post" action="${escapeHtml(p.action)}">
 <input type="hidden" name="request" value="${escapeHtml(p.sealedRequest)}">
 <input type="hidden" name="csrf" value="${escapeHtml(p.csrfToken)}">
 <label for="username">Username</label>

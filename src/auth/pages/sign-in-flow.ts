@@ -12,6 +12,7 @@ import type { UserRecord, UsersRepository } from '../../store/users.repository';
 import type { CodeIssuer } from '../codes/code-grant';
 import type { ConsentStore } from '../consents';
 import type { LoginThrottle } from '../login-throttle';
+import { checkPassword } from '../password-check';
 import type { PasswordHasher } from '../passwords';
 import { formTarget, redirectWith } from './authorization-request';
 import { consentPage } from './consent-page';
@@ -55,6 +56,8 @@ export interface Browser {
   signInCookie: string | undefined;
   ip: string;
   requestId: string;
+  /** The service's mount path ('' unless embedded): the forms post below it. */
+  base: string;
 }
 
 export class SignInFlow {
@@ -94,6 +97,7 @@ export class SignInFlow {
     const csrf = this.deps.csrf.cookieFor(browser.csrfCookie);
     const html = loginPage({
       clientName: client.name,
+      action: `${browser.base}/authorize/sign-in`,
       sealedRequest: this.deps.seal.seal(request),
       csrfToken: this.deps.csrf.token(csrf.value),
       ...(failed ? { username: failed.username, error: SIGN_IN_FAILED } : {}),
@@ -111,30 +115,14 @@ export class SignInFlow {
     return user && !user.disabledAt ? user : undefined;
   }
 
-  /**
-   * Checks a password as the password grant does (src/auth/grants/password.ts): the attempt is
-   * reserved in the same login limits before anything is looked up (429 when over them), and an
-   * unknown user, a disabled one and a wrong password cost the same and answer the same.
-   */
+  /** The user whose password this is (src/auth/password-check.ts: the same limits as /token), else undefined. */
   async verifyPassword(username: string, password: string, browser: Browser): Promise<UserRecord | undefined> {
-    const { throttle, users, passwords, logger } = this.deps;
-    const attempt = await throttle.reserve(username, browser.ip);
-    const user = await users.findByUsername(username).catch(async (err: unknown) => {
-      await attempt.released().catch(() => undefined);
-      throw err;
-    });
-    const valid =
-      user && !user.disabledAt
-        ? await passwords.verify(user.passwordHash, password)
-        : await passwords.verifyDummy(password);
-    if (!user || !valid || user.disabledAt) {
-      await attempt.failed().catch(() => undefined);
-      logger.info({ requestId: browser.requestId, ip: browser.ip, outcome: 'sign_in_failed' }, 'sign-in refused');
-      return undefined;
-    }
-    await attempt.succeeded();
-    if (passwords.needsRehash(user.passwordHash))
-      await users.updatePasswordHash(user.id, await passwords.hash(password));
+    const user = await checkPassword(this.deps, username, password, browser.ip);
+    if (!user)
+      this.deps.logger.info(
+        { requestId: browser.requestId, ip: browser.ip, outcome: 'sign_in_failed' },
+        'sign-in refused',
+      );
     return user;
   }
 
@@ -156,6 +144,7 @@ export class SignInFlow {
       const csrf = this.deps.csrf.cookieFor(browser.csrfCookie);
       const html = consentPage({
         clientName: client.name,
+        action: `${browser.base}/authorize/consent`,
         scopes: scopes.map((scope) => ({ scope, description: this.deps.scopeWords[scope] ?? scope })),
         sealedRequest: this.deps.seal.seal(request),
         csrfToken: this.deps.csrf.token(csrf.value),
