@@ -1714,11 +1714,18 @@ export interface components {
         /**
          * @description A sign-in page (HTML): the login form (`autocomplete="username"` and
          *     `autocomplete="current-password"`), or the consent page naming the client and the scopes it
-         *     asks for. Sets the CSRF cookie `__Host-specgate-csrf` when the browser has none.
+         *     asks for. Sets the CSRF cookie `__Host-specgate-csrf` when the browser has none, and removes
+         *     a `__Host-specgate-signin` cookie that names no live sign-in session (ended, forged, its
+         *     user disabled) so the browser stops sending it.
          */
         SignInPage: {
             headers: {
-                /** @description The CSRF cookie `__Host-specgate-csrf` (`Secure; HttpOnly; SameSite=Lax; Path=/`), on a browser's first page. */
+                /**
+                 * @description The CSRF cookie `__Host-specgate-csrf` (`Secure; HttpOnly; SameSite=Lax; Path=/`), on a
+                 *     browser's first page; `__Host-specgate-signin=` with the same attributes and `Max-Age=0`,
+                 *     when the browser sent one that names no live session. One field line per cookie
+                 *     (RFC 6265 §3).
+                 */
                 "Set-Cookie"?: string;
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
                 [name: string]: unknown;
@@ -1744,7 +1751,9 @@ export interface components {
         };
         /**
          * @description An error page (HTML, `x-error-format: html`): an unknown or disabled client, a redirect URI
-         *     it did not register, an invalid or expired sealed request, an invalid parameter; or, from
+         *     it did not register, an invalid or expired sealed request, an invalid parameter (the page
+         *     lists each violation: where, which parameter or field, what is wrong; never the value
+         *     sent); or, from
          *     `POST /authorize/sign-in`, the login form again after a wrong username or password (the
          *     same message either way).
          */

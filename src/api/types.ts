@@ -4,6 +4,7 @@
  */
 import type { operations } from '../../generated/openapi';
 import type { Principal } from '../auth/principal';
+import type { ResponseHeaders } from '../http/response';
 import type { OperationRequest } from '../pipeline/context';
 
 export type OperationId = keyof operations;
@@ -53,8 +54,8 @@ type BodyOf<R> = R extends { content: infer C }
 
 type ResultFor<S, R> =
   undefined extends BodyOf<R>
-    ? { status: S; headers?: Record<string, string>; body?: undefined; contentType?: string }
-    : { status: S; headers?: Record<string, string>; body: BodyOf<R>; contentType?: string };
+    ? { status: S; headers?: ResponseHeaders; body?: undefined; contentType?: string }
+    : { status: S; headers?: ResponseHeaders; body: BodyOf<R>; contentType?: string };
 
 /**
  * A documented (status, body) pair of operation K. Handlers usually throw ApiError for errors; a

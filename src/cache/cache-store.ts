@@ -9,13 +9,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../core/errors';
+import type { ResponseHeaders } from '../http/response';
 
 /** A stored response. */
 export interface CacheEntry {
   /** Tag generations seen before the load. */
   g: string[];
   status: number;
-  headers: Record<string, string>;
+  headers: ResponseHeaders;
   /** The serialised body, written as is on a hit. */
   body: string;
   contentType: string;

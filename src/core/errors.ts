@@ -9,7 +9,8 @@
  * with a 500 that reveals nothing but the request id.
  */
 import { cutEcho } from './echo';
-import { escapeHtml, pageHeaders, renderPage } from './html-page';
+import { renderErrorPage } from './error-page';
+import { pageHeaders } from './html-page';
 import {
   DEFAULT_PROBLEM_TYPE_BASE,
   OAUTH_STATUS,
@@ -243,8 +244,8 @@ function oauthResponse(
 
 /**
  * An error as a page a person reads in a browser: the status and its headers kept (Retry-After),
- * the title, and the detail of a 4xx (cut and escaped); a 5xx names only the request id, as its
- * problem document does. The page's own headers: the sign-in pages' CSP, no framing, no-store.
+ * the title, and the detail of a 4xx with its violations (./error-page.ts); a 5xx names only the
+ * request id, as its problem document does. The page's own headers: the sign-in pages' CSP, no framing, no-store.
  */
 function htmlResponse(err: ApiError, requestId: string, headers: Record<string, string>): ErrorResponse {
   const { title } = PROBLEMS[err.code];
@@ -254,7 +255,7 @@ function htmlResponse(err: ApiError, requestId: string, headers: Record<string, 
       : err.status === 503
         ? 'The service cannot answer right now. Try again in a moment.'
         : `An unexpected error occurred (request id ${requestId}).`;
-  const body = renderPage(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(cutEcho(detail))}</p>`);
+  const body = renderErrorPage(title, detail, err.status < 500 ? err.options.errors : undefined);
   Object.assign(headers, pageHeaders(), { 'content-type': 'text/html; charset=utf-8' });
   return { status: err.status, headers, body };
 }

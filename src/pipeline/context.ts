@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Principal } from '../auth/principal';
 import type { CacheState } from '../cache/http-cache';
 import type { ErrorFormat, Violation } from '../core/errors';
-import type { Response } from '../http/response';
+import type { Response, ResponseHeaders } from '../http/response';
 import type { OperationRoute } from './compile/operation-route';
 
 /** What a handler receives. Typed per operation by src/api/types.ts. */
@@ -46,7 +46,8 @@ export interface OperationRequest {
 /** What a handler returns; the pipeline writes it. Handlers never touch the response object. */
 export interface HandlerResult {
   status: number;
-  headers?: Record<string, string>;
+  /** A list only for Set-Cookie, one value per cookie ({@link ResponseHeaders}). */
+  headers?: ResponseHeaders;
   body?: unknown;
   /** Defaults to the media type negotiated for the request (or the document's first for the status). */
   contentType?: string;

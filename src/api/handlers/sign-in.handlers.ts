@@ -11,6 +11,7 @@ import {
   type PageResult,
   SIGN_IN_COOKIE,
   type SignInFlow,
+  withCookie,
 } from '../../auth/pages/sign-in-flow';
 import { SignInSessions } from '../../auth/pages/sign-in-sessions';
 import type { ClientRecord } from '../../store/clients.repository';
@@ -52,11 +53,14 @@ export function signInHandlers(deps: HandlerDeps & { signInFlow: SignInFlow }) {
       return html(flow.redirectError(302, redirectUri, state, error.error, error.description));
     }
     const { client, request } = checked;
-    // prompt=login (OpenID Connect Core §3.1.2.1, as RFC 6749 clients use it): the form, even when signed in.
-    const signedIn = req.query.prompt === 'login' ? undefined : await flow.signIns.current(browser.signInCookie);
+    // prompt=login (OpenID Connect Core §3.1.2.1, as RFC 6749 clients use it): the form, even when
+    // signed in; the cookie was not looked at, so it stays.
+    const prompted = req.query.prompt === 'login';
+    const signedIn = prompted ? undefined : await flow.signIns.current(browser.signInCookie);
     const user = await flow.signedInUser(signedIn);
-    if (!signedIn || !user) return html(flow.login(200, client, request, browser));
-    return html(await flow.proceed(302, client, request, user, signedIn, browser));
+    if (signedIn && user) return html(await flow.proceed(302, client, request, user, signedIn, browser));
+    const page = flow.login(200, client, request, browser);
+    return html(prompted ? page : forgetSignIn(page, browser));
   };
 
   const signIn: Handler<'signIn'> = async (req) => {
@@ -82,11 +86,7 @@ export function signInHandlers(deps: HandlerDeps & { signInFlow: SignInFlow }) {
     const signedIn = await flow.signIns.current(browser.signInCookie);
     const user = await flow.signedInUser(signedIn);
     // The sign-in session ended meanwhile (logout, an administrator, the cap): sign in again.
-    if (!signedIn || !user) {
-      const page = flow.login(200, client, request, browser);
-      if (browser.signInCookie !== undefined) page.headers['set-cookie'] = SignInSessions.clear();
-      return html(page);
-    }
+    if (!signedIn || !user) return html(forgetSignIn(flow.login(200, client, request, browser), browser));
     if (form.decision === 'deny')
       return html(
         flow.redirectError(303, request.redirectUri, request.state, 'access_denied', 'The user denied the request.'),
@@ -113,6 +113,15 @@ async function postedRequest(
   const request = flow.seal.open(form.request);
   const client = request && (await flow.clientOf(request));
   return request && client ? { request, client } : expired(flow);
+}
+
+/**
+ * The login page for a browser whose sign-in cookie, if it sent one, names no live session (ended,
+ * forged, its user disabled): the page also removes the cookie, next to the CSRF cookie it may
+ * set, so the browser stops sending a cookie that can never sign anyone in.
+ */
+function forgetSignIn(page: PageResult, browser: Browser): PageResult {
+  return browser.signInCookie === undefined ? page : withCookie(page, SignInSessions.clear());
 }
 
 function forbidden(flow: SignInFlow): PageResult {

@@ -7,6 +7,7 @@
 
 import { escapeHtml, pageHeaders, renderPage } from '../../core/html-page';
 import type { Logger } from '../../core/logger';
+import type { ResponseHeaders } from '../../http/response';
 import type { ClientRecord, ClientsRepository } from '../../store/clients.repository';
 import type { UserRecord, UsersRepository } from '../../store/users.repository';
 import type { CodeIssuer } from '../codes/code-grant';
@@ -26,8 +27,16 @@ export { CSRF_COOKIE, SIGN_IN_COOKIE };
 /** A page or a redirect, as a handler returns it. */
 export interface PageResult {
   status: number;
-  headers: Record<string, string>;
+  /** Set-Cookie is a list when the page sets more than one cookie ({@link withCookie}). */
+  headers: ResponseHeaders;
   body?: string;
+}
+
+/** `result` with one more cookie: each its own Set-Cookie line, never folded (RFC 6265 §3). */
+export function withCookie(result: PageResult, setCookie: string): PageResult {
+  const set = result.headers['set-cookie'];
+  result.headers['set-cookie'] = set === undefined ? setCookie : [...(Array.isArray(set) ? set : [set]), setCookie];
+  return result;
 }
 
 export interface SignInFlowDeps {
@@ -72,7 +81,7 @@ export class SignInFlow {
 
   /** 302 (after GET) or 303 (after a form POST, RFC 9110 §15.4.4) to `location`. */
   redirect(status: 302 | 303, location: string, setCookie?: string): PageResult {
-    const headers: Record<string, string> = { location, 'cache-control': 'no-store' };
+    const headers: ResponseHeaders = { location, 'cache-control': 'no-store' };
     if (setCookie) headers['set-cookie'] = setCookie;
     return { status, headers };
   }

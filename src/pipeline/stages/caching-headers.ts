@@ -5,7 +5,7 @@
  */
 import { OAUTH_NO_STORE } from '../../core/errors';
 import { noneMatchHits } from '../../http/conditional';
-import type { Response } from '../../http/response';
+import type { Response, ResponseHeaders } from '../../http/response';
 import type { RoutedContext } from '../context';
 
 /** The response with its caching headers (a handler's own values win), or the 304 that replaces it. */
@@ -14,7 +14,7 @@ export function withCachingHeaders(ctx: RoutedContext, response: Response): Resp
   return notModified(ctx, response);
 }
 
-function cachingHeaders(ctx: RoutedContext, headers: Record<string, string>): void {
+function cachingHeaders(ctx: RoutedContext, headers: ResponseHeaders): void {
   const authenticated = ctx.principal !== undefined;
   if (ctx.cache) {
     // Cached reads are revalidated on every use (ETag), so no client keeps a copy past a write.
@@ -34,10 +34,10 @@ function cachingHeaders(ctx: RoutedContext, headers: Record<string, string>): vo
 function notModified(ctx: RoutedContext, response: Response): Response {
   const { etag } = response.headers;
   const held = ctx.req.headers['if-none-match'];
-  if (response.status !== 200 || etag === undefined || held === undefined || ctx.route.op.method !== 'GET')
+  if (response.status !== 200 || typeof etag !== 'string' || held === undefined || ctx.route.op.method !== 'GET')
     return response;
   if (!noneMatchHits(held, etag)) return response;
-  const headers: Record<string, string> = { etag };
+  const headers: ResponseHeaders = { etag };
   for (const name of ['cache-control', 'vary', 'x-cache']) {
     const value = response.headers[name];
     if (value !== undefined) headers[name] = value;

@@ -4,7 +4,7 @@
  * operation the response cache serves runs it through the cache stage instead (cache(invoke)).
  */
 import { isJsonType } from '../../http/negotiate';
-import type { Response } from '../../http/response';
+import type { Response, ResponseHeaders } from '../../http/response';
 import { ResponseValidator } from '../compile/response-validator';
 import type { HandlerResult, RoutedContext, ValidatedContext } from '../context';
 import { withCachingHeaders } from './caching-headers';
@@ -20,7 +20,7 @@ export async function handlerResponse(ctx: ValidatedContext): Promise<Response> 
 }
 
 function toResponse(ctx: RoutedContext, result: HandlerResult): Response {
-  const headers: Record<string, string> = {};
+  const headers: ResponseHeaders = {};
   if (result.headers)
     for (const name in result.headers) {
       const value = result.headers[name];
