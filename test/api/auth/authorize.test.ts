@@ -50,6 +50,10 @@ afterAll(async () => {
   await t.redisServer.stop();
 });
 
+/** A new CSRF cookie, and the removal of the sign-in cookie (same attributes, RFC 6265 §5.3 step 11). */
+const NEW_CSRF = /^__Host-specgate-csrf=[\w-]{43}; Path=\/; Secure; HttpOnly; SameSite=Lax$/;
+const CLEAR_SIGN_IN = '__Host-specgate-signin=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0';
+
 /** The query of a Location header, by name. */
 const queryOf = (res: PageResponse) => Object.fromEntries(new URL(res.headers.location ?? '').searchParams);
 
@@ -176,6 +180,9 @@ describe('the sign-in form', () => {
     const forced = await b.get(authorizeQuery(firstParty.client_id, REDIRECT, { prompt: 'login' }).path);
     expect(forced.status).toBe(200);
     expect(forced.text).toContain('autocomplete="current-password"');
+    // prompt=login does not look at the session, so it leaves the cookie alone.
+    expect(forced.setCookies).not.toContain(CLEAR_SIGN_IN);
+    expect(b.jar.has('__Host-specgate-signin')).toBe(true);
   });
 
   test('a wrong password and an unknown user get the same form again, with the same message', async () => {
@@ -286,6 +293,22 @@ describe('the sign-in session', () => {
     expect([res.status, res.text.includes('autocomplete="current-password"')]).toEqual([200, true]);
   });
 
+  test('an ended session’s cookie is removed by the login page, next to the CSRF cookie a restarted browser lacks', async () => {
+    const id = await t.createUser('az-stale', 'az-stale-password', ['items:read']);
+    const b = new CookieBrowser(t.url);
+    expect((await signIn(b, 'az-stale', 'az-stale-password')).res.status).toBe(303);
+    await api.request('DELETE', `/v1/users/${id}/sessions`, { token: admin });
+    // The CSRF cookie lasts the browser session; the sign-in cookie outlives it (Max-Age).
+    b.jar.delete('__Host-specgate-csrf');
+    const res = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
+    expect(res.status).toBe(200);
+    expect(res.setCookies).toEqual([expect.stringMatching(NEW_CSRF), CLEAR_SIGN_IN]);
+    expect(b.cookieHeader()).not.toContain('__Host-specgate-signin');
+    // The next request no longer sends it, so there is nothing left to remove.
+    const next = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
+    expect([next.status, next.setCookies]).toEqual([200, []]);
+  });
+
   test('a disabled user’s sign-in session no longer skips the form', async () => {
     const id = await t.createUser('az-disabled', 'az-disabled-password', ['items:read']);
     const b = new CookieBrowser(t.url);
@@ -299,12 +322,20 @@ describe('the sign-in session', () => {
     const res = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
     expect(res.status).toBe(200);
     expect(res.headers.location).toBeUndefined();
+    expect(res.setCookies).toEqual([CLEAR_SIGN_IN]);
   });
 
-  test('a forged sign-in cookie signs no one in', async () => {
+  test.each([
+    ['forged', () => `${crypto.randomUUID()}.${'A'.repeat(43)}`],
+    ['malformed', () => 'not-a-sign-in-cookie'],
+  ])('a %s sign-in cookie signs no one in; the first page sets the CSRF cookie and removes it', async (_kind, value) => {
     const b = new CookieBrowser(t.url);
-    b.jar.set('__Host-specgate-signin', `${crypto.randomUUID()}.${'A'.repeat(43)}`);
-    expect((await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path)).status).toBe(200);
+    b.jar.set('__Host-specgate-signin', value());
+    const res = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
+    expect([res.status, res.text.includes('autocomplete="current-password"')]).toEqual([200, true]);
+    expect(res.setCookies).toEqual([expect.stringMatching(NEW_CSRF), CLEAR_SIGN_IN]);
+    const next = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
+    expect([next.status, next.setCookies]).toEqual([200, []]);
   });
 });
 
@@ -390,6 +421,7 @@ describe('consent', () => {
       decision: 'allow',
     });
     expect([res.status, res.text.includes('autocomplete="current-password"')]).toEqual([200, true]);
+    expect(res.setCookies).toEqual([CLEAR_SIGN_IN]);
   });
 
   test(`a user holds at most ${MAX_CONSENTS_PER_USER} consents, and ending all their sessions drops them`, async () => {
@@ -408,6 +440,29 @@ describe('consent', () => {
 });
 
 describe('what the pipeline answers for these pages', () => {
+  test('an invalid query parameter is a 400 page that names it and what is wrong, not the value sent', async () => {
+    const state = `secret-state-${'x'.repeat(1024)}`;
+    const res = await new CookieBrowser(t.url).get(authorizeQuery(firstParty.client_id, REDIRECT, { state }).path);
+    expect([res.status, res.headers['content-type']]).toEqual([400, 'text/html; charset=utf-8']);
+    expect(res.text).toContain('<li>Query parameter <code>state</code>: must NOT have more than 1024 characters</li>');
+    expect(res.text).not.toContain('secret-state');
+  });
+
+  test('a sign-in form without a password, or with one too long, is a 400 page naming the field, none of the values sent', async () => {
+    const b = new CookieBrowser(t.url);
+    const page = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
+    const form = { request: page.fields.request ?? '', csrf: page.fields.csrf ?? '', username: 'az-echo-name' };
+    const missing = await b.post('/authorize/sign-in', form);
+    const password = `Echo-Pass-${'w'.repeat(1024)}`;
+    const tooLong = await b.post('/authorize/sign-in', { ...form, password });
+    expect([missing.status, tooLong.status]).toEqual([400, 400]);
+    expect(missing.text).toContain('<li>Field <code>password</code>: is required</li>');
+    expect(tooLong.text).toContain('<li>Field <code>password</code>: must NOT have more than 1024 characters</li>');
+    for (const res of [missing, tooLong])
+      for (const sent of ['az-echo-name', form.request, form.csrf, 'Echo-Pass', 'wwwwwwww'])
+        expect(res.text).not.toContain(sent);
+  });
+
   test('a client that does not accept HTML gets a 406 page', async () => {
     const res = await new CookieBrowser(t.url).get(authorizeQuery(firstParty.client_id, REDIRECT).path, {
       accept: 'application/json',
