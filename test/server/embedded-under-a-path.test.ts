@@ -18,7 +18,7 @@ let api: ReturnType<typeof client>;
 let token: string;
 
 beforeAll(async () => {
-  t = await startTestApp({ mount: 'express', mountPath: '/api' });
+  t = await startTestApp({ mount: 'express', mountPath: '/api', hostCookie: 'host_visit=1' });
   api = client(t.url);
   await t.createUser('mounted-admin', 'mounted-admin-password', ['users:admin', 'items:read', 'items:write']);
   token = await api.login('mounted-admin', 'mounted-admin-password', 'users:admin items:read items:write');
@@ -72,6 +72,27 @@ describe('specgate mounted under /api in an express application', () => {
     expect([spec.status, ((await spec.json()) as { openapi: string }).openapi]).toEqual([200, '3.1.0']);
     const script = await follow(scriptUrl!, page.url, { method: 'HEAD' });
     expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+  });
+
+  it("the login page's cookies go after the host's own, each on its own line; a stale sign-in cookie is removed", async () => {
+    await t.createUser('mounted-stale', 'mounted-stale-password', ['clients:admin']);
+    const clientsToken = await api.login('mounted-stale', 'mounted-stale-password', 'clients:admin');
+    const redirectUri = 'https://app.example/stale';
+    const registered = await registerClient(api, clientsToken, {
+      public: true,
+      first_party: true,
+      grant_types: ['authorization_code'],
+      redirect_uris: [redirectUri],
+    });
+    const browser = new CookieBrowser(t.url);
+    browser.jar.set('__Host-specgate-signin', `${crypto.randomUUID()}.${'A'.repeat(43)}`);
+    const page = await browser.get(authorizeQuery(registered.client_id, redirectUri).path);
+    expect(page.status).toBe(200);
+    expect(page.setCookies).toEqual([
+      'host_visit=1; Path=/',
+      expect.stringMatching(/^__Host-specgate-csrf=[\w-]{43}; Path=\/; Secure; HttpOnly; SameSite=Lax$/),
+      '__Host-specgate-signin=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0',
+    ]);
   });
 
   it('the login page posts below the mount path, and signing in there redirects back with a code', async () => {

@@ -35,6 +35,8 @@ export interface TestAppOptions {
   mount?: 'node' | 'express';
   /** With the express mount: the path the host mounts specgate at (`host.use('/api', ...)`); `url` ends with it. */
   mountPath?: string;
+  /** With the express mount: a cookie (`name=value`) the host sets with res.cookie before specgate answers. */
+  hostCookie?: string;
   env?: Record<string, string>;
   document?: OpenApiDocument;
   /** Reuse a database (e.g. one opened per file) instead of opening a new in-memory PGlite. */
@@ -76,11 +78,18 @@ export interface TestApp {
 /**
  * An application of a user's own that embeds specgate: a route before it, specgate mounted with
  * `app.use(expressMiddleware(app.pipeline))` (at `mountPath` when given), and the application's own
- * fallback for every other path.
+ * fallback for every other path; with `hostCookie`, a middleware of its own that sets that cookie.
  */
-function embeddingApp(app: App, mountPath = '/'): express.Express {
+function embeddingApp(app: App, mountPath = '/', hostCookie?: string): express.Express {
   const host = express();
   host.get('/hello', (_req, res) => void res.type('text/plain').send('hello from the host'));
+  if (hostCookie) {
+    const [name = '', value = ''] = hostCookie.split('=');
+    host.use((_req, res, next) => {
+      res.cookie(name, value);
+      next();
+    });
+  }
   host.use(mountPath, expressMiddleware(app.pipeline));
   host.use((_req, res) => void res.status(404).type('text/plain').send('not a route of the host'));
   return host;
@@ -135,7 +144,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   });
   const server = createServer(
     config,
-    opts.mount === 'express' ? embeddingApp(app, opts.mountPath) : app.listener,
+    opts.mount === 'express' ? embeddingApp(app, opts.mountPath, opts.hostCookie) : app.listener,
     logger,
   ) as http.Server;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
