@@ -328,15 +328,18 @@ describe('the sign-in session', () => {
   test.each([
     ['forged', () => `${crypto.randomUUID()}.${'A'.repeat(43)}`],
     ['malformed', () => 'not-a-sign-in-cookie'],
-  ])('a %s sign-in cookie signs no one in; the first page sets the CSRF cookie and removes it', async (_kind, value) => {
-    const b = new CookieBrowser(t.url);
-    b.jar.set('__Host-specgate-signin', value());
-    const res = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
-    expect([res.status, res.text.includes('autocomplete="current-password"')]).toEqual([200, true]);
-    expect(res.setCookies).toEqual([expect.stringMatching(NEW_CSRF), CLEAR_SIGN_IN]);
-    const next = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
-    expect([next.status, next.setCookies]).toEqual([200, []]);
-  });
+  ])(
+    'a %s sign-in cookie signs no one in; the first page sets the CSRF cookie and removes it',
+    async (_kind, value) => {
+      const b = new CookieBrowser(t.url);
+      b.jar.set('__Host-specgate-signin', value());
+      const res = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
+      expect([res.status, res.text.includes('autocomplete="current-password"')]).toEqual([200, true]);
+      expect(res.setCookies).toEqual([expect.stringMatching(NEW_CSRF), CLEAR_SIGN_IN]);
+      const next = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
+      expect([next.status, next.setCookies]).toEqual([200, []]);
+    },
+  );
 });
 
 describe('consent', () => {
