@@ -3,9 +3,11 @@
  * JavaScript switched off: a person signs in with the keyboard alone (Tab, type, Enter) and lands
  * on the client's redirect URI with a code; a third-party client gets the consent page, answered
  * by keyboard too; a page of another origin that frames the login page gets nothing rendered
- * (frame-ancestors 'none'); and the pages fit a 390 px wide phone without horizontal scrolling.
- * Screenshots go to test-output/sign-in/ for a reviewer: login-desktop.png, login-phone-390.png,
- * consent.png.
+ * (frame-ancestors 'none'); the pages fit a 390 px wide phone without horizontal scrolling; a
+ * sign-in cookie whose session ended is dropped by Chromium once the login page removes it; and a
+ * request that is not valid gets a page naming the parameter. Screenshots go to
+ * test-output/sign-in/ for a reviewer: login-desktop.png, login-phone-390.png, consent.png,
+ * invalid-request.png.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -31,6 +33,8 @@ let appOrigin: string;
 let firstParty: Registered;
 let thirdParty: Registered;
 let loginUrl = '';
+let adaId: string;
+let adminToken: string;
 
 beforeAll(async () => {
   fs.mkdirSync(OUTPUT, { recursive: true });
@@ -49,21 +53,21 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appOrigin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   const api = client(t.url);
-  await t.createUser('br-admin', 'br-admin-password', ['clients:admin']);
-  await t.createUser('ada', 'ada-lovelace-1815', ['items:read', 'items:write']);
-  const admin = await api.login('br-admin', 'br-admin-password');
+  await t.createUser('br-admin', 'br-admin-password', ['clients:admin', 'users:admin']);
+  adaId = await t.createUser('ada', 'ada-lovelace-1815', ['items:read', 'items:write']);
+  adminToken = await api.login('br-admin', 'br-admin-password');
   const codeFlow = {
     grant_types: ['authorization_code', 'refresh_token'],
     scopes: ['items:read', 'items:write'],
     public: true,
   };
-  firstParty = await registerClient(api, admin, {
+  firstParty = await registerClient(api, adminToken, {
     ...codeFlow,
     name: 'Acme Notes',
     redirect_uris: [`${appOrigin}/cb`],
     first_party: true,
   });
-  thirdParty = await registerClient(api, admin, {
+  thirdParty = await registerClient(api, adminToken, {
     ...codeFlow,
     name: 'Photo Printer',
     redirect_uris: [`${appOrigin}/cb`],
@@ -141,4 +145,29 @@ test('a third-party client gets the consent page once, answered by keyboard', as
   const again = authorizeQuery(thirdParty.client_id, `${appOrigin}/cb`, { scope: 'items:read items:write' });
   await page.goto(t.url + again.path);
   expect(new URL(page.url()).searchParams.get('state')).toBe(again.state);
+});
+
+test('a sign-in cookie whose session ended is dropped by Chromium, next to the new CSRF cookie it gets', async () => {
+  const names = async () => (await headless.context.cookies(t.url)).map((c) => c.name).sort();
+  // Signed in by the tests above; then an administrator ends Ada's sessions, and the browser
+  // restarts (its CSRF cookie lasts the browser session only).
+  expect(await names()).toEqual(['__Host-specgate-csrf', '__Host-specgate-signin']);
+  const ended = await fetch(`${t.url}/v1/users/${adaId}/sessions`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  expect(ended.status).toBe(204);
+  await headless.context.clearCookies({ name: '__Host-specgate-csrf' });
+  await page.goto(loginUrl);
+  expect(await page.getByLabel('Username').count()).toBe(1);
+  expect(await names()).toEqual(['__Host-specgate-csrf']);
+});
+
+test('a request that is not valid gets a page naming the parameter and what is wrong', async () => {
+  const q = authorizeQuery(firstParty.client_id, `${appOrigin}/cb`, { state: `private-${'x'.repeat(1024)}` });
+  const res = await page.goto(t.url + q.path);
+  expect(res?.status()).toBe(400);
+  expect(await page.getByText('Query parameter state: must NOT have more than 1024 characters').count()).toBe(1);
+  expect(await page.content()).not.toContain('private-');
+  await page.screenshot({ path: path.join(OUTPUT, 'invalid-request.png') });
 });
