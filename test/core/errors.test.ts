@@ -5,6 +5,7 @@
  */
 import { CacheTimeoutError } from '../../src/cache/cache-store';
 import { ConfigError, loadConfig } from '../../src/core/config';
+import { MAX_LISTED_VIOLATIONS } from '../../src/core/error-page';
 import {
   ApiError,
   DEFAULT_PROBLEM_TYPE_BASE,
@@ -17,6 +18,7 @@ import {
   type RenderErrorContext,
   renderError,
   ServiceError,
+  validationFailed,
 } from '../../src/core/errors';
 import { problemTypeBaseProblem } from '../../src/core/problems';
 import { UsernameTakenError } from '../../src/store/users.repository';
@@ -216,5 +218,39 @@ describe('PROBLEM_TYPE_BASE', () => {
     const problems = problemsOf(value);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^PROBLEM_TYPE_BASE must be an absolute http\(s\) URL or a path starting with \//);
+  });
+});
+
+describe('the HTML error page of a validation failure', () => {
+  const html: RenderErrorContext = { ...ctx, format: 'html' };
+
+  it('lists each violation with where and which parameter, escaped', () => {
+    const page = renderError(
+      validationFailed(
+        { in: 'query', pointer: '/state', message: 'must NOT have more than 1024 characters' },
+        { in: 'body', pointer: '/<b>', message: 'is not allowed' },
+        { in: 'body', pointer: '', message: 'a request body is required' },
+      ),
+      html,
+    ).body;
+    expect(page).toContain('<li>Query parameter <code>state</code>: must NOT have more than 1024 characters</li>');
+    expect(page).toContain('<li>Field <code>&lt;b&gt;</code>: is not allowed</li>');
+    expect(page).toContain('<li>The request body: a request body is required</li>');
+  });
+
+  it(`lists at most ${MAX_LISTED_VIOLATIONS} and counts the rest, so the page stays small`, () => {
+    const many = Array.from({ length: MAX_LISTED_VIOLATIONS + 7 }, (_, i) => ({
+      in: 'body' as const,
+      pointer: `/field${i}`,
+      message: 'is not allowed',
+    }));
+    const page = renderError(validationFailed(...many), html).body;
+    expect(page.match(/<li>Field /g)).toHaveLength(MAX_LISTED_VIOLATIONS);
+    expect(page).toContain('<li>And 7 more.</li>');
+  });
+
+  it('a 5xx page lists nothing but the request id', () => {
+    const err = new ApiError('internal', { errors: [{ in: 'query', pointer: '/q', message: 'm' }] });
+    expect(renderError(err, html).body).not.toContain('<li>');
   });
 });
