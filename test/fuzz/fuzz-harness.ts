@@ -17,6 +17,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { passwordProblem } from '../../src/auth/password-policy';
 import { documentScopes } from '../../src/auth/scopes';
+import { escapeHtml } from '../../src/core/html-page';
 import { UUID } from '../../src/core/uuid';
 import {
   loadDocument,
@@ -1196,10 +1197,10 @@ export function describeRequest(op: OperationModel, d: Draft): string {
  * The error format the document promises: RFC 6749 error JSON on `x-error-format: oauth`
  * operations — except 401 / 403, the bearer-token errors (RFC 6750), which the document shares
  * with every other operation as problem documents —, an HTML page with the sign-in pages' headers
- * on `x-error-format: html` operations (read by a person in a browser), and problem+json
- * everywhere else.
+ * on `x-error-format: html` operations (read by a person in a browser) that never shows the
+ * password the form carried (`d`, when given), and problem+json everywhere else.
  */
-export function assertErrorFormat(op: OperationModel, res: TestResponse, context: string): void {
+export function assertErrorFormat(op: OperationModel, res: TestResponse, context: string, d?: Draft): void {
   const type = res.headers['content-type']?.split(';')[0]?.trim();
   if (op.format === 'html' && (res.status === 302 || res.status === 303)) {
     // An error the client learns at its redirect URI (RFC 6749 §4.1.2.1): `error` and `iss`, no code.
@@ -1218,6 +1219,9 @@ export function assertErrorFormat(op: OperationModel, res: TestResponse, context
       );
     if (res.headers['cache-control'] !== 'no-store')
       throw new Error(`${op.id} error page without Cache-Control: no-store:\n  ${context}`);
+    const password = d && sentPassword(d);
+    if (password && (res.text.includes(password) || res.text.includes(escapeHtml(password))))
+      throw new Error(`${op.id} error page shows the password the form sent:\n  ${context}`);
     return;
   }
   if (op.format === 'oauth' && res.status !== 401 && res.status !== 403) {
@@ -1235,6 +1239,13 @@ export function assertErrorFormat(op: OperationModel, res: TestResponse, context
       `${op.id} answered ${res.status} in the wrong error format (want application/problem+json):\n  ${context}\n  got ${type}: ${res.text.slice(0, 300)}`,
     );
   }
+}
+
+/** The password a form carried, when long enough that finding it in a page cannot be chance. */
+function sentPassword(d: Draft): string | undefined {
+  if (!d.body?.contentType.startsWith('application/x-www-form-urlencoded')) return undefined;
+  const password = new URLSearchParams(d.body.text).get('password');
+  return password && password.trim().length >= 12 ? password : undefined;
 }
 
 export function assertNo5xx(op: OperationModel, res: TestResponse, context: string): void {

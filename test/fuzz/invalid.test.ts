@@ -50,7 +50,7 @@ describe.each(ctx.ops.map((op) => [op.id, op] as const))('%s', (id, op) => {
               `${id}: want ${breaker.expect.join(' or ')}, got ${res.status}:\n  ${context}\n  response: ${res.text.slice(0, 400)}`,
             );
           }
-          assertErrorFormat(op, res, context);
+          assertErrorFormat(op, res, context, d);
         }),
       );
       expect(ctx.statsOf(id).requests).toBeGreaterThanOrEqual(RUNS);
@@ -72,7 +72,7 @@ describe.each(ctx.ops.map((op) => [op.id, op] as const))('%s', (id, op) => {
           const res = await ctx.send(op, d, 'unbound');
           const context = `unbound schema-valid request\n  ${describeRequest(op, d)}`;
           assertNo5xx(op, res, context);
-          if (res.status >= 400) assertErrorFormat(op, res, context);
+          if (res.status >= 400) assertErrorFormat(op, res, context, d);
         }),
       );
     },
