@@ -18,6 +18,7 @@ import { withScripts } from '../../store/redis';
 import { keys } from '../../store/redis-keys';
 import type { Clock } from '../tokens';
 import type { CodeGrant, CodeIssuer } from './code-grant';
+import { CodeIssuanceLimit } from './code-issuance-limit';
 
 /** How long codes live and are remembered. */
 export interface CodeSettings {
@@ -25,6 +26,8 @@ export interface CodeSettings {
   ttlSeconds?: number;
   /** How long a redeemed code is kept to recognise a second presentation (default 10 minutes). */
   reuseSeconds?: number;
+  /** The most unredeemed codes one browser sign-in session holds (default 30, see ./code-issuance-limit.ts). */
+  maxPerSignIn?: number;
 }
 
 /** What presenting a code found. */
@@ -62,6 +65,7 @@ export class AuthorizationCodes implements CodeIssuer {
   /** How long an unredeemed code can be exchanged, in seconds. */
   readonly ttlSeconds: number;
   private readonly reuseSeconds: number;
+  private readonly limit: CodeIssuanceLimit;
 
   constructor(
     redis: Redis,
@@ -71,11 +75,18 @@ export class AuthorizationCodes implements CodeIssuer {
     this.redis = withScripts<Scripted>(redis, { sgRedeemCode: { numberOfKeys: 1, lua: REDEEM } });
     this.ttlSeconds = settings.ttlSeconds ?? 60;
     this.reuseSeconds = Math.max(settings.reuseSeconds ?? 600, this.ttlSeconds);
+    this.limit = new CodeIssuanceLimit(redis, this.ttlSeconds, settings.maxPerSignIn);
   }
 
-  /** Stores `grant` and answers its code: 32 random bytes, base64url (256 bits). */
+  /**
+   * Stores `grant` and answers its code: 32 random bytes, base64url (256 bits). A grant made in a
+   * browser sign-in session (the only way a client can have codes issued) first reserves one of
+   * that session's codes, and throws CodeIssuanceLimitReached, storing nothing, when it holds its
+   * limit (./code-issuance-limit.ts).
+   */
   async issue(grant: CodeGrant): Promise<string> {
     if (!CHALLENGE.test(grant.codeChallenge)) throw new TypeError('codeChallenge must be an S256 challenge');
+    if (grant.signInSid !== undefined) await this.limit.reserve(grant.signInSid);
     const code = randomBytes(32).toString('base64url');
     const key = keys.authorizationCode(hashCode(code));
     const replies = await this.run(() =>

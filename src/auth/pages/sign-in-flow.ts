@@ -10,6 +10,7 @@ import type { Logger } from '../../core/logger';
 import type { ClientRecord, ClientsRepository } from '../../store/clients.repository';
 import type { UserRecord, UsersRepository } from '../../store/users.repository';
 import type { CodeIssuer } from '../codes/code-grant';
+import { CodeIssuanceLimitReached } from '../codes/code-issuance-limit';
 import type { ConsentStore } from '../consents';
 import type { LoginThrottle } from '../login-throttle';
 import { checkPassword } from '../password-check';
@@ -174,7 +175,8 @@ export class SignInFlow {
       codeChallenge: request.codeChallenge,
       signInSid: session.sid,
       authTime: session.authTime,
-    });
+    }).catch(limitReached);
+    if (code === undefined) return this.tooManyCodes(status, request, user, session, setCookie);
     const location = redirectWith(request.redirectUri, { code, state: request.state, iss: this.deps.publicUrl });
     return this.redirect(status, location, setCookie);
   }
@@ -194,6 +196,30 @@ export class SignInFlow {
       iss: this.deps.publicUrl,
     });
     return this.redirect(status, location);
+  }
+
+  /**
+   * The sign-in session holds its limit of codes (src/auth/codes/code-issuance-limit.ts): back to
+   * the client with `temporarily_unavailable` (RFC 6749 §4.1.2.1), `state` and `iss`.
+   */
+  private tooManyCodes(
+    status: 302 | 303,
+    request: AuthorizationRequest,
+    user: UserRecord,
+    session: { sid: string },
+    setCookie?: string,
+  ): PageResult {
+    this.deps.logger.warn(
+      { sub: user.id, sid: session.sid, clientId: request.clientId, outcome: 'code_limit_reached' },
+      'authorization code refused: the sign-in session holds its limit of codes',
+    );
+    const location = redirectWith(request.redirectUri, {
+      error: 'temporarily_unavailable',
+      error_description: 'Too many authorization requests from this browser. Try again in a minute.',
+      state: request.state,
+      iss: this.deps.publicUrl,
+    });
+    return this.redirect(status, location, setCookie);
   }
 
   /** The client a sealed request names, while it may still use the flow with that redirect URI. */
@@ -223,4 +249,10 @@ export class SignInFlow {
   get csrf(): CsrfGuard {
     return this.deps.csrf;
   }
+}
+
+/** Undefined for a refused issuance (the limit), so the flow can redirect; any other error goes on. */
+function limitReached(err: unknown): undefined {
+  if (err instanceof CodeIssuanceLimitReached) return undefined;
+  throw err;
 }
