@@ -376,7 +376,9 @@ export function storeContract(topology: TestTopology): void {
         signInSid,
       });
       const tries = await Promise.allSettled(Array.from({ length: 5 }, () => codes.issue(grant(sid))));
-      const issued = tries.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<string>).value);
+      const issued = tries
+        .filter((r) => r.status === 'fulfilled')
+        .map((r) => (r as PromiseFulfilledResult<string>).value);
       expect(issued).toHaveLength(3);
       for (const r of tries.filter((r) => r.status === 'rejected'))
         expect((r as PromiseRejectedResult).reason).toBeInstanceOf(CodeIssuanceLimitReached);

@@ -167,15 +167,17 @@ export class SignInFlow {
     session: { sid: string; authTime: number },
     setCookie?: string,
   ): Promise<PageResult> {
-    const code = await this.deps.codes.issue({
-      clientId: request.clientId,
-      redirectUri: request.redirectUri,
-      sub: user.id,
-      scopes,
-      codeChallenge: request.codeChallenge,
-      signInSid: session.sid,
-      authTime: session.authTime,
-    }).catch(limitReached);
+    const code = await this.deps.codes
+      .issue({
+        clientId: request.clientId,
+        redirectUri: request.redirectUri,
+        sub: user.id,
+        scopes,
+        codeChallenge: request.codeChallenge,
+        signInSid: session.sid,
+        authTime: session.authTime,
+      })
+      .catch(limitReached);
     if (code === undefined) return this.tooManyCodes(status, request, user, session, setCookie);
     const location = redirectWith(request.redirectUri, { code, state: request.state, iss: this.deps.publicUrl });
     return this.redirect(status, location, setCookie);
