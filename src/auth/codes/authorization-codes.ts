@@ -79,14 +79,17 @@ export class AuthorizationCodes implements CodeIssuer {
   }
 
   /**
-   * Stores `grant` and answers its code: 32 random bytes, base64url (256 bits). A grant made in a
-   * browser sign-in session (the only way a client can have codes issued) first reserves one of
-   * that session's codes, and throws CodeIssuanceLimitReached, storing nothing, when it holds its
-   * limit (./code-issuance-limit.ts).
+   * Reserves one code for a browser sign-in session: false when it holds its limit
+   * (./code-issuance-limit.ts). The sign-in flow, the only way a client has codes issued, asks
+   * before every {@link issue}.
    */
+  reserve(signInSid: string): Promise<boolean> {
+    return this.limit.reserve(signInSid);
+  }
+
+  /** Stores `grant` and answers its code: 32 random bytes, base64url (256 bits). */
   async issue(grant: CodeGrant): Promise<string> {
     if (!CHALLENGE.test(grant.codeChallenge)) throw new TypeError('codeChallenge must be an S256 challenge');
-    if (grant.signInSid !== undefined) await this.limit.reserve(grant.signInSid);
     const code = randomBytes(32).toString('base64url');
     const key = keys.authorizationCode(hashCode(code));
     const replies = await this.run(() =>

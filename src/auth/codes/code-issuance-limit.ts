@@ -4,7 +4,7 @@
  * bounded in time (60 s, 10 minutes once redeemed), not in number.
  *
  * One counter per sign-in session, `auth:codes-issued:{<sid>}`, reserved by one script before the
- * code is written, so concurrent requests cannot all pass a check made before their increments.
+ * code is written (the sign-in flow asks, then issues), so concurrent requests cannot all pass a check made before their increments.
  * Each reservation that succeeds sets the counter's TTL to a code's lifetime; a refused one leaves
  * it as it is. The counter therefore outlives every code it counted, and a session never holds more
  * than the limit of unredeemed codes at once, however its requests are timed (a fixed window would
@@ -22,14 +22,6 @@ import { keys } from '../../store/redis-keys';
  * little. A constant, not a setting: nothing in a deployment makes another value right.
  */
 export const MAX_CODES_PER_SIGN_IN = 30;
-
-/** Thrown by issuance when the sign-in session holds its limit of codes: nothing was stored. */
-export class CodeIssuanceLimitReached extends Error {
-  constructor() {
-    super('This sign-in session holds its limit of authorization codes.');
-    this.name = 'CodeIssuanceLimitReached';
-  }
-}
 
 // KEYS[1] the session's counter. ARGV: 1 the limit, 2 the counter's lifetime in milliseconds.
 // Answers 1 when a unit was reserved, 0 when the limit is reached. A counter somehow left without
@@ -64,10 +56,10 @@ export class CodeIssuanceLimit {
   }
 
   /**
-   * Reserves one code for the sign-in session `signInSid`, or throws {@link CodeIssuanceLimitReached}.
-   * A Redis failure is a 503 (DependencyUnavailableError): the code is not issued either way.
+   * Reserves one code for the sign-in session `signInSid`: false when it holds the limit. A Redis
+   * failure is a 503 (DependencyUnavailableError): the code is not issued either way.
    */
-  async reserve(signInSid: string): Promise<void> {
+  async reserve(signInSid: string): Promise<boolean> {
     let reserved: number;
     try {
       // A second longer than a code lives: the code is written after its reservation.
@@ -80,6 +72,6 @@ export class CodeIssuanceLimit {
         cause: err,
       });
     }
-    if (reserved !== 1) throw new CodeIssuanceLimitReached();
+    return reserved === 1;
   }
 }

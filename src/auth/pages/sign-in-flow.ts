@@ -10,7 +10,6 @@ import type { Logger } from '../../core/logger';
 import type { ClientRecord, ClientsRepository } from '../../store/clients.repository';
 import type { UserRecord, UsersRepository } from '../../store/users.repository';
 import type { CodeIssuer } from '../codes/code-grant';
-import { CodeIssuanceLimitReached } from '../codes/code-issuance-limit';
 import type { ConsentStore } from '../consents';
 import type { LoginThrottle } from '../login-throttle';
 import { checkPassword } from '../password-check';
@@ -167,18 +166,18 @@ export class SignInFlow {
     session: { sid: string; authTime: number },
     setCookie?: string,
   ): Promise<PageResult> {
-    const code = await this.deps.codes
-      .issue({
-        clientId: request.clientId,
-        redirectUri: request.redirectUri,
-        sub: user.id,
-        scopes,
-        codeChallenge: request.codeChallenge,
-        signInSid: session.sid,
-        authTime: session.authTime,
-      })
-      .catch(limitReached);
-    if (code === undefined) return this.tooManyCodes(status, request, user, session, setCookie);
+    // Reserved before the code is written: a looping browser stores nothing more (../codes/code-issuance-limit.ts).
+    if (!(await this.deps.codes.reserve(session.sid)))
+      return this.tooManyCodes(status, request, user, session, setCookie);
+    const code = await this.deps.codes.issue({
+      clientId: request.clientId,
+      redirectUri: request.redirectUri,
+      sub: user.id,
+      scopes,
+      codeChallenge: request.codeChallenge,
+      signInSid: session.sid,
+      authTime: session.authTime,
+    });
     const location = redirectWith(request.redirectUri, { code, state: request.state, iss: this.deps.publicUrl });
     return this.redirect(status, location, setCookie);
   }
@@ -251,10 +250,4 @@ export class SignInFlow {
   get csrf(): CsrfGuard {
     return this.deps.csrf;
   }
-}
-
-/** Undefined for a refused issuance (the limit), so the flow can redirect; any other error goes on. */
-function limitReached(err: unknown): undefined {
-  if (err instanceof CodeIssuanceLimitReached) return undefined;
-  throw err;
 }
