@@ -4,9 +4,9 @@
  * bounded in time (60 s, 10 minutes once redeemed), not in number.
  *
  * One counter per sign-in session, `auth:codes-issued:{<sid>}`, reserved by one script before the
- * code is written (the sign-in flow asks, then issues), so concurrent requests cannot all pass a check made before their increments.
- * Each reservation that succeeds sets the counter's TTL to a code's lifetime; a refused one leaves
- * it as it is. The counter therefore outlives every code it counted, and a session never holds more
+ * code is written (the sign-in flow asks, then issues): concurrent requests cannot all pass a
+ * check made before their increments. Each reservation that succeeds sets the counter's TTL to a
+ * code's lifetime and a second; a refused one leaves it as it is. The counter therefore outlives every code it counted, and a session never holds more
  * than the limit of unredeemed codes at once, however its requests are timed (a fixed window would
  * allow twice the limit across a window's edge). Refusing the request is RFC 6749 §4.1.2.1's
  * `temporarily_unavailable`: the server cannot answer now, and will once the counter expires.
