@@ -213,6 +213,8 @@ export interface paths {
          *       `prompt=login`, the answer is the login page (200). Signed in, a client that is not
          *       first-party and has not been granted these scopes by this user gets the consent page
          *       (200). Otherwise the answer is a 302 to the redirect URI with `code`, `state` and `iss`.
+         *       A sign-in session holds at most 30 unredeemed codes: past that, until a minute after its
+         *       last code, the redirect carries `error=temporarily_unavailable` (RFC 6749 §4.1.2.1).
          *
          *     Pages carry `Content-Security-Policy` (`frame-ancestors 'none'`, RFC 9700 §4.16),
          *     `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.

@@ -31,6 +31,12 @@ export const keys = {
    * code: the code itself is never stored. Its own hash tag: one key per script, on any slot.
    */
   authorizationCode: (codeHash: string) => `auth:code:{${codeHash}}`,
+  /**
+   * How many codes one browser sign-in session holds (src/auth/codes/code-issuance-limit.ts): a
+   * counter, tagged by the session id so its script runs on one slot. Not under `auth:code:`, so
+   * a count of code keys never includes it.
+   */
+  codesIssued: (signInSid: string) => `auth:codes-issued:{${signInSid}}`,
   /** Legacy (SET) index of a user's sessions: read, never written (see src/auth/session-index.ts). */
   userSessions: (userId: string) => `auth:user:${userId}:sessions`,
   /** A user's sessions, a sorted set scored by login time (see src/auth/session-index.ts). */

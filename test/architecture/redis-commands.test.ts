@@ -21,6 +21,7 @@ const COVERED = [
   'src/auth/login-throttle.ts',
   'src/auth/dpop/replay-cache.ts',
   'src/auth/codes/authorization-codes.ts',
+  'src/auth/codes/code-issuance-limit.ts',
   'src/auth/consents.ts',
   'src/cache/redis-cache-store.ts',
   'src/store/redis.ts',

@@ -7,7 +7,7 @@
  * auth/session-index.ts (the index and the per-user cap), auth/session-narrowing.ts,
  * auth/login-throttle.ts, cache/redis-cache-store.ts (lookup, fill, lock, invalidate),
  * auth/dpop/replay-cache.ts (one-time proofs), auth/codes/authorization-codes.ts (single-use
- * codes), auth/consents.ts (consents at /authorize) and store/redis.ts (connection, scripts, batches);
+ * codes) with auth/codes/code-issuance-limit.ts (their bound per sign-in session), auth/consents.ts (consents at /authorize) and store/redis.ts (connection, scripts, batches);
  * test/architecture/redis-commands.test.ts fails when another module sends a command.
  *
  * The last case kills the topology: every module then fails closed.
@@ -15,6 +15,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AuthorizationCodes } from '../../src/auth/codes/authorization-codes';
+import { CodeIssuanceLimit } from '../../src/auth/codes/code-issuance-limit';
 import { ConsentStore } from '../../src/auth/consents';
 import { DpopReplayCache } from '../../src/auth/dpop/replay-cache';
 import { LoginThrottle } from '../../src/auth/login-throttle';
@@ -361,6 +362,19 @@ export function storeContract(topology: TestTopology): void {
       expect(ttl).toBeGreaterThan(60_000);
       expect(ttl).toBeLessThanOrEqual(600_000);
     });
+
+    it('reserves at most the limit of codes per sign-in session under concurrency, with a TTL on the counter', async () => {
+      const codes = new AuthorizationCodes(redis, now, { maxPerSignIn: 3 });
+      const [sid, other] = [randomUUID(), randomUUID()];
+      const reserved = await Promise.all(Array.from({ length: 5 }, () => codes.reserve(sid)));
+      expect(reserved.filter(Boolean)).toHaveLength(3);
+      expect(await codes.reserve(sid)).toBe(false);
+      expect(await redis.get(keys.codesIssued(sid))).toBe('3');
+      const ttl = await redis.pttl(keys.codesIssued(sid));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(61_000);
+      expect(await codes.reserve(other)).toBe(true);
+    });
   });
 
   describe('browser sign-in sessions and consents', () => {
@@ -395,6 +409,7 @@ export function storeContract(topology: TestTopology): void {
       ).rejects.toBeDefined();
       await expect(new DpopReplayCache(redis, 65).use('k', 'j')).rejects.toEqual(unavailable);
       await expect(new AuthorizationCodes(redis, now).find('code')).rejects.toEqual(unavailable);
+      await expect(new CodeIssuanceLimit(redis, 60).reserve('browser-z')).rejects.toEqual(unavailable);
       await expect(new ConsentStore(redis).given('user-z', 'c', [])).rejects.toEqual(unavailable);
       await expect(sessions.browser(s.sid)).rejects.toEqual(unavailable);
       await expect(pingRedis(redis)).rejects.toBeDefined();

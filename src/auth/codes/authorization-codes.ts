@@ -18,6 +18,7 @@ import { withScripts } from '../../store/redis';
 import { keys } from '../../store/redis-keys';
 import type { Clock } from '../tokens';
 import type { CodeGrant, CodeIssuer } from './code-grant';
+import { CodeIssuanceLimit } from './code-issuance-limit';
 
 /** How long codes live and are remembered. */
 export interface CodeSettings {
@@ -25,6 +26,8 @@ export interface CodeSettings {
   ttlSeconds?: number;
   /** How long a redeemed code is kept to recognise a second presentation (default 10 minutes). */
   reuseSeconds?: number;
+  /** The most unredeemed codes one browser sign-in session holds (default 30, see ./code-issuance-limit.ts). */
+  maxPerSignIn?: number;
 }
 
 /** What presenting a code found. */
@@ -62,6 +65,7 @@ export class AuthorizationCodes implements CodeIssuer {
   /** How long an unredeemed code can be exchanged, in seconds. */
   readonly ttlSeconds: number;
   private readonly reuseSeconds: number;
+  private readonly limit: CodeIssuanceLimit;
 
   constructor(
     redis: Redis,
@@ -71,6 +75,16 @@ export class AuthorizationCodes implements CodeIssuer {
     this.redis = withScripts<Scripted>(redis, { sgRedeemCode: { numberOfKeys: 1, lua: REDEEM } });
     this.ttlSeconds = settings.ttlSeconds ?? 60;
     this.reuseSeconds = Math.max(settings.reuseSeconds ?? 600, this.ttlSeconds);
+    this.limit = new CodeIssuanceLimit(redis, this.ttlSeconds, settings.maxPerSignIn);
+  }
+
+  /**
+   * Reserves one code for a browser sign-in session: false when it holds its limit
+   * (./code-issuance-limit.ts). The sign-in flow, the only way a client has codes issued, asks
+   * before every {@link issue}.
+   */
+  reserve(signInSid: string): Promise<boolean> {
+    return this.limit.reserve(signInSid);
   }
 
   /** Stores `grant` and answers its code: 32 random bytes, base64url (256 bits). */

@@ -26,4 +26,10 @@ export interface CodeGrant {
 export interface CodeIssuer {
   /** Stores `grant` for the code's lifetime (60 s) and answers the code (opaque, ≥ 256 bits). */
   issue(grant: CodeGrant): Promise<string>;
+  /**
+   * Reserves one code for the browser sign-in session `signInSid`, before {@link issue}: false
+   * when that session holds its limit of codes (./code-issuance-limit.ts), and then nothing may
+   * be issued.
+   */
+  reserve(signInSid: string): Promise<boolean>;
 }

@@ -175,6 +175,9 @@ export class SignInFlow {
     session: { sid: string; authTime: number },
     setCookie?: string,
   ): Promise<PageResult> {
+    // Reserved before the code is written: a looping browser stores nothing more (../codes/code-issuance-limit.ts).
+    if (!(await this.deps.codes.reserve(session.sid)))
+      return this.tooManyCodes(status, request, user, session, setCookie);
     const code = await this.deps.codes.issue({
       clientId: request.clientId,
       redirectUri: request.redirectUri,
@@ -203,6 +206,30 @@ export class SignInFlow {
       iss: this.deps.publicUrl,
     });
     return this.redirect(status, location);
+  }
+
+  /**
+   * The sign-in session holds its limit of codes (src/auth/codes/code-issuance-limit.ts): back to
+   * the client with `temporarily_unavailable` (RFC 6749 §4.1.2.1), `state` and `iss`.
+   */
+  private tooManyCodes(
+    status: 302 | 303,
+    request: AuthorizationRequest,
+    user: UserRecord,
+    session: { sid: string },
+    setCookie?: string,
+  ): PageResult {
+    this.deps.logger.warn(
+      { sub: user.id, sid: session.sid, clientId: request.clientId, outcome: 'code_limit_reached' },
+      'authorization code refused: the sign-in session holds its limit of codes',
+    );
+    const location = redirectWith(request.redirectUri, {
+      error: 'temporarily_unavailable',
+      error_description: 'Too many authorization requests from this browser. Try again in a minute.',
+      state: request.state,
+      iss: this.deps.publicUrl,
+    });
+    return this.redirect(status, location, setCookie);
   }
 
   /** The client a sealed request names, while it may still use the flow with that redirect URI. */

@@ -5,6 +5,7 @@
  * sign-in session, consent, and the code that ends the way at /token. The last test stops this
  * file's Redis.
  */
+import { MAX_CODES_PER_SIGN_IN } from '../../../src/auth/codes/code-issuance-limit';
 import { ConsentStore, MAX_CONSENTS_PER_USER } from '../../../src/auth/consents';
 import { keys } from '../../../src/store/redis-keys';
 import { startTestApp, type TestApp } from '../../support/app';
@@ -323,6 +324,45 @@ describe('the sign-in session', () => {
     expect(res.status).toBe(200);
     expect(res.headers.location).toBeUndefined();
     expect(res.setCookies).toEqual([CLEAR_SIGN_IN]);
+  });
+
+  test(`holds at most ${MAX_CODES_PER_SIGN_IN} codes: then temporarily_unavailable, nothing stored, other browsers unaffected`, async () => {
+    const id = await t.createUser('az-looping', 'az-looping-password', ['items:read']);
+    const b = new CookieBrowser(t.url);
+    // The sign-in itself issues the first code; the loop on /authorize the rest, then one too many.
+    expect((await signIn(b, 'az-looping', 'az-looping-password')).res.status).toBe(303);
+    const sid = b.jar.get('__Host-specgate-signin')?.split('.')[0] ?? '';
+    for (let i = 1; i < MAX_CODES_PER_SIGN_IN; i++) {
+      const res = await b.get(authorizeQuery(firstParty.client_id, REDIRECT, { scope: 'items:read' }).path);
+      expect([res.status, queryOf(res).code]).toEqual([302, expect.any(String)]);
+    }
+    const q = authorizeQuery(firstParty.client_id, REDIRECT, { scope: 'items:read' });
+    const refused = await b.get(q.path);
+    expect(refused.status).toBe(302);
+    expect(refused.headers.location?.startsWith(`${REDIRECT}?`)).toBe(true);
+    expect(queryOf(refused)).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: expect.any(String),
+      state: q.state,
+      iss: t.config.publicUrl,
+    });
+    const held = async (signInSid: string) => {
+      const codeKeys = await t.redis.keys('auth:code:*');
+      const sids = await Promise.all(codeKeys.map((k) => t.redis.hget(k, 'signin_sid')));
+      return sids.filter((s) => s === signInSid).length;
+    };
+    expect(await held(sid)).toBe(MAX_CODES_PER_SIGN_IN);
+    const ttl = await t.redis.pttl(keys.codesIssued(sid));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual((t.app.codes.ttlSeconds + 1) * 1000);
+    const logged = t.logs.map((l) => JSON.parse(l)).filter((l) => l.outcome === 'code_limit_reached');
+    expect(logged).toEqual([expect.objectContaining({ sub: id, sid })]);
+    // Another browser of the same user has its own sign-in session, and its own count.
+    const other = new CookieBrowser(t.url);
+    const { res } = await signIn(other, 'az-looping', 'az-looping-password');
+    expect([res.status, queryOf(res).code]).toEqual([303, expect.any(String)]);
+    const again = await other.get(authorizeQuery(firstParty.client_id, REDIRECT, { scope: 'items:read' }).path);
+    expect([again.status, queryOf(again).code]).toEqual([302, expect.any(String)]);
   });
 
   test.each([
