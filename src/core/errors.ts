@@ -245,7 +245,8 @@ function oauthResponse(
 /**
  * An error as a page a person reads in a browser: the status and its headers kept (Retry-After),
  * the title, and the detail of a 4xx with its violations (./error-page.ts); a 5xx names only the
- * request id, as its problem document does. The page's own headers: the sign-in pages' CSP, no framing, no-store.
+ * request id, as its problem document does. The page's own headers: the sign-in pages' CSP, no
+ * framing, no-store.
  */
 function htmlResponse(err: ApiError, requestId: string, headers: Record<string, string>): ErrorResponse {
   const { title } = PROBLEMS[err.code];
