@@ -28,6 +28,19 @@ afterAll(() => t.stop());
 /** Follows `link` as a browser or HTTP client would: resolved against the URL it came from. */
 const follow = (link: string, from: string, init?: RequestInit) => fetch(new URL(link, from), init);
 
+/** A first-party public client of the code flow with one redirect URI, registered through the mount path. */
+async function codeFlowClient(redirectUri: string) {
+  const name = `mounted-clients-${crypto.randomUUID().slice(0, 8)}`;
+  await t.createUser(name, `${name}-password`, ['clients:admin']);
+  const clientsToken = await api.login(name, `${name}-password`, 'clients:admin');
+  return registerClient(api, clientsToken, {
+    public: true,
+    first_party: true,
+    grant_types: ['authorization_code'],
+    redirect_uris: [redirectUri],
+  });
+}
+
 describe('specgate mounted under /api in an express application', () => {
   it("a created item's Location includes the mount path and leads to the item", async () => {
     const created = await api.post('/v1/items', {
@@ -75,15 +88,8 @@ describe('specgate mounted under /api in an express application', () => {
   });
 
   it("the login page's cookies go after the host's own, each on its own line; a stale sign-in cookie is removed", async () => {
-    await t.createUser('mounted-stale', 'mounted-stale-password', ['clients:admin']);
-    const clientsToken = await api.login('mounted-stale', 'mounted-stale-password', 'clients:admin');
     const redirectUri = 'https://app.example/stale';
-    const registered = await registerClient(api, clientsToken, {
-      public: true,
-      first_party: true,
-      grant_types: ['authorization_code'],
-      redirect_uris: [redirectUri],
-    });
+    const registered = await codeFlowClient(redirectUri);
     const browser = new CookieBrowser(t.url);
     browser.jar.set('__Host-specgate-signin', `${crypto.randomUUID()}.${'A'.repeat(43)}`);
     const page = await browser.get(authorizeQuery(registered.client_id, redirectUri).path);
@@ -96,15 +102,8 @@ describe('specgate mounted under /api in an express application', () => {
   });
 
   it('the login page posts below the mount path, and signing in there redirects back with a code', async () => {
-    await t.createUser('mounted-clients', 'mounted-clients-password', ['clients:admin']);
-    const clientsToken = await api.login('mounted-clients', 'mounted-clients-password', 'clients:admin');
     const redirectUri = 'https://app.example/callback';
-    const registered = await registerClient(api, clientsToken, {
-      public: true,
-      first_party: true,
-      grant_types: ['authorization_code'],
-      redirect_uris: [redirectUri],
-    });
+    const registered = await codeFlowClient(redirectUri);
     const browser = new CookieBrowser(t.url);
     const page = await browser.get(authorizeQuery(registered.client_id, redirectUri).path);
     const action = /<form method="post" action="([^"]+)">/.exec(page.text)?.[1];

@@ -4,21 +4,13 @@
  * redirect URI would make specgate an open redirector, RFC 9700 §4.11); then the rest, whose
  * failures go back to the client's redirect URI.
  */
+import type { operations } from '../../../generated/openapi';
 import { ApiError } from '../../core/errors';
 import type { ClientRecord, ClientsRepository } from '../../store/clients.repository';
 import type { AuthorizationRequest } from './sealed-request';
 
 /** The query of GET /authorize, as validated against the document. */
-export interface AuthorizeQuery {
-  response_type?: string;
-  client_id?: string;
-  redirect_uri?: string;
-  scope?: string;
-  state?: string;
-  code_challenge?: string;
-  code_challenge_method?: string;
-  prompt?: string;
-}
+export type AuthorizeQuery = NonNullable<operations['authorize']['parameters']['query']>;
 
 /** An error the client learns at its redirect URI (§4.1.2.1). */
 export interface RedirectedError {
