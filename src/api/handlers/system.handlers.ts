@@ -2,6 +2,7 @@
  * The `system` tag: liveness, readiness, the document itself and its Redoc page.
  */
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../../core/errors';
+import { escapeHtml } from '../../core/html-page';
 import type { OpenApiDocument } from '../../pipeline/compile/document';
 import { pingRedis } from '../../store/redis';
 import type { HandlerDeps } from '../deps';
@@ -33,8 +34,6 @@ export function docsHtml(base: string): string {
 </html>
 `;
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The document as served: embedded under a mount path, its path-absolute server URLs (`/`) move
