@@ -283,12 +283,7 @@ describe('openid-client through the authorization code flow (RFC 6749 §4.1, RFC
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(browser.jar.has('__Host-specgate-csrf')).toBe(true);
-    const answer = await browser.post('/authorize/sign-in', {
-      request: page.fields.request ?? '',
-      csrf: page.fields.csrf ?? '',
-      username: 'interop',
-      password: 'interop-password-1',
-    });
+    const answer = await browser.signIn(page, 'interop', 'interop-password-1');
     expect(answer.status).toBe(303);
     return new URL(answer.headers.location ?? '');
   }

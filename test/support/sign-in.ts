@@ -68,6 +68,16 @@ export class CookieBrowser {
   post(path: string, form: Record<string, string>) {
     return this.request('POST', path, { form });
   }
+
+  /** Posts the login form of `page` (its hidden fields as served) with `username` and `password`. */
+  signIn(page: PageResponse, username: string, password: string) {
+    return this.post('/authorize/sign-in', {
+      request: page.fields.request ?? '',
+      csrf: page.fields.csrf ?? '',
+      username,
+      password,
+    });
+  }
 }
 
 /** The query of an authorization request (RFC 6749 §4.1.1) with PKCE S256, `over` replacing or removing (undefined) parameters. */

@@ -63,12 +63,7 @@ async function signIn(b: CookieBrowser, username: string, password: string, c = 
   const q = authorizeQuery(c.client_id, redirect, { scope: 'items:read' });
   const page = await b.get(q.path);
   expect(page.status).toBe(200);
-  const res = await b.post('/authorize/sign-in', {
-    request: page.fields.request ?? '',
-    csrf: page.fields.csrf ?? '',
-    username,
-    password,
-  });
+  const res = await b.signIn(page, username, password);
   return { res, q };
 }
 
@@ -223,12 +218,7 @@ describe('the sign-in form', () => {
     const b = new CookieBrowser(t.url);
     const page = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
     b.jar.clear();
-    const res = await b.post('/authorize/sign-in', {
-      request: page.fields.request ?? '',
-      csrf: page.fields.csrf ?? '',
-      username: 'az-admin',
-      password: 'az-admin-password',
-    });
+    const res = await b.signIn(page, 'az-admin', 'az-admin-password');
     expect(res.status).toBe(403);
   });
 
@@ -254,13 +244,7 @@ describe('the sign-in form', () => {
     await t.createUser('az-brute', 'az-brute-password', ['items:read']);
     const b = new CookieBrowser(t.url);
     const page = await b.get(authorizeQuery(firstParty.client_id, REDIRECT).path);
-    const attempt = (password: string) =>
-      b.post('/authorize/sign-in', {
-        request: page.fields.request ?? '',
-        csrf: page.fields.csrf ?? '',
-        username: 'az-brute',
-        password,
-      });
+    const attempt = (password: string) => b.signIn(page, 'az-brute', password);
     const statuses: number[] = [];
     for (let i = 0; i < 9; i++) statuses.push((await attempt(`wrong-${i}`)).status);
     // The tenth failure is a password grant at /token: the same pair counter.

@@ -2,40 +2,25 @@
  * Two app instances sharing Redis and the database: disabling or deleting a client through one
  * ends its live tokens on the other at the very next request.
  */
-import { type Database, openDatabase } from '../../../src/store/database';
-import { migrate } from '../../../src/store/migrate';
-import { startTestApp, type TestApp } from '../../support/app';
+import { type AppPair, startAppPair } from '../../support/app-pair';
 import { client } from '../../support/contract';
-import { testDatabaseUrl, uniqueSchemaName } from '../../support/database';
-import { type RedisServer, startRedis } from '../../support/redis-server';
 
-let redis: RedisServer;
-let db: Database;
-let a: TestApp;
-let b: TestApp;
+let pair: AppPair;
+let a: AppPair['a'];
+let b: AppPair['b'];
 let apiA: ReturnType<typeof client>;
 let apiB: ReturnType<typeof client>;
 let admin: string;
-const schema = testDatabaseUrl() ? uniqueSchemaName() : undefined;
 
 beforeAll(async () => {
-  redis = await startRedis({ password: 'shared-redis' });
-  db = await openDatabase(schema ? { url: testDatabaseUrl(), schema } : {});
-  await migrate(db);
-  a = await startTestApp({ redisServer: redis, db });
-  b = await startTestApp({ redisServer: redis, db });
+  pair = await startAppPair();
+  ({ a, b } = pair);
   apiA = client(a.url);
   apiB = client(b.url);
   await a.createUser('client-admin', 'client-admin-password', ['clients:admin']);
   admin = await apiA.login('client-admin', 'client-admin-password');
 });
-afterAll(async () => {
-  await a.stop();
-  await b.stop();
-  if (schema) await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await db.close();
-  await redis.stop();
-});
+afterAll(() => pair.stop());
 
 /** A client registered through A, and a live token of it used on B. */
 async function clientWithToken() {
