@@ -118,8 +118,8 @@ return 1
 `;
 
 const RESERVE = 'specgateLoginReserve';
-// The same script over a counter and its exemption marker: a fixed key count per command, because
-// a Cluster's auto-pipelining routes a script by its first argument, which must be a key.
+// The same script over a counter and its exemption marker: a fixed key count per command, so that
+// the first argument is always a key (the way a Cluster connection routes a script).
 const RESERVE_EXEMPT = 'specgateLoginReserveExempt';
 const SETTLE = 'specgateLoginSettle';
 

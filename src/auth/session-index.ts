@@ -10,7 +10,7 @@
  * Redis holding the SET would answer WRONGTYPE to sorted-set commands.
  *
  * Every command touches one key. The two index keys may sit on different Cluster slots, so they
- * are sent together with sendBatch (a pipeline on one node, per-node auto-pipelining on a Cluster).
+ * are sent together with sendBatch (a pipeline on one node, commands issued together, one write per node, on a Cluster).
  */
 import type { Redis } from 'ioredis';
 import { sendBatch, withScripts } from '../store/redis';

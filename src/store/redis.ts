@@ -7,13 +7,14 @@ import net from 'node:net';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisNode, RedisSentinelSettings } from '../core/config';
 import type { Logger } from '../core/logger';
+import { coalesceWrites } from './redis-write-coalescing';
 
 /** A Lua script registered as an ioredis command (EVALSHA, EVAL on NOSCRIPT). */
 export interface ScriptDefinition {
   lua: string;
   /**
-   * Fixed per command, never passed on each call: on a Cluster, auto-pipelining routes a command by
-   * its first argument, which must therefore be a key, not a key count.
+   * Fixed per command, never passed on each call: the first argument is then always a key, the way a
+   * Cluster connection routes a script.
    */
   numberOfKeys: number;
 }
@@ -76,7 +77,7 @@ export type BatchCommand = [command: string, ...args: (string | number)[]];
  * Sends `commands` in one round trip and resolves to their replies in order (the first command
  * error is thrown). On one node that is an explicit pipeline; a Cluster refuses a pipeline whose
  * keys live on different nodes, so there each command goes on its own, issued in the same tick:
- * auto-pipelining still batches them, one write per node.
+ * the connection's coalesced writes (./redis-write-coalescing.ts) still send them in one write per node.
  */
 export async function sendBatch(redis: Redis, commands: BatchCommand[]): Promise<unknown[]> {
   if (commands.length === 0) return [];
@@ -133,7 +134,8 @@ export async function connectRedis(
         redisOptions: common,
         // Sessions and revocations are read where they are written: a replica may lag a logout.
         scaleReads: 'master',
-        enableAutoPipelining: true,
+        // Batching is the sockets' own (coalesceWrites below), not ioredis's auto-pipeline.
+        enableAutoPipelining: false,
         enableOfflineQueue: false,
         lazyConnect: true,
         clusterRetryStrategy: backoff,
@@ -178,6 +180,8 @@ export async function connectRedis(
     if (summary !== lastLogged) logger.warn({ redis: where, err: summary }, 'redis connection error');
     lastLogged = summary;
   };
+  if (config.cluster) client.on('+node', coalesceWrites);
+  else coalesceWrites(client as Redis);
   client.on('error', onError);
   client.on('node error', onError);
   client.on('ready', () => {
@@ -238,7 +242,9 @@ function nodeOptions(config: RedisTarget, opts: RedisConnectOptions): RedisOptio
     maxRetriesPerRequest: 0,
     commandTimeout: opts.commandTimeoutMs ?? 1000,
     connectTimeout: 3000,
-    enableAutoPipelining: true,
+    // One write per event-loop turn comes from coalesceWrites (see redis-write-coalescing.ts for
+    // why not ioredis's auto-pipeline).
+    enableAutoPipelining: false,
     retryStrategy: backoff,
     disconnectTimeout: DISCONNECT_TIMEOUT_MS,
   };

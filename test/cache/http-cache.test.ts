@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { startTestApp, type TestApp } from '../support/app';
 import { client } from '../support/contract';
+import { watchWrites } from '../support/redis-wire';
 
 let t: TestApp;
 let api: ReturnType<typeof client>;
@@ -143,24 +144,18 @@ describe('the hot path', () => {
         out[m[1]!] = Number(m[2]);
       return out;
     };
-    const stream = (t.redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
-    const write = stream.write;
-    let writes = 0;
     const before = await calls();
-    stream.write = function (...a: unknown[]) {
-      writes++;
-      return write.apply(this, a);
-    };
+    const watch = watchWrites(t.redis);
     try {
       const res = await api.get(`/v1/items/${id}`, { token: reader });
       expect(res.headers['x-cache']).toBe('HIT');
     } finally {
-      stream.write = write;
+      watch.stop();
     }
     const after = await calls();
     probe.disconnect();
     // One write to the socket, then one read of the replies: a single round trip...
-    expect(writes).toBe(1);
+    expect(watch.writes.map((w) => w.map(([name]) => name).sort())).toEqual([['hmget', 'mget']]);
     // ...carrying two commands: the session check (HMGET), and the entry with the item's tag
     // generation (one MGET).
     expect((after.hmget ?? 0) - (before.hmget ?? 0)).toBe(1);

@@ -1,10 +1,12 @@
 /**
  * Watches what one ioredis connection writes to its socket, to count round trips honestly.
  *
- * ioredis sends a pipeline (explicit, or the auto-pipeline of the commands issued in one tick) as
- * ONE `write` on the socket, and a client cannot wait for a reply to a command it has not yet
- * written: so the number of writes is an upper bound on the round trips the app waited for one
- * after another. Each write is parsed back into its RESP commands, so a test can also check that
+ * The app's connections send what one event-loop turn issued as ONE socket write: the socket is
+ * corked at the turn's first `write` and uncorked at its end (src/store/redis-write-coalescing.ts),
+ * and an explicit pipeline is one `write` of its own. A client cannot wait for a reply to a command
+ * it has not yet written: so the number of socket writes is an upper bound on the round trips the
+ * app waited for one after another. A `write` made while the socket is corked joins the write it
+ * will leave with. Each write is parsed back into its RESP commands, so a test can also check that
  * the traffic it expected really went through the connection it watches (a count of 0 writes
  * would otherwise pass any upper bound).
  */
@@ -20,7 +22,7 @@ export interface WireWatch {
   stop(): void;
 }
 
-type Writable = { write: (chunk: unknown, ...rest: unknown[]) => boolean };
+type Writable = { write: (chunk: unknown, ...rest: unknown[]) => boolean; writableCorked: number };
 
 /** Starts recording the writes of `redis` (already connected); always `stop()` it. */
 export function watchWrites(redis: Redis): WireWatch {
@@ -29,7 +31,10 @@ export function watchWrites(redis: Redis): WireWatch {
   const writes: WireCommand[][] = [];
   stream.write = function (chunk: unknown, ...rest: unknown[]) {
     // latin1: one character per byte, so RESP's byte lengths index the text directly.
-    writes.push(parseCommands((Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))).toString('latin1')));
+    const commands = parseCommands((Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))).toString('latin1'));
+    const joins = stream.writableCorked > 0 && writes.length > 0;
+    if (joins) writes[writes.length - 1]!.push(...commands);
+    else writes.push(commands);
     return own.call(this, chunk, ...rest);
   };
   return { writes, stop: () => void (stream.write = own) };
