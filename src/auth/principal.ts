@@ -49,10 +49,12 @@ export interface CredentialRequest {
  *   401). A scheme without one adds nothing to the header.
  *
  * `verify` and `check` throw an ApiError: `unauthorized` (no credentials), `invalid_token`, or
- * `unavailable`.
+ * `unavailable`. `verify` may instead return the ApiError of a refusal it knows at once (a request
+ * with no credentials of its scheme): a throw costs microseconds, and every Bearer request to an
+ * operation that also accepts DPoP would pay one.
  */
 export interface SecurityScheme {
-  verify(request: CredentialRequest): Principal | Promise<Principal>;
+  verify(request: CredentialRequest): Principal | ApiError | Promise<Principal>;
   check?(claimed: Principal): Promise<Principal>;
   challenge?(err: ApiError): string | undefined;
 }

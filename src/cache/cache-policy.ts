@@ -32,7 +32,14 @@ function compileTag(template: string, pathParams: string[], where: string): TagT
       `${where}: tag "${template}" names {${unknown.join('}, {')}}, not a path parameter of the operation`,
     );
   if (names.length === 0) return () => template;
-  return (params) => template.replace(/\{([A-Za-z0-9_]+)\}/g, (_, n: string) => String(params[n]));
+  // Literal text at even indexes, parameter names at odd ones: a request concatenates, with no
+  // regular expression and no callback (a read's tags are built on every request).
+  const pieces = template.split(/\{([A-Za-z0-9_]+)\}/);
+  return (params) => {
+    let tag = pieces[0]!;
+    for (let i = 1; i < pieces.length; i += 2) tag += String(params[pieces[i]!]) + pieces[i + 1]!;
+    return tag;
+  };
 }
 
 /**

@@ -12,13 +12,12 @@
  * - Validators: a strong ETag the same on every instance, from the handler (item version) or the
  *   SHA-256 of the stored bytes.
  */
-import { hash } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import { strongEtag } from '../http/conditional';
 import type { Response } from '../http/response';
-import { keys } from '../store/redis-keys';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 import { type CacheEntry, type CacheStore, type Lookup, lockToken } from './cache-store';
+import { EntryKeys } from './entry-keys';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
 
@@ -80,6 +79,8 @@ export class HttpCache {
   private readonly lockTtlMs: number;
   private readonly lockWaitMs: number;
   private readonly maxEntryBytes: number;
+  /** Entry keys of recent requests (bounded). */
+  private readonly entryKeys = new EntryKeys();
 
   constructor(private readonly opts: HttpCacheOptions) {
     this.lockTtlMs = opts.lockTtlMs ?? 5000;
@@ -94,9 +95,7 @@ export class HttpCache {
   prepare(policy: ReadPolicy, req: CacheRequest): PreparedRead {
     const material: unknown[] = [req.operationId, sortObject(req.params), sortObject(req.query)];
     if (policy.scope === 'private') material.push(req.userId ?? '');
-    // crypto.hash: the one-shot form, without a Hash object per request.
-    const digest = hash('sha256', JSON.stringify(material), 'base64url').slice(0, 32);
-    const entryKey = keys.cacheEntry(req.operationId, digest);
+    const entryKey = this.entryKeys.of(req.operationId, material);
     const tags = policy.tags.map((t) => t(req.params));
     const lookup = this.opts.store.lookup(entryKey, tags);
     // Awaited by read(); until then a failure must not be an unhandled rejection.

@@ -21,6 +21,12 @@ describe('compileCachePolicy', () => {
     expect(p.read).toMatchObject({ ttlSeconds: 60, scope: 'shared' });
   });
 
+  it('fills a template naming several parameters, between and around literal text', () => {
+    const tags = ['{a}', 'x:{a}:{b}.y', '{b}{a}-z'];
+    const p = compileCachePolicy(op('GET', { 'x-cache': { ttl: 5, scope: 'shared', tags } }, ['a', 'b']));
+    expect(p.read!.tags.map((t) => t({ a: '1', b: 'two' }))).toEqual(['1', 'x:1:two.y', 'two1-z']);
+  });
+
   it.each([
     ['a GET without x-cache', op('GET', {})],
     ['a write without x-invalidates', op('PUT', {})],

@@ -31,9 +31,9 @@ export function dpopScheme(
   return {
     verify(request) {
       // Synchronous when the request carries no DPoP credentials (every Bearer request on an
-      // operation that accepts both): no promise, no new error, nothing on the hot path.
+      // operation that accepts both): no promise, no new error, no throw, nothing on the hot path.
       const token = dpopToken(request.headers.authorization);
-      return bound(token, request);
+      return typeof token === 'string' ? bound(token, request) : token;
     },
     check: (claimed) => liveSession(sessions, claimed),
     challenge: (err) => tokenChallenge('DPoP', err, params),
@@ -80,10 +80,10 @@ const NO_DPOP_CREDENTIALS = new ApiError('unauthorized', {
   detail: 'Send a DPoP-bound access token: Authorization: DPoP <token>.',
 });
 
-/** The token of `Authorization: DPoP <token>` (§7.1); `unauthorized` without one. */
-function dpopToken(header: string | undefined): string {
+/** The token of `Authorization: DPoP <token>` (§7.1); {@link NO_DPOP_CREDENTIALS} without one. */
+function dpopToken(header: string | undefined): string | typeof NO_DPOP_CREDENTIALS {
   const space = header?.indexOf(' ') ?? -1;
-  if (!header || space !== 4 || header.slice(0, space).toLowerCase() !== 'dpop') throw NO_DPOP_CREDENTIALS;
+  if (!header || space !== 4 || header.slice(0, space).toLowerCase() !== 'dpop') return NO_DPOP_CREDENTIALS;
   const token = header.slice(space + 1).trim();
   if (!B64TOKEN.test(token)) throw new ApiError('invalid_token', { detail: 'The access token is malformed.' });
   return token;
