@@ -32,12 +32,12 @@ function compileTag(template: string, pathParams: string[], where: string): TagT
       `${where}: tag "${template}" names {${unknown.join('}, {')}}, not a path parameter of the operation`,
     );
   if (names.length === 0) return () => template;
-  // Literal text at even indexes, parameter names at odd ones: a request concatenates, with no
-  // regular expression and no callback (a read's tags are built on every request).
-  const pieces = template.split(/\{([A-Za-z0-9_]+)\}/);
+  // Literal text around the parameters: a request concatenates, with no regular expression and no
+  // callback (a read's tags are built on every request). `names` is in the template's order.
+  const literals = template.split(/\{[A-Za-z0-9_]+\}/);
   return (params) => {
-    let tag = pieces[0]!;
-    for (let i = 1; i < pieces.length; i += 2) tag += String(params[pieces[i]!]) + pieces[i + 1]!;
+    let tag = literals[0] ?? '';
+    for (let i = 0; i < names.length; i++) tag += String(params[names[i] ?? '']) + (literals[i + 1] ?? '');
     return tag;
   };
 }
