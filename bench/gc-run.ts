@@ -33,13 +33,14 @@ const YOUNG = new Set(['new_space', 'new_large_object_space']);
 type Collection = GCProfilerResult['statistics'][number];
 
 /**
- * BENCH_TRACE_GC=1: V8's own account of each collection (--trace-gc: pause, heap before → after;
- * --trace-gc-nvp: the same with `promoted=`) on stdout during the measured runs, to check these
- * figures against. V8 reads its trace flags at every collection, so they can be turned on and off.
+ * BENCH_TRACE_GC=trace-gc (or trace-gc-nvp): V8's own account of each collection on stdout during
+ * the measured runs, to check these figures against (--trace-gc: pause, heap before → after;
+ * --trace-gc-nvp: name=value pairs, `promoted=` among them; V8 prints one or the other). V8 reads
+ * its trace flags at every collection, so they can be turned on and off.
  */
-const TRACE = process.env.BENCH_TRACE_GC === '1';
+const TRACE = process.env.BENCH_TRACE_GC;
 const trace = (on: boolean) => {
-  if (TRACE) for (const flag of ['trace-gc', 'trace-gc-nvp']) setFlagsFromString(`--${on ? '' : 'no-'}${flag}`);
+  if (TRACE === 'trace-gc' || TRACE === 'trace-gc-nvp') setFlagsFromString(`--${on ? '' : 'no-'}${TRACE}`);
 };
 
 let current: { profiler: GCProfiler; samples: number[]; timer: NodeJS.Timeout; from: number } | undefined;
