@@ -30,7 +30,7 @@ import { startServers, traceFile } from './http-start';
 import { pairRatios, performanceTargets } from './http-targets';
 import { benchWorkers } from './http-workers';
 import { LOAD_CPU, pinningPlan, pinProcess } from './pinning';
-import { type Server, startBenchRedis } from './servers';
+import { startBenchRedis, stopAllServers } from './servers';
 
 async function main(): Promise<void> {
   if (settings.workers.length > 0) return benchWorkers(settings.workers);
@@ -44,17 +44,19 @@ async function main(): Promise<void> {
   const redis = await startBenchRedis();
   const client = new Redis({ host: redis.server.host, port: redis.server.port, password: redis.server.password });
   if (pinning.pin) pinProcess(await redisPid(client), LOAD_CPU);
-  const servers: Server[] = [];
   let profiledPid = 0;
   let database: BenchDatabase | undefined;
   // The es256 service signs with this file's key; the others with HS256 (BENCH_JWT_KEY).
   const keyFile = await testKeyFile(['ES256']);
   try {
     database = await openBenchDatabase();
-    const started = await startServers(
-      { redisEnv: redis.env, profileDir, database, pin: pinning.pin, keyFile: keyFile.file },
-      servers,
-    );
+    const started = await startServers({
+      redisEnv: redis.env,
+      profileDir,
+      database,
+      pin: pinning.pin,
+      keyFile: keyFile.file,
+    });
     profiledPid = started.profiledPid;
     const startedIn = Date.now() - t0;
     const dbName = database ? 'PostgreSQL' : 'PGlite';
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
     printAndWrite(results, { startedIn, totalS: (Date.now() - t0) / 1e3 });
     if (results.rows.some((r) => r.problems.length)) process.exitCode = 1;
   } finally {
-    await Promise.all(servers.map((s) => s.stop()));
+    await stopAllServers();
     client.disconnect();
     await redis.server.stop();
     keyFile.remove();

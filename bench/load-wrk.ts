@@ -21,11 +21,15 @@ import { cpuTimeUs } from './servers';
 /** What wrk's done() prints before its JSON. */
 const MARK = 'BENCH_WRK_RESULT ';
 
-/** A Lua string literal: printable ASCII as is, every other byte (and quote, backslash) as \ddd. */
+/**
+ * A Lua string literal: printable ASCII as is, every other byte (and quote, backslash) as \ddd,
+ * always three digits (a shorter one would take the digit after it along: "\341").
+ */
 function lua(s: string): string {
   let out = '"';
   for (const b of Buffer.from(s, 'utf8'))
-    out += b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b}`;
+    out +=
+      b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${String(b).padStart(3, '0')}`;
   return `${out}"`;
 }
 

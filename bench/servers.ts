@@ -75,6 +75,21 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
+/**
+ * SIGTERM to every server this process started that is still running, ready or not (one that was
+ * still starting when another failed too); resolves once they have exited.
+ */
+export async function stopAllServers(): Promise<void> {
+  const running = [...live].filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    running.map((c) => {
+      const exited = once(c, 'exit');
+      c.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
 const SCRIPTS = { floor: 'server.ts', service: 'server.ts', peer: 'peer/server.ts', ideal: 'ideal/server.ts' } as const;
 export type Mode = keyof typeof SCRIPTS;
 
