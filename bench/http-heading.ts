@@ -12,7 +12,8 @@ import type { Server } from './servers';
 function loadGeneratorLine(pinned: boolean): string {
   if (settings.loadgen === 'autocannon') {
     const version = (require('autocannon/package.json') as { version: string }).version;
-    return `load: autocannon ${version} in the bench process${pinned ? ' (on the load CPU)' : ''} (no wrk on PATH, or BENCH_HTTP_LOADGEN=autocannon)`;
+    const why = process.env.BENCH_HTTP_LOADGEN === 'autocannon' ? 'BENCH_HTTP_LOADGEN=autocannon' : 'no wrk on PATH';
+    return `load: autocannon ${version} in the bench process${pinned ? ' on the load CPU' : ''} (${why})`;
   }
   // `wrk -v` prints its version on the first line of its usage, and exits 1.
   const banner = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout ?? '';
