@@ -1,18 +1,24 @@
 /**
- * The child side of every bench server process (server.ts, peer/server.ts): a node:http server
- * around the process's request listener that counts the `X-Cache` of each response it writes, the
- * main thread's garbage-collection time, and the IPC protocol with the parent (servers.ts):
+ * The child side of every bench server process (server.ts, peer/server.ts, ideal/server.ts): a
+ * node:http server around the process's request listener that counts the status and `X-Cache` of
+ * each response it writes, the main thread's garbage-collection time, and the IPC protocol with
+ * the parent (servers.ts), each request answered by one reply, in order:
  *   child → parent, once, when ready: {@link ReadyMessage}
  *   parent → child 'stats'; child → parent {@link ChildStats}
+ *   parent → child 'run-start' (a measured run begins: gc-run.ts watches); child → parent 'started'
+ *   parent → child 'run-stop'; child → parent {@link GcRun}
  * Exits on SIGTERM, SIGINT or when the parent goes away (process.exit, so that `--cpu-prof` writes
  * its profile).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { type GcRun, startGcRun, stopGcRun } from './gc-run';
 
 /** What a server reports when asked for 'stats': running totals since it started. */
 export interface ChildStats {
+  /** Responses written, by status code. */
+  status: Record<string, number>;
   /** Responses written, by X-Cache ('-' for none). */
   xCache: Record<string, number>;
   /** Main-thread time spent in garbage collection (sum of the `gc` performance entries), ms. */
@@ -26,6 +32,8 @@ export interface ChildStats {
 export interface ReadyMessage {
   port: number;
   itemIds: string[];
+  /** Access tokens of the sessions the server opened for the bench (BENCH_SESSIONS), else none. */
+  tokens: string[];
   /** When listen() called back, ms since the epoch (comparable with the parent's clock). */
   listeningAt: number;
   /** Start-up phases in order, ms each; `modules` is process start to the first line of main. */
@@ -58,8 +66,14 @@ export interface ChildApp {
   close: () => Promise<void>;
   /** Start-up phases measured before listening (see {@link ReadyMessage}). */
   phases: Record<string, number>;
-  /** Runs once listening (test data is not part of start-up); resolves to the item ids created. */
-  seed?: () => Promise<string[]>;
+  /** Runs once listening (test data is not part of start-up); resolves to what it created. */
+  seed?: () => Promise<Seeded>;
+}
+
+/** The test data a server created: item ids, and access tokens when it opened sessions. */
+export interface Seeded {
+  itemIds: string[];
+  tokens?: string[];
 }
 
 /**
@@ -68,11 +82,14 @@ export interface ChildApp {
  */
 export async function serveChild(app: ChildApp): Promise<void> {
   const byXCache: Record<string, number> = {};
+  const byStatus: Record<string, number> = {};
   const server = http.createServer((req, res) => {
     const writeHead = res.writeHead;
+    // Also reached by end() without writeHead: node's implicit header calls this.writeHead(statusCode).
     res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
       const key = xCacheOf(this, args[args.length - 1]);
       byXCache[key] = (byXCache[key] ?? 0) + 1;
+      byStatus[args[0] as number] = (byStatus[args[0] as number] ?? 0) + 1;
       return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
     } as typeof res.writeHead;
     app.listener(req, res);
@@ -82,7 +99,7 @@ export async function serveChild(app: ChildApp): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const listeningAt = epochMs();
   const phases = { ...app.phases, listen: performance.now() - t };
-  const itemIds = (await app.seed?.()) ?? [];
+  const { itemIds, tokens = [] } = (await app.seed?.()) ?? { itemIds: [] };
 
   let stopping = false;
   const stop = () => {
@@ -97,11 +114,20 @@ export async function serveChild(app: ChildApp): Promise<void> {
   process.on('message', (m) => {
     if (m === 'stats') {
       const { rss, heapUsed } = process.memoryUsage();
-      process.send!({ xCache: { ...byXCache }, gcMs: gc.ms, rss, heapUsed } satisfies ChildStats);
-    }
+      process.send!({
+        status: { ...byStatus },
+        xCache: { ...byXCache },
+        gcMs: gc.ms,
+        rss,
+        heapUsed,
+      } satisfies ChildStats);
+    } else if (m === 'run-start') {
+      startGcRun();
+      process.send!('started');
+    } else if (m === 'run-stop') process.send!((stopGcRun() ?? null) satisfies GcRun | null);
   });
   const port = (server.address() as AddressInfo).port;
-  process.send!({ port, itemIds, listeningAt, phases } satisfies ReadyMessage);
+  process.send!({ port, itemIds, tokens, listeningAt, phases } satisfies ReadyMessage);
 }
 
 /** Runs `fn` and adds its duration (ms) to `phases[name]`. */

@@ -3,6 +3,8 @@
  * scenario names, a scenario and a measured run, and a few number helpers.
  */
 import path from 'node:path';
+import type { GcRun } from './gc-run';
+import { onPath } from './pinning';
 import type { Server } from './servers';
 
 const num = (name: string, fallback: number, zeroAllowed = false) => {
@@ -13,7 +15,7 @@ const num = (name: string, fallback: number, zeroAllowed = false) => {
 };
 
 /** Scenario names, in the order they run in odd rounds (even rounds move the floor to the end). */
-export const KEYS = ['floor', 'cached', 'es256', '304', 'miss', 'list', 'peer'] as const;
+export const KEYS = ['floor', 'cached', 'es256', '304', 'miss', 'list', 'sessions', 'peer', 'ideal'] as const;
 export type Key = (typeof KEYS)[number];
 
 /** The knobs, read once. */
@@ -24,8 +26,15 @@ export const settings = {
   warmup: num('BENCH_HTTP_WARMUP', 2, true),
   connections: num('BENCH_HTTP_CONNECTIONS', 32),
   missItems: num('BENCH_HTTP_MISS_ITEMS', 2000),
+  /** Users of the sessions scenario, one session and access token each. */
+  sessions: num('BENCH_HTTP_SESSIONS', 1000),
   nodeEnv: process.env.BENCH_HTTP_NODE_ENV ?? 'production',
   profile: process.env.BENCH_HTTP_PROFILE ?? '',
+  /**
+   * `<scenario>` or `<scenario>:nvp`: that server writes V8's GC trace of its measured runs
+   * (--trace-gc, or --trace-gc-nvp) to a file (gc-run.ts).
+   */
+  traceGc: traceGcOf(process.env.BENCH_HTTP_TRACE_GC),
   /** The scenarios this run measures: floor and cached always. */
   only: new Set([
     ...(process.env.BENCH_HTTP_ONLY ?? KEYS.join(',')).split(',').map((s) => s.trim()),
@@ -35,7 +44,24 @@ export const settings = {
   resultsDir: path.resolve(process.env.BENCH_HTTP_RESULTS_DIR ?? path.join(__dirname, 'results')),
   /** BENCH_HTTP_WORKERS=1,2: instead of the scenarios, the cached read with each WORKERS count (http-workers.ts). */
   workers: workerCounts(process.env.BENCH_HTTP_WORKERS),
+  /** What drives the load: wrk when it is on PATH (a process of its own), else autocannon (in this one). */
+  loadgen: loadGenerator(process.env.BENCH_HTTP_LOADGEN),
 };
+
+function traceGcOf(raw: string | undefined): { key: string; flag: 'trace-gc' | 'trace-gc-nvp' } | undefined {
+  if (!raw) return undefined;
+  const [key = '', format] = raw.split(':');
+  if (format !== undefined && format !== 'nvp') throw new Error('BENCH_HTTP_TRACE_GC: <scenario> or <scenario>:nvp');
+  return { key, flag: format ? 'trace-gc-nvp' : 'trace-gc' };
+}
+
+function loadGenerator(asked: string | undefined): 'wrk' | 'autocannon' {
+  if (asked === 'autocannon') return asked;
+  if (asked !== undefined && asked !== 'wrk') throw new Error('BENCH_HTTP_LOADGEN must be wrk or autocannon');
+  if (onPath('wrk')) return 'wrk';
+  if (asked === 'wrk') throw new Error('BENCH_HTTP_LOADGEN=wrk: no wrk on PATH');
+  return 'autocannon';
+}
 
 function workerCounts(raw: string | undefined): number[] {
   if (!raw?.trim()) return [];
@@ -54,6 +80,8 @@ export interface Scenario {
   /** One path, or several that successive requests rotate through. */
   paths: string[];
   headers: Record<string, string>;
+  /** Headers that successive requests rotate through, each set over `headers` (sessions: their tokens). */
+  headerSets?: Record<string, string>[];
   /** The status every answer must have. */
   status: 200 | 304;
   xCache?: 'HIT' | 'MISS';
@@ -63,15 +91,45 @@ export interface Scenario {
   refresh?: () => Promise<void>;
 }
 
+/** Request `i` of a scenario's rotation: the i-th path and the i-th header set (each wrapping around). */
+export function requestOf(s: Scenario, i: number): { path: string; headers: Record<string, string> } {
+  const sets = s.headerSets ?? [];
+  const path = s.paths[i % s.paths.length]!;
+  return { path, headers: sets.length ? { ...s.headers, ...sets[i % sets.length] } : s.headers };
+}
+
+/** How many distinct requests a scenario rotates through (1: always the same). */
+export const rotationOf = (s: Scenario) => Math.max(s.paths.length, s.headerSets?.length ?? 1);
+
+/** What a load generator (load-wrk.ts, load-autocannon.ts) measured in one run. */
+export interface Load {
+  /** Responses it received. */
+  requests: number;
+  /** Wall time of the run, s. */
+  elapsedS: number;
+  rps: number;
+  /** Latency, ms. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** CPU the load generator used, % of one CPU over the run. */
+  loadgenPct: number;
+  /** Socket errors and timeouts, e.g. { read: 2 }; empty when none. */
+  errors: Record<string, number>;
+}
+
 export interface Run {
   requests: number;
   rps: number;
   p50: number;
   p99: number;
+  max: number;
   /** Server process CPU (all threads) per request, µs. */
   cpuUs: number;
   /** The server's main-thread GC time during the measured run, % of its wall time. */
   gcPct: number;
+  /** The server's collections during the measured run (gc-run.ts); promoted bytes ÷ responses. */
+  gc: GcRun & { promotedPerRequest: number };
   loadgenPct: number;
   /** X-Cache of every response the server wrote during the measured run. */
   xCache: Record<string, number>;

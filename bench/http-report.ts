@@ -1,8 +1,11 @@
 /**
- * bench:http's figures: one row of medians over the rounds per scenario, the performance targets
- * against them, and both as text for the terminal. (http-results.ts writes them to files.)
+ * bench:http's figures: one row of medians over the rounds per scenario (its GC figures:
+ * http-gc-report.ts), the performance targets against them, and both as text for the terminal.
+ * (http-results.ts writes them to files.)
  */
+
 import { fmtInt, type Key, median, type Run, type Scenario } from './http-common';
+import { type GcRow, gcRow, gcTableCells } from './http-gc-report';
 import { mix } from './http-load';
 
 /** One scenario's figures: medians over the rounds; each round's ratios are to that round's floor. */
@@ -13,6 +16,7 @@ export interface Row {
   rps: number;
   p50: number;
   p99: number;
+  max: number;
   /** req/s ÷ the floor's: the figure the targets are about. */
   ratio: number;
   perRound: number[];
@@ -21,7 +25,7 @@ export interface Row {
   cpuUs: number;
   /** The floor's server CPU µs/req ÷ this server's. */
   cpuRatio: number;
-  gcPct: number;
+  gc: GcRow;
   loadgenPct: number;
   xCache: string;
   requests: number[];
@@ -54,12 +58,13 @@ export function summarise(scenarios: Scenario[], runs: Map<Key, Run[]>): Row[] {
       rps: med((r) => r.rps),
       p50: med((r) => r.p50),
       p99: med((r) => r.p99),
+      max: med((r) => r.max),
       ratio: median(perRound),
       perRound,
       p99Ratio: median(rs.map((r, i) => r.p99 / floor[i]!.p99)),
       cpuUs: med((r) => r.cpuUs),
       cpuRatio: median(rs.map((r, i) => floor[i]!.cpuUs / r.cpuUs)),
-      gcPct: med((r) => r.gcPct),
+      gc: gcRow(rs),
       loadgenPct: med((r) => r.loadgenPct),
       xCache: mix(xCache),
       requests: rs.map((r) => r.requests),
@@ -77,12 +82,12 @@ export function tableCells(rows: Row[]): { header: string[]; cells: string[][] }
     'req/s',
     'p50 ms',
     'p99 ms',
+    'max ms',
     'ratio to floor',
     'per round',
     'p99 ÷ floor p99',
     'server CPU µs/req',
     'CPU ratio',
-    'GC %',
     'loadgen CPU %',
     'X-Cache in run',
   ];
@@ -92,22 +97,28 @@ export function tableCells(rows: Row[]): { header: string[]; cells: string[][] }
     fmtInt(r.rps),
     r.p50.toFixed(2),
     r.p99.toFixed(2),
+    r.max.toFixed(1),
     r.ratio.toFixed(2),
     r.perRound.map((x) => x.toFixed(2)).join(' '),
     r.p99Ratio.toFixed(2),
     fmtInt(r.cpuUs),
     r.cpuRatio.toFixed(2),
-    r.gcPct.toFixed(1),
     fmtInt(r.loadgenPct),
     r.xCache,
   ]);
   return { header, cells };
 }
 
-/** The table in aligned columns: text left, figures right. */
+/** The main table in aligned columns: text left, figures right. */
 export function textTable(rows: Row[]): string[] {
-  const { header, cells } = tableCells(rows);
-  const left = new Set([0, 1, header.length - 1]);
+  const table = tableCells(rows);
+  return aligned(table, new Set([0, 1, table.header.length - 1]));
+}
+/** The GC table in aligned columns. */
+export const gcTextTable = (rows: Row[]) => aligned(gcTableCells(rows), new Set([0]));
+
+/** Cells in aligned columns: the `left` ones left-aligned, the others right. */
+function aligned({ header, cells }: { header: string[]; cells: string[][] }, left: Set<number>): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const line = (cs: string[]) =>
     cs

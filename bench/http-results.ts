@@ -5,6 +5,7 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gcTableCells } from './http-gc-report';
 import type { Row, Target } from './http-report';
 import { tableCells, verdictOf } from './http-report';
 
@@ -18,9 +19,8 @@ export interface Results {
   startup: { ms: number; database: string; phases: Record<string, number> };
   rows: Row[];
   targets: Target[];
-  cachedOverPeer: number | undefined;
-  /** Cached read with ES256 keys ÷ with HS256 (req/s, median of the rounds); undefined when not run. */
-  es256OverHs256?: number | undefined;
+  /** Same-round ratios (req/s, and cached p99 ÷ peer p99), medians over the rounds; undefined when not run. */
+  ratios: Record<string, number | undefined>;
 }
 
 /** Writes the JSON and markdown files and their `latest` copies; resolves to the markdown's path. */
@@ -37,16 +37,23 @@ export function writeResults(dir: string, results: Results): string {
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 const mdRow = (cs: string[]) => `| ${cs.map(cell).join(' | ')} |`;
 
+/** A markdown table: the `left` columns left-aligned, the others right. */
+function mdTable({ header, cells }: { header: string[]; cells: string[][] }, left: (i: number) => boolean): string[] {
+  return [mdRow(header), mdRow(header.map((_, i) => (left(i) ? '---' : '---:'))), ...cells.map(mdRow)];
+}
+
 function markdown(r: Results): string {
-  const { header, cells } = tableCells(r.rows);
+  const table = tableCells(r.rows);
   const out = [
     `# bench:http ${r.date}`,
     '',
     ...r.heading.map((l) => `- ${l}`),
     '',
-    mdRow(header),
-    mdRow(header.map((_, i) => (i < 2 || i === header.length - 1 ? '---' : '---:'))),
-    ...cells.map(mdRow),
+    ...mdTable(table, (i) => i < 2 || i === table.header.length - 1),
+    '',
+    '## Garbage collection (each server, over its measured runs)',
+    '',
+    ...mdTable(gcTableCells(r.rows), (i) => i === 0),
     '',
     '## Performance targets',
     '',

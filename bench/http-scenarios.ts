@@ -6,14 +6,11 @@ import type { Redis } from 'ioredis';
 import { decodeProtectedHeader } from 'jose';
 import type { Key, Scenario } from './http-common';
 import { get, login, verify } from './http-load';
+import { isItemAt, readerScenario } from './http-readers';
 import type { Server } from './servers';
 
 /** The Redis key the floor serves: the cached item's bytes. */
 export const FLOOR_KEY = 'bench:floor:value';
-
-/** What is wrong with a body that should be the item at path `p`, if anything. */
-const isItemAt = (body: string, p: string) =>
-  (JSON.parse(body) as { id?: string }).id === p.split('/').pop() ? undefined : `body is not the item at ${p}`;
 
 /**
  * Warms the cached item, stores its bytes for the floor to serve, and describes the scenarios of the
@@ -56,8 +53,10 @@ export async function prepareScenarios(
   if (started['304']) scenarios.push(await notModifiedScenario(started['304'], database));
   if (started.miss) scenarios.push(await missScenario(started.miss, database));
   if (started.list) scenarios.push(await listScenario(started.list, database));
-  if (started.peer)
-    scenarios.push(peerScenario(started.peer, { origin: cachedSvc.origin, itemPath, headers: cachedAuth }));
+  if (started.sessions) scenarios.push(await sessionsScenario(started.sessions, database));
+  const cachedRead = { origin: cachedSvc.origin, itemPath, headers: cachedAuth };
+  if (started.peer) scenarios.push(readerScenario('peer', started.peer, cachedRead));
+  if (started.ideal) scenarios.push(readerScenario('ideal', started.ideal, cachedRead));
   return { scenarios, floorBody: first.body };
 }
 
@@ -140,28 +139,26 @@ async function listScenario(server: Server, database: string): Promise<Scenario>
 }
 
 /**
- * The cached scenario's request (same item, same token) to the peer, which answers from the entry the
- * cached service stored. The entry lives 300 s (x-cache ttl), so before each of the peer's runs one
- * request to the cached service refills it if it has expired.
+ * The cached item on the server that logged in its BENCH_SESSIONS users: each request carries the
+ * next user's token, so the verified-token memo and the session reads see as many tokens as users.
  */
-function peerScenario(
-  server: Server,
-  cached: { origin: string; itemPath: string; headers: Record<string, string> },
-): Scenario {
+async function sessionsScenario(server: Server, database: string): Promise<Scenario> {
+  if (server.tokens.length === 0) throw new Error('the sessions server opened no sessions');
+  const headerSets = server.tokens.map((t) => ({ authorization: `Bearer ${t}` }));
+  const itemPath = `/v1/items/${server.itemIds[0]}`;
+  const first = await get(server.origin, itemPath, headerSets[0]!);
+  if (first.status !== 200) throw new Error(`GET ${itemPath}: ${first.status} ${first.body}`);
   return {
-    key: 'peer',
-    label: 'peer: fastify + glue, cached',
+    key: 'sessions',
+    label: `GET /v1/items/{id} cached, ${server.tokens.length} users`,
     server,
-    database: '-',
-    paths: [cached.itemPath],
-    headers: cached.headers,
+    database,
+    paths: [itemPath],
+    headers: {},
+    headerSets,
     status: 200,
     xCache: 'HIT',
     check: isItemAt,
-    refresh: async () => {
-      const res = await get(cached.origin, cached.itemPath, cached.headers);
-      if (res.status !== 200) throw new Error(`refreshing the peer's entry: ${res.status}`);
-    },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
- * CPU pinning for bench:http, as the performance targets were first measured: each server on CPU 0, redis-server and the load
- * generator (the bench process) on CPU 1, so a server never shares its core with the load that
- * drives it. Needs `taskset` (util-linux) on PATH and at least 2 CPUs; BENCH_HTTP_PIN=0 turns it off.
+ * CPU pinning for bench:http, as the performance targets were first measured: each server on CPU 0,
+ * redis-server, the bench process and the load generator (wrk, or autocannon in the bench process)
+ * on CPU 1, so a server never shares its core with the load that drives it. Needs `taskset` (util-linux) on PATH and at least 2 CPUs; BENCH_HTTP_PIN=0 turns it off.
  * PostgreSQL (a system service, not started by the bench) is not pinned.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,13 +11,13 @@ import path from 'node:path';
 
 /** The CPU every server runs on. */
 export const SERVER_CPU = 0;
-/** The CPU of redis-server and of the bench process (autocannon). */
+/** The CPU of redis-server, of the bench process and of the load generator (wrk or autocannon). */
 export const LOAD_CPU = 1;
 
-/** The path of `taskset` on PATH, or undefined. */
-function findTaskset(): string | undefined {
+/** The path of `command` on PATH, or undefined. */
+export function onPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, 'taskset');
+    const candidate = path.join(dir, command);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -32,10 +32,10 @@ function findTaskset(): string | undefined {
 export function pinningPlan(): { pin: boolean; why: string } {
   if (process.env.BENCH_HTTP_PIN === '0') return { pin: false, why: 'off (BENCH_HTTP_PIN=0)' };
   if (os.availableParallelism() < 2) return { pin: false, why: 'off (fewer than 2 CPUs)' };
-  if (!findTaskset()) return { pin: false, why: 'off (no taskset on PATH)' };
+  if (!onPath('taskset')) return { pin: false, why: 'off (no taskset on PATH)' };
   return {
     pin: true,
-    why: `servers on CPU ${SERVER_CPU}; redis-server and the load generator (this process) on CPU ${LOAD_CPU}; PostgreSQL not pinned`,
+    why: `servers on CPU ${SERVER_CPU}; redis-server, this process and the load generator on CPU ${LOAD_CPU}; PostgreSQL not pinned`,
   };
 }
 

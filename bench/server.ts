@@ -10,7 +10,9 @@
  *            of no-store-cache.ts), so every read misses. Database: PostgreSQL at BENCH_PG_URL in schema
  *            BENCH_PG_SCHEMA (as each connection's search_path) when set (bench-postgres.ts),
  *            else in-memory PGlite; either way
- *            migrated at start-up, then, once listening, one user and BENCH_ITEMS items.
+ *            migrated at start-up, then, once listening, one user and BENCH_ITEMS items, and with
+ *            BENCH_SESSIONS=n, n more users logged in once each (sessions-seed.ts), whose access
+ *            tokens go back to the parent.
  * Start-up is timed in phases as main.ts goes through them; IPC and stats: child.ts.
  */
 import type http from 'node:http';
@@ -24,8 +26,9 @@ import { ItemsRepository } from '../src/store/items.repository';
 import { migrate } from '../src/store/migrate';
 import { connectRedis } from '../src/store/redis';
 import { UsersRepository } from '../src/store/users.repository';
-import { type ChildApp, exitOnError, serveChild, timed } from './child';
+import { type ChildApp, exitOnError, type Seeded, serveChild, timed } from './child';
 import { NoStoreCache } from './no-store-cache';
+import { openBenchSessions } from './sessions-seed';
 
 const env = process.env;
 const logger = createLogger('silent');
@@ -89,7 +92,17 @@ async function service(phases: Record<string, number>): Promise<ChildApp> {
     cacheRedis?.disconnect();
     await db.close();
   };
-  return { listener: app.listener, close, phases, seed: () => seed(db, passwords) };
+  const seedAll = async (): Promise<Seeded> => {
+    const itemIds = await seed(db, passwords);
+    const sessions = Number(env.BENCH_SESSIONS ?? 0);
+    if (!(sessions > 0)) return { itemIds };
+    const { tokens, codes } = app;
+    return {
+      itemIds,
+      tokens: await openBenchSessions({ config, logger, redis, db, passwords, tokens, codes }, sessions),
+    };
+  };
+  return { listener: app.listener, close, phases, seed: seedAll };
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * The parent side of bench:http and bench:login: one private redis-server with a fresh password,
- * and server processes (server.ts, peer/server.ts) spawned with it. Environment a server gets:
+ * and server processes (server.ts, peer/server.ts, ideal/server.ts) spawned with it. Environment a
+ * server gets:
  *   BENCH_REDIS_URL, BENCH_REDIS_AUTH, BENCH_JWT_KEY   the private Redis and a fresh HS256 key
  *   BENCH_USERNAME, BENCH_PASSWORD                     the user created for password-grant logins
  *   BENCH_ITEMS (100), BENCH_USER_SCOPES (items:read), BENCH_NO_STORE, BENCH_FLOOR_KEY,
+ *   BENCH_SESSIONS (users, each with a session, whose access tokens come back in the ready message),
  *   BENCH_CONFIG (JSON of extra config variables)
  *   BENCH_PG_URL, BENCH_PG_SCHEMA                      PostgreSQL for a service (bench-postgres.ts)
  * A server exits by itself when this process goes away (its IPC channel closes), even on SIGKILL.
@@ -11,10 +13,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type RedisServer, startRedis } from '../test/support/redis-server';
 import { type ChildStats, epochMs, type ReadyMessage } from './child';
+import type { GcRun } from './gc-run';
 import { pinnedCommand } from './pinning';
 
 export const USERNAME = 'bench';
@@ -41,20 +44,30 @@ export interface Server {
   pid: number;
   origin: string;
   itemIds: string[];
+  /** Access tokens of the sessions it opened (BENCH_SESSIONS), else empty. */
+  tokens: string[];
   /** From spawning the process to its server listening, ms (seeding the test data comes after). */
   startupMs: number;
   /** The server's own start-up phases, ms each (see child.ts ReadyMessage). */
   phases: Record<string, number>;
-  /** Running totals: responses by X-Cache, GC time. */
+  /** Running totals: responses by status and X-Cache, GC time. */
   stats(): Promise<ChildStats>;
+  /** Starts watching its garbage collection for a measured run (gc-run.ts); resolves once it watches. */
+  startRun(): Promise<void>;
+  /** Stops watching; resolves to the run's GC figures. */
+  stopRun(): Promise<GcRun>;
   /** SIGTERM; resolves once it has exited (and written its --cpu-prof profile, if any). */
   stop(): Promise<void>;
 }
 
-/** How to start a server: under `node --cpu-prof` writing to `cpuProfDir`, pinned to `cpu`. */
+/**
+ * How to start a server: under `node --cpu-prof` writing to `cpuProfDir`, pinned to `cpu`, its
+ * stdout to `stdoutFile` (else this process's).
+ */
 export interface StartOptions {
   cpuProfDir?: string | undefined;
   cpu?: number | undefined;
+  stdoutFile?: string | undefined;
 }
 
 const live = new Set<ChildProcess>();
@@ -62,23 +75,34 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-const SCRIPTS = { floor: 'server.ts', service: 'server.ts', peer: 'peer/server.ts' } as const;
+/**
+ * SIGTERM to every server this process started that is still running, ready or not (one that was
+ * still starting when another failed too); resolves once they have exited.
+ */
+export async function stopAllServers(): Promise<void> {
+  const running = [...live].filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    running.map((c) => {
+      const exited = once(c, 'exit');
+      c.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
+const SCRIPTS = { floor: 'server.ts', service: 'server.ts', peer: 'peer/server.ts', ideal: 'ideal/server.ts' } as const;
+export type Mode = keyof typeof SCRIPTS;
 
 /** Starts a server process and resolves once it listens and has its data. */
-export function startServer(
-  mode: 'floor' | 'service' | 'peer',
-  env: Record<string, string>,
-  opts: StartOptions = {},
-): Promise<Server> {
+export function startServer(mode: Mode, env: Record<string, string>, opts: StartOptions = {}): Promise<Server> {
   const profile = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
   const nodeArgs = [...profile, '-r', require.resolve('tsx/cjs'), path.join(__dirname, SCRIPTS[mode]), mode];
   const [command, args] = pinnedCommand(opts.cpu, process.execPath, nodeArgs);
   const spawnedAt = epochMs();
   // taskset execs node in place: same pid, and the IPC channel (fd 3) is inherited.
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...env },
-  });
+  const stdout = opts.stdoutFile ? openSync(opts.stdoutFile, 'w') : 'inherit';
+  const child = spawn(command, args, { stdio: ['ignore', stdout, 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  if (typeof stdout === 'number') closeSync(stdout); // the child has its own copy
   live.add(child);
   const exited = once(child, 'exit').then(() => void live.delete(child));
   return new Promise((resolve, reject) => {
@@ -87,17 +111,33 @@ export function startServer(
     );
     child.once('message', (m) => {
       const ready = m as ReadyMessage;
+      // The child answers each message with one reply, in order: one question at a time.
+      let queue: Promise<unknown> = Promise.resolve();
+      const ask = <T>(question: string): Promise<T> => {
+        const asked = queue.then(
+          () =>
+            new Promise<T>((answer) => {
+              child.once('message', (reply) => answer(reply as T));
+              child.send(question);
+            }),
+        );
+        queue = asked.catch(() => undefined);
+        return asked;
+      };
       resolve({
         pid: child.pid!,
         origin: `http://127.0.0.1:${ready.port}`,
         itemIds: ready.itemIds,
+        tokens: ready.tokens,
         startupMs: ready.listeningAt - spawnedAt,
         phases: ready.phases,
-        stats: () =>
-          new Promise((answer) => {
-            child.once('message', (s) => answer(s as ChildStats));
-            child.send('stats');
-          }),
+        stats: () => ask<ChildStats>('stats'),
+        startRun: async () => void (await ask<string>('run-start')),
+        stopRun: async () => {
+          const run = await ask<GcRun | null>('run-stop');
+          if (!run) throw new Error(`${mode} server: run-stop without a run-start`);
+          return run;
+        },
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited;

@@ -8,7 +8,7 @@
  * 3. The soak: the mix at --load (0.7) of that maximum, open-loop (requests start on schedule
  *    whether or not earlier ones have answered), for --minutes; the first minute is the warm-up.
  * Per minute: requests, failures, p50/p99 (from each request's scheduled start), the server's RSS
- * and V8 heap. The verdicts: after the warm-up RSS grows under 10 %, no request fails,
+ * and V8 heap. The verdicts: after the warm-up RSS grows under 10 % and stays under 160 MiB, no request fails,
  * and the last minute's p99 is within 1.5x the first measured minute's. Written under bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -138,11 +138,16 @@ function report(rows: Minute[], run: { max: number; rate: number; failures: Map<
     const first = measured[0]!;
     const last = measured[measured.length - 1]!;
     const growth = (rows[rows.length - 1]!.rssMiB - rows[0]!.rssMiB) / rows[0]!.rssMiB;
+    const heapGrowth = (last.heapMiB - rows[0]!.heapMiB) / rows[0]!.heapMiB;
+    const rssMax = Math.max(...measured.map((r) => r.rssMiB));
+    const heapMax = Math.max(...measured.map((r) => r.heapMiB));
     const failed = measured.reduce((n, r) => n + r.failures, 0);
     const tail = last.p99 / first.p99;
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     lines.push(
       `RSS growth after the warm-up: ${(growth * 100).toFixed(1)} % (${rows[0]!.rssMiB} -> ${last.rssMiB} MiB)  < 10 %  ${verdict(growth < 0.1)}`,
+      `RSS after the warm-up: ${rssMax} MiB at most  < 160 MiB  ${verdict(rssMax < 160)}`,
+      `V8 heap used growth after the warm-up: ${(heapGrowth * 100).toFixed(1)} % (${rows[0]!.heapMiB} -> ${last.heapMiB} MiB; ${heapMax} MiB at most)`,
       `failed requests after the warm-up: ${failed}  = 0  ${verdict(failed === 0)}`,
       `last minute's p99 / first measured minute's: ${tail.toFixed(2)}x (${last.p99} / ${first.p99} ms)  <= 1.5x  ${verdict(tail <= 1.5)}`,
       `median p99 over the measured minutes: ${median(measured.map((r) => r.p99))} ms`,
