@@ -90,13 +90,30 @@ export async function stopAllServers(): Promise<void> {
   );
 }
 
+/**
+ * The node flags `npm start` runs the service with (package.json's start script: the young
+ * generation's cap): every server of the bench, subject or baseline, runs with them.
+ */
+const PRODUCTION_NODE_FLAGS: string[] = (
+  JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
+
 const SCRIPTS = { floor: 'server.ts', service: 'server.ts', peer: 'peer/server.ts', ideal: 'ideal/server.ts' } as const;
 export type Mode = keyof typeof SCRIPTS;
 
 /** Starts a server process and resolves once it listens and has its data. */
 export function startServer(mode: Mode, env: Record<string, string>, opts: StartOptions = {}): Promise<Server> {
   const profile = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-  const nodeArgs = [...profile, '-r', require.resolve('tsx/cjs'), path.join(__dirname, SCRIPTS[mode]), mode];
+  const nodeArgs = [
+    ...PRODUCTION_NODE_FLAGS,
+    ...profile,
+    '-r',
+    require.resolve('tsx/cjs'),
+    path.join(__dirname, SCRIPTS[mode]),
+    mode,
+  ];
   const [command, args] = pinnedCommand(opts.cpu, process.execPath, nodeArgs);
   const spawnedAt = epochMs();
   // taskset execs node in place: same pid, and the IPC channel (fd 3) is inherited.

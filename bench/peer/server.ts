@@ -8,7 +8,7 @@
  *  - checks the claimed scopes, then asks Redis whether the session and the token are live, as
  *    SessionStore.liveScopes does (one HMGET of the session's owner, scope and access-token slots,
  *    read by src/auth/session-access.ts);
- *  - in the same tick, so in the same round trip (ioredis auto-pipelining), reads the entry the
+ *  - in the same tick, so in the same round trip, reads the entry the
  *    service stored (src/cache/http-cache.ts: key cache:getItem:<digest>, value "JSON meta\nbody")
  *    and the generation of its tag item:<itemId>, and answers the stored body and ETag if the
  *    generations match.
@@ -132,7 +132,8 @@ async function main(): Promise<void> {
       port: Number(url.port),
       password: env.BENCH_REDIS_AUTH,
       lazyConnect: true,
-      enableAutoPipelining: true, // as the service's connections
+      // ioredis's defaults otherwise, as a fastify application would have them (no auto-pipelining:
+      // the two commands are issued in one tick and travel together, in two writes).
       maxRetriesPerRequest: 0,
     });
     await client.connect();
