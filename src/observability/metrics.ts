@@ -51,8 +51,18 @@ export class Metrics implements CacheMetrics {
     this.source = opts.aggregate?.(this.registry);
   }
 
+  /** The cache counter's child per operation and outcome, for the same reason as the latency's. */
+  private readonly outcomeChildren = new Map<string, { inc(): void }>();
+
   outcome(operationId: string, outcome: CacheOutcome): void {
-    this.cache.inc({ operation: operationId, outcome });
+    const key = `${operationId} ${outcome}`;
+    let child = this.outcomeChildren.get(key);
+    if (!child) {
+      child = this.cache.labels({ operation: operationId, outcome });
+      // Bounded by the document: its cached operations × three outcomes.
+      if (this.outcomeChildren.size < 4096) this.outcomeChildren.set(key, child);
+    }
+    child.inc();
   }
 
   /** The histogram's child per label set, so a response does not hash its labels again. */

@@ -23,8 +23,13 @@ export function bearerScheme(
   const params = options.resourceMetadata ? [`resource_metadata="${options.resourceMetadata}"`] : [];
   return {
     verify(request) {
-      const token = bearerToken(request.headers.authorization);
-      // A signature verified before answers in this tick: no promise on the hot path.
+      const header = request.headers.authorization;
+      // A signature verified before answers in this tick: no promise on the hot path. A token in
+      // the memo is well-formed, so the usual spelling is looked up before the header's syntax is
+      // checked (RFC 6750 §2.1's b64token), which only a token seen for the first time needs.
+      const seen = header?.startsWith('Bearer ') ? tokens.memoized(header.slice(7)) : undefined;
+      if (seen) return unbound(seen);
+      const token = bearerToken(header);
       const known = tokens.memoized(token);
       return known ? unbound(known) : tokens.verify(token).then(unbound);
     },
