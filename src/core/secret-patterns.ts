@@ -9,9 +9,11 @@
  * dozen short words; cut first, each word is found as a word. Reading parts is also cheaper than
  * reading the whole: zxcvbn looks up every substring, and the parts have fewer.
  */
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+
+import type * as ZxcvbnCore from '@zxcvbn-ts/core';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
+import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
 import { UUID_PATTERN, uuidRandomBits } from './secret-uuid';
 
 /** What a value is made of, named in a refusal. */
@@ -50,14 +52,21 @@ const KINDS: Record<string, PatternKind> = {
 
 let matcher: ZxcvbnFactory | undefined;
 function zxcvbn(): ZxcvbnFactory {
-  // Built on first use (about 50 ms): only production start-up with a JWT_SECRET pays for it.
+  // Loaded and built on first use, not when this module loads: decompressing the dictionaries and
+  // ranking their 240,000 words take about half a second of CPU, which only a check pays (production
+  // start-up does it in a worker thread: ./secret-strength-thread).
   // l33t substitutions are off: they cost seconds on long random strings and a key is not a
   // password someone decorated with digits.
-  matcher ??= new ZxcvbnFactory({
-    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
-    graphs: zxcvbnCommon.adjacencyGraphs,
-    l33tMaxSubstitutions: 0,
-  });
+  if (!matcher) {
+    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as typeof ZxcvbnCore;
+    const common = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
+    const en = require('@zxcvbn-ts/language-en') as typeof ZxcvbnEn;
+    matcher = new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...en.dictionary },
+      graphs: common.adjacencyGraphs,
+      l33tMaxSubstitutions: 0,
+    });
+  }
   return matcher;
 }
 
