@@ -84,6 +84,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const { config, logger } = deps;
   const document = deps.document ?? loadDocument();
   const services = createServices(deps, await openKeys(deps));
+  // On libuv's thread pool while the document's validators compile on this thread.
+  const passwordsWarm = services.passwords.warmUp();
   const { metrics } = services;
   const handlers = createHandlers({
     ...services,
@@ -142,7 +144,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     onUnanswered: (operationId, outcome) => metrics.unanswered(operationId, outcome),
   });
 
-  await services.passwords.warmUp();
+  await passwordsWarm;
   const { passwords, tokens, lifecycle, keys, codes } = services;
   return {
     listener: (req, res) => void pipeline.handle(req, res),

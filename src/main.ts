@@ -4,6 +4,8 @@
  * process is a node:cluster primary instead (src/cluster/primary.ts), and each worker it forks
  * runs this file's service.
  */
+// First: every module loaded after it comes from node's compile cache.
+import './core/compile-cache';
 import cluster from 'node:cluster';
 import type http from 'node:http';
 import type https from 'node:https';
@@ -13,7 +15,7 @@ import { createApp } from './app';
 import { workerMetricsSource } from './cluster/cluster-metrics';
 import { runPrimary } from './cluster/primary';
 import { onShutdownRequest } from './cluster/shutdown-request';
-import { type Config, ConfigError, loadConfig } from './core/config';
+import { type Config, ConfigError, loadConfig, loadConfigWeighingSecretInThread } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import { createLogger, type Logger, synchronousStdout } from './core/logger';
 import { createServer } from './http/server';
@@ -81,19 +83,28 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
   return { db, redis, cacheRedis, close };
 }
 
-/**
- * Starts the service with a validated config. `metrics`: what /metrics serves (a cluster worker's
- * answers for every worker); a new registry of this process by default.
- */
+/** What {@link start} takes besides the config and the logger. */
+export interface StartOptions {
+  /** What /metrics serves (a cluster worker's answers for every worker); a new registry of this process by default. */
+  metrics?: Metrics;
+  /**
+   * The config check still running (loadConfigWeighingSecretInThread's JWT_SECRET): awaited before
+   * listening, so a weak secret never serves; its ConfigError rejects the start.
+   */
+  secretWeighed?: Promise<void>;
+}
+
+/** Starts the service with a validated config. */
 export async function start(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
-  opts: { metrics?: Metrics } = {},
+  opts: StartOptions = {},
 ): Promise<Running> {
   const resources = await openResources(config, logger);
   const { db, redis, cacheRedis } = resources;
   const lifecycle = new Lifecycle();
   const app = await createApp({ config, logger, redis, db, cacheRedis, lifecycle, metrics: opts.metrics });
+  await opts.secretWeighed;
   const server = createServer(config, app.listener, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -207,24 +218,36 @@ export function stopOnSignals(
 
 /** The config from the environment; on a ConfigError, prints every problem and exits 2. */
 export function loadConfigOrExit(): Config {
+  return orExit(loadConfig);
+}
+
+/** `load()`'s config; on an error, prints it (every problem of a ConfigError) and exits 2. */
+function orExit<T>(load: () => T): T {
   try {
-    return loadConfig();
+    return load();
   } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
-    process.exit(2);
+    exitOnConfigError(err);
   }
+}
+
+function exitOnConfigError(err: unknown): never {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(2);
 }
 
 /**
  * Runs the service in this process until a signal drains it (exit 0) or the start fails (exit 1).
  * Returns the shutdown, for a cluster worker's primary to call.
  */
-function serve(config: Config, logger: Logger, opts: { metrics?: Metrics } = {}): (reason: 'primary') => void {
+function serve(config: Config, logger: Logger, opts: StartOptions = {}): (reason: 'primary') => void {
   const running = start(config, logger, opts);
   // The handlers go in before the server listens: installed after "specgate listening", a SIGTERM
   // sent the moment that line appears could still meet node's default action (killed, no drain).
   const shutdown = stopOnSignals(running, config, logger);
-  running.catch((err: unknown) => {
+  running.catch(async (err: unknown) => {
+    // A weak JWT_SECRET, weighed while the service started, is refused as loadConfigOrExit refuses,
+    // and before any other failure: it would have stopped the start before the database was tried.
+    await opts.secretWeighed?.catch(exitOnConfigError);
     logger.fatal({ err: (err as Error).message }, 'specgate failed to start');
     process.exit(1);
   });
@@ -232,15 +255,19 @@ function serve(config: Config, logger: Logger, opts: { metrics?: Metrics } = {})
 }
 
 if (require.main === module) {
-  const config = loadConfigOrExit();
+  const { config, secretWeighed } = orExit(() => loadConfigWeighingSecretInThread());
   // WORKERS=1 is one plain process, no cluster primary: run one per pod, the orchestrator restarts it
   // (README, Deploying on Kubernetes).
-  if (config.workers === 1) serve(config, createLogger(config.logLevel));
+  if (config.workers === 1) serve(config, createLogger(config.logLevel), { secretWeighed });
   else if (cluster.isPrimary)
-    runPrimary(config, createLogger(config.logLevel, synchronousStdout()).child({ pid: process.pid }));
+    secretWeighed.then(
+      () => runPrimary(config, createLogger(config.logLevel, synchronousStdout()).child({ pid: process.pid })),
+      exitOnConfigError,
+    );
   else {
     // A worker: today's service, whose /metrics answers for all workers and which drains when the primary asks.
     const metrics = new Metrics({ aggregate: workerMetricsSource });
-    onShutdownRequest(serve(config, createLogger(config.logLevel).child({ pid: process.pid }), { metrics }));
+    const logger = createLogger(config.logLevel).child({ pid: process.pid });
+    onShutdownRequest(serve(config, logger, { metrics, secretWeighed }));
   }
 }

@@ -8,6 +8,7 @@ import { ServiceError } from './errors';
 import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './problems';
 import { localPublicUrl, parsePublicUrl } from './public-url';
 import { MIN_SECRET_BITS, SECRET_ADVICE, secretWeakness } from './secret-strength';
+import { weighSecretInThread } from './secret-strength-thread';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -177,8 +178,14 @@ type Env = Record<string, string | undefined>;
  */
 class EnvReader {
   readonly problems: string[] = [];
+  /** With `weighSecretLater`: the JWT_SECRET whose randomness is still to be weighed. */
+  secretToWeigh: string | undefined;
 
-  constructor(private readonly env: Env) {}
+  /** `weighSecretLater`: leave the zxcvbn reading of JWT_SECRET to the caller (see {@link loadConfigWeighingSecretInThread}). */
+  constructor(
+    private readonly env: Env,
+    readonly weighSecretLater = false,
+  ) {}
 
   problem(message: string): void {
     this.problems.push(message);
@@ -236,7 +243,42 @@ class EnvReader {
  * invalid variable. Secret values never appear in the messages.
  */
 export function loadConfig(env: Env = process.env): Config {
-  const r = new EnvReader(env);
+  return readConfig(new EnvReader(env));
+}
+
+/**
+ * {@link loadConfig} for the service's start-up: the same checks, except that production weighs
+ * JWT_SECRET's randomness (zxcvbn, about half a second of CPU) in a worker thread while start-up goes
+ * on. Every other problem throws here at once, as loadConfig throws them, the weak secret's among
+ * them (then weighed here, the way loadConfig does). `secretWeighed` rejects with a ConfigError when
+ * the secret is too weak; its caller must await it before serving.
+ */
+export function loadConfigWeighingSecretInThread(env: Env = process.env): {
+  config: Config;
+  secretWeighed: Promise<void>;
+} {
+  const r = new EnvReader(env, true);
+  let config: Config;
+  try {
+    config = readConfig(r);
+  } catch (err) {
+    // All problems in one round: the secret's too, if it has one.
+    if (err instanceof ConfigError) loadConfig(env);
+    throw err;
+  }
+  const secret = r.secretToWeigh;
+  const secretWeighed =
+    secret === undefined
+      ? Promise.resolve()
+      : weighSecretInThread('JWT_SECRET', secret).then((problem) => {
+          if (problem) throw new ConfigError([problem]);
+        });
+  // Awaited before listening, maybe after it settled: not an unhandled rejection meanwhile.
+  secretWeighed.catch(() => undefined);
+  return { config, secretWeighed };
+}
+
+function readConfig(r: EnvReader): Config {
   const nodeEnv = readNodeEnv(r);
   const production = nodeEnv === 'production';
   const databaseUrl = r.url('DATABASE_URL', POSTGRES_PROTOCOLS);
@@ -459,8 +501,11 @@ function readJwtSecret(r: EnvReader, production: boolean): Uint8Array | undefine
     r.problem(`JWT_SECRET looks like a placeholder, not random data; ${SECRET_ADVICE}`);
   } else if (production) {
     // Production also weighs the randomness: 32 bytes of words or repeats are not a 256-bit key.
-    const weakness = secretWeakness('JWT_SECRET', raw);
-    if (weakness) r.problem(weakness);
+    if (r.weighSecretLater) r.secretToWeigh = raw;
+    else {
+      const weakness = secretWeakness('JWT_SECRET', raw);
+      if (weakness) r.problem(weakness);
+    }
   }
   return secret;
 }

@@ -9,9 +9,8 @@
  * dozen short words; cut first, each word is found as a word. Reading parts is also cheaper than
  * reading the whole: zxcvbn looks up every substring, and the parts have fewer.
  */
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+
+import { matcherFor } from './secret-dictionaries';
 import { UUID_PATTERN, uuidRandomBits } from './secret-uuid';
 
 /** What a value is made of, named in a refusal. */
@@ -48,19 +47,6 @@ const KINDS: Record<string, PatternKind> = {
   spatial: 'keyboard',
 };
 
-let matcher: ZxcvbnFactory | undefined;
-function zxcvbn(): ZxcvbnFactory {
-  // Built on first use (about 50 ms): only production start-up with a JWT_SECRET pays for it.
-  // l33t substitutions are off: they cost seconds on long random strings and a key is not a
-  // password someone decorated with digits.
-  matcher ??= new ZxcvbnFactory({
-    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
-    graphs: zxcvbnCommon.adjacencyGraphs,
-    l33tMaxSubstitutions: 0,
-  });
-  return matcher;
-}
-
 const ALPHANUMERIC = /[A-Za-z0-9]/;
 
 /** `value` cut into UUIDs and runs of letters and digits or of anything else, in order. */
@@ -94,6 +80,7 @@ export function readPatterns(value: string, perChar: number, hex = false): Readi
 
   let cautious = 0;
   let phrase = 0;
+  const zxcvbn = matcherFor(value);
   for (const part of parts(value)) {
     if (part.uuid) {
       cover(part.at, part.text.length, 'uuids');
@@ -101,7 +88,7 @@ export function readPatterns(value: string, perChar: number, hex = false): Readi
       phrase += uuidRandomBits(part.text);
       continue;
     }
-    for (const match of zxcvbn().check(part.text).sequence) {
+    for (const match of zxcvbn.check(part.text).sequence) {
       const length = match.token.length;
       const kind = KINDS[match.pattern];
       // A whole word between separators counts however short (`fox`, `key`): chance rarely puts

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type * as PgliteModule from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { Client, Pool, type PoolClient } from 'pg';
 import { DependencyUnavailableError } from '../core/errors';
 
@@ -284,7 +285,9 @@ async function postgresTransaction<R>(
 
 async function createPglite(opts: OpenDatabaseOptions): Promise<Database> {
   if (opts.pglite === undefined && opts.dataDir !== undefined) await mkdir(opts.dataDir, { recursive: true });
-  const pg = opts.pglite ?? (await PGlite.create(opts.dataDir));
+  // Loaded here, not with this module: a service on PostgreSQL never pays for loading it (~40 ms).
+  const pg =
+    opts.pglite ?? (await (require('@electric-sql/pglite') as typeof PgliteModule).PGlite.create(opts.dataDir));
   // PGlite is one session, so a session-level SET applies to everything after it.
   if (opts.schema !== undefined) {
     await pg.exec(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"; SET search_path TO "${opts.schema}"`);

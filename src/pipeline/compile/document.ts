@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import { cachedParse, parseYaml } from './document-cache';
 
 /** A parsed OpenAPI 3.1 document (kept loose: the validators, not TypeScript, check its shape). */
 export type OpenApiDocument = {
@@ -30,9 +30,10 @@ export function defaultDocumentPath(): string {
   return found;
 }
 
-/** Reads and parses a YAML or JSON OpenAPI document. */
+/** Reads and parses a YAML or JSON OpenAPI document (the build's parse of it, when it kept one: ./document-cache). */
 export function loadDocument(file: string = defaultDocumentPath()): OpenApiDocument {
-  const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as OpenApiDocument;
+  const text = fs.readFileSync(file, 'utf8');
+  const doc = (cachedParse(text) ?? parseYaml(text)) as OpenApiDocument;
   if (!doc || typeof doc !== 'object' || typeof doc.openapi !== 'string' || !doc.openapi.startsWith('3.1')) {
     throw new Error(`${file} is not an OpenAPI 3.1 document`);
   }

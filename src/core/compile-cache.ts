@@ -1,0 +1,17 @@
+/**
+ * Turns on node's on-disk compile cache (node:module enableCompileCache) in the compiled service's
+ * process: a restart then loads the V8 code of its modules from the cache instead of compiling them
+ * from source again, about a third of the time spent loading them. main.ts imports this module first,
+ * so that everything loaded after it benefits.
+ *
+ * The cache lives in os.tmpdir()/node-compile-cache, or where NODE_COMPILE_CACHE says;
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off. Node checks each entry against its source file, so an
+ * upgrade never runs stale code, and a directory that cannot be written (a read-only file system)
+ * leaves the service starting as it did without the cache.
+ */
+import module from 'node:module';
+import path from 'node:path';
+
+// Only when this process runs the compiled main.js (`npm start`, the image, cluster workers): not
+// for scripts and tests that import main.ts, nor under tsx, which caches its own way.
+if (require.main?.filename === path.join(__dirname, '..', 'main.js')) module.enableCompileCache();
