@@ -148,8 +148,9 @@ async function main(): Promise<void> {
   const phases: Record<string, number> = { modules: performance.now() };
   const mode = process.argv[2];
   if (mode !== 'floor' && mode !== 'service') throw new Error(`usage: server.ts floor|service (got ${mode})`);
-  await secretWeighed;
-  await serveChild(mode === 'floor' ? await floor(phases) : await service(phases));
+  const app = mode === 'floor' ? await floor(phases) : await service(phases);
+  await secretWeighed; // weighed meanwhile, as main.ts does: never served before
+  await serveChild(app);
 }
 
 main().catch(exitOnError('bench server'));
