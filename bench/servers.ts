@@ -91,14 +91,19 @@ export async function stopAllServers(): Promise<void> {
 }
 
 /**
- * The node flags `npm start` runs the service with (package.json's start script: the young
- * generation's cap): every server of the bench, subject or baseline, runs with them.
+ * How `npm start` runs the service (package.json's start script): its environment assignments
+ * (glibc's allocator settings) and node flags (the young generation's cap). Every server of the
+ * bench, subject or baseline, runs with them.
  */
-const PRODUCTION_NODE_FLAGS: string[] = (
+const START_SCRIPT = (
   JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(/\s+/)
-  .filter((arg) => arg.startsWith('--'));
+).scripts.start.split(/\s+/);
+export const PRODUCTION_NODE_FLAGS = START_SCRIPT.filter((arg) => arg.startsWith('--'));
+export const PRODUCTION_ENV: Record<string, string> = Object.fromEntries(
+  START_SCRIPT.flatMap((arg) =>
+    /^[A-Z_]+=/.test(arg) ? [[arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]] : [],
+  ),
+);
 
 const SCRIPTS = { floor: 'server.ts', service: 'server.ts', peer: 'peer/server.ts', ideal: 'ideal/server.ts' } as const;
 export type Mode = keyof typeof SCRIPTS;
@@ -118,7 +123,10 @@ export function startServer(mode: Mode, env: Record<string, string>, opts: Start
   const spawnedAt = epochMs();
   // taskset execs node in place: same pid, and the IPC channel (fd 3) is inherited.
   const stdout = opts.stdoutFile ? openSync(opts.stdoutFile, 'w') : 'inherit';
-  const child = spawn(command, args, { stdio: ['ignore', stdout, 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  const child = spawn(command, args, {
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
+    env: { ...process.env, ...PRODUCTION_ENV, ...env },
+  });
   if (typeof stdout === 'number') closeSync(stdout); // the child has its own copy
   live.add(child);
   const exited = once(child, 'exit').then(() => void live.delete(child));

@@ -27,7 +27,7 @@ import { createInterface } from 'node:readline';
 import { Client } from 'pg';
 import { openBenchDatabase } from './bench-postgres';
 import { median } from './http-common';
-import { startBenchRedis } from './servers';
+import { PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, startBenchRedis } from './servers';
 import { ensureBuilt, MAIN, ROOT } from './startup-build';
 import { busyMs, PHASES, startupPhases } from './startup-profile';
 
@@ -137,7 +137,12 @@ const byThread = (a: string, b: string) => Number(a.split('.')[4]) - Number(b.sp
 /** Spawns the service, waits for its listening line, stops it (SIGTERM) and waits for its exit. */
 async function startOnce(env: Record<string, string>, nodeArgs: string[] = []): Promise<StartupRun> {
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As `npm start` runs it: its environment assignments and node flags.
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...nodeArgs, MAIN], {
+    cwd: ROOT,
+    env: { ...PRODUCTION_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = once(child, 'exit');
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4_000)));

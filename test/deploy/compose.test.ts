@@ -236,7 +236,17 @@ describe('Dockerfile', () => {
     expect(inFinal('ENV').join(' ')).toMatch(/NODE_ENV=production/);
     expect(inFinal('EXPOSE').join(' ')).toMatch(/\b8443\b/);
     const cmd = inFinal('CMD');
-    expect(cmd[cmd.length - 1]).toMatch(/^CMD\s+\[\s*"node"\s*,\s*"dist\/src\/main\.js"\s*\]$/);
+    expect(cmd[cmd.length - 1]).toMatch(/^CMD\s+\[\s*"node"\s*,(\s*"--[^"]+"\s*,)*\s*"dist\/src\/main\.js"\s*\]$/);
+  });
+
+  it('runs node as `npm start` does: the same flags and allocator environment', () => {
+    const start = (JSON.parse(readText('package.json')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+    const cmd = inFinal('CMD');
+    const args = JSON.parse((cmd[cmd.length - 1] ?? '').replace(/^CMD\s+/, '')) as string[];
+    expect(args).toEqual(['node', ...start.filter((a) => a.startsWith('--')), 'dist/src/main.js']);
+    const assigned = start.filter((a) => /^[A-Z_]+=/.test(a));
+    expect(assigned.length).toBeGreaterThan(0);
+    for (const a of assigned) expect(inFinal('ENV').join(' ')).toContain(a);
   });
 });
 
