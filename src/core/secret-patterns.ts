@@ -10,10 +10,7 @@
  * reading the whole: zxcvbn looks up every substring, and the parts have fewer.
  */
 
-import type * as ZxcvbnCore from '@zxcvbn-ts/core';
-import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
-import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
+import { matcherFor } from './secret-dictionaries';
 import { UUID_PATTERN, uuidRandomBits } from './secret-uuid';
 
 /** What a value is made of, named in a refusal. */
@@ -50,26 +47,6 @@ const KINDS: Record<string, PatternKind> = {
   spatial: 'keyboard',
 };
 
-let matcher: ZxcvbnFactory | undefined;
-function zxcvbn(): ZxcvbnFactory {
-  // Loaded and built on first use, not when this module loads: decompressing the dictionaries and
-  // ranking their 240,000 words take about half a second of CPU, which only a check pays (production
-  // start-up does it in a worker thread: ./secret-strength-thread).
-  // l33t substitutions are off: they cost seconds on long random strings and a key is not a
-  // password someone decorated with digits.
-  if (!matcher) {
-    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as typeof ZxcvbnCore;
-    const common = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
-    const en = require('@zxcvbn-ts/language-en') as typeof ZxcvbnEn;
-    matcher = new ZxcvbnFactory({
-      dictionary: { ...common.dictionary, ...en.dictionary },
-      graphs: common.adjacencyGraphs,
-      l33tMaxSubstitutions: 0,
-    });
-  }
-  return matcher;
-}
-
 const ALPHANUMERIC = /[A-Za-z0-9]/;
 
 /** `value` cut into UUIDs and runs of letters and digits or of anything else, in order. */
@@ -103,6 +80,7 @@ export function readPatterns(value: string, perChar: number, hex = false): Readi
 
   let cautious = 0;
   let phrase = 0;
+  const zxcvbn = matcherFor(value);
   for (const part of parts(value)) {
     if (part.uuid) {
       cover(part.at, part.text.length, 'uuids');
@@ -110,7 +88,7 @@ export function readPatterns(value: string, perChar: number, hex = false): Readi
       phrase += uuidRandomBits(part.text);
       continue;
     }
-    for (const match of zxcvbn().check(part.text).sequence) {
+    for (const match of zxcvbn.check(part.text).sequence) {
       const length = match.token.length;
       const kind = KINDS[match.pattern];
       // A whole word between separators counts however short (`fox`, `key`): chance rarely puts
