@@ -48,6 +48,8 @@ export interface StartupFigures {
   restarts: StartupRun[];
   /** Median, least and most of the restarts' ms. */
   restart: { median: number; min: number; max: number };
+  /** Median ms of the floor (bare node:http listening), one start before each of the service's. */
+  floorMedian: number;
   /** The profiled run's phases, ms each, and the busy time of any worker thread it started. */
   phases: Map<string, number>;
   workerThreadsBusyMs: number;
@@ -90,9 +92,12 @@ export async function measureProductionStartup(
       ...storage,
     };
     const measured: StartupRun[] = [];
+    const floor: number[] = [];
     for (let i = 0; i < runs; i++) {
+      // The floor just before each start, so that both meet the machine in the same state.
+      floor.push(await startFloor());
       measured.push(await startOnce(env));
-      log(`  run ${i + 1}: ${measured[i]!.ms.toFixed(0)} ms`);
+      log(`  run ${i + 1}: ${measured[i]!.ms.toFixed(0)} ms (floor ${floor[i]!.toFixed(0)} ms)`);
     }
     const profileDir = path.join(scratch, 'profile');
     await startOnce(env, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
@@ -105,6 +110,7 @@ export async function measureProductionStartup(
       first: measured[0]!,
       restarts: measured.slice(1),
       restart: { median: median(restarts), min: Math.min(...restarts), max: Math.max(...restarts) },
+      floorMedian: median(floor),
       phases: startupPhases(mainProfile!),
       workerThreadsBusyMs: workerProfiles.reduce((sum, f) => sum + busyMs(f), 0),
       built,
@@ -136,22 +142,42 @@ const byThread = (a: string, b: string) => Number(a.split('.')[4]) - Number(b.sp
 
 /** Spawns the service, waits for its listening line, stops it (SIGTERM) and waits for its exit. */
 async function startOnce(env: Record<string, string>, nodeArgs: string[] = []): Promise<StartupRun> {
-  const spawnedAt = Date.now();
   // As `npm start` runs it: its environment assignments and node flags.
-  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...nodeArgs, MAIN], {
-    cwd: ROOT,
-    env: { ...PRODUCTION_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const times = await spawnUntil([...PRODUCTION_NODE_FLAGS, ...nodeArgs, MAIN], { ...PRODUCTION_ENV, ...env }, [
+    'database ready',
+    'specgate listening',
+  ]);
+  return { ms: times.get('specgate listening')!, databaseReadyMs: times.get('database ready')! };
+}
+
+/**
+ * The floor: node itself starting a bare node:http server, and saying so as the service does (a
+ * JSON line with `time`). What the machine's load does to any start-up, in the same run.
+ */
+const FLOOR = `require('node:http').createServer().listen(0, '127.0.0.1', () =>
+  console.log(JSON.stringify({ time: new Date().toISOString(), msg: 'listening' })))`;
+
+async function startFloor(): Promise<number> {
+  return (await spawnUntil(['-e', FLOOR], { PATH: process.env.PATH ?? '' }, ['listening'])).get('listening')!;
+}
+
+/**
+ * Spawns node with `args`, waits until it has logged each of `messages`, stops it (SIGTERM) and
+ * waits for its exit; ms from spawn to each line's `time`.
+ */
+async function spawnUntil(
+  args: string[],
+  env: Record<string, string>,
+  messages: string[],
+): Promise<Map<string, number>> {
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(child, 'exit');
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4_000)));
   try {
-    const times = await logTimes(child, ['database ready', 'specgate listening']);
-    return {
-      ms: times.get('specgate listening')! - spawnedAt,
-      databaseReadyMs: times.get('database ready')! - spawnedAt,
-    };
+    const times = await logTimes(child, messages);
+    return new Map([...times].map(([msg, time]) => [msg, time - spawnedAt]));
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${stderr}`);
   } finally {
@@ -164,7 +190,7 @@ async function startOnce(env: Record<string, string>, nodeArgs: string[] = []): 
 function logTimes(child: ChildProcess, messages: string[]): Promise<Map<string, number>> {
   const times = new Map<string, number>();
   return new Promise((resolve, reject) => {
-    child.once('exit', (code, signal) => reject(new Error(`the service exited before listening (${code ?? signal})`)));
+    child.once('exit', (code, signal) => reject(new Error(`it exited before listening (${code ?? signal})`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let entry: { msg?: string; time?: string };
       try {
@@ -187,6 +213,7 @@ function report(f: StartupFigures): string {
     `first start (empty schema: every migration; empty tmpdir)   ${ms(f.first.ms)}   (database ready at ${ms(f.first.databaseReadyMs)})`,
     `restarts (${restarts.length}; migrated schema, tmpdir as the first left it)   median ${ms(f.restart.median)}   min ${ms(f.restart.min)}   max ${ms(f.restart.max)}   (database ready: median ${ms(median(f.restarts.map((r) => r.databaseReadyMs)))})`,
     `  each: ${restarts.map((v) => v.toFixed(0)).join(' ')}`,
+    `floor (node starting a bare node:http server, before each start)   median ${ms(f.floorMedian)}: restarts ÷ floor ${(f.restart.median / f.floorMedian).toFixed(1)}x`,
     '',
     `phases of one more restart under --cpu-prof (main thread; the profiler slows it down, compare shares): ${ms(phaseTotal)}`,
     ...PHASES.filter((p) => f.phases.has(p)).map(

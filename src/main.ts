@@ -4,8 +4,8 @@
  * process is a node:cluster primary instead (src/cluster/primary.ts), and each worker it forks
  * runs this file's service.
  */
-// First: every module loaded after it comes from node's compile cache.
-import './core/compile-cache';
+// First: what begins before the modules load (node's compile cache, the JWT_SECRET thread).
+import './core/early-start';
 import cluster from 'node:cluster';
 import type http from 'node:http';
 import type https from 'node:https';

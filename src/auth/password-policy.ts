@@ -5,7 +5,7 @@
  * the caller hashes exactly the string it was given. Existing passwords are never re-checked at
  * login; this only gates new ones.
  */
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import { normaliseUsername } from '../core/username';
 
 /** Fewest characters (Unicode code points) a password may have (ASVS 5.0 6.2.1). */
@@ -34,6 +34,8 @@ function codePointLength(s: string): number {
 /** Words of this service's own context (NIST SP 800-63B 5.1.1.2: "the name of the service"). */
 const CONTEXT_WORDS = ['specgate'];
 
+let common: ReadonlySet<string> | undefined;
+
 /**
  * Passwords too common to allow (ASVS 5.0 6.2.4: check new passwords against the most common
  * ones; ASVS 4.0.3 2.1.7): the common-password list zxcvbn ships (`@zxcvbn-ts/language-common`,
@@ -42,11 +44,19 @@ const CONTEXT_WORDS = ['specgate'];
  * anything shorter is refused by the length rule. All are lower-case: lookups lower-case first.
  * A k-anonymity breached-password lookup can be layered on top.
  */
-export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  [...dictionary['passwords-common'], ...CONTEXT_WORDS]
-    .map((p) => p.toLowerCase())
-    .filter((p) => codePointLength(p) >= MIN_PASSWORD_LENGTH),
-);
+export function commonPasswords(): ReadonlySet<string> {
+  // Built on first use (a password set), not when the service starts: loading and decompressing
+  // the list takes ~50 ms of a start-up that sets no password.
+  if (!common) {
+    const { dictionary } = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
+    common = new Set(
+      [...dictionary['passwords-common'], ...CONTEXT_WORDS]
+        .map((p) => p.toLowerCase())
+        .filter((p) => codePointLength(p) >= MIN_PASSWORD_LENGTH),
+    );
+  }
+  return common;
+}
 
 /**
  * Why `password` is not acceptable as a new password, as a phrase that completes "The password …"
@@ -56,7 +66,7 @@ export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
  * Rules, in order:
  * 1. {@link MIN_PASSWORD_LENGTH}–{@link MAX_PASSWORD_LENGTH} code points; spaces count.
  * 2. Not the username: compared after trimming and lower-casing both (how usernames are normalised).
- * 3. Not in {@link COMMON_PASSWORDS}, compared case-insensitively; then, if stripping trailing
+ * 3. Not in {@link commonPasswords}, compared case-insensitively; then, if stripping trailing
  *    ASCII digits/punctuation leaves something that still has at least {@link MIN_PASSWORD_LENGTH}
  *    code points, that stem must not be in the list either ("Password123!" → "password" → refused).
  *    Stems shorter than the minimum are not looked up ("summer2024" is judged as a whole).
@@ -75,9 +85,9 @@ export function passwordProblem(password: string, username?: string): string | u
 
   // Lower-casing is for the comparison only; the password itself is hashed unchanged.
   const lower = password.toLowerCase();
-  if (COMMON_PASSWORDS.has(lower)) return 'is too common';
+  if (commonPasswords().has(lower)) return 'is too common';
   const stem = lower.replace(TRAILING_DECORATION, '');
-  if (stem !== lower && codePointLength(stem) >= MIN_PASSWORD_LENGTH && COMMON_PASSWORDS.has(stem))
+  if (stem !== lower && codePointLength(stem) >= MIN_PASSWORD_LENGTH && commonPasswords().has(stem))
     return 'is too common';
 
   return undefined;

@@ -8,7 +8,7 @@ import { ServiceError } from './errors';
 import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './problems';
 import { localPublicUrl, parsePublicUrl } from './public-url';
 import { MIN_SECRET_BITS, SECRET_ADVICE, secretWeakness } from './secret-strength';
-import { weighSecretInThread } from './secret-strength-thread';
+import { releaseSecretThread, weighSecretInThread } from './secret-strength-thread';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -267,6 +267,7 @@ export function loadConfigWeighingSecretInThread(env: Env = process.env): {
     throw err;
   }
   const secret = r.secretToWeigh;
+  if (secret === undefined) releaseSecretThread();
   const secretWeighed =
     secret === undefined
       ? Promise.resolve()

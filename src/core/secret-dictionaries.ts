@@ -19,6 +19,13 @@ import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
 type Lists = NonNullable<OptionsType['dictionary']>;
 
 let loaded: { lists: Lists; longest: number; options: (dictionary: Lists) => OptionsType } | undefined;
+
+/** Loads the dictionaries and zxcvbn now, ahead of a value to read (./secret-strength-thread). */
+export function loadDictionaries(): void {
+  dictionaries();
+  require('@zxcvbn-ts/core');
+}
+
 function dictionaries(): NonNullable<typeof loaded> {
   if (!loaded) {
     const common = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;

@@ -1,5 +1,5 @@
 /**
- * The parsed OpenAPI document, kept as JSON by `npm run build` (scripts/cache-document.js), so that
+ * The parsed OpenAPI document, kept as JSON by `npm run build` (scripts/build-start-up-caches.js), so that
  * the compiled service does not parse YAML at start-up: the yaml package takes about 200 ms over
  * openapi/openapi.yaml, JSON.parse a few. A copy is named by the SHA-256 of the YAML text it was
  * parsed from: a document edited after the build matches no copy and is parsed again, so a copy is

@@ -6,69 +6,132 @@
  * Component schemas are registered once under `specgate:/components/schemas/<Name>` and every
  * `#/components/schemas/...` reference is rewritten to that id, so recursive schemas work and each
  * component is compiled once however many operations use it.
+ *
+ * The compiled service finds most of its validators already compiled by the build for its document
+ * (./validator-cache): those are not compiled again, and Ajv itself is only loaded for the others.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+
+import type * as AjvModule from 'ajv/dist/2020';
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import type * as AjvStandalone from 'ajv/dist/standalone';
+import type * as AjvFormats from 'ajv-formats';
 import type { Violation } from '../../core/errors';
 import { UUID } from '../../core/uuid';
 import type { OpenApiDocument } from './document';
+import { type CachedValidators, cachedValidators, schemaKey } from './validator-cache';
 
 const ID_BASE = 'specgate:';
 
 /** OpenAPI keywords that are not JSON Schema vocabulary but may appear inside schemas. */
 const OPENAPI_KEYWORDS = ['discriminator', 'xml', 'externalDocs', 'example'];
 
+export interface SchemaCompilerOptions {
+  /**
+   * Validators compiled by the build, used for the schemas they cover: by default the build's for
+   * this document (./validator-cache), if it kept them.
+   */
+  compiled?: CachedValidators | undefined;
+  /** Keep the code of every validator, for {@link SchemaCompiler.standaloneCode} (the build). */
+  keepCode?: boolean;
+}
+
 /** Two Ajv instances over one document: bodies are validated as sent; parameters are coerced. */
 export class SchemaCompiler {
-  private readonly strictAjv: Ajv2020;
-  private readonly coercingAjv: Ajv2020;
+  private ajv: { strict: Ajv2020; coercing: Ajv2020 } | undefined;
+  private readonly compiled: CachedValidators | undefined;
+  /** With keepCode: the keys of the schemas compiled, by instance. */
+  private readonly kept = { strict: new Set<string>(), coercing: new Set<string>() };
 
-  constructor(doc: OpenApiDocument) {
-    const make = (coerceTypes: boolean | 'array', validateSchema: boolean) => {
-      const ajv = new Ajv2020({
-        allErrors: true,
-        coerceTypes,
-        validateSchema,
-        useDefaults: true,
-        strict: true,
-        strictRequired: false,
-        strictTypes: false,
-        strictTuples: false,
-        allowUnionTypes: true,
-        discriminator: true,
-      });
-      addFormats(ajv);
-      // ajv-formats' uuid also takes a "urn:uuid:" prefix; RFC 9562's string form (and our store)
-      // does not, so such an id would pass validation and then match nothing: refuse it with a 400.
-      ajv.addFormat('uuid', UUID);
-      ajv.addKeyword({ keyword: OPENAPI_KEYWORDS.filter((k) => k !== 'discriminator') });
-      for (const [schemaName, schema] of Object.entries(doc.components?.schemas ?? {})) {
-        ajv.addSchema(
-          rewriteRefs({ ...(schema as object), $id: `${ID_BASE}/components/schemas/${schemaName}` }) as object,
-          undefined,
-          undefined,
-          validateSchema,
-        );
-      }
-      return ajv;
-    };
-    this.strictAjv = make(false, true);
-    // The same components, and schemas that the strict instance checks before this one compiles
-    // them: checking against the 2020-12 meta-schema first compiles it, some 80 ms per instance.
-    this.coercingAjv = make('array', false);
+  constructor(
+    private readonly doc: OpenApiDocument,
+    private readonly opts: SchemaCompilerOptions = {},
+  ) {
+    this.compiled = opts.keepCode ? undefined : 'compiled' in opts ? opts.compiled : cachedValidators(doc);
+    // Without the build's validators the components are compiled now, so an invalid one fails at
+    // start-up; the build compiled (and so checked) them for this very document.
+    if (!this.compiled) this.instances();
   }
 
   /** Compiles a body schema (no type coercion: JSON carries its own types). */
   compileBody(schema: unknown): ValidateFunction {
-    return this.strictAjv.compile(rewriteRefs(schema ?? {}) as object);
+    const rewritten = rewriteRefs(schema ?? {}) as object;
+    const ready = this.compiled?.body[schemaKey(rewritten)];
+    return ready ?? this.compile('strict', rewritten);
   }
 
   /** Compiles a schema for string-sourced values (path, query, header, form fields), coercing types. */
   compileCoercing(schema: unknown): ValidateFunction {
     const rewritten = rewriteRefs(schema ?? {}) as object;
+    const ready = this.compiled?.coercing[schemaKey(rewritten)];
+    if (ready) return ready;
     // Throws "schema is invalid: …", as compiling it with validateSchema on would.
-    this.strictAjv.validateSchema(rewritten, true);
-    return this.coercingAjv.compile(rewritten);
+    this.instances().strict.validateSchema(rewritten, true);
+    return this.compile('coercing', rewritten);
+  }
+
+  /** With keepCode: the code of every validator compiled so far, one CommonJS module per instance. */
+  standaloneCode(): { body: string; coercing: string } {
+    const standalone = (require('ajv/dist/standalone') as typeof AjvStandalone).default;
+    const { strict, coercing } = this.instances();
+    const exports = (keys: Set<string>) => Object.fromEntries([...keys].map((k) => [k, k]));
+    return {
+      body: standalone(strict, exports(this.kept.strict)),
+      coercing: standalone(coercing, exports(this.kept.coercing)),
+    };
+  }
+
+  private compile(instance: 'strict' | 'coercing', schema: object): ValidateFunction {
+    const ajv = this.instances()[instance];
+    if (!this.opts.keepCode) return ajv.compile(schema);
+    // Registered under its key, which names its export in the build's module.
+    const key = schemaKey(schema);
+    if (!this.kept[instance].has(key)) ajv.addSchema(schema, key);
+    this.kept[instance].add(key);
+    return ajv.getSchema(key) as ValidateFunction;
+  }
+
+  private instances(): { strict: Ajv2020; coercing: Ajv2020 } {
+    this.ajv ??= {
+      strict: this.make(false, true),
+      // The same components, and schemas that the strict instance checks before this one compiles
+      // them: checking against the 2020-12 meta-schema first compiles it, some 80 ms per instance.
+      coercing: this.make('array', false),
+    };
+    return this.ajv;
+  }
+
+  private make(coerceTypes: boolean | 'array', validateSchema: boolean): Ajv2020 {
+    const { default: Ajv, _ } = require('ajv/dist/2020') as typeof AjvModule;
+    const ajv = new Ajv({
+      allErrors: true,
+      coerceTypes,
+      validateSchema,
+      useDefaults: true,
+      strict: true,
+      strictRequired: false,
+      strictTypes: false,
+      strictTuples: false,
+      allowUnionTypes: true,
+      discriminator: true,
+      // Code for the build: formats are then named from `formats`, which the module is given
+      // (validator-cache.ts FORMATS, these same formats).
+      ...(this.opts.keepCode ? { code: { source: true, formats: _`formats` } } : {}),
+    });
+    (require('ajv-formats') as typeof AjvFormats).default(ajv);
+    // ajv-formats' uuid also takes a "urn:uuid:" prefix; RFC 9562's string form (and our store)
+    // does not, so such an id would pass validation and then match nothing: refuse it with a 400.
+    ajv.addFormat('uuid', UUID);
+    ajv.addKeyword({ keyword: OPENAPI_KEYWORDS.filter((k) => k !== 'discriminator') });
+    for (const [schemaName, schema] of Object.entries(this.doc.components?.schemas ?? {})) {
+      ajv.addSchema(
+        rewriteRefs({ ...(schema as object), $id: `${ID_BASE}/components/schemas/${schemaName}` }) as object,
+        undefined,
+        undefined,
+        validateSchema,
+      );
+    }
+    return ajv;
   }
 }
 
