@@ -20,6 +20,7 @@ import { UsersRepository } from '../src/store/users.repository';
 import { fmtInt, median, settings, sleep } from './http-common';
 import { get, login } from './http-load';
 import { cpuTimeUs, PASSWORD, startBenchRedis, USERNAME } from './servers';
+import { mainProcessEnv } from './service-env';
 
 const root = path.resolve(__dirname, '..');
 
@@ -51,17 +52,7 @@ export async function benchWorkers(counts: number[]): Promise<void> {
   url.pathname = `/${name}`;
   const clusters: Cluster[] = [];
   try {
-    const env = {
-      NODE_ENV: 'production',
-      PLAIN_HTTP: 'true',
-      HOST: '127.0.0.1',
-      REDIS_URL: redis.env.BENCH_REDIS_URL!,
-      REDIS_PASSWORD: redis.env.BENCH_REDIS_AUTH!,
-      JWT_SECRET: redis.env.BENCH_JWT_KEY!,
-      DATABASE_URL: url.toString(),
-      // Stopping at the end need not wait for load balancers that are not there.
-      SHUTDOWN_DRAIN_SECONDS: '0',
-    };
+    const env = { ...mainProcessEnv(redis.env), DATABASE_URL: url.toString() };
     for (const workers of counts) clusters.push(await startCluster(workers, env));
     const itemId = await seed(url.toString());
     const headers = await login(clusters[0]!.origin);

@@ -28,6 +28,7 @@ import { connectRedis } from '../src/store/redis';
 import { UsersRepository } from '../src/store/users.repository';
 import { type ChildApp, exitOnError, type Seeded, serveChild, timed } from './child';
 import { NoStoreCache } from './no-store-cache';
+import { benchConfigEnv } from './service-env';
 import { openBenchSessions } from './sessions-seed';
 
 const env = process.env;
@@ -35,14 +36,8 @@ const logger = createLogger('silent');
 // As main.ts loads it: a production JWT_SECRET is weighed in a worker thread, so zxcvbn's dictionaries
 // never enter this process's heap (what the GC table measures); awaited before listening.
 const { config, secretWeighed } = loadConfigWeighingSecretInThread({
+  ...benchConfigEnv(env),
   NODE_ENV: env.NODE_ENV ?? 'production',
-  PLAIN_HTTP: 'true',
-  REDIS_URL: env.BENCH_REDIS_URL,
-  REDIS_PASSWORD: env.BENCH_REDIS_AUTH,
-  JWT_SECRET: env.BENCH_JWT_KEY,
-  LOG_LEVEL: 'silent',
-  // Production requires PUBLIC_URL (the issuer); the service and the peer must agree on it.
-  PUBLIC_URL: 'https://specgate.bench.localhost',
   ...(JSON.parse(env.BENCH_CONFIG ?? '{}') as Record<string, string>),
 });
 

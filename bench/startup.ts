@@ -28,6 +28,7 @@ import { Client } from 'pg';
 import { openBenchDatabase } from './bench-postgres';
 import { median } from './http-common';
 import { PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, startBenchRedis } from './servers';
+import { mainProcessEnv } from './service-env';
 import { ensureBuilt, MAIN, ROOT } from './startup-build';
 import { busyMs, PHASES, startupPhases } from './startup-profile';
 
@@ -76,17 +77,10 @@ export async function measureProductionStartup(
       ? { DATABASE_URL: await freshSchema(db.url, db.schemaFor('startup')) }
       : { DATA_DIR: scratch };
     const env: Record<string, string> = {
+      ...mainProcessEnv(redis.env),
       PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      PLAIN_HTTP: 'true',
-      HOST: '127.0.0.1',
       PORT: '0',
-      PUBLIC_URL: 'https://specgate.bench.localhost',
-      REDIS_URL: redis.env.BENCH_REDIS_URL!,
-      REDIS_PASSWORD: redis.env.BENCH_REDIS_AUTH!,
-      JWT_SECRET: redis.env.BENCH_JWT_KEY!,
       LOG_LEVEL: 'info',
-      SHUTDOWN_DRAIN_SECONDS: '0',
       // os.tmpdir(): where node keeps a compile cache the service turns on. Fresh per measurement.
       TMPDIR: scratch,
       ...storage,

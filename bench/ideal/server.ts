@@ -23,20 +23,12 @@ import { createLogger } from '../../src/core/logger';
 import { connectRedis } from '../../src/store/redis';
 import { keys } from '../../src/store/redis-keys';
 import { exitOnError, serveChild, timed } from '../child';
+import { benchConfigEnv } from '../service-env';
 import { hs256Verifier } from './hs256';
 
 const env = process.env;
 // As main.ts and the service's bench server load it: zxcvbn stays out of this process's heap.
-const { config, secretWeighed } = loadConfigWeighingSecretInThread({
-  NODE_ENV: 'production',
-  PLAIN_HTTP: 'true',
-  REDIS_URL: env.BENCH_REDIS_URL,
-  REDIS_PASSWORD: env.BENCH_REDIS_AUTH,
-  JWT_SECRET: env.BENCH_JWT_KEY,
-  LOG_LEVEL: 'silent',
-  // The issuer: the service and the ideal server must agree on it.
-  PUBLIC_URL: 'https://specgate.bench.localhost',
-});
+const { config, secretWeighed } = loadConfigWeighingSecretInThread(benchConfigEnv(env));
 const verify = hs256Verifier({
   secret: config.jwt.secret!,
   issuer: config.jwt.issuer,

@@ -26,6 +26,7 @@ import { ACCESS_FIELDS, accessLive, legacyAccessField } from '../../src/auth/ses
 import { loadConfigWeighingSecretInThread } from '../../src/core/config';
 import { keys } from '../../src/store/redis-keys';
 import { exitOnError, serveChild, timed } from '../child';
+import { benchConfigEnv } from '../service-env';
 
 const env = process.env;
 // As main.ts and the service's bench server load it: zxcvbn stays out of this process's heap.
@@ -33,12 +34,7 @@ const {
   config: { jwt },
   secretWeighed,
 } = loadConfigWeighingSecretInThread({
-  NODE_ENV: 'production',
-  PLAIN_HTTP: 'true',
-  REDIS_URL: env.BENCH_REDIS_URL,
-  JWT_SECRET: env.BENCH_JWT_KEY,
-  // Production requires PUBLIC_URL (the issuer); the service and the peer must agree on it.
-  PUBLIC_URL: 'https://specgate.bench.localhost',
+  ...benchConfigEnv(env),
   ...(JSON.parse(env.BENCH_CONFIG ?? '{}') as Record<string, string>),
 });
 const verify = createVerifier({
