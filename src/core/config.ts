@@ -248,10 +248,10 @@ export function loadConfig(env: Env = process.env): Config {
 
 /**
  * {@link loadConfig} for the service's start-up: the same checks, except that production weighs
- * JWT_SECRET's randomness (zxcvbn, about half a second of CPU) in a worker thread while start-up goes
- * on. Every other problem throws here at once, as loadConfig throws them, the weak secret's among
- * them (then weighed here, the way loadConfig does). `secretWeighed` rejects with a ConfigError when
- * the secret is too weak; its caller must await it before serving.
+ * JWT_SECRET's randomness (zxcvbn, a few hundred ms of CPU) in a worker thread while start-up goes
+ * on. Any other problem throws here, as loadConfig throws it, with the secret weighed here too so
+ * that every problem is reported at once. `secretWeighed` rejects with a ConfigError when the secret
+ * is too weak; its caller must await it before serving.
  */
 export function loadConfigWeighingSecretInThread(env: Env = process.env): {
   config: Config;

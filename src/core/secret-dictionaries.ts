@@ -8,8 +8,10 @@
  * value, {@link matcherFor} can hand zxcvbn dictionaries that keep only the words occurring in the
  * value, each at its own position (zxcvbn's rank of a word is its position in its list; the others
  * become '', which is never looked up, every piece having a character), and zxcvbn finds the same
- * words at the same ranks, for a few ms of ranking. A process that reads many values (the tests)
- * ranks the whole dictionaries once instead.
+ * words at the same ranks, for some 50 ms instead of 350. Narrowing costs that much for every value,
+ * though, and shortens a check little: a process that reads many values (the tests) ranks the whole
+ * dictionaries once instead. (Reading a string with l33t substitutions or Levenshtein distances
+ * would look up other strings: both are off here.)
  */
 import type * as ZxcvbnCore from '@zxcvbn-ts/core';
 import type { OptionsType, ZxcvbnFactory } from '@zxcvbn-ts/core';
