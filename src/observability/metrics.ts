@@ -51,34 +51,24 @@ export class Metrics implements CacheMetrics {
     this.source = opts.aggregate?.(this.registry);
   }
 
-  /** The cache counter's child per operation and outcome, for the same reason as the latency's. */
+  /** The cache counter's children by operation and outcome (see {@link childOf}). */
   private readonly outcomeChildren = new Map<string, { inc(): void }>();
 
   outcome(operationId: string, outcome: CacheOutcome): void {
-    const key = `${operationId} ${outcome}`;
-    let child = this.outcomeChildren.get(key);
-    if (!child) {
-      child = this.cache.labels({ operation: operationId, outcome });
-      // Bounded by the document: its cached operations × three outcomes.
-      if (this.outcomeChildren.size < 4096) this.outcomeChildren.set(key, child);
-    }
-    child.inc();
+    childOf(this.outcomeChildren, `${operationId} ${outcome}`, () =>
+      this.cache.labels({ operation: operationId, outcome }),
+    ).inc();
   }
 
-  /** The histogram's child per label set, so a response does not hash its labels again. */
+  /** The latency histogram's children by label set (see {@link childOf}). */
   private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
 
   /** Records a response; `operationId` is "none" when no operation matched (404/405). */
   observe(operationId: string | undefined, method: string, status: number, seconds: number): void {
     const operation = operationId ?? 'none';
-    const key = `${operation} ${method} ${status}`;
-    let child = this.latencyChildren.get(key);
-    if (!child) {
-      child = this.latency.labels({ operation, method, status: String(status) });
-      // Bounded by the document (operations × methods × statuses); clients choose only the method.
-      if (this.latencyChildren.size < 4096) this.latencyChildren.set(key, child);
-    }
-    child.observe(seconds);
+    childOf(this.latencyChildren, `${operation} ${method} ${status}`, () =>
+      this.latency.labels({ operation, method, status: String(status) }),
+    ).observe(seconds);
   }
 
   /** Records a request that ended before its body arrived; `operationId` is "none" when unmatched. */
@@ -93,4 +83,18 @@ export class Metrics implements CacheMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/**
+ * A metric's child for one label set, kept so that a response does not hash its labels again.
+ * Bounded by the document (operations × methods × statuses × outcomes; clients choose only the
+ * method): past 4,096 label sets a child is made and not kept.
+ */
+function childOf<T>(children: Map<string, T>, key: string, make: () => T): T {
+  let child = children.get(key);
+  if (!child) {
+    child = make();
+    if (children.size < 4096) children.set(key, child);
+  }
+  return child;
 }

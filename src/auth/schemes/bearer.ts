@@ -29,9 +29,8 @@ export function bearerScheme(
       // checked (RFC 6750 §2.1's b64token), which only a token seen for the first time needs.
       const seen = header?.startsWith('Bearer ') ? tokens.memoized(header.slice(7)) : undefined;
       if (seen) return unbound(seen);
-      const token = bearerToken(header);
-      const known = tokens.memoized(token);
-      return known ? unbound(known) : tokens.verify(token).then(unbound);
+      // verify() answers from the memo too, for a token spelled otherwise ("bearer", extra spaces).
+      return tokens.verify(bearerToken(header)).then(unbound);
     },
     check: (claimed) => liveSession(sessions, claimed),
     challenge: (err) => tokenChallenge('Bearer', err, params),
