@@ -51,7 +51,7 @@ export async function prepareScenarios(
   ];
   for (const key of ['traced10', 'tracedAll'] as const) {
     const server = started[key];
-    if (server) scenarios.push(await tracedScenario(key, server, database));
+    if (server) scenarios.push(await cachedReadScenario(key, TRACED_LABELS[key], server, database));
   }
   if (started.es256) scenarios.push(await es256Scenario(started.es256, database));
   if (started['304']) scenarios.push(await notModifiedScenario(started['304'], database));
@@ -70,17 +70,17 @@ const TRACED_LABELS = {
 } as const;
 
 /**
- * The cached read on a service that traces (http-start.ts tracedEnv): its own login and item,
- * warmed once, so every measured answer is a HIT as the cached scenario's.
+ * The cached scenario's read on another service (a traced one; bench:ab's two trees): its own
+ * login and item, warmed once, so every measured answer is a HIT as the cached scenario's.
  */
-async function tracedScenario(key: keyof typeof TRACED_LABELS, server: Server, database: string): Promise<Scenario> {
+export async function cachedReadScenario(key: Key, label: string, server: Server, database: string): Promise<Scenario> {
   const headers = await login(server.origin);
   const itemPath = `/v1/items/${server.itemIds[0]}`;
   const first = await get(server.origin, itemPath, headers);
   if (first.status !== 200) throw new Error(`GET ${itemPath}: ${first.status} ${first.body}`);
   return {
     key,
-    label: TRACED_LABELS[key],
+    label,
     server,
     database,
     paths: [itemPath],
