@@ -4,6 +4,7 @@
  */
 
 import type { RequestListener } from 'node:http';
+import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import { CursorSeal } from './api/cursor';
 import { boundHandlers, createHandlers } from './api/handlers';
@@ -17,7 +18,7 @@ import { CsrfGuard } from './auth/pages/csrf';
 import { RequestSeal } from './auth/pages/sealed-request';
 import { SignInFlow } from './auth/pages/sign-in-flow';
 import { SignInSessions } from './auth/pages/sign-in-sessions';
-import { PasswordHasher } from './auth/passwords';
+import { ARGON2_PARAMS, PasswordHasher } from './auth/passwords';
 import { bearerScheme } from './auth/schemes/bearer';
 import { clientBasicScheme } from './auth/schemes/client-basic';
 import { dpopScheme } from './auth/schemes/dpop';
@@ -34,6 +35,8 @@ import type { Logger } from './core/logger';
 import { loadRedocBundle, REDOC_BUNDLE_PATH } from './docs/redoc-bundle';
 import { securityHeaders } from './http/security-headers';
 import { Metrics } from './observability/metrics';
+import type { Instrumented } from './observability/tracing/instrument';
+import type { InSpan } from './observability/tracing/internal-span';
 import { loadDocument, type OpenApiDocument } from './pipeline/compile/document';
 import { createPipeline, type Pipeline } from './pipeline/pipeline';
 import { ClientsRepository } from './store/clients.repository';
@@ -64,6 +67,11 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** The metrics /metrics serves; a cluster worker passes one that answers for all workers. Defaults to a new one. */
   metrics?: Metrics;
+  /**
+   * Traces every request, its Redis round trips, queries, argon2 verifications and cache fills
+   * (src/observability/tracing/); absent: nothing is traced and no tracing code runs.
+   */
+  tracer?: Tracer;
 }
 
 export interface App {
@@ -80,10 +88,12 @@ export interface App {
   codes: AuthorizationCodes;
 }
 
-export async function createApp(deps: AppDeps): Promise<App> {
+export async function createApp(untraced: AppDeps): Promise<App> {
+  const traced = instrumented(untraced);
+  const deps = traced ? { ...untraced, db: traced.db } : untraced;
   const { config, logger } = deps;
   const document = deps.document ?? loadDocument();
-  const services = createServices(deps, await openKeys(deps));
+  const services = createServices(deps, await openKeys(deps), traced?.inSpan);
   // On libuv's thread pool while the document's validators compile on this thread.
   const passwordsWarm = services.passwords.warmUp();
   const { metrics } = services;
@@ -107,6 +117,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     metrics,
     maxEntryBytes: config.redis.cacheMaxEntryBytes,
+    inSpan: traced?.inSpan,
     ...deps.cacheHooks,
   });
 
@@ -142,6 +153,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     lifecycle: services.lifecycle,
     onResponse: (operationId, method, status, seconds) => metrics.observe(operationId, method, status, seconds),
     onUnanswered: (operationId, outcome) => metrics.unanswered(operationId, outcome),
+    tracing: traced?.requests,
   });
 
   await passwordsWarm;
@@ -155,6 +167,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     lifecycle,
     codes,
   };
+}
+
+/** The app's parts with tracing added, when there is a tracer; the module is loaded only then. */
+function instrumented(deps: AppDeps): Instrumented | undefined {
+  if (!deps.tracer) return undefined;
+  const { instrument } =
+    require('./observability/tracing/instrument') as typeof import('./observability/tracing/instrument');
+  return instrument(deps.tracer, {
+    db: deps.db,
+    databaseUrl: deps.config.databaseUrl,
+    redis: deps.cacheRedis ? [deps.redis, deps.cacheRedis] : [deps.redis],
+    trustProxy: deps.config.trustProxy,
+  });
 }
 
 /** The authorization endpoint's pages (src/auth/pages/): their keys come from the JWT secret. */
@@ -210,7 +235,7 @@ function openKeys(deps: AppDeps): Promise<KeySource> {
 }
 
 /** The services handlers and security schemes share: tokens, sessions, the login throttle, metrics. */
-function createServices(deps: AppDeps, keys: KeySource) {
+function createServices(deps: AppDeps, keys: KeySource, inSpan: InSpan | undefined) {
   const { config, redis } = deps;
   const { jwt } = config;
   if (!jwt.secret) throw new Error('JWT secret missing: set JWT_SECRET');
@@ -233,7 +258,7 @@ function createServices(deps: AppDeps, keys: KeySource) {
     tokens,
     cursors: new CursorSeal(jwt.secret),
     sessions,
-    passwords: deps.passwords ?? new PasswordHasher(),
+    passwords: deps.passwords ?? new PasswordHasher(ARGON2_PARAMS, inSpan),
     throttle: new LoginThrottle(redis, config.loginLimits),
     metrics: deps.metrics ?? new Metrics(),
     lifecycle: deps.lifecycle ?? new Lifecycle(),

@@ -20,6 +20,7 @@ import { Lifecycle } from './core/lifecycle';
 import { createLogger, type Logger, synchronousStdout } from './core/logger';
 import { createServer } from './http/server';
 import { Metrics } from './observability/metrics';
+import type { Tracing } from './observability/tracing/start-tracing';
 import { type Database, openDatabase } from './store/database';
 import { migrate } from './store/migrate';
 import { connectRedis, evictionPolicy } from './store/redis';
@@ -92,6 +93,8 @@ export interface StartOptions {
    * listening, so a weak secret never serves; its ConfigError rejects the start.
    */
   secretWeighed?: Promise<void>;
+  /** The process's tracing ({@link observed}), when the config turns it on: flushed last on stop. */
+  tracing?: Tracing;
 }
 
 /** Starts the service with a validated config. */
@@ -103,7 +106,16 @@ export async function start(
   const resources = await openResources(config, logger);
   const { db, redis, cacheRedis } = resources;
   const lifecycle = new Lifecycle();
-  const app = await createApp({ config, logger, redis, db, cacheRedis, lifecycle, metrics: opts.metrics });
+  const app = await createApp({
+    config,
+    logger,
+    redis,
+    db,
+    cacheRedis,
+    lifecycle,
+    metrics: opts.metrics,
+    tracer: opts.tracing?.tracer,
+  });
   await opts.secretWeighed;
   const server = createServer(config, app.listener, logger);
   await new Promise<void>((resolve, reject) => {
@@ -130,6 +142,8 @@ export async function start(
         );
       app.keys.stop();
       await resources.close();
+      // The spans of the last requests, drained above, are still queued for export.
+      await opts.tracing?.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'tracing flush failed'));
       logger.info('specgate stopped');
     })());
   return { server, url, redis, db, stop };
@@ -254,12 +268,28 @@ function serve(config: Config, logger: Logger, opts: StartOptions = {}): (reason
   return shutdown;
 }
 
+/**
+ * A serving process's logger and, when the config turns tracing on, its tracing: the SDK is
+ * required only then, and log lines then carry the trace of the request they were written in.
+ */
+export function observed(config: Config, workerId?: number): { logger: Logger; tracing?: Tracing } {
+  if (!config.tracing) return { logger: createLogger(config.logLevel) };
+  const { traceLogFields } =
+    require('./observability/tracing/log-fields') as typeof import('./observability/tracing/log-fields');
+  const { startTracing } =
+    require('./observability/tracing/start-tracing') as typeof import('./observability/tracing/start-tracing');
+  const logger = createLogger(config.logLevel, undefined, traceLogFields);
+  return { logger, tracing: startTracing(config.tracing, { logger, workerId }) };
+}
+
 if (require.main === module) {
   const { config, secretWeighed } = orExit(() => loadConfigWeighingSecretInThread());
   // WORKERS=1 is one plain process, no cluster primary: run one per pod, the orchestrator restarts it
   // (README, Deploying on Kubernetes).
-  if (config.workers === 1) serve(config, createLogger(config.logLevel), { secretWeighed });
-  else if (cluster.isPrimary)
+  if (config.workers === 1) {
+    const { logger, tracing } = observed(config);
+    serve(config, logger, { secretWeighed, tracing });
+  } else if (cluster.isPrimary)
     secretWeighed.then(
       () => runPrimary(config, createLogger(config.logLevel, synchronousStdout()).child({ pid: process.pid })),
       exitOnConfigError,
@@ -267,7 +297,7 @@ if (require.main === module) {
   else {
     // A worker: today's service, whose /metrics answers for all workers and which drains when the primary asks.
     const metrics = new Metrics({ aggregate: workerMetricsSource });
-    const logger = createLogger(config.logLevel).child({ pid: process.pid });
-    onShutdownRequest(serve(config, logger, { metrics, secretWeighed }));
+    const { logger, tracing } = observed(config, cluster.worker?.id);
+    onShutdownRequest(serve(config, logger.child({ pid: process.pid }), { metrics, secretWeighed, tracing }));
   }
 }

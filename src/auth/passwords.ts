@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
+import type { InSpan } from '../observability/tracing/internal-span';
 
 /** argon2id cost parameters (memory in KiB). */
 export interface Argon2Params {
@@ -18,7 +19,11 @@ export const ARGON2_PARAMS: Argon2Params = { memoryCost: 19456, timeCost: 2, par
 export class PasswordHasher {
   private dummy: Promise<string> | undefined;
 
-  constructor(private readonly params: Argon2Params = ARGON2_PARAMS) {}
+  /** `inSpan`: each verification as a span of the request's trace (src/observability/tracing/). */
+  constructor(
+    private readonly params: Argon2Params = ARGON2_PARAMS,
+    private readonly inSpan?: InSpan,
+  ) {}
 
   hash(password: string): Promise<string> {
     return argon2.hash(password, { type: argon2.argon2id, ...this.params });
@@ -27,7 +32,8 @@ export class PasswordHasher {
   /** Verifies `password` against `hash`; a malformed hash counts as a mismatch. */
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      const verify = () => argon2.verify(hash, password);
+      return await (this.inSpan ? this.inSpan('argon2 verify', verify) : verify());
     } catch {
       return false;
     }

@@ -15,6 +15,7 @@
 import type { Logger } from '../core/logger';
 import { strongEtag } from '../http/conditional';
 import type { Response } from '../http/response';
+import type { InSpan } from '../observability/tracing/internal-span';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 import { type CacheEntry, type CacheStore, type Lookup, lockToken } from './cache-store';
 import { EntryKeys } from './entry-keys';
@@ -52,6 +53,8 @@ export interface HttpCacheOptions {
    * one entry cannot take a large share of the cache's memory and a hit never moves megabytes.
    */
   maxEntryBytes?: number;
+  /** Runs a fill as a span of the request's trace (src/observability/tracing/); absent: untraced. */
+  inSpan?: InSpan;
   /** Test seam: runs between the handler's database read and the cache fill. */
   beforeFill?: (entryKey: string) => Promise<void>;
 }
@@ -145,6 +148,19 @@ export class HttpCache {
       this.opts.metrics?.outcome(operationId, 'MISS');
       return { response, outcome: 'MISS' };
     }
+    const fill = () => this.loadAndStore(operationId, prepared, found, load, token);
+    return this.opts.inSpan ? this.opts.inSpan('cache fill', fill) : fill();
+  }
+
+  /** The fill itself, under the lock `token` holds: load, store, unlock. */
+  private async loadAndStore(
+    operationId: string,
+    prepared: PreparedRead,
+    found: Lookup,
+    load: () => Promise<Response>,
+    token: string,
+  ): Promise<Answer> {
+    const { store } = this.opts;
     try {
       // The generations were read before this load: if a write lands meanwhile, the entry is dead.
       const response = await load();

@@ -9,6 +9,7 @@ import { DEFAULT_PROBLEM_TYPE_BASE, problemTypeBaseProblem } from './problems';
 import { localPublicUrl, parsePublicUrl } from './public-url';
 import { MIN_SECRET_BITS, SECRET_ADVICE, secretWeakness } from './secret-strength';
 import { releaseSecretThread, weighSecretInThread } from './secret-strength-thread';
+import { readTracing, type TracingConfig } from './tracing-config';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -44,6 +45,8 @@ export interface Config {
   readonly dataDir: string;
   /** How long a browser stays signed in at /authorize after entering a password (SIGN_IN_SESSION_HOURS, 1–720). */
   readonly signInSessionSeconds: number;
+  /** OpenTelemetry tracing (OTEL_* variables, src/core/tracing-config.ts); undefined: off, no SDK loaded. */
+  readonly tracing: TracingConfig | undefined;
   /** Where clients reach the service (PUBLIC_URL), no trailing slash: the OAuth issuer identifier. */
   readonly publicUrl: string;
   readonly jwt: {
@@ -312,6 +315,7 @@ function readConfig(r: EnvReader): Config {
     workers: readWorkers(r, databaseUrl),
     dpop: readDpop(r),
     signInSessionSeconds: r.int('SIGN_IN_SESSION_HOURS', 12, 1, 720) * 3600,
+    tracing: readTracing(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

@@ -30,11 +30,19 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-/** Builds the process logger. `destination` is a seam for tests that capture log lines. */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/**
+ * Builds the process logger. `destination` is a seam for tests that capture log lines; `mixin`
+ * adds fields to every line (the trace of the request being handled, when tracing is on).
+ */
+export function createLogger(
+  level: LogLevel,
+  destination?: DestinationStream,
+  mixin?: () => Record<string, unknown>,
+): Logger {
   return pino(
     {
       level,
+      ...(mixin ? { mixin } : {}),
       base: { service: 'specgate' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },

@@ -107,6 +107,8 @@ export class RequestContext {
   input: OperationRequest | undefined = undefined;
   cache: CacheState | undefined = undefined;
   response: Response | undefined = undefined;
+  /** What a stage threw that became the response (an error's trace attributes read it). */
+  error: unknown = undefined;
   /**
    * Set when the stages will not write a response: the client left or was cut, the cors stage
    * answered a preflight itself, or the path is not ours and goes to the embedding app's `next`.

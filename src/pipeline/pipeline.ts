@@ -5,13 +5,12 @@
  * own stages, chosen once at start-up, validate and its answer; then the response stages.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import proxyaddr from 'proxy-addr';
 import type { SecurityScheme } from '../auth/principal';
 import type { HttpCache } from '../cache/http-cache';
 import { isUnavailable, renderError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { ClientAbortedError, RequestTimedOutError } from '../http/body';
-import { canonicalIpAddress } from '../http/ip-address';
+import { clientAddress } from '../http/client-address';
 import { mediaTypeOf } from '../http/negotiate';
 import type { SecurityHeaders } from '../http/security-headers';
 import type { OpenApiDocument } from './compile/document';
@@ -70,6 +69,13 @@ export interface PipelineOptions {
   onResponse?: (operationId: string | undefined, method: string, status: number, seconds: number) => void;
   /** Called once per request whose body never fully arrived, instead of onResponse (metrics). */
   onUnanswered?: (operationId: string | undefined, outcome: UnansweredOutcome) => void;
+  /** Runs each request inside its trace's span (src/observability/tracing/); absent: no tracing at all. */
+  tracing?: RequestTracing;
+}
+
+/** How a request is traced: `run` inside the request's span, which ends with what ctx then holds. */
+export interface RequestTracing {
+  trace(ctx: RequestContext, run: (ctx: RequestContext) => Promise<void>): Promise<void>;
 }
 
 /** A stage for one operation, or undefined where it cannot need that stage; asked once, at start-up. */
@@ -94,7 +100,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const compiler = new SchemaCompiler(opts.document);
   const cors = opts.cors?.origins.length ? corsStage(opts.cors.origins, opts.cors.expose) : undefined;
   const readBody = readBodyStage(opts.bodyLimitBytes);
-  const validate: Validate = validateStage(clientAddress(opts.trustProxy));
+  const client = clientAddress(opts.trustProxy);
+  const validate: Validate = validateStage((ctx) => client(ctx.req));
   const checkResponse = opts.validateResponses
     ? checkResponseStage(new ResponseValidator(compiler), opts.logger)
     : undefined;
@@ -138,8 +145,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }),
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, next?: () => void): Promise<void> {
-    const ctx = new RequestContext(req, res, next);
+  async function run(ctx: RequestContext): Promise<void> {
     try {
       for (const stage of front) {
         const pending = stage(ctx);
@@ -163,6 +169,14 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       if (answered) write(answered);
     }
     observe(ctx, opts);
+  }
+
+  const { tracing } = opts;
+  // One branch per request when tracing is off: no span, no context, nothing else.
+  async function handle(req: IncomingMessage, res: ServerResponse, next?: () => void): Promise<void> {
+    const ctx = new RequestContext(req, res, next);
+    if (tracing) await tracing.trace(ctx, run);
+    else await run(ctx);
     if (ctx.unanswered === 'handed_off') ctx.next?.();
   }
 
@@ -180,20 +194,6 @@ function ended(ctx: RequestContext): boolean {
 }
 
 /**
- * The client's address: the socket's, or through `hops` trusted proxies' X-Forwarded-For, in one
- * spelling whatever the proxy wrote (a port, brackets, zero padding: src/http/ip-address.ts). An
- * entry that is no address is kept as written, for the logs; the login limits count all such in
- * one bucket (src/http/ip-bucket.ts).
- */
-function clientAddress(hops: number): (ctx: RequestContext) => string {
-  if (hops === 0) return (ctx) => ctx.req.socket.remoteAddress ?? '';
-  return (ctx) => {
-    const forwarded = proxyaddr(ctx.req, (_address, i) => i < hops);
-    return canonicalIpAddress(forwarded) ?? forwarded;
-  };
-}
-
-/**
  * Turns what a stage threw into the response (problem+json or OAuth JSON, src/core/errors.ts);
  * undefined when there is nothing to write: the client left, or the response had already begun.
  */
@@ -204,6 +204,7 @@ function answerError(ctx: RequestContext, err: unknown, opts: PipelineOptions): 
     ctx.unanswered = err.code;
     return undefined;
   }
+  ctx.error = err;
   const rendered = renderError(err, {
     format: ctx.errorFormat,
     instance: ctx.base + ctx.path,

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import type { Tracer } from '@opentelemetry/api';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import { type App, type AppDeps, createApp } from '../../src/app';
@@ -15,6 +16,8 @@ import { PasswordHasher } from '../../src/auth/passwords';
 import { type Config, loadConfig } from '../../src/core/config';
 import { expressMiddleware } from '../../src/embed';
 import { createServer } from '../../src/http/server';
+import { internalSpans } from '../../src/observability/tracing/internal-span';
+import { traceLogFields } from '../../src/observability/tracing/log-fields';
 import type { OpenApiDocument } from '../../src/pipeline/compile/document';
 import type { Database } from '../../src/store/database';
 import { connectRedis } from '../../src/store/redis';
@@ -26,7 +29,8 @@ import { isTopologyServer, keysAcrossCluster } from './redis-topology';
 import { sharedRedis } from './shared-redis';
 
 /** Cheaper argon2id for tests that create many users; the production cost is tested separately. */
-export const fastPasswords = () => new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+export const fastPasswords = (tracer?: Tracer) =>
+  new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, tracer && internalSpans(tracer));
 
 /** A fresh 384-bit key per test process, as `openssl rand -base64 48` makes (production refuses weak keys). */
 export const TEST_SECRET = randomBytes(48).toString('base64');
@@ -55,6 +59,11 @@ export interface TestAppOptions {
    * against the URL they discovered it at (openid-client, RFC 8414 §3.3).
    */
   publicUrlIsOrigin?: boolean;
+  /**
+   * Trace the app with this tracer (an in-memory exporter's): its requests, Redis round trips,
+   * queries, argon2 verifications (with the default hasher) and log lines.
+   */
+  tracer?: Tracer;
 }
 
 export interface TestApp {
@@ -113,11 +122,11 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...opts.env,
   });
   const logs: string[] = [];
-  const logger = capturingLogger(config.logLevel, logs);
+  const logger = capturingLogger(config.logLevel, logs, opts.tracer ? traceLogFields : undefined);
   const db = opts.db ?? (await openTestPglite());
   const redis = await connectRedis(config.redis, logger);
   keysAcrossCluster(redis);
-  const passwords = opts.passwords ?? fastPasswords();
+  const passwords = opts.passwords ?? fastPasswords(opts.tracer);
   const cacheRedis = opts.cacheRedisServer
     ? await connectRedis(
         {
@@ -141,6 +150,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     clock: opts.clock,
     cacheRedis,
     cacheHooks: opts.cacheHooks,
+    tracer: opts.tracer,
   });
   const server = createServer(
     config,

@@ -6,12 +6,13 @@ import { Writable } from 'node:stream';
 import type { LogLevel } from '../../src/core/config';
 import { createLogger, type Logger } from '../../src/core/logger';
 
-export function capturingLogger(level: LogLevel, lines: string[]): Logger {
+/** `mixin`: fields every line gets (the trace of the request, as main.ts adds when tracing is on). */
+export function capturingLogger(level: LogLevel, lines: string[], mixin?: () => Record<string, unknown>): Logger {
   const sink = new Writable({
     write(chunk, _encoding, done) {
       lines.push(String(chunk));
       done();
     },
   });
-  return createLogger(level, sink as never);
+  return createLogger(level, sink as never, mixin);
 }

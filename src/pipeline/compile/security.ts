@@ -11,6 +11,8 @@ export interface SecurityPlan {
   public: boolean;
   /** The distinct schemes the requirements name, in order of first mention. */
   schemes: SecurityScheme[];
+  /** Their names in the document's securitySchemes, index for index. */
+  names: string[];
   /** Each alternative: indices into `schemes`, and the scopes needed. */
   requirements: { schemes: number[]; scopes: string[] }[];
 }
@@ -38,6 +40,7 @@ export function compileSecurity(
   return {
     public: compiled.length === 0 || compiled.some((r) => r.schemes.length === 0),
     schemes,
+    names,
     requirements: compiled,
   };
 }
