@@ -35,6 +35,13 @@ const BAR = 0.98;
 const perRound = (r: AbResults, f: (run: Run) => number) =>
   r.sides[1].runs.map((b, i) => f(b) / f(r.sides[0].runs[i]!));
 
+/** The first and third quartiles (medians of the lower and upper halves). */
+function quartiles(xs: number[]): [number, number] {
+  const s = [...xs].sort((a, b) => a - b);
+  const half = Math.floor(s.length / 2);
+  return [median(s.slice(0, Math.max(1, half))), median(s.slice(s.length - Math.max(1, half)))];
+}
+
 export function abLines(r: AbResults): string[] {
   const [a, b] = r.sides;
   const { rounds, warmup, duration, connections } = r.settings;
@@ -64,6 +71,12 @@ export function abLines(r: AbResults): string[] {
     `  ${what.padEnd(28)} ${median(xs).toFixed(3)}   per round ${xs.map((x) => x.toFixed(3)).join(' ')}   (least ${Math.min(...xs).toFixed(3)}, most ${Math.max(...xs).toFixed(3)})`;
   const rps = perRound(r, (x) => x.rps);
   const met = median(rps) >= BAR;
+  const [q1, q3] = quartiles(rps);
+  // When the middle half of the rounds is wider than the bar's margin, the median alone cannot tell.
+  const spread =
+    q3 - q1 > 2 * (1 - BAR)
+      ? `; inconclusive at this noise: the middle half of the rounds spans ${q1.toFixed(3)} to ${q3.toFixed(3)}, wider than ±${((1 - BAR) * 100).toFixed(0)} %`
+      : `; the middle half of the rounds spans ${q1.toFixed(3)} to ${q3.toFixed(3)}`;
   return [
     `bench:ab  node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} logical CPUs), load average ${load.join(' ')} (1, 5, 15 min, at the end)`,
     `A: ${r.a.rev} = ${r.a.sha.slice(0, 8)} "${r.a.subject.length > 72 ? `${r.a.subject.slice(0, 71)}…` : r.a.subject}" (a git worktree; node_modules ${r.a.nodeModules})`,
@@ -87,7 +100,7 @@ export function abLines(r: AbResults): string[] {
       'server CPU µs/req',
       perRound(r, (x) => x.cpuUs),
     ),
-    `  B within 2 % of A (req/s B ÷ A >= ${BAR}): ${met ? 'met' : 'NOT met'} (reported, never failing the run)`,
+    `  B within 2 % of A (req/s B ÷ A >= ${BAR}): ${met ? 'met' : 'NOT met'}${spread} (reported, never failing the run)`,
     '',
     ...r.sides.map(
       (s) =>

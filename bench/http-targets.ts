@@ -110,6 +110,8 @@ export function performanceTargets(rows: Row[], runs: Map<Key, Run[]>, startup: 
       [a, b].filter((k) => !runs.has(k)),
     );
   const p99 = (r: Run) => r.p99;
+  // The server's CPU per request: tracing's cost whether or not the server was the bottleneck.
+  const cpu = (r: Run) => r.cpuUs;
   const cached = row('cached')!;
   return [
     overFloor('cached ÷ floor', 'cached', 0.5),
@@ -124,6 +126,8 @@ export function performanceTargets(rows: Row[], runs: Map<Key, Run[]>, startup: 
     report('tracedAll ÷ cached', 'tracedAll', 'cached'),
     report('traced10 p99 ÷ cached p99', 'traced10', 'cached', p99),
     report('tracedAll p99 ÷ cached p99', 'tracedAll', 'cached', p99),
+    report('traced10 CPU µs/req ÷ cached', 'traced10', 'cached', cpu),
+    report('tracedAll CPU µs/req ÷ cached', 'tracedAll', 'cached', cpu),
     bar('cached p99 ÷ floor p99', cached.p99Ratio, x, '<=', 2),
     pair('cached p99 ÷ peer p99', 'cached', 'peer', '<=', 1, (r) => r.p99),
     bar('scavenge p99 (cached)', cached.gc.minorP99, ms, '<', 2),
