@@ -134,6 +134,19 @@ describe('a cached read', () => {
     expect(trip?.attributes['db.operation.name']).toMatch(/^BATCH/);
     expect(sqlSpans(spans)).toEqual([]);
     expect(everything(spans)).not.toContain(reader);
+    // Each stage marked its start, in the order the README's request flow gives.
+    expect(server.events.map((e) => e.name)).toEqual([
+      'route',
+      'negotiate',
+      'verifyCredentials',
+      'prefetchCache',
+      'checkCredentials',
+      'authorize',
+      'validate',
+      'cache',
+      'checkResponse',
+      'write',
+    ]);
   });
 
   it('304: the outcome says the client already had it', async () => {
