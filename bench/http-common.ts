@@ -15,7 +15,19 @@ const num = (name: string, fallback: number, zeroAllowed = false) => {
 };
 
 /** Scenario names, in the order they run in odd rounds (even rounds move the floor to the end). */
-export const KEYS = ['floor', 'cached', 'es256', '304', 'miss', 'list', 'sessions', 'peer', 'ideal'] as const;
+export const KEYS = [
+  'floor',
+  'cached',
+  'traced10',
+  'tracedAll',
+  'es256',
+  '304',
+  'miss',
+  'list',
+  'sessions',
+  'peer',
+  'ideal',
+] as const;
 export type Key = (typeof KEYS)[number];
 
 /** The knobs, read once. */

@@ -33,12 +33,16 @@ export interface Row {
   warnings: string[];
 }
 
-/** One performance target: the figure measured, the bar, and whether it is met (undefined: not measured). */
+/**
+ * One performance target: the figure measured, the bar, and whether it is met (undefined: not
+ * measured, or `reported`: a figure shown beside the targets with no bar).
+ */
 export interface Target {
   what: string;
   measured: string;
   target: string;
   met: boolean | undefined;
+  reported?: boolean;
   note?: string;
 }
 
@@ -152,4 +156,5 @@ export function targetLines(targets: Target[]): string[] {
   );
 }
 
-export const verdictOf = (t: Target) => (t.met === undefined ? 'not measured' : t.met ? 'met' : 'NOT met');
+export const verdictOf = (t: Target) =>
+  t.met === undefined ? (t.reported ? 'reported' : 'not measured') : t.met ? 'met' : 'NOT met';

@@ -5,6 +5,7 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { exportLines, type TracedExports } from './http-exports';
 import { gcTableCells } from './http-gc-report';
 import type { Row, Target } from './http-report';
 import { tableCells, verdictOf } from './http-report';
@@ -21,6 +22,8 @@ export interface Results {
   targets: Target[];
   /** Same-round ratios (req/s, and cached p99 ÷ peer p99), medians over the rounds; undefined when not run. */
   ratios: Record<string, number | undefined>;
+  /** What the traced services exported to the OTLP sink (http-exports.ts); absent when none ran. */
+  exports?: TracedExports | undefined;
 }
 
 /** Writes the JSON and markdown files and their `latest` copies; resolves to the markdown's path. */
@@ -68,6 +71,16 @@ function markdown(r: Results): string {
         `- ${row.label}: ${row.requests.join(' / ')} requests; ${row.problems.length ? `PROBLEMS: ${row.problems.join('; ')}` : 'all checks passed'}${row.warnings.map((w) => `; WARNING: ${w}`).join('')}`,
     ),
     '',
+    ...(r.exports
+      ? [
+          '## Traces exported',
+          '',
+          ...exportLines(r.exports)
+            .slice(1)
+            .map((l) => `- ${l.trim()}`),
+          '',
+        ]
+      : []),
   ];
   return out.join('\n');
 }

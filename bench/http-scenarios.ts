@@ -49,6 +49,10 @@ export async function prepareScenarios(
       check: isItemAt,
     },
   ];
+  for (const key of ['traced10', 'tracedAll'] as const) {
+    const server = started[key];
+    if (server) scenarios.push(await cachedReadScenario(key, TRACED_LABELS[key], server, database));
+  }
   if (started.es256) scenarios.push(await es256Scenario(started.es256, database));
   if (started['304']) scenarios.push(await notModifiedScenario(started['304'], database));
   if (started.miss) scenarios.push(await missScenario(started.miss, database));
@@ -58,6 +62,33 @@ export async function prepareScenarios(
   if (started.peer) scenarios.push(readerScenario('peer', started.peer, cachedRead));
   if (started.ideal) scenarios.push(readerScenario('ideal', started.ideal, cachedRead));
   return { scenarios, floorBody: first.body };
+}
+
+const TRACED_LABELS = {
+  traced10: 'GET /v1/items/{id} cached, traced 10%',
+  tracedAll: 'GET /v1/items/{id} cached, traced all',
+} as const;
+
+/**
+ * The cached scenario's read on another service (a traced one; bench:ab's two trees): its own
+ * login and item, warmed once, so every measured answer is a HIT as the cached scenario's.
+ */
+export async function cachedReadScenario(key: Key, label: string, server: Server, database: string): Promise<Scenario> {
+  const headers = await login(server.origin);
+  const itemPath = `/v1/items/${server.itemIds[0]}`;
+  const first = await get(server.origin, itemPath, headers);
+  if (first.status !== 200) throw new Error(`GET ${itemPath}: ${first.status} ${first.body}`);
+  return {
+    key,
+    label,
+    server,
+    database,
+    paths: [itemPath],
+    headers,
+    status: 200,
+    xCache: 'HIT',
+    check: isItemAt,
+  };
 }
 
 /** The cached read on a service whose tokens are signed ES256 (JWT_SIGNING_KEYS_FILE), not HS256. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { BenchDatabase } from './bench-postgres';
 import { type Key, settings } from './http-common';
 import { FLOOR_KEY } from './http-scenarios';
+import type { Sink } from './otlp-sink/start';
 import { SERVER_CPU } from './pinning';
 import { type Mode, type Server, startServer } from './servers';
 
@@ -18,6 +19,24 @@ export interface StartSettings {
   pin: boolean;
   /** The es256 service's JWT_SIGNING_KEYS_FILE. */
   keyFile: string;
+  /** The traced services' OTLP sink (otlp-sink/), when this run measures one. */
+  sink?: Sink | undefined;
+}
+
+/**
+ * The OpenTelemetry environment of a traced scenario (the variables of the specification,
+ * https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/): OTLP/HTTP
+ * protobuf to the sink, under the scenario's name; traced10 samples 10 % of the traces it starts
+ * (and follows a sampled parent), tracedAll every request. The batch processor keeps its defaults.
+ */
+export function tracedEnv(key: 'traced10' | 'tracedAll', sink: Sink): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpointFor(key),
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    ...(key === 'traced10'
+      ? { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }
+      : { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }),
+  };
 }
 
 /** The file BENCH_HTTP_TRACE_GC's server writes its GC trace to. */
@@ -60,8 +79,11 @@ export async function startServers(
   const byKey: Partial<Record<Key, Server>> = {};
   const [, cached] = await start(service('cached'));
   byKey.cached = cached;
+  const traced = (key: 'traced10' | 'tracedAll') => (opts.sink ? [service(key, tracedEnv(key, opts.sink))] : []);
   const rest: [Key, Mode, Record<string, string>][] = [
     ['floor', 'floor', { BENCH_FLOOR_KEY: FLOOR_KEY }],
+    ...traced('traced10'),
+    ...traced('tracedAll'),
     service('es256', { BENCH_CONFIG: JSON.stringify({ JWT_SIGNING_KEYS_FILE: opts.keyFile }) }),
     service('304'),
     service('miss', { BENCH_NO_STORE: '1', BENCH_ITEMS: String(settings.missItems) }),

@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { testKeyFile } from '../test/support/signing-keys';
 import { type BenchDatabase, openBenchDatabase } from './bench-postgres';
 import { KEYS, type Key, type Run, type Scenario, settings } from './http-common';
+import { collectExports, exportLines, type TracedExports } from './http-exports';
 import { headingLines } from './http-heading';
 import { measure } from './http-load';
 import { checkLines, gcTextTable, summarise, targetLines, textTable } from './http-report';
@@ -29,6 +30,7 @@ import { prepareScenarios, verifyScenarios } from './http-scenarios';
 import { startServers, traceFile } from './http-start';
 import { pairRatios, performanceTargets } from './http-targets';
 import { benchWorkers } from './http-workers';
+import { type Sink, startSink } from './otlp-sink/start';
 import { LOAD_CPU, pinningPlan, pinProcess } from './pinning';
 import { startBenchRedis, stopAllServers } from './servers';
 
@@ -46,16 +48,21 @@ async function main(): Promise<void> {
   if (pinning.pin) pinProcess(await redisPid(client), LOAD_CPU);
   let profiledPid = 0;
   let database: BenchDatabase | undefined;
+  let sink: Sink | undefined;
   // The es256 service signs with this file's key; the others with HS256 (BENCH_JWT_KEY).
   const keyFile = await testKeyFile(['ES256']);
   try {
     database = await openBenchDatabase();
+    // The traced services export to a sink process on the load CPU.
+    const traced = settings.only.has('traced10') || settings.only.has('tracedAll');
+    if (traced) sink = await startSink(pinning.pin ? LOAD_CPU : undefined);
     const started = await startServers({
       redisEnv: redis.env,
       profileDir,
       database,
       pin: pinning.pin,
       keyFile: keyFile.file,
+      sink,
     });
     profiledPid = started.profiledPid;
     const startedIn = Date.now() - t0;
@@ -63,17 +70,16 @@ async function main(): Promise<void> {
     const { scenarios, floorBody } = await prepareScenarios(started.byKey, client, dbName);
     await verifyScenarios(scenarios);
     const runs = await measureRounds(scenarios, client);
+    const exports = await collectExports(scenarios, sink);
     const cached = started.byKey.cached!;
     const heading = headingLines(Buffer.byteLength(floorBody), pinning, database, cached);
-    const results = collect(scenarios, runs, heading, {
-      ms: cached.startupMs,
-      database: dbName,
-      phases: cached.phases,
-    });
+    const startup = { ms: cached.startupMs, database: dbName, phases: cached.phases };
+    const results = collect(scenarios, runs, heading, startup, exports);
     printAndWrite(results, { startedIn, totalS: (Date.now() - t0) / 1e3 });
     if (results.rows.some((r) => r.problems.length)) process.exitCode = 1;
   } finally {
     await stopAllServers();
+    await sink?.stop();
     client.disconnect();
     await redis.server.stop();
     keyFile.remove();
@@ -132,14 +138,20 @@ async function measureRounds(scenarios: Scenario[], client: Redis): Promise<Map<
   return runs;
 }
 
-/** The run's results: rows, targets and everything the files record. */
+/** The run's results: rows (with the traced servers' export checks), targets and everything the files record. */
 function collect(
   scenarios: Scenario[],
   runs: Map<Key, Run[]>,
   heading: string[],
   startup: Results['startup'],
+  exports: TracedExports | undefined,
 ): Results {
   const rows = summarise(scenarios, runs);
+  for (const e of exports?.servers ?? []) {
+    const row = rows.find((r) => r.key === e.key);
+    row?.problems.push(...e.problems);
+    row?.warnings.push(...e.warnings);
+  }
   const { only: _only, resultsDir: _dir, ...knobs } = settings;
   return {
     date: new Date().toISOString(),
@@ -149,6 +161,7 @@ function collect(
     rows,
     targets: performanceTargets(rows, runs, startup),
     ratios: pairRatios(runs),
+    exports,
   };
 }
 
@@ -170,6 +183,7 @@ function printAndWrite(results: Results, meta: { startedIn: number; totalS: numb
     '',
     ...checkLines(results.rows),
     '',
+    ...(results.exports ? [...exportLines(results.exports), ''] : []),
     "performance targets (reported, never failing the run; A ÷ B = median over the rounds of each round's ratio):",
     ...targetLines(results.targets),
     '',

@@ -3,7 +3,8 @@
  * documents the environment). `node … server.ts floor|service`:
  *   floor    bare node:http answering every request with one ioredis GET of BENCH_FLOOR_KEY;
  *   service  the real app (createApp), mounted on node:http as main.ts does: NODE_ENV from the
- *            parent, validateResponses off, log silent, production argon2id cost. The cache shares
+ *            parent, validateResponses off, log silent, production argon2id cost; traced (the
+ *            OpenTelemetry SDK started as main.ts starts it) when OTEL_* variables turn it on. The cache shares
  *            the session connection, as `npm start` does without REDIS_CACHE_URL (the session check
  *            and the entry then go out in one write), unless BENCH_CACHE_CONNECTION=separate gives
  *            it a connection of its own. BENCH_NO_STORE=1: entries are never stored (the cache store
@@ -21,6 +22,7 @@ import { PasswordHasher } from '../src/auth/passwords';
 import { RedisCacheStore } from '../src/cache/redis-cache-store';
 import { loadConfigWeighingSecretInThread } from '../src/core/config';
 import { createLogger } from '../src/core/logger';
+import type { Tracing } from '../src/observability/tracing/start-tracing';
 import { type Database, openDatabase } from '../src/store/database';
 import { ItemsRepository } from '../src/store/items.repository';
 import { migrate } from '../src/store/migrate';
@@ -59,7 +61,20 @@ async function floor(phases: Record<string, number>): Promise<ChildApp> {
   return { listener, close: async () => redis.disconnect(), phases };
 }
 
+/**
+ * The process's tracing, as main.ts's observed() starts it: only when the config turns it on (a
+ * traced scenario's OTEL_* variables), and only then is the SDK required. (main.ts also gives the
+ * logger trace fields then; this one is silent, so they would never be written.)
+ */
+function startTracingIfOn(): Tracing | undefined {
+  if (!config.tracing) return undefined;
+  const { startTracing } =
+    require('../src/observability/tracing/start-tracing') as typeof import('../src/observability/tracing/start-tracing');
+  return startTracing(config.tracing, { logger });
+}
+
 async function service(phases: Record<string, number>): Promise<ChildApp> {
+  const tracing = startTracingIfOn();
   const db = await timed(phases, 'database', async () => {
     const opened = await openDatabase(env.BENCH_PG_URL ? { url: benchDatabaseUrl(env.BENCH_PG_URL) } : {});
     if (env.BENCH_PG_SCHEMA) await opened.query(`CREATE SCHEMA IF NOT EXISTS "${env.BENCH_PG_SCHEMA}"`);
@@ -82,12 +97,23 @@ async function service(phases: Record<string, number>): Promise<ChildApp> {
       : undefined;
   const passwords = new PasswordHasher();
   const app = await timed(phases, 'createApp', () =>
-    createApp({ config, logger, redis, db, passwords, cacheRedis, cache, validateResponses: false }),
+    createApp({
+      config,
+      logger,
+      redis,
+      db,
+      passwords,
+      cacheRedis,
+      cache,
+      validateResponses: false,
+      tracer: tracing?.tracer,
+    }),
   );
   const close = async () => {
     redis.disconnect();
     cacheRedis?.disconnect();
     await db.close();
+    await tracing?.shutdown(); // last, as main.ts: the spans of the last requests are still queued
   };
   const seedAll = async (): Promise<Seeded> => {
     const itemIds = await seed(db, passwords);

@@ -8,6 +8,7 @@
  *   BENCH_SESSIONS (users, each with a session, whose access tokens come back in the ready message),
  *   BENCH_CONFIG (JSON of extra config variables)
  *   BENCH_PG_URL, BENCH_PG_SCHEMA                      PostgreSQL for a service (bench-postgres.ts)
+ *   OTEL_*                                             only those its scenario sets (a traced service)
  * A server exits by itself when this process goes away (its IPC channel closes), even on SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -62,12 +63,14 @@ export interface Server {
 
 /**
  * How to start a server: under `node --cpu-prof` writing to `cpuProfDir`, pinned to `cpu`, its
- * stdout to `stdoutFile` (else this process's).
+ * stdout to `stdoutFile` (else this process's); `script`: another tree's server.ts instead of this
+ * one's (bench:ab's baseline; it must speak child.ts's IPC).
  */
 export interface StartOptions {
   cpuProfDir?: string | undefined;
   cpu?: number | undefined;
   stdoutFile?: string | undefined;
+  script?: string | undefined;
 }
 
 const live = new Set<ChildProcess>();
@@ -105,6 +108,13 @@ export const PRODUCTION_ENV: Record<string, string> = Object.fromEntries(
   ),
 );
 
+/**
+ * The environment without its OpenTelemetry variables (OTEL_*): a server traces only when its
+ * scenario says so (http-start.ts), never because the shell running the bench had an endpoint set.
+ */
+export const withoutOtel = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('OTEL_')));
+
 const SCRIPTS = { floor: 'server.ts', service: 'server.ts', peer: 'peer/server.ts', ideal: 'ideal/server.ts' } as const;
 export type Mode = keyof typeof SCRIPTS;
 
@@ -116,7 +126,7 @@ export function startServer(mode: Mode, env: Record<string, string>, opts: Start
     ...profile,
     '-r',
     require.resolve('tsx/cjs'),
-    path.join(__dirname, SCRIPTS[mode]),
+    opts.script ?? path.join(__dirname, SCRIPTS[mode]),
     mode,
   ];
   const [command, args] = pinnedCommand(opts.cpu, process.execPath, nodeArgs);
@@ -125,7 +135,7 @@ export function startServer(mode: Mode, env: Record<string, string>, opts: Start
   const stdout = opts.stdoutFile ? openSync(opts.stdoutFile, 'w') : 'inherit';
   const child = spawn(command, args, {
     stdio: ['ignore', stdout, 'inherit', 'ipc'],
-    env: { ...process.env, ...PRODUCTION_ENV, ...env },
+    env: { ...withoutOtel(process.env), ...PRODUCTION_ENV, ...env },
   });
   if (typeof stdout === 'number') closeSync(stdout); // the child has its own copy
   live.add(child);

@@ -6,9 +6,13 @@
 /** The issuer (PUBLIC_URL, which production requires) every subject signs and checks tokens for. */
 export const BENCH_ISSUER = 'https://specgate.bench.localhost';
 
-/** For a server process of bench:http, whose environment carries the BENCH_* variables. */
+/**
+ * For a server process of bench:http, whose environment carries the BENCH_* variables, and the
+ * OpenTelemetry variables (OTEL_*) of a traced scenario, read by the config as main.ts's are.
+ */
 export function benchConfigEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
   return {
+    ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('OTEL_'))),
     NODE_ENV: 'production',
     PLAIN_HTTP: 'true',
     REDIS_URL: env.BENCH_REDIS_URL,

@@ -20,8 +20,8 @@ import { generate } from 'selfsigned';
 import { PasswordHasher } from '../src/auth/passwords';
 import { documentScopes } from '../src/auth/scopes';
 import type { Config } from '../src/core/config';
-import { createLogger, type Logger } from '../src/core/logger';
-import { loadConfigOrExit, start, stopOnSignals } from '../src/main';
+import type { Logger } from '../src/core/logger';
+import { loadConfigOrExit, observed, start, stopOnSignals } from '../src/main';
 import { loadDocument } from '../src/pipeline/compile/document';
 import { UsersRepository } from '../src/store/users.repository';
 
@@ -153,7 +153,8 @@ async function ensureAdmin(running: Awaited<ReturnType<typeof start>>, config: C
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
+  // Traced as the service is when OTEL_* says so (README, Tracing).
+  const { logger, tracing } = observed(config);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secret =
     config.jwt.secret ??
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     );
   const { redis } = await devRedis(config, logger);
   const devConfig: Config = { ...config, redis, tls: await devTls(config), jwt: { ...config.jwt, secret } };
-  const starting = start(devConfig, logger);
+  const starting = start(devConfig, logger, { tracing });
   stopOnSignals(starting, devConfig, logger);
   await ensureAdmin(await starting, config, logger);
 }

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
-import type { InSpan } from '../observability/tracing/internal-span';
+import type { InSpan } from '../core/in-span';
 
 /** argon2id cost parameters (memory in KiB). */
 export interface Argon2Params {

@@ -12,10 +12,11 @@
  * - Validators: a strong ETag the same on every instance, from the handler (item version) or the
  *   SHA-256 of the stored bytes.
  */
+
+import type { InSpan } from '../core/in-span';
 import type { Logger } from '../core/logger';
 import { strongEtag } from '../http/conditional';
 import type { Response } from '../http/response';
-import type { InSpan } from '../observability/tracing/internal-span';
 import type { OperationCachePolicy, ReadPolicy } from './cache-policy';
 import { type CacheEntry, type CacheStore, type Lookup, lockToken } from './cache-store';
 import { EntryKeys } from './entry-keys';

@@ -73,9 +73,13 @@ export interface PipelineOptions {
   tracing?: RequestTracing;
 }
 
-/** How a request is traced: `run` inside the request's span, which ends with what ctx then holds. */
+/**
+ * How a request is traced: `run` inside the request's span, which ends with what ctx then holds;
+ * each stage, compiled once, marks its start on that span (which stage took the time).
+ */
 export interface RequestTracing {
   trace(ctx: RequestContext, run: (ctx: RequestContext) => Promise<void>): Promise<void>;
+  stage<C extends RequestContext>(stage: Stage<C>): Stage<C>;
 }
 
 /** A stage for one operation, or undefined where it cannot need that stage; asked once, at start-up. */
@@ -101,7 +105,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const cors = opts.cors?.origins.length ? corsStage(opts.cors.origins, opts.cors.expose) : undefined;
   const readBody = readBodyStage(opts.bodyLimitBytes);
   const client = clientAddress(opts.trustProxy);
-  const validate: Validate = validateStage((ctx) => client(ctx.req));
+  // Untraced, each stage is its function itself: tracing adds nothing to a request it does not trace.
+  const step = opts.tracing ? opts.tracing.stage : <C extends RequestContext>(stage: Stage<C>) => stage;
+  const validate: Validate = step(validateStage((ctx) => client(ctx.req))) as Validate;
   const checkResponse = opts.validateResponses
     ? checkResponseStage(new ResponseValidator(compiler), opts.logger)
     : undefined;
@@ -113,7 +119,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const front: Stage[] = [
     routeStage({ table, assets: new StaticAssets(opts.assets ?? {}), cors: cors !== undefined }),
     ...(cors ? [cors] : []),
-  ];
+  ].map(step);
   // Then the operation's own stages, chosen once per operation at start-up, as fastify's route
   // contexts and Connexion's per-operation security do: a public operation has no auth stages, one
   // without a request body no readBody, one the cache does not serve no cache stages.
@@ -133,15 +139,18 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     invoke: () => invoke,
   } satisfies Record<string, StageFor<ValidatedContext>>;
   /** Then, on every response (an error's too). */
-  const respond: Stage<AnsweredContext>[] = [...(checkResponse ? [checkResponse] : []), write];
+  const respond = [...(checkResponse ? [checkResponse] : []), write].map((stage) => step(stage));
 
   const routes = compileRoutes(opts.document, compiler, table, {
     handlers: opts.handlers,
     securitySchemes: opts.securitySchemes,
     caching: cache !== undefined,
     stages: (route) => ({
-      checks: Object.values(checks).flatMap((stageFor) => stageFor(route) ?? []),
-      answer: answers.cache(route) ?? answers.invoke(),
+      checks: Object.values(checks).flatMap((stageFor) => {
+        const stage = stageFor(route);
+        return stage ? [step(stage)] : [];
+      }),
+      answer: step(answers.cache(route) ?? answers.invoke()),
     }),
   });
 

@@ -30,6 +30,7 @@ beforeAll(async () => {
   api = client(t.url);
   await t.createUser('trace-reader', PASSWORD, ['items:read']);
   await t.createUser('trace-writer', 'trace-writer-password-1', ['items:read', 'items:write']);
+  await t.createUser('trace-admin', 'trace-admin-password-1', ['users:admin']);
   reader = await api.login('trace-reader', PASSWORD);
   writer = await api.login('trace-writer', 'trace-writer-password-1');
 });
@@ -133,6 +134,19 @@ describe('a cached read', () => {
     expect(trip?.attributes['db.operation.name']).toMatch(/^BATCH/);
     expect(sqlSpans(spans)).toEqual([]);
     expect(everything(spans)).not.toContain(reader);
+    // Each stage marked its start, in the order the README's request flow gives.
+    expect(server.events.map((e) => e.name)).toEqual([
+      'route',
+      'negotiate',
+      'verifyCredentials',
+      'prefetchCache',
+      'checkCredentials',
+      'authorize',
+      'validate',
+      'cache',
+      'checkResponse',
+      'write',
+    ]);
   });
 
   it('304: the outcome says the client already had it', async () => {
@@ -208,6 +222,26 @@ describe('auth', () => {
       'specgate.auth.outcome': 'refused',
       'specgate.auth.failure': 'insufficient_scope',
     });
+  });
+});
+
+describe('a write in a transaction', () => {
+  it('its queries hang under one transaction span', async () => {
+    const admin = await api.login('trace-admin', 'trace-admin-password-1');
+    const userId = await t.createUser('trace-target', 'trace-target-password-1', ['items:read']);
+    const caller = callerContext();
+    const res = await api.request('PATCH', `/v1/users/${userId}`, {
+      token: admin,
+      body: JSON.stringify({ scopes: ['items:read', 'items:write'] }),
+      headers: { 'content-type': 'application/merge-patch+json', traceparent: caller.traceparent },
+    });
+    expect(res.status).toBe(200);
+    const { server, spans } = await traceOf(caller.traceId);
+    const [transaction, ...more] = spans.filter((s) => s.name === 'transaction');
+    expect(more).toEqual([]);
+    expect(transaction?.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+    const inside = sqlSpans(spans).filter((q) => q.parentSpanContext?.spanId === transaction?.spanContext().spanId);
+    expect(inside.map((q) => q.name)).toEqual(expect.arrayContaining(['SELECT users', 'UPDATE users']));
   });
 });
 

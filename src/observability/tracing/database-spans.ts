@@ -2,7 +2,8 @@
  * One CLIENT span per PostgreSQL (or PGlite) query of a request (database client semantic
  * conventions, https://opentelemetry.io/docs/specs/semconv/database/postgresql/): `db.query.text` is
  * the statement as written, with `$1` placeholders; the values never reach the span. The span is
- * named by its summary (`SELECT users`). A query outside any request (a migration) records nothing.
+ * named by its summary (`SELECT users`); a transaction is an INTERNAL span over its queries. A
+ * query outside any request (a migration) records nothing.
  */
 import { type Attributes, context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import {
@@ -19,12 +20,14 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { Database } from '../../store/database';
 import { errorType } from './error-type';
+import { internalSpans } from './internal-span';
 
 type Query = Database['query'];
 
 /** `db` with every query a request makes recorded as a span; `url`: DATABASE_URL, if a server. */
 export function traceDatabase(db: Database, tracer: Tracer, url: string | undefined): Database {
   const base = connectionAttributes(url);
+  const inSpan = internalSpans(tracer);
   const traced =
     (query: Query): Query =>
     <T>(sql: string, params?: unknown[]) => {
@@ -61,7 +64,8 @@ export function traceDatabase(db: Database, tracer: Tracer, url: string | undefi
   return {
     kind: db.kind,
     query,
-    transaction: (fn) => db.transaction((tx) => fn({ query: traced(tx.query.bind(tx)) })),
+    // The transaction as one span over its queries: BEGIN and COMMIT are the gaps at its ends.
+    transaction: (fn) => inSpan('transaction', () => db.transaction((tx) => fn({ query: traced(tx.query.bind(tx)) }))),
     ping: () => db.ping(),
     close: () => db.close(),
   };

@@ -6,10 +6,11 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
+import type { InSpan } from '../../core/in-span';
 import type { RequestTracing } from '../../pipeline/pipeline';
 import type { Database } from '../../store/database';
 import { traceDatabase } from './database-spans';
-import { type InSpan, internalSpans } from './internal-span';
+import { internalSpans } from './internal-span';
 import { traceRedis } from './redis-spans';
 import { requestTracing } from './request-span';
 

@@ -1,15 +1,14 @@
 /**
  * INTERNAL spans for the work inside a request that is worth seeing on its own: an argon2
  * verification (tens of milliseconds on the thread pool) and a response cache fill under its lock.
- * Modules that have such work take an {@link InSpan} and know nothing of OpenTelemetry.
+ * Modules that have such work take an InSpan (src/core/in-span.ts) and know nothing of OpenTelemetry.
  */
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import type { InSpan } from '../../core/in-span';
 import { errorType } from './error-type';
 
 /** Runs `work` as the span `name`, the active span while it runs; outside a request, just runs it. */
-export type InSpan = <T>(name: string, work: () => Promise<T>) => Promise<T>;
-
 export function internalSpans(tracer: Tracer): InSpan {
   return (name, work) => {
     const parent = context.active();

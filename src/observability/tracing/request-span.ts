@@ -2,7 +2,8 @@
  * The SERVER span of each request (OpenTelemetry HTTP server semantic conventions,
  * https://opentelemetry.io/docs/specs/semconv/http/http-spans/#http-server): it continues the
  * caller's W3C trace context (traceparent, tracestate), is the active span while the stages run (so
- * Redis, PostgreSQL and argon2 spans and log lines join it), and is named and attributed once the
+ * Redis, PostgreSQL and argon2 spans and log lines join it), carries an event as each stage
+ * starts (the time between two is that stage's), and is named and attributed once the
  * request is answered, with what only specgate knows: the operationId, the cache outcome and the
  * auth decision. No header value, token, password or body reaches an attribute.
  */
@@ -69,6 +70,15 @@ export function requestTracing(tracer: Tracer, trustProxy: number): RequestTraci
         if (span.isRecording()) finish(span, ctx, client(ctx.req));
         span.end();
       }
+    },
+    stage(stage) {
+      const { name } = stage;
+      const marked: typeof stage = (ctx) => {
+        trace.getActiveSpan()?.addEvent(name);
+        return stage(ctx);
+      };
+      // The pipeline lists its stages by name (README, "How a request flows").
+      return Object.defineProperty(marked, 'name', { value: name });
     },
   };
 }
