@@ -137,10 +137,10 @@ describe.each(['http/json', 'http/protobuf'] as const)('exporting over OTLP %s',
     );
     // One process, no cluster: no worker id.
     expect(server?.resource).not.toHaveProperty('specgate.worker.id');
-    // Every export came in the configured encoding and was accepted.
-    expect(new Set(receiver.requests.map((r) => `${r.status} ${r.contentType}`))).toEqual(
-      new Set([`200 ${mediaType}`]),
-    );
+    // Every export came in the configured encoding, and none was refused (a later batch may still
+    // be in flight: its status is not known yet, its media type is).
+    expect(receiver.requests.map((r) => r.contentType)).toEqual(receiver.requests.map(() => mediaType));
+    expect(receiver.requests.filter((r) => r.error !== undefined)).toEqual([]);
     const lines = logLines(service);
     expect(lines.find((l) => l.msg === 'tracing on')).toMatchObject({ exporter: 'otlp', protocol });
     // The request's log line names its trace and SERVER span.
