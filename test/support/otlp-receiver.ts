@@ -150,9 +150,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       for (const waiter of [...waiters]) waiter.check();
     } catch (err) {
       const status = err instanceof Refusal ? err.status : err instanceof BadOtlpData ? 400 : 500;
-      record.error = (err as Error).message;
+      const message = (err as Error).message;
+      record.error = message;
+      // Refused before its body was read: drain it, so the connection stays usable.
       if (!req.complete) req.resume();
-      const message = `${record.error}`;
       reply(status, protocol === 'http/json' ? JSON.stringify({ message }) : protobufStatus(message), {
         ...(status === 405 ? { allow: 'POST' } : {}),
       });
@@ -163,11 +164,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const describe = () =>
+  const summary = () =>
     [
       `${spans.length} span(s) arrived:`,
       ...spans.map((s) => `  ${s.kind} "${s.name}" trace ${s.traceId} span ${s.spanId} parent ${s.parentSpanId}`),
-      ...requests.filter((r) => r.status !== 200).map((r) => `  refused ${r.method} ${r.path}: ${r.status} ${r.error}`),
+      ...requests
+        .filter((r) => r.error !== undefined)
+        .map((r) => `  refused ${r.method} ${r.path}: ${r.status} ${r.error}`),
     ].join('\n');
 
   return {
@@ -190,7 +193,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           },
         };
         const timer = setTimeout(
-          () => waiter.fail(new Error(`no ${count} matching span(s) within ${timeoutMs} ms; ${describe()}`)),
+          () => waiter.fail(new Error(`no ${count} matching span(s) within ${timeoutMs} ms; ${summary()}`)),
           timeoutMs,
         );
         const done = () => {
@@ -202,7 +205,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       });
     },
     async close() {
-      for (const waiter of [...waiters]) waiter.fail(new Error(`receiver closed; ${describe()}`));
+      for (const waiter of [...waiters]) waiter.fail(new Error(`receiver closed; ${summary()}`));
       // Exporters keep their connections alive: close them too, or close() waits for their timeout.
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
