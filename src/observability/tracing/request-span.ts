@@ -59,11 +59,13 @@ export function requestTracing(tracer: Tracer, trustProxy: number): RequestTraci
     async trace(ctx, run) {
       const parent = propagator.extract(ROOT_CONTEXT, ctx.req.headers, defaultTextMapGetter);
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : '_OTHER';
-      const span = tracer.startSpan(
-        method === '_OTHER' ? 'HTTP' : method,
-        { kind: SpanKind.SERVER, attributes: startAttributes(ctx, method) },
-        parent,
-      );
+      const span = tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER }, parent);
+      // A request the sampler left out (most, at a low ratio) is spared every attribute and mark;
+      // specgate's samplers (OTEL_TRACES_SAMPLER) decide on the trace id and the parent alone.
+      if (span.isRecording()) {
+        span.setAttributes(startAttributes(ctx, method));
+        ctx.recording = span;
+      }
       try {
         await context.with(trace.setSpan(parent, span), run, undefined, ctx);
       } finally {
@@ -74,7 +76,7 @@ export function requestTracing(tracer: Tracer, trustProxy: number): RequestTraci
     stage(stage) {
       const { name } = stage;
       const marked: typeof stage = (ctx) => {
-        trace.getActiveSpan()?.addEvent(name);
+        ctx.recording?.addEvent(name);
         return stage(ctx);
       };
       // The pipeline lists its stages by name (README, "How a request flows").
@@ -83,7 +85,7 @@ export function requestTracing(tracer: Tracer, trustProxy: number): RequestTraci
   };
 }
 
-/** What is known on arrival, so a sampler may read it (the conventions list these for span creation). */
+/** What is known on arrival (the conventions list these for span creation). */
 function startAttributes(ctx: RequestContext, method: string): Attributes {
   const { req } = ctx;
   const attributes: Attributes = {
