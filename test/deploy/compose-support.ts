@@ -20,7 +20,10 @@ export interface Service {
   environment?: Record<string, unknown> | string[];
   env_file?: string | string[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
-  depends_on?: string[] | Record<string, { condition?: string }>;
+  depends_on?: string[] | Record<string, { condition?: string; required?: boolean }>;
+  profiles?: string[];
+  ports?: (string | number)[];
+  volumes?: string[];
   networks?: string[] | Record<string, { ipv4_address?: string } | null>;
 }
 
@@ -73,6 +76,45 @@ export function dependsOf(service: Service): Record<string, string | undefined> 
   if (deps === undefined) return {};
   if (Array.isArray(deps)) return Object.fromEntries(deps.map((d) => [d, undefined]));
   return Object.fromEntries(Object.entries(deps).map(([name, d]) => [name, d?.condition]));
+}
+
+/** Whether `dep` must exist for `service` to start (`required: false` lets Compose go on without it). */
+export function dependencyRequired(service: Service, dep: string): boolean {
+  const deps = service.depends_on;
+  return Array.isArray(deps) || deps?.[dep]?.required !== false;
+}
+
+/**
+ * Images with no program inside to run a healthcheck with (FROM scratch: one binary, no shell, no
+ * HTTP client); their dependents can wait only for them to have started.
+ */
+export const UNPROBEABLE_IMAGES = ['otel/opentelemetry-collector-contrib'];
+export const canBeProbed = (service: Service): boolean =>
+  !UNPROBEABLE_IMAGES.includes((service.image ?? '').replace(/[:@].*$/, ''));
+
+/**
+ * A value as Compose interpolates it (compose-spec, "Interpolation"): $VAR, ${VAR}, ${VAR:-default},
+ * ${VAR-default}, ${VAR:+replacement}, ${VAR+replacement}, ${VAR:?error}, ${VAR?error}, and $$ for
+ * a literal $. The colon forms treat an empty value as unset.
+ */
+export function interpolate(value: string, env: Record<string, string | undefined>): string {
+  const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+  return value.replace(REFERENCE, (whole, name: string | undefined, op: string | undefined, arg = '', bare) => {
+    if (whole === '$$') return '$';
+    const found = env[(name ?? bare) as string];
+    const set = op?.startsWith(':') ? found !== undefined && found !== '' : found !== undefined;
+    switch (op?.replace(':', '')) {
+      case '-':
+        return set ? (found as string) : arg;
+      case '+':
+        return set ? arg : '';
+      case '?':
+        if (!set) throw new Error(`${name}: ${arg}`);
+        return found as string;
+      default:
+        return found ?? '';
+    }
+  });
 }
 
 /** A one-shot job (a setup step that runs to completion): never restarted. */
