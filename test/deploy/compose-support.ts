@@ -16,7 +16,9 @@ export interface Service {
   build?: unknown;
   hostname?: string;
   restart?: string;
+  entrypoint?: string | string[];
   command?: string | string[];
+  init?: boolean;
   environment?: Record<string, unknown> | string[];
   env_file?: string | string[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
@@ -95,12 +97,14 @@ export const canBeProbed = (service: Service): boolean =>
 /**
  * A value as Compose interpolates it (compose-spec, "Interpolation"): $VAR, ${VAR}, ${VAR:-default},
  * ${VAR-default}, ${VAR:+replacement}, ${VAR+replacement}, ${VAR:?error}, ${VAR?error}, and $$ for
- * a literal $. The colon forms treat an empty value as unset.
+ * a literal $. The colon forms treat an empty value as unset. Any other `$` (a shell's "$@", $1)
+ * is an invalid template, for which Compose refuses the whole file: so does this.
  */
 export function interpolate(value: string, env: Record<string, string | undefined>): string {
-  const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+  const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\$/g;
   return value.replace(REFERENCE, (whole, name: string | undefined, op: string | undefined, arg = '', bare) => {
     if (whole === '$$') return '$';
+    if (whole === '$') throw new Error(`invalid template (a $ Compose does not read; $$ is a literal $): ${value}`);
     const found = env[(name ?? bare) as string];
     const set = op?.startsWith(':') ? found !== undefined && found !== '' : found !== undefined;
     switch (op?.replace(':', '')) {
@@ -115,6 +119,15 @@ export function interpolate(value: string, env: Record<string, string | undefine
         return found ?? '';
     }
   });
+}
+
+/** Every string in a value (a service, a list, a map) as Compose interpolates it. */
+export function interpolateAll<T>(value: T, env: Record<string, string | undefined>): T {
+  if (typeof value === 'string') return interpolate(value, env) as T;
+  if (Array.isArray(value)) return value.map((item) => interpolateAll(item, env)) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateAll(v, env)])) as T;
+  return value;
 }
 
 /** A one-shot job (a setup step that runs to completion): never restarted. */

@@ -1,25 +1,13 @@
 /**
  * docker-compose.yml's optional `tracing` profile, checked statically as the other Compose files
  * are (no Docker engine here): an OpenTelemetry Collector, configured by
- * deploy/tracing/otel-collector.yaml, between the api and Jaeger v2; both started only with the
- * profile; and the api exporting to the collector exactly when COMPOSE_PROFILES names the profile,
- * judged by the service's own config reader on the environment Compose would give the container.
+ * deploy/tracing/otel-collector.yaml, between the api and Jaeger v2, both started only with the
+ * profile and before the api. How the api finds the collector: compose-tracing-entrypoint.test.ts.
  */
 import path from 'node:path';
-import { parse } from 'yaml';
-import { loadConfig } from '../../src/core/config';
-import {
-  dependencyRequired,
-  dependsOf,
-  envOf,
-  interpolate,
-  loadCompose,
-  readText,
-  root,
-  type Service,
-} from './compose-support';
+import { COLLECTOR_CONFIG, collectorConfig, hostPort, typeOf } from './collector-config';
+import { dependencyRequired, dependsOf, loadCompose, root, type Service } from './compose-support';
 
-const COLLECTOR_CONFIG = 'deploy/tracing/otel-collector.yaml';
 const services = loadCompose('docker-compose.yml').services ?? {};
 const api = services.api ?? {};
 const collector = services['otel-collector'] ?? {};
@@ -35,43 +23,10 @@ function published(service: Service): { address: string; host: number; container
   });
 }
 
-/** `host:port` (or a URL's) as its two parts. */
-function hostPort(endpoint: string): { host: string; port: number } {
-  const url = new URL(endpoint.includes('://') ? endpoint : `tcp://${endpoint}`);
-  return { host: url.hostname, port: Number(url.port) };
-}
-
-/** The component type of a collector component id (`type[/name]`). */
-const typeOf = (id: string) => id.split('/')[0];
-
-interface CollectorConfig {
-  receivers: Record<string, { protocols?: { http?: { endpoint?: string }; grpc?: unknown } }>;
-  processors: Record<string, unknown>;
-  exporters: Record<string, { endpoint?: string; tls?: { insecure?: boolean } }>;
-  extensions?: Record<string, unknown>;
-  service: {
-    extensions?: string[];
-    pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>;
-  };
-}
-const config = parse(readText(COLLECTOR_CONFIG)) as CollectorConfig;
+const config = collectorConfig();
 const traces = config.service.pipelines.traces ?? { receivers: [], processors: [], exporters: [] };
 
-/**
- * The OTEL_* variables the api container gets: .env through `env_file`, overridden by the file's
- * `environment`, which Compose interpolates from the shell and .env.
- */
-function apiTracingEnv(shell: Record<string, string>, dotEnv: Record<string, string> = {}): Record<string, string> {
-  const isOtel = ([name]: [string, string]) => name.startsWith('OTEL_');
-  const environment = Object.entries(envOf(api))
-    .filter(isOtel)
-    .map(([name, value]) => [name, interpolate(value, { ...dotEnv, ...shell })]);
-  return { ...Object.fromEntries(Object.entries(dotEnv).filter(isOtel)), ...Object.fromEntries(environment) };
-}
-
 describe('the tracing profile of docker-compose.yml', () => {
-  // The api's endpoint is on whenever COMPOSE_PROFILES names a profile (Compose interpolation
-  // cannot test for one name): right only while `tracing` is this file's one profile.
   it('holds the collector and Jaeger and nothing else, so a plain `docker compose up` starts what it did', () => {
     const profiled = Object.entries(services).filter(([, s]) => s.profiles !== undefined);
     expect(Object.fromEntries(profiled.map(([name, s]) => [name, s.profiles]))).toEqual({
@@ -149,35 +104,5 @@ describe(COLLECTOR_CONFIG, () => {
       for (const id of pipeline.exporters) expect(Object.keys(config.exporters)).toContain(id);
     }
     for (const id of config.service.extensions ?? []) expect(Object.keys(config.extensions ?? {})).toContain(id);
-  });
-});
-
-describe("the api's tracing, as the service's config reads the environment Compose gives it", () => {
-  const collectorUrl = `http://otel-collector:${hostPort(config.receivers.otlp?.protocols?.http?.endpoint ?? '').port}`;
-
-  it("with COMPOSE_PROFILES=tracing (in the shell or .env): on, exporting to the collector's receiver", () => {
-    for (const env of [
-      apiTracingEnv({ COMPOSE_PROFILES: 'tracing' }),
-      apiTracingEnv({}, { COMPOSE_PROFILES: 'tracing' }),
-    ]) {
-      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(collectorUrl);
-      expect(loadConfig(env).tracing).toMatchObject({ exporter: 'otlp' });
-    }
-  });
-
-  it('without it: no endpoint, so tracing is off and no SDK is loaded', () => {
-    const unset: Record<string, string> = {};
-    for (const shell of [unset, { COMPOSE_PROFILES: '' }])
-      expect(loadConfig(apiTracingEnv(shell)).tracing).toBeUndefined();
-  });
-
-  it('is not turned on or redirected by endpoints in a .env written for `npm run dev`', () => {
-    const devDotEnv = {
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://localhost:4318/v1/traces',
-    };
-    expect(loadConfig(apiTracingEnv({}, devDotEnv)).tracing).toBeUndefined();
-    const traced = apiTracingEnv({ COMPOSE_PROFILES: 'tracing' }, devDotEnv);
-    expect([traced.OTEL_EXPORTER_OTLP_ENDPOINT, traced.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT]).toEqual([collectorUrl, '']);
   });
 });

@@ -21,6 +21,7 @@ import {
   type Service,
 } from './compose-support';
 import { configReadNames, knownConfigNames } from './config-variables';
+import { dockerfileInstructions, finalCmd, inFinalStage, stageStarts } from './dockerfile-support';
 
 /** Files that define a whole deployment, and overrides applied on top of one. */
 const standaloneFiles = ['docker-compose.yml', 'docker-compose.cluster.yml', 'docker-compose.sentinel.yml'];
@@ -210,19 +211,11 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  // Join continuation lines, drop comments: one instruction per entry.
-  const instructions = readText('Dockerfile')
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith('#'));
-  const fromIdx = instructions.flatMap((line, i) => (/^FROM\s/i.test(line) ? [i] : []));
-  const finalStage = instructions.slice(fromIdx[fromIdx.length - 1] ?? 0);
-  const inFinal = (keyword: string): string[] =>
-    finalStage.filter((line) => new RegExp(`^${keyword}\\s`, 'i').test(line));
+  const instructions = dockerfileInstructions();
+  const inFinal = (keyword: string): string[] => inFinalStage(keyword, instructions);
 
   it('is a multi-stage build', () => {
-    expect(fromIdx.length).toBeGreaterThanOrEqual(2);
+    expect(stageStarts(instructions).length).toBeGreaterThanOrEqual(2);
   });
 
   it('runs the final stage as a non-root user', () => {
@@ -252,9 +245,7 @@ describe('Dockerfile', () => {
 
   it('runs node as `npm start` does: the same flags and allocator environment', () => {
     const start = (JSON.parse(readText('package.json')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-    const cmd = inFinal('CMD');
-    const args = JSON.parse((cmd[cmd.length - 1] ?? '').replace(/^CMD\s+/, '')) as string[];
-    expect(args).toEqual(['node', ...start.filter((a) => a.startsWith('--')), 'dist/src/main.js']);
+    expect(finalCmd(instructions)).toEqual(['node', ...start.filter((a) => a.startsWith('--')), 'dist/src/main.js']);
     const assigned = start.filter((a) => /^[A-Z_]+=/.test(a));
     expect(assigned.length).toBeGreaterThan(0);
     for (const a of assigned) expect(inFinal('ENV').join(' ')).toContain(a);
