@@ -36,7 +36,8 @@ export function findByScan(lists: Lists, pieces: ReadonlySet<string>): Found {
   const found = nothingFound(Object.keys(lists));
   for (const [name, list] of Object.entries(lists))
     list.forEach((entry, i) => {
-      const word = String(entry);
+      // Not String(entry): a global read per word, which a jest sandbox makes 20 times as slow.
+      const word = `${entry}`;
       if (pieces.has(word)) record(found, name, word, i + 1);
     });
   return found;
@@ -62,7 +63,7 @@ export function wordIndex(lists: Lists): WordIndex {
   const places = new Map<string, readonly number[]>();
   names.forEach((name, n) => {
     (lists[name] ?? []).forEach((entry, i) => {
-      const word = String(entry);
+      const word = `${entry}`;
       for (let end = 1; end < word.length; end++) {
         const start = word.slice(0, end);
         if (!places.has(start)) places.set(start, NOT_A_WORD);
