@@ -80,8 +80,9 @@ export function readPatterns(value: string, perChar: number, hex = false): Readi
 
   let cautious = 0;
   let phrase = 0;
-  const zxcvbn = matcherFor(value);
-  for (const part of parts(value)) {
+  const all = [...parts(value)];
+  const zxcvbn = matcherFor(all.filter((part) => !part.uuid).map((part) => part.text));
+  for (const part of all) {
     if (part.uuid) {
       cover(part.at, part.text.length, 'uuids');
       cautious += uuidRandomBits(part.text);

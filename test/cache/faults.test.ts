@@ -46,7 +46,8 @@ it('serves a read from the database when the cache Redis hangs (BYPASS within th
     .body;
   const { Redis } = await import('ioredis');
   const blocker = new Redis({ port: cacheRedis.port, password: cacheRedis.password });
-  void blocker.call('DEBUG', 'SLEEP', '3').catch(() => undefined);
+  // Answered when the server wakes up: the next test needs the cache Redis back.
+  const asleep = blocker.call('DEBUG', 'SLEEP', '3').catch(() => undefined);
   await new Promise((r) => setTimeout(r, 50));
   try {
     const started = Date.now();
@@ -56,9 +57,9 @@ it('serves a read from the database when the cache Redis hangs (BYPASS within th
     expect(res.body.name).toBe('hung');
     expect(Date.now() - started).toBeLessThan(2500);
   } finally {
+    await asleep;
     blocker.disconnect();
   }
-  await new Promise((r) => setTimeout(r, 3100));
 });
 
 it('serves reads when the cache Redis is down, and refuses to acknowledge writes it cannot invalidate', async () => {
@@ -98,6 +99,8 @@ it('warns at start-up when the Redis holding sessions may evict keys', async () 
       REDIS_PASSWORD: 'evict',
       JWT_SECRET: TEST_SECRET,
       PLAIN_HTTP: 'true',
+      // stop() would otherwise drain for 5 s, for nothing here.
+      SHUTDOWN_DRAIN_SECONDS: '0',
       DATA_DIR: dataDir,
       ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
     }),

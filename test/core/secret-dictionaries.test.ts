@@ -1,26 +1,30 @@
 /**
  * zxcvbn with its dictionaries narrowed to the value it reads (src/core/secret-dictionaries.ts,
- * what production start-up reads its JWT_SECRET with) finds what it finds with the whole
+ * what the strength check reads every JWT_SECRET with) finds what it finds with the whole
  * dictionaries: the same matches, at the same ranks, with the same guesses, in every piece of the
- * value, as the strength check reads it in pieces.
+ * value, as the strength check reads it in pieces; whether the words are found by going through
+ * the lists (the first value a process reads) or in the index of every word (every later one).
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { narrowedMatcher, wholeMatcher } from '../../src/core/secret-dictionaries';
+import { type Matcher, matcherFor, wholeMatcher } from '../../src/core/secret-dictionaries';
 
 /** The value and the runs it is cut into (src/core/secret-patterns.ts reads such runs). */
 const pieces = (value: string) => [value, ...(value.match(/[A-Za-z0-9]+|[^A-Za-z0-9]+/g) ?? [])];
 
 /** What zxcvbn found in `text`, without its timing. */
-function reading(matcher: ReturnType<typeof wholeMatcher>, text: string) {
+function reading(matcher: Matcher, text: string) {
   const { guesses, sequence } = matcher.check(text);
   return { guesses, sequence };
 }
 
 function expectSameReadings(value: string) {
-  const narrowed = narrowedMatcher(value);
-  for (const text of pieces(value))
-    expect([text, reading(narrowed, text)]).toEqual([text, reading(wholeMatcher(), text)]);
+  const texts = pieces(value);
+  for (const how of ['scan', 'index'] as const) {
+    const narrowed = matcherFor(texts, how);
+    for (const text of texts)
+      expect([how, text, reading(narrowed, text)]).toEqual([how, text, reading(wholeMatcher(), text)]);
+  }
 }
 
 it.each([
@@ -57,3 +61,21 @@ it('finds the same in any string', () => {
     { numRuns: 40 },
   );
 }, 60_000);
+
+it('reads no word out of the names every object inherits', () => {
+  // zxcvbn ranks its dictionaries into plain objects, where `constructor` and `__proto__` look
+  // like words: with the whole dictionaries, `constructor-__proto__` reads as a sequence of two
+  // ordinal numbers. The narrowed dictionaries have no prototype. (`seventeenth`, another piece
+  // of the value, is an ordinal number as long as `constructor`: zxcvbn then looks up pieces that
+  // long in that list.)
+  const texts = ['constructor-__proto__', 'seventeenth'];
+  for (const how of ['scan', 'index'] as const) {
+    const words = matcherFor(texts, how)
+      .check('constructor-__proto__')
+      .sequence.flatMap((match) => {
+        const { words = [], matchedWord } = match as { words?: string[]; matchedWord?: string };
+        return matchedWord === undefined ? words : [...words, matchedWord];
+      });
+    expect([how, words]).toEqual([how, ['construct', 'proto']]);
+  }
+});

@@ -25,7 +25,8 @@ describe('npm run dev', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'specgate-dev-'));
     child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['scripts/dev.ts'], {
       cwd: root,
-      env: { PATH: process.env.PATH, DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'info' },
+      // Stopped by SIGTERM in afterAll: no drain (5 s by default), which is drain.test.ts's subject.
+      env: { PATH: process.env.PATH, DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DRAIN_SECONDS: '0' },
     });
     url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`dev did not start:\n${output}`)), 60_000);

@@ -15,7 +15,8 @@ import { type RedisServer, startRedis } from '../support/redis-server';
 const WEAK = 'this is my super secret jwt signing key for production use';
 const PRODUCTION = { NODE_ENV: 'production', PUBLIC_URL: 'https://api.example.com', PLAIN_HTTP: 'true' };
 
-const fleet = useInstanceFleet('secret-weighed', PRODUCTION);
+// Ended by SIGTERM once it serves: no drain (5 s by default), which is drain.test.ts's subject.
+const fleet = useInstanceFleet('secret-weighed', { ...PRODUCTION, SHUTDOWN_DRAIN_SECONDS: '0' });
 
 /** Runs `src/main.ts` as production would until it exits; its exit code and output. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

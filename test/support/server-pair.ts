@@ -22,7 +22,7 @@ export interface ServerPair {
 }
 
 export async function startServerPair(opts: {
-  /** Settings both servers run with, on top of the test defaults. */
+  /** Settings both servers run with, on top of the test defaults (no drain on stop). */
   env: Record<string, string>;
   /** Settings only the plain server runs with. */
   plainEnv?: Record<string, string>;
@@ -43,6 +43,9 @@ export async function startServerPair(opts: {
       DATA_DIR: path.join(dir, name),
       ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
       LOG_LEVEL: 'silent',
+      // stop() drains for nothing otherwise: 5 s per server by default (the drain is
+      // test/server/drain.test.ts's subject).
+      SHUTDOWN_DRAIN_SECONDS: '0',
       ...opts.env,
       ...extra,
     });
