@@ -109,8 +109,8 @@ export class RequestContext {
   response: Response | undefined = undefined;
   /** What a stage threw that became the response (an error's trace attributes read it). */
   error: unknown = undefined;
-  /** The request's span while it is recorded (src/observability/tracing/): each stage marks its start on it. */
-  recording: { addEvent(name: string): unknown } | undefined = undefined;
+  /** While the request's span is recorded (src/observability/tracing/): each stage marks its start here. */
+  recording: { mark(stage: string): void } | undefined = undefined;
   /**
    * Set when the stages will not write a response: the client left or was cut, the cors stage
    * answered a preflight itself, or the path is not ours and goes to the embedding app's `next`.

@@ -111,7 +111,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const checkResponse = opts.validateResponses
     ? checkResponseStage(new ResponseValidator(compiler), opts.logger)
     : undefined;
-  const write = writeStage(opts.headers ?? { api: {}, page: {} }, opts.lifecycle ?? { draining: false });
+  const write = step(writeStage(opts.headers ?? { api: {}, page: {} }, opts.lifecycle ?? { draining: false }));
   const secured = (route: CompiledRoute) => !route.security.public;
   const table = new RouteTable<OperationRoute>();
 
@@ -139,7 +139,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     invoke: () => invoke,
   } satisfies Record<string, StageFor<ValidatedContext>>;
   /** Then, on every response (an error's too). */
-  const respond = [...(checkResponse ? [checkResponse] : []), write].map((stage) => step(stage));
+  const respond = [...(checkResponse ? [step(checkResponse)] : []), write];
 
   const routes = compileRoutes(opts.document, compiler, table, {
     handlers: opts.handlers,

@@ -2,8 +2,8 @@
  * The SERVER span of each request (OpenTelemetry HTTP server semantic conventions,
  * https://opentelemetry.io/docs/specs/semconv/http/http-spans/#http-server): it continues the
  * caller's W3C trace context (traceparent, tracestate), is the active span while the stages run (so
- * Redis, PostgreSQL and argon2 spans and log lines join it), carries an event as each stage
- * starts (the time between two is that stage's), and is named and attributed once the
+ * Redis, PostgreSQL and argon2 spans and log lines join it), times each stage, and is named and
+ * attributed once the
  * request is answered, with what only specgate knows: the operationId, the cache outcome and the
  * auth decision. No header value, token, password or body reaches an attribute.
  */
@@ -45,6 +45,8 @@ import { errorType } from './error-type';
 export const ATTR_OPERATION_ID = 'specgate.operation_id';
 export const ATTR_REQUEST_ID = 'specgate.request_id';
 export const ATTR_CACHE_OUTCOME = 'specgate.cache.outcome';
+/** Each stage's time, in the order they ran: `route 0.004 ms, negotiate 0.002 ms, ...`. */
+export const ATTR_STAGES = 'specgate.stages';
 /** Which dependency a 503 found down (`redis`, `database`, `cache`). */
 export const ATTR_DEPENDENCY = 'specgate.dependency';
 
@@ -64,7 +66,7 @@ export function requestTracing(tracer: Tracer, trustProxy: number): RequestTraci
       // specgate's samplers (OTEL_TRACES_SAMPLER) decide on the trace id and the parent alone.
       if (span.isRecording()) {
         span.setAttributes(startAttributes(ctx, method));
-        ctx.recording = span;
+        ctx.recording = new StageClock();
       }
       try {
         await context.with(trace.setSpan(parent, span), run, undefined, ctx);
@@ -76,7 +78,7 @@ export function requestTracing(tracer: Tracer, trustProxy: number): RequestTraci
     stage(stage) {
       const { name } = stage;
       const marked: typeof stage = (ctx) => {
-        ctx.recording?.addEvent(name);
+        ctx.recording?.mark(name);
         return stage(ctx);
       };
       // The pipeline lists its stages by name (README, "How a request flows").
@@ -92,10 +94,10 @@ function startAttributes(ctx: RequestContext, method: string): Attributes {
     [ATTR_HTTP_REQUEST_METHOD]: method,
     [ATTR_URL_PATH]: ctx.base + ctx.path,
     [ATTR_URL_SCHEME]: (req.socket as TLSSocket).encrypted ? 'https' : 'http',
-    [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
-    [ATTR_NETWORK_PEER_ADDRESS]: req.socket.remoteAddress,
     [ATTR_REQUEST_ID]: ctx.requestId,
   };
+  // Recommended when it says something: HTTP/1.1 is what nearly every request speaks.
+  if (req.httpVersion !== '1.1') attributes[ATTR_NETWORK_PROTOCOL_VERSION] = req.httpVersion;
   if (method === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = ctx.method;
   const host = hostAndPort(req.headers.host);
   if (host) {
@@ -111,6 +113,9 @@ function startAttributes(ctx: RequestContext, method: string): Attributes {
 function finish(span: Span, ctx: RequestContext, clientAddress: string): void {
   const { route } = ctx;
   const attributes: Attributes = { [ATTR_CLIENT_ADDRESS]: clientAddress };
+  if (clientAddress !== ctx.req.socket.remoteAddress)
+    attributes[ATTR_NETWORK_PEER_ADDRESS] = ctx.req.socket.remoteAddress;
+  if (ctx.recording instanceof StageClock) attributes[ATTR_STAGES] = ctx.recording.describe();
   if (route) {
     const template = ctx.base + route.op.path;
     span.updateName(`${KNOWN_METHODS.has(ctx.method) ? ctx.method : 'HTTP'} ${template}`);
@@ -143,4 +148,26 @@ function hostAndPort(host: string | undefined): { address: string; port?: number
   if (!match?.[1]) return undefined;
   const address = match[1].startsWith('[') ? match[1].slice(1, -1) : match[1];
   return match[2] === undefined ? { address } : { address, port: Number(match[2]) };
+}
+
+/**
+ * When each stage of a recorded request began. One attribute at the end, not an event per stage:
+ * ten events cost a sampled request more to record and encode than all its other attributes.
+ */
+class StageClock {
+  private readonly stages: string[] = [];
+  private readonly starts: number[] = [];
+
+  mark(stage: string): void {
+    this.stages.push(stage);
+    this.starts.push(performance.now());
+  }
+
+  /** Each stage's milliseconds, until the next began or until now (the request's end). */
+  describe(): string {
+    const end = performance.now();
+    return this.stages
+      .map((stage, i) => `${stage} ${((this.starts[i + 1] ?? end) - (this.starts[i] ?? end)).toFixed(3)} ms`)
+      .join(', ');
+  }
 }
