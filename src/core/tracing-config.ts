@@ -48,6 +48,13 @@ export interface TracingConfig {
   readonly serviceName: string;
   /** OTEL_RESOURCE_ATTRIBUTES, decoded (W3C Baggage syntax: `key=value,key2=value2`, percent-encoded). */
   readonly resourceAttributes: Readonly<Record<string, string>>;
+  /**
+   * The longest string an attribute keeps (OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, else
+   * OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT): a path or a User-Agent is the client's to make long, and
+   * up to OTEL_BSP_MAX_QUEUE_SIZE spans wait in memory. The specification's default is no limit;
+   * specgate's is 2048 characters.
+   */
+  readonly attributeValueLengthLimit: number;
   /** The batch span processor (OTEL_BSP_*). */
   readonly batch: {
     readonly scheduledDelayMillis: number;
@@ -73,6 +80,14 @@ export function readTracing(r: TracingEnv): TracingConfig | undefined {
     sampler: readSampler(r),
     serviceName: r.str('OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'specgate',
     resourceAttributes,
+    attributeValueLengthLimit: r.int(
+      r.str('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT')
+        ? 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT'
+        : 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+      2048,
+      1,
+      1_000_000,
+    ),
     batch: {
       scheduledDelayMillis: r.int('OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 3_600_000),
       exportTimeoutMillis: r.int('OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1, 3_600_000),

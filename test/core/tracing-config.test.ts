@@ -26,6 +26,7 @@ describe('tracing is on', () => {
       sampler: { name: 'parentbased_always_on', ratio: 1 },
       serviceName: 'specgate',
       resourceAttributes: {},
+      attributeValueLengthLimit: 2048,
       batch: { scheduledDelayMillis: 5000, exportTimeoutMillis: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 },
     });
   });
@@ -62,6 +63,18 @@ describe('tracing is on', () => {
       resourceAttributes: { 'service.name': 'from-attrs', 'deployment.environment.name': 'eu,1' },
     });
     expect(loadConfig({ ...attributes, OTEL_SERVICE_NAME: 'api' }).tracing?.serviceName).toBe('api');
+  });
+
+  it('bounds attribute values, the span-specific variable first', () => {
+    expect(
+      loadConfig({ ...ENDPOINT, OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '300' }).tracing?.attributeValueLengthLimit,
+    ).toBe(300);
+    const both = {
+      ...ENDPOINT,
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '300',
+      OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '400',
+    };
+    expect(loadConfig(both).tracing?.attributeValueLengthLimit).toBe(400);
   });
 
   it('reads the batch processor, a batch no larger than the queue', () => {

@@ -84,6 +84,17 @@ describe.each(['http/json', 'http/protobuf'] as const)('exporting over OTLP %s',
   });
   afterAll(() => receiver.close());
 
+  it('keeps no attribute longer than its limit: a client-made User-Agent is cut at 2048 characters', async () => {
+    const service = await fleet.launch(`limit-${protocol}`, exportingTo(receiver, protocol, 50));
+    const caller = callerContext();
+    const agent = `long-agent/${'x'.repeat(6000)}`;
+    const res = await failedLogin(service.url, { traceparent: caller.traceparent, 'user-agent': agent });
+    expect(res.status).toBe(400);
+    const [server] = await receiver.waitFor((s) => s.traceId === caller.traceId && s.kind === 'SERVER');
+    expect(server?.attributes['user_agent.original']).toBe(agent.slice(0, 2048));
+    expect(await stop(service)).toBe(0);
+  });
+
   it("continues the caller's trace: its SERVER span under the caller's, Redis round trips under it, the resource from OTEL_*", async () => {
     const service = await fleet.launch(`one-${protocol}`, exportingTo(receiver, protocol, 50));
     const caller = callerContext();

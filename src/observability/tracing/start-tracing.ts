@@ -64,6 +64,7 @@ export function startTracing(config: TracingConfig, opts: { logger: Logger; work
   const provider = new TracerProvider({
     resource,
     sampler: sampler(config.sampler),
+    spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
     spanProcessors: [new BatchSpanProcessor({ exporter: exporter(config), ...config.batch })],
   });
   trace.setGlobalTracerProvider(provider);
