@@ -44,9 +44,6 @@ export async function startRedisCluster(opts: { password?: string } = {}): Promi
     // A replica fails over however long its link was down: the tests decide when a node dies.
     '--cluster-replica-validity-factor',
     '0',
-    // No wait for more replicas before a sync (5 s by default): each primary has one.
-    '--repl-diskless-sync-delay',
-    '0',
   ];
   const nodes: RedisServer[] = [];
   // Port → pid of each frozen node: a frozen node answers nothing, so it is never asked its role.
