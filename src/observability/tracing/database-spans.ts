@@ -5,7 +5,7 @@
  * named by its summary (`SELECT users`); a transaction is an INTERNAL span over its queries. A
  * query outside any request (a migration) records nothing.
  */
-import { type Attributes, context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { type Attributes, context, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_NAME,
@@ -13,13 +13,12 @@ import {
   ATTR_DB_QUERY_TEXT,
   ATTR_DB_RESPONSE_STATUS_CODE,
   ATTR_DB_SYSTEM_NAME,
-  ATTR_ERROR_TYPE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   DB_SYSTEM_NAME_VALUE_POSTGRESQL,
 } from '@opentelemetry/semantic-conventions';
 import type { Database } from '../../store/database';
-import { errorType } from './error-type';
+import { endFailed } from './error-type';
 import { internalSpans } from './internal-span';
 
 type Query = Database['query'];
@@ -47,15 +46,9 @@ export function traceDatabase(db: Database, tracer: Tracer, url: string | undefi
           return rows;
         },
         (err: unknown) => {
-          const type = errorType(err);
           // A SQLSTATE (PostgreSQL appendix A) is the database's own status code.
-          const code = (err as { code?: unknown }).code;
-          span.setAttributes({
-            [ATTR_ERROR_TYPE]: type ?? '_OTHER',
-            ...(typeof code === 'string' ? { [ATTR_DB_RESPONSE_STATUS_CODE]: code } : {}),
-          });
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          span.end();
+          const code = (err as { code?: unknown } | null)?.code;
+          endFailed(span, err, typeof code === 'string' ? { [ATTR_DB_RESPONSE_STATUS_CODE]: code } : {});
           throw err;
         },
       );

@@ -1,3 +1,6 @@
+import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+
 /**
  * `error.type` (semantic conventions, https://opentelemetry.io/docs/specs/semconv/attributes-registry/error/):
  * a low-cardinality name for what went wrong, never its message. specgate's own errors give their
@@ -12,4 +15,11 @@ export function errorType(err: unknown): string | undefined {
     if (typeof name === 'string' && name) return name;
   }
   return '_OTHER';
+}
+
+/** Ends `span` as failed by `err`: its `error.type`, any `attributes` more, and an error status. */
+export function endFailed(span: Span, err: unknown, attributes: Attributes = {}): void {
+  span.setAttributes({ [ATTR_ERROR_TYPE]: errorType(err) ?? '_OTHER', ...attributes });
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }

@@ -3,10 +3,9 @@
  * verification (tens of milliseconds on the thread pool) and a response cache fill under its lock.
  * Modules that have such work take an InSpan (src/core/in-span.ts) and know nothing of OpenTelemetry.
  */
-import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import { context, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import type { InSpan } from '../../core/in-span';
-import { errorType } from './error-type';
+import { endFailed } from './error-type';
 
 /** Runs `work` as the span `name`, the active span while it runs; outside a request, just runs it. */
 export function internalSpans(tracer: Tracer): InSpan {
@@ -20,9 +19,7 @@ export function internalSpans(tracer: Tracer): InSpan {
         return result;
       },
       (err: unknown) => {
-        span.setAttribute(ATTR_ERROR_TYPE, errorType(err) ?? '_OTHER');
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
+        endFailed(span, err);
         throw err;
       },
     );

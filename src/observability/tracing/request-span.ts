@@ -53,6 +53,9 @@ export const ATTR_DEPENDENCY = 'specgate.dependency';
 /** The methods HTTP defines (RFC 9110 §9, RFC 5789); any other is `_OTHER` (semantic conventions). */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
+/** The method as a span name says it: an unknown one is `HTTP` (conventions, "Name"). */
+const spanMethod = (ctx: RequestContext) => (KNOWN_METHODS.has(ctx.method) ? ctx.method : 'HTTP');
+
 /** Traces every request the pipeline runs with `tracer`; TRUST_PROXY's hops give `client.address`. */
 export function requestTracing(tracer: Tracer, trustProxy: number): RequestTracing {
   const propagator = new W3CTraceContextPropagator();
@@ -61,7 +64,7 @@ export function requestTracing(tracer: Tracer, trustProxy: number): RequestTraci
     async trace(ctx, run) {
       const parent = propagator.extract(ROOT_CONTEXT, ctx.req.headers, defaultTextMapGetter);
       const method = KNOWN_METHODS.has(ctx.method) ? ctx.method : '_OTHER';
-      const span = tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER }, parent);
+      const span = tracer.startSpan(spanMethod(ctx), { kind: SpanKind.SERVER }, parent);
       // A request the sampler left out (most, at a low ratio) is spared every attribute and mark;
       // specgate's samplers (OTEL_TRACES_SAMPLER) decide on the trace id and the parent alone.
       if (span.isRecording()) {
@@ -118,7 +121,7 @@ function finish(span: Span, ctx: RequestContext, clientAddress: string): void {
   if (ctx.recording instanceof StageClock) attributes[ATTR_STAGES] = ctx.recording.describe();
   if (route) {
     const template = ctx.base + route.op.path;
-    span.updateName(`${KNOWN_METHODS.has(ctx.method) ? ctx.method : 'HTTP'} ${template}`);
+    span.updateName(`${spanMethod(ctx)} ${template}`);
     attributes[ATTR_HTTP_ROUTE] = template;
     attributes[ATTR_OPERATION_ID] = route.op.operationId;
     Object.assign(attributes, authAttributes(route.security, ctx));
